@@ -1,0 +1,38 @@
+import type { BreakerState, BusState } from '../core/events.js';
+import type { BusCounters } from '../../drivers/modbus/types.js';
+import type { Quality } from '../core/types.js';
+
+export interface SensorHealth {
+  readonly id: string;
+  readonly name?: string;
+  readonly bus: string;
+  readonly slave: number;
+  readonly profile: string;
+  readonly critical: boolean;
+  /** Quality of the newest reading, or `stale` if the newest good reading is older than staleAfterMs. */
+  readonly status: Quality | 'unknown';
+  readonly lastReading?: { readonly ts: number; readonly value: number | null; readonly quality: Quality };
+  readonly lastGoodTs?: number;
+  readonly lastError?: { readonly ts: number; readonly message: string };
+  readonly breaker: BreakerState;
+}
+
+export interface BusHealth {
+  readonly id: string;
+  readonly type: 'rtu' | 'tcp';
+  readonly endpoint: string;
+  readonly state: BusState;
+  readonly lastError?: { readonly ts: number; readonly message: string };
+  readonly counters: Readonly<BusCounters>;
+}
+
+export interface HealthSnapshot {
+  readonly status: 'ok' | 'degraded';
+  readonly ts: number;
+  readonly uptimeS: number;
+  readonly version: string;
+  readonly buses: readonly BusHealth[];
+  readonly sensors: readonly SensorHealth[];
+  readonly disk: { readonly path: string; readonly freeBytes: number; readonly totalBytes: number };
+  readonly storage: { readonly lastCommitTs?: number; readonly pendingWrites: number; readonly lastError?: string };
+}
