@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Makes sure the Debian packages the tests talk to are present: the real Modbus slave (pymodbus, run by Debian's
+// own python3) and socat for serial pty pairs. As root it installs them; otherwise it prints the exact command.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat'];
+
+function present() {
+  const missing = [];
+  const py = spawnSync('/usr/bin/python3', ['-c', 'import pymodbus, serial'], { stdio: 'ignore' });
+  if (py.status !== 0) missing.push('python3-pymodbus', 'python3-serial');
+  if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status !== 0) missing.push('socat');
+  return missing;
+}
+
+let missing = present();
+if (missing.length === 0) process.exit(0);
+
+const line = `apt-get install -y ${PACKAGES.join(' ')}`;
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot) {
+  console.error(`fenghuo tests need Debian packages that are missing (${missing.join(', ')}). Run as root:\n  apt-get update && ${line}`);
+  process.exit(1);
+}
+console.error(`installing test dependencies: ${PACKAGES.join(' ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+try {
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...PACKAGES], { stdio: 'inherit', env });
+} catch {
+  console.error(`installing failed; run by hand:\n  apt-get update && ${line}`);
+  process.exit(1);
+}
+missing = present();
+if (missing.length > 0) {
+  console.error(`still missing after install: ${missing.join(', ')}`);
+  process.exit(1);
+}
