@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { BusConfig } from '../../node-daemon/config/schema.js';
+import type { ModbusBusCallbacks } from './bus-events.js';
+import { ModbusSerialBus } from './modbus-serial-bus.js';
+import { openRtuLink } from './rtu-link.js';
+import { openTcpLink } from './tcp-link.js';
+
+export interface CreateBusDeps {
+  readonly logger: Logger;
+  readonly callbacks?: ModbusBusCallbacks;
+  /** UTC milliseconds; defaults to Date.now. */
+  readonly now?: () => number;
+}
+
+/** A TCP connect attempt is abandoned after this long, at least (a black-holed address never refuses). */
+const MIN_CONNECT_TIMEOUT_MS = 3_000;
+
+/** Builds the bus for one validated `buses[]` entry of the config. Call start() to open it. */
+export function createModbusBus(config: BusConfig, deps: CreateBusDeps): ModbusSerialBus {
+  const timing = {
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    retryBackoffMs: config.retryBackoffMs,
+    reconnectMs: config.reconnectMs,
+    breaker: config.breaker,
+  };
+  const common = {
+    ...timing,
+    id: config.id,
+    logger: deps.logger,
+    ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  };
+  if (config.type === 'rtu') {
+    return new ModbusSerialBus({
+      ...common,
+      endpoint: `rtu ${config.path}`,
+      slaveRange: { min: 1, max: 247 },
+      openLink: () =>
+        openRtuLink({
+          path: config.path,
+          baudRate: config.baudRate,
+          parity: config.parity,
+          dataBits: config.dataBits,
+          stopBits: config.stopBits,
+          timeoutMs: config.timeoutMs,
+          logger: deps.logger,
+        }),
+    });
+  }
+  return new ModbusSerialBus({
+    ...common,
+    endpoint: `tcp ${config.host}:${config.port}`,
+    slaveRange: { min: 0, max: 255 },
+    openLink: () =>
+      openTcpLink({
+        host: config.host,
+        port: config.port,
+        timeoutMs: config.timeoutMs,
+        connectTimeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, config.timeoutMs),
+        logger: deps.logger,
+      }),
+  });
+}

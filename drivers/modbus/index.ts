@@ -1,0 +1,11 @@
+export { ModbusError, type BusCounters, type ModbusBus, type ModbusErrorKind, type ReadRequest } from './types.js';
+export type {
+  ModbusBreakerEvent,
+  ModbusBreakerState,
+  ModbusBusCallbacks,
+  ModbusBusErrorEvent,
+  ModbusBusState,
+  ModbusBusStatusEvent,
+} from './bus-events.js';
+export { createModbusBus, type CreateBusDeps } from './create-bus.js';
+export { ModbusSerialBus } from './modbus-serial-bus.js';
