@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { errorOf, type Link } from './link.js';
 import { ModbusClientClass, RtuBufferedPortClass, type RtuPortOptions } from './modbus-serial-lib.js';
@@ -6,7 +7,11 @@ export interface RtuLinkOptions extends RtuPortOptions {
   readonly path: string;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** How often the device path is checked while open. */
+  readonly presenceCheckMs?: number;
 }
+
+const DEFAULT_PRESENCE_CHECK_MS = 500;
 
 /**
  * modbus-serial's buffered RTU port keeps unframed bytes across requests and frames replies by scanning for
@@ -66,9 +71,11 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
   let lostListener: ((err: Error) => void) | undefined;
   let closing = false;
   let lostError: Error | undefined;
+  let presence: NodeJS.Timeout | undefined;
   const lose = (err: Error): void => {
     if (closing || lostError) return;
     lostError = err;
+    clearInterval(presence);
     lostListener?.(err);
   };
   // modbus-serial re-emits port errors on the client; an 'error' event without a listener would crash the process.
@@ -80,6 +87,19 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
   });
   // Anything already waiting on a freshly opened line belongs to nobody.
   await port.discardInput();
+
+  // When a tty is hung up (USB adapter pulled, pty master gone) serialport 13 can spin on zero-byte reads
+  // without ever reporting it, so the device node itself is watched: gone or replaced means lost.
+  const device = await stat(opts.path).catch(() => undefined);
+  presence = setInterval(() => {
+    void stat(opts.path).then(
+      (now) => {
+        if (device && now.rdev !== device.rdev) lose(new Error(`serial device ${opts.path} was replaced`));
+      },
+      () => lose(new Error(`serial device ${opts.path} disappeared`)),
+    );
+  }, opts.presenceCheckMs ?? DEFAULT_PRESENCE_CHECK_MS);
+  presence.unref();
 
   // A frame in progress has inter-character gaps of at most 1.5 characters; waiting for a clearly longer silence
   // lets a late reply finish arriving so it can be thrown away whole.
@@ -104,6 +124,7 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
+        clearInterval(presence);
         if (!port.isOpen) return resolve();
         client.close(() => resolve());
       }),
