@@ -1,0 +1,143 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../core/log.js';
+import { systemClock, type Clock } from '../core/types.js';
+import { migrate } from './migrations.js';
+
+export type Db = Database.Database;
+
+export const DB_FILE_NAME = 'fenghuo.db';
+
+export interface OpenDatabaseOptions {
+  /** Directory holding `fenghuo.db` (created if missing). */
+  readonly dataDir: string;
+  readonly log: Logger;
+  /** Names the file a corrupt database is moved to. */
+  readonly clock?: Clock;
+  /** How long a statement waits for a lock held by another connection (e.g. the CLI) before SQLITE_BUSY. */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface OpenedDatabase {
+  readonly db: Db;
+  readonly path: string;
+  /** Where a corrupt database found at boot was moved to (a fresh one was created), if that happened. */
+  readonly corruptMovedTo?: string;
+}
+
+/**
+ * Opens (or creates) `<dataDir>/fenghuo.db`, sets the durability pragmas, checks integrity and migrates the schema.
+ *
+ * A database that fails `PRAGMA quick_check` (or cannot be opened as a database at all) is moved aside, with its
+ * -wal and -shm files, to `fenghuo.db.corrupt-<utc ms>` and a fresh one is created, with an error log line
+ * `storage.corrupt`. We choose availability: during a flood the box must keep recording and alarming, and a restart
+ * loop on a damaged file would record nothing. The damaged file is kept for a technician to recover. The change-log
+ * sequence and reading ids of the fresh database are started above the highest ones still readable in the old file,
+ * so consumers never see a number reused.
+ */
+export function openDatabase(opts: OpenDatabaseOptions): OpenedDatabase {
+  const clock = opts.clock ?? systemClock;
+  mkdirSync(opts.dataDir, { recursive: true });
+  const path = join(opts.dataDir, DB_FILE_NAME);
+  const problem = checkFile(path, opts.busyTimeoutMs);
+  if (problem === undefined) {
+    opts.log.info({ event: 'storage.quick_check', path, result: 'ok' }, 'database quick_check ok');
+    const db = openConfigured(path, opts.busyTimeoutMs);
+    migrate(db, opts.log);
+    return { db, path };
+  }
+  const movedTo = `${path}.corrupt-${clock()}`;
+  const floor = readableCounters(path);
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+  }
+  opts.log.error(
+    { event: 'storage.corrupt', path, movedTo, problem, seqFloor: floor.seq, idFloor: floor.readingId },
+    'database failed its integrity check: moved aside, starting a fresh one',
+  );
+  const db = openConfigured(path, opts.busyTimeoutMs);
+  migrate(db, opts.log);
+  seedCounters(db, floor);
+  return { db, path, corruptMovedTo: movedTo };
+}
+
+function openConfigured(path: string, busyTimeoutMs = 5_000): Db {
+  const db = new Database(path);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('journal_mode = WAL');
+    // In WAL mode synchronous=NORMAL only fsyncs the WAL at checkpoints, so the last commits before a power cut can
+    // vanish (the file stays consistent, but a reading we already reported as stored would be gone). FULL fsyncs the
+    // WAL on every commit, which is what lets `stored$` mean "on the medium". (This build defaults WAL to NORMAL.)
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    // Truncate the WAL after checkpoints so one burst does not leave a large file on the flash card.
+    db.pragma('journal_size_limit = 16777216');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Returns why the file at `path` is unusable, or undefined if it is fine or absent. */
+function checkFile(path: string, busyTimeoutMs?: number): string | undefined {
+  if (!existsSync(path)) return undefined;
+  let db: Db | undefined;
+  try {
+    db = openConfigured(path, busyTimeoutMs);
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const messages = rows.map((r) => r.quick_check);
+    return messages.length === 1 && messages[0] === 'ok' ? undefined : messages.slice(0, 10).join('; ');
+  } catch (err) {
+    if (isCorruptionError(err)) return describe(err);
+    throw err;
+  } finally {
+    db?.close();
+  }
+}
+
+function isCorruptionError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'));
+}
+
+function describe(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' ? `${code}: ${message}` : message;
+}
+
+interface Counters {
+  readonly seq: number;
+  readonly readingId: number;
+}
+
+/** Best effort: the highest sequence numbers a damaged file still lets us read (0 when it does not). */
+function readableCounters(path: string): Counters {
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').all() as { name: string; seq: number }[];
+    const get = (name: string): number => rows.find((r) => r.name === name)?.seq ?? 0;
+    return { seq: get('change_log'), readingId: get('readings') };
+  } catch {
+    return { seq: 0, readingId: 0 };
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // a damaged file may refuse to close cleanly; nothing more to do
+    }
+  }
+}
+
+function seedCounters(db: Db, floor: Counters): void {
+  const put = db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
+  db.transaction(() => {
+    db.prepare("DELETE FROM sqlite_sequence WHERE name IN ('change_log', 'readings')").run();
+    if (floor.seq > 0) put.run('change_log', floor.seq);
+    if (floor.readingId > 0) put.run('readings', floor.readingId);
+  })();
+}

@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../core/log.js';
+
+export interface Migration {
+  /** The `user_version` the database has after this migration; 1, 2, 3... */
+  readonly version: number;
+  readonly name: string;
+  up(db: Database.Database): void;
+}
+
+/*
+ * Schema notes.
+ * - readings.id and change_log.seq use AUTOINCREMENT so they are never reused, even after retention empties the
+ *   table: consumers keep them as cursors.
+ * - quality is stored as a small integer (see quality-codes.ts); value is metres, NULL when there is none.
+ * - change_log stays compact: one row per committed batch, not per reading. A `readings` row's payload lists, per
+ *   sensor, the contiguous id range the batch wrote: {"sensors":[{"sensorId":"s1","firstId":10,"lastId":17}]}
+ *   (the writer inserts a batch grouped by sensor so each sensor's ids are contiguous). A `retention` row records
+ *   that raw rows older than `cutoff` were folded into 15-minute aggregates and deleted. The county sync reads rows
+ *   with seq > its cursor and fetches the referenced readings by id range.
+ * - meta.db_id is a random id made with the database: if a corrupt file had to be replaced, consumers see a new id.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'readings, change_log, aggregates_15m, meta',
+    up(db) {
+      db.exec(`
+        CREATE TABLE readings (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          sensor_id TEXT NOT NULL,
+          ts INTEGER NOT NULL,
+          value REAL,
+          quality INTEGER NOT NULL
+        );
+        CREATE INDEX readings_sensor_ts ON readings (sensor_id, ts);
+
+        CREATE TABLE change_log (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          ts INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          payload TEXT NOT NULL CHECK (json_valid(payload))
+        );
+
+        CREATE TABLE aggregates_15m (
+          sensor_id TEXT NOT NULL,
+          bucket INTEGER NOT NULL,
+          min REAL NOT NULL,
+          mean REAL NOT NULL,
+          max REAL NOT NULL,
+          count INTEGER NOT NULL,
+          PRIMARY KEY (sensor_id, bucket)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE meta (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('db_id', randomUUID());
+    },
+  },
+];
+
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Brings the schema to the newest version, one transaction per migration. Refuses a database newer than us. */
+export function migrate(
+  db: Database.Database,
+  log: Logger,
+  migrations: readonly Migration[] = MIGRATIONS,
+): MigrationResult {
+  const from = userVersion(db);
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (from > latest) {
+    throw new Error(
+      `fenghuo: database schema version ${from} is newer than this software knows (${latest}); refusing to touch it`,
+    );
+  }
+  const pending = [...migrations].filter((m) => m.version > from).sort((a, b) => a.version - b.version);
+  for (const m of pending) {
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    log.info({ event: 'storage.migrated', version: m.version, name: m.name }, 'database migrated');
+  }
+  return { from, to: userVersion(db) };
+}
+
+export function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** The random id made with this database (see the schema notes). */
+export function databaseId(db: Database.Database): string {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'db_id'").get() as { value: string } | undefined;
+  if (row === undefined) throw new Error('fenghuo: database has no db_id (not migrated?)');
+  return row.value;
+}
