@@ -71,11 +71,11 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
   let lostListener: ((err: Error) => void) | undefined;
   let closing = false;
   let lostError: Error | undefined;
-  let presence: NodeJS.Timeout | undefined;
+  const timers: { presence?: NodeJS.Timeout } = {};
   const lose = (err: Error): void => {
     if (closing || lostError) return;
     lostError = err;
-    clearInterval(presence);
+    clearInterval(timers.presence);
     lostListener?.(err);
   };
   // modbus-serial re-emits port errors on the client; an 'error' event without a listener would crash the process.
@@ -91,7 +91,7 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
   // When a tty is hung up (USB adapter pulled, pty master gone) serialport 13 can spin on zero-byte reads
   // without ever reporting it, so the device node itself is watched: gone or replaced means lost.
   const device = await stat(opts.path).catch(() => undefined);
-  presence = setInterval(() => {
+  timers.presence = setInterval(() => {
     void stat(opts.path).then(
       (now) => {
         if (device && now.rdev !== device.rdev) lose(new Error(`serial device ${opts.path} was replaced`));
@@ -99,7 +99,7 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
       () => lose(new Error(`serial device ${opts.path} disappeared`)),
     );
   }, opts.presenceCheckMs ?? DEFAULT_PRESENCE_CHECK_MS);
-  presence.unref();
+  timers.presence.unref();
 
   // A frame in progress has inter-character gaps of at most 1.5 characters; waiting for a clearly longer silence
   // lets a late reply finish arriving so it can be thrown away whole.
@@ -124,7 +124,7 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
-        clearInterval(presence);
+        clearInterval(timers.presence);
         if (!port.isOpen) return resolve();
         client.close(() => resolve());
       }),
