@@ -1,91 +1,121 @@
 import { z } from 'zod';
 import { profileSchema } from '../sensing/profile-schema.js';
+import { LISTEN_EXPECTED, parseListen } from './listen.js';
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'ids are 1-64 characters: lower-case letters, digits, "-" and "_", starting with a letter or digit');
+export const ID_RULE = 'ids are 1-64 characters: lower-case letters, digits, "-" and "_", starting with a letter or digit';
 
-const breakerSchema = z.strictObject({
-  /** Consecutive failed transactions before a slave's breaker opens. */
-  failureThreshold: z.number().int().min(1).max(100).default(3),
-  /** How long an open breaker skips the slave before one re-probe. Doubles on each failed re-probe up to maxOpenMs. */
-  openMs: z.number().int().min(100).max(3_600_000).default(5_000),
-  maxOpenMs: z.number().int().min(100).max(3_600_000).default(60_000),
-});
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, ID_RULE);
+
+export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+
+const breakerSchema = z
+  .strictObject({
+    failureThreshold: z.number().int().min(1).max(100).default(3).describe('consecutive failed transactions before a slave\'s breaker opens'),
+    openMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(5_000)
+      .describe('how long an open breaker skips the slave before one re-probe; doubles on each failed re-probe up to maxOpenMs'),
+    maxOpenMs: z.number().int().min(100).max(3_600_000).default(60_000).describe('upper bound of the doubling open time'),
+  })
+  .describe('per-slave circuit breaker: one dead device must not stall the others on its bus');
 
 const busCommon = {
-  id,
-  /** Per-request timeout. */
-  timeoutMs: z.number().int().min(10).max(60_000).default(1_000),
-  /** Extra attempts after a failed request, with exponential backoff starting at retryBackoffMs. */
-  retries: z.number().int().min(0).max(10).default(1),
-  retryBackoffMs: z.number().int().min(0).max(60_000).default(100),
-  /** Delay before reopening a lost port or connection; doubles up to 30 s. */
-  reconnectMs: z.number().int().min(100).max(600_000).default(1_000),
+  id: id.describe('bus id, referred to by sensors[].bus'),
+  timeoutMs: z.number().int().min(10).max(60_000).default(1_000).describe('per-request timeout'),
+  retries: z.number().int().min(0).max(10).default(1).describe('extra attempts after a failed request'),
+  retryBackoffMs: z.number().int().min(0).max(60_000).default(100).describe('first retry delay; doubles on each retry'),
+  reconnectMs: z.number().int().min(100).max(600_000).default(1_000).describe('delay before reopening a lost port or connection; doubles up to 30 s'),
   breaker: breakerSchema.default({ failureThreshold: 3, openMs: 5_000, maxOpenMs: 60_000 }),
 };
 
-export const rtuBusSchema = z.strictObject({
-  ...busCommon,
-  type: z.literal('rtu'),
-  path: z.string().min(1).describe('serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...'),
-  baudRate: z.literal([1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]).default(9600),
-  parity: z.enum(['none', 'even', 'odd']).default('none'),
-  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
-  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-});
+export const rtuBusSchema = z
+  .strictObject({
+    ...busCommon,
+    type: z.literal('rtu').describe('Modbus RTU on a serial (RS-485) port'),
+    path: z.string().min(1).describe('serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...'),
+    baudRate: z.literal(BAUD_RATES).default(9600).describe('bits per second; every device on the bus must use the same'),
+    parity: z.enum(['none', 'even', 'odd']).default('none'),
+    dataBits: z.literal([7, 8]).default(8),
+    stopBits: z.literal([1, 2]).default(1),
+  })
+  .describe('a Modbus RTU bus on an RS-485 serial port');
 
-export const tcpBusSchema = z.strictObject({
-  ...busCommon,
-  type: z.literal('tcp'),
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(502),
-});
+export const tcpBusSchema = z
+  .strictObject({
+    ...busCommon,
+    type: z.literal('tcp').describe('Modbus TCP (an Ethernet gateway or a networked sensor)'),
+    host: z.string().min(1).describe('IP address or host name of the gateway or device'),
+    port: z.number().int().min(1).max(65535).default(502),
+  })
+  .describe('a Modbus TCP connection');
 
 export const busSchema = z.discriminatedUnion('type', [rtuBusSchema, tcpBusSchema]);
 
-export const sensorSchema = z.strictObject({
-  id,
-  name: z.string().min(1).optional(),
-  bus: id.describe('id of a bus in `buses`'),
-  slave: z.number().int().min(0).max(247).describe('Modbus unit id (1-247 on RTU; 0-255 often accepted on TCP)'),
-  profile: z
-    .union([z.string().min(1), profileSchema])
-    .describe('a catalogue profile name, a key of `profiles`, or a profile written inline'),
-  pollIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
-  /** Alarm-critical sensors are polled before the others whenever both are due. */
-  critical: z.boolean().default(false),
-  /** Added to the decoded value, in metres: converts the transmitter's zero to the local gauge datum. */
-  datumOffsetM: z.number().default(0),
-  /** A sensor whose newest good reading is older than this is reported `stale`. Default: 3 poll intervals. */
-  staleAfterMs: z.number().int().min(100).optional(),
+export const sensorSchema = z
+  .strictObject({
+    id: id.describe('sensor id, used in the API and the database; never reuse one for another place'),
+    name: z.string().min(1).optional().describe('human name shown to operators, e.g. 水库坝前水位'),
+    bus: id.describe('id of a bus in `buses`'),
+    slave: z.number().int().min(0).max(247).describe('Modbus unit id (1-247 on RTU; 0-247 on TCP)'),
+    profile: z
+      .union([z.string().min(1), profileSchema])
+      .describe('a catalogue profile name, a key of `profiles`, or a profile written inline'),
+    pollIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000).describe('time between two polls of this sensor'),
+    critical: z.boolean().default(false).describe('alarm-critical sensors are polled before the others whenever both are due'),
+    datumOffsetM: z
+      .number()
+      .default(0)
+      .describe('added to the decoded value, in metres: converts the transmitter\'s zero to the local gauge datum'),
+    staleAfterMs: z
+      .number()
+      .int()
+      .min(100)
+      .optional()
+      .describe('a sensor whose newest good reading is older than this is reported stale; default 3 poll intervals'),
+  })
+  .describe('one water-level measuring point');
+
+const listen = z.string().superRefine((text, ctx) => {
+  const parsed = parseListen(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.reason}; expected ${LISTEN_EXPECTED}`, params: { expected: LISTEN_EXPECTED } });
 });
 
-export const configSchema = z.strictObject({
-  site: z
-    .strictObject({
-      name: z.string().min(1).default('演示乡镇'),
-      timezone: z.string().default('Asia/Shanghai'),
-    })
-    .default({ name: '演示乡镇', timezone: 'Asia/Shanghai' }),
-  http: z
-    .strictObject({
-      listen: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:8080').default('127.0.0.1:8080'),
-    })
-    .default({ listen: '127.0.0.1:8080' }),
-  storage: z
-    .strictObject({
-      /** Raw readings are kept this many days, then folded into 15-minute min/mean/max kept for ever. */
-      rawRetentionDays: z.number().int().min(1).max(3650).default(90),
-      /** Readings are written in one transaction per batch: when this many are queued or flushIntervalMs passes. */
-      batchSize: z.number().int().min(1).max(10_000).default(256),
-      flushIntervalMs: z.number().int().min(10).max(60_000).default(500),
-    })
-    .default({ rawRetentionDays: 90, batchSize: 256, flushIntervalMs: 500 }),
-  profiles: z.record(id, profileSchema).default({}),
-  buses: z.array(busSchema).default([]),
-  sensors: z.array(sensorSchema).default([]),
-});
+export const configSchema = z
+  .strictObject({
+    site: z
+      .strictObject({
+        name: z.string().min(1).default('演示乡镇').describe('township name shown in the UI and alarms'),
+        timezone: z.string().default('Asia/Shanghai').describe('IANA time zone for display; storage is always UTC'),
+      })
+      .default({ name: '演示乡镇', timezone: 'Asia/Shanghai' }),
+    http: z
+      .strictObject({
+        listen: listen
+          .default('127.0.0.1:8080')
+          .meta({ description: 'HOST:PORT of the HTTP API and web UI', pattern: '^([^\\s:\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}$' }),
+      })
+      .default({ listen: '127.0.0.1:8080' }),
+    storage: z
+      .strictObject({
+        rawRetentionDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(90)
+          .describe('raw readings are kept this many days, then folded into 15-minute min/mean/max kept for ever'),
+        batchSize: z.number().int().min(1).max(10_000).default(256).describe('readings written per transaction'),
+        flushIntervalMs: z.number().int().min(10).max(60_000).default(500).describe('longest wait before queued readings are written'),
+      })
+      .default({ rawRetentionDays: 90, batchSize: 256, flushIntervalMs: 500 }),
+    profiles: z.record(id, profileSchema).default({}).describe('site-specific device profiles, by name; sensors name them in `profile`'),
+    buses: z.array(busSchema).default([]).describe('Modbus buses: RTU serial ports and TCP connections'),
+    sensors: z.array(sensorSchema).default([]).describe('water-level sensors polled on the buses'),
+  })
+  .describe('fenghuo configuration');
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
