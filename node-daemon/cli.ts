@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { formatProblems, summarizeProblems } from './config/format-problems.js';
+import { renderConfigJsonSchema } from './config/json-schema.js';
+import { LISTEN_EXPECTED, parseListen } from './config/listen.js';
+import { loadConfigFile } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { packageRoot } from './core/paths.js';
+import { runDaemon } from './daemon.js';
+import { simMain } from './sim/sim-cli.js';
+
+/** Where the CLI writes; one call per line. Injected by tests, the process streams otherwise. */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const processIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const USAGE = `fenghuo 烽火: township flood-warning edge box
+
+Usage:
+  fenghuo run [--config FILE] [--data DIR] [--listen HOST:PORT]
+      Run the box until SIGTERM/SIGINT. Without --config it runs the embedded demo on a simulated site.
+        --config FILE       YAML configuration, checked before anything starts (see config/example.yaml)
+        --data DIR          directory of the SQLite database (default ./data)
+        --listen HOST:PORT  address of the HTTP API, overrides http.listen
+  fenghuo check-config [--zh] FILE
+      Check a configuration file and print every problem (--zh: with Chinese explanations).
+  fenghuo sim [ARGS...]     Run the site simulator on its own (fenghuo sim --help)
+  fenghuo schema            Print the JSON Schema of the configuration file
+  fenghuo --help            Show this text
+  fenghuo --version         Show the version
+
+Exit status: 0 ok, 1 failure while running, 2 bad command line or invalid configuration.`;
+
+/** The `fenghuo` command. Resolves to the process exit code; never calls process.exit. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+        return usageError(io, 'a command is required');
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return EXIT_OK;
+      case '-V':
+      case '--version':
+      case 'version':
+        io.out(version());
+        return EXIT_OK;
+      case 'run':
+        return await runCommand(rest, io);
+      case 'check-config':
+        return await checkConfigCommand(rest, io);
+      case 'sim':
+        return await simMain(rest);
+      case 'schema':
+        if (rest.length > 0) return usageError(io, `schema takes no arguments (got ${rest.join(' ')})`);
+        io.out(renderConfigJsonSchema().trimEnd());
+        return EXIT_OK;
+      default:
+        return usageError(io, `unknown command "${command}"`);
+    }
+  } catch (err) {
+    io.err(`fenghuo: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILURE;
+  }
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.err(`fenghuo: ${message}`);
+  io.err('');
+  io.err(USAGE);
+  return EXIT_USAGE;
+}
+
+/** parseArgs, with its exceptions turned into a usage error. */
+function parse<const T extends ParseArgsConfig>(config: T, io: CliIo): ReturnType<typeof parseArgs<T>> | number {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    return usageError(io, err instanceof Error ? err.message : String(err));
+  }
+}
+
+async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse(
+    {
+      args: [...args],
+      options: {
+        config: { type: 'string' },
+        data: { type: 'string', default: './data' },
+        listen: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+      strict: true,
+    },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  if (values.help === true) {
+    io.out(USAGE);
+    return EXIT_OK;
+  }
+  if (values.data === '') return usageError(io, '--data needs a directory');
+  if (values.listen !== undefined) {
+    const listen = parseListen(values.listen);
+    if (!listen.ok) return usageError(io, `--listen ${values.listen}: ${listen.reason}; expected ${LISTEN_EXPECTED}`);
+  }
+  let config: Config | undefined;
+  if (values.config !== undefined) {
+    const loaded = await loadConfigFile(values.config);
+    if (!loaded.ok) {
+      for (const line of formatProblems(loaded.problems, { file: values.config, zh: wantsChinese() })) io.err(line);
+      io.err(`fenghuo: ${values.config} is not valid (${summarizeProblems(loaded.problems)}); not starting`);
+      return EXIT_USAGE;
+    }
+    for (const line of formatProblems(loaded.warnings, { file: values.config, zh: wantsChinese() })) io.err(line);
+    config = loaded.config;
+  }
+  return runDaemon({
+    dataDir: values.data ?? './data',
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    ...(config !== undefined ? { config } : {}),
+    ...(values.listen !== undefined ? { listen: values.listen } : {}),
+  });
+}
+
+async function checkConfigCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse({ args: [...args], options: { zh: { type: 'boolean' } }, allowPositionals: true, strict: true }, io);
+  if (typeof parsed === 'number') return parsed;
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined) return usageError(io, 'check-config needs the configuration file to check');
+  if (extra.length > 0) return usageError(io, `check-config checks one file (got ${parsed.positionals.join(' ')})`);
+  const zh = parsed.values.zh === true || wantsChinese();
+  const loaded = await loadConfigFile(file);
+  if (!loaded.ok) {
+    for (const line of formatProblems(loaded.problems, { file, zh })) io.err(line);
+    io.err(`${file}: ${summarizeProblems(loaded.problems)}`);
+    return EXIT_USAGE;
+  }
+  for (const line of formatProblems(loaded.warnings, { file, zh })) io.err(line);
+  const { buses, sensors } = loaded.config;
+  io.out(`ok: ${file} (${buses.length} ${buses.length === 1 ? 'bus' : 'buses'}, ${sensors.length} ${sensors.length === 1 ? 'sensor' : 'sensors'})`);
+  return EXIT_OK;
+}
+
+function wantsChinese(): boolean {
+  return /^zh/i.test(process.env.LC_ALL ?? process.env.LC_MESSAGES ?? process.env.LANG ?? '');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return `fenghuo ${typeof pkg.version === 'string' ? pkg.version : 'unknown'}`;
+}
