@@ -10,8 +10,11 @@ export interface Link {
   onLost(listener: (err: Error) => void): void;
   /** Whether any byte arrived since the last request was written (tells a truncated reply from silence). */
   bytesSeenSinceWrite(): boolean;
-  /** After a failed transaction: make sure no byte of a late or garbled reply can be taken for the next answer. */
-  recover(): Promise<void>;
+  /**
+   * After a failed transaction: make sure no byte of a late or garbled reply can be taken for the next answer.
+   * `silence` is true when nothing at all came back (a reply may still be on its way).
+   */
+  recover(silence: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -225,7 +225,7 @@ export class ModbusSerialBus implements ModbusBus {
       return;
     }
     breaker.onFailure();
-    await link.recover().catch(() => undefined);
+    await link.recover(err.kind === 'timeout').catch(() => undefined);
     // A probe is never retried, nor is a slave whose breaker this failure just opened.
     const retry =
       decision === 'allow' && breaker.state === 'closed' && job.attempts <= this.opts.retries && this.state === 'open';

@@ -105,6 +105,8 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
   // lets a late reply finish arriving so it can be thrown away whole.
   const quietMs = Math.max(30, Math.ceil(charTimeMs(portOptions, 20)));
   const maxWaitMs = Math.max(quietMs * 4, opts.timeoutMs);
+  // After silence a slow slave's reply may still be coming: give it this long to show up and be discarded.
+  const lateReplyGuardMs = Math.max(quietMs, Math.min(150, Math.ceil(opts.timeoutMs / 2)));
 
   return {
     client,
@@ -113,9 +115,9 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
       if (lostError) listener(lostError);
     },
     bytesSeenSinceWrite: () => port.bytesSinceWrite > 0,
-    recover: async () => {
+    recover: async (silence) => {
       const start = Date.now();
-      await sleep(quietMs);
+      await sleep(silence ? lateReplyGuardMs : quietMs);
       while (Date.now() - port.lastByteAt < quietMs && Date.now() - start < maxWaitMs) {
         await sleep(quietMs - (Date.now() - port.lastByteAt));
       }
