@@ -172,17 +172,18 @@ function unknownProfile(segments: readonly PathSegment[], name: string, catalogu
 }
 
 function checkSerialPaths(buses: ReadonlyArray<Loose | undefined>, resolve: (p: string) => string, out: ConfigProblem[]): void {
-  const owners = new Map<string, number>();
+  const owners = new Map<string, { index: number; path: string }>();
   for (const [i, bus] of buses.entries()) {
     const path = str(bus?.path);
     if (str(bus?.type) !== 'rtu' || path === undefined || path === '') continue;
     const device = resolve(path);
-    const first = owners.get(device);
-    if (first === undefined) {
-      owners.set(device, i);
+    const owner = owners.get(device);
+    if (owner === undefined) {
+      owners.set(device, { index: i, path });
       continue;
     }
-    const same = device === path ? '' : ` (both are ${device})`;
+    const first = owner.index;
+    const same = owner.path === path ? '' : ` (both are ${device})`;
     out.push(
       makeProblem(['buses', i, 'path'], {
         value: renderValue(path),

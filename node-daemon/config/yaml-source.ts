@@ -138,7 +138,7 @@ function pathAtOffset(doc: Document.Parsed, offset: number): PathSegment[] {
       path.push(key);
       if (!inside(pair.value)) return path;
       node = pair.value;
-    } else if (isSeq(node)) {
+    } else if (isSeq(node) && !node.flow) {
       const index = node.items.findIndex(inside);
       if (index < 0) return path;
       path.push(index);
