@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { configSchema, type Config } from './schema.js';
 import { crossCheck, type CrossCheckOptions } from './cross-check.js';
+import { checkProfiles } from './profile-check.js';
 import { makeProblem, type ConfigProblem } from './problem.js';
 import { parseYamlSource } from './yaml-source.js';
 import { problemsFromZodIssues } from './zod-problems.js';
@@ -25,8 +26,8 @@ export function parseConfigText(text: string, opts: CrossCheckOptions = {}): Con
   const flagged = new Set(schemaProblems.map((p) => p.path));
   // A field the schema already rejected would only repeat itself as a bad reference.
   const crossProblems = crossCheck(data, opts).filter((p) => !flagged.has(p.path));
-  // TODO: decode each custom/inline profile's testVectors once node-daemon/sensing/decode.ts exists.
-  const all = [...schemaProblems, ...crossProblems].map((p) => ({ ...p, ...locate(p.segments, 'key') }));
+  const profileProblems = result.success ? checkProfiles(result.data) : [];
+  const all = [...schemaProblems, ...crossProblems, ...profileProblems].map((p) => ({ ...p, ...locate(p.segments, 'key') }));
   all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   const errors = all.filter((p) => p.severity === 'error');
   if (!result.success || errors.length > 0) return { ok: false, problems: all };

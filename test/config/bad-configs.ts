@@ -236,3 +236,14 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
     line: 6,
   },
 ];
+
+/** A site profile whose test vector does not decode as stated (1234 cm is 12.34 m, not 1.234). */
+export const BAD_TEST_VECTOR: BadConfig = {
+  name: 'custom profile failing its test vector',
+  yaml:
+    GOOD_MINIMAL.replace('submersible-level', 'my-gauge') +
+    'profiles:\n  my-gauge:\n    functionCode: 3\n    addressBase: 0\n    value: { address: 0, type: uint16, unit: cm }\n    range: { min: 0, max: 50 }\n    testVectors:\n      - { registers: [1234], expected: 1.234 }\n',
+  path: 'profiles.my-gauge.testVectors[0]',
+  says: 'should decode to 1.234 (good) but gave 12.34',
+  line: 17,
+};

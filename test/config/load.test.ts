@@ -6,14 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatProblems } from '../../node-daemon/config/format-problems.js';
 import { loadConfigFile, parseConfigText } from '../../node-daemon/config/load.js';
 import { packageRoot } from '../../node-daemon/core/paths.js';
-import { BAD_CONFIGS, GOOD_MINIMAL } from './bad-configs.js';
+import { BAD_CONFIGS, BAD_TEST_VECTOR, GOOD_MINIMAL } from './bad-configs.js';
 
 const exampleFile = join(packageRoot(), 'config', 'example.yaml');
 const tmp = mkdtempSync(join(tmpdir(), 'fenghuo-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('parseConfigText on bad files', () => {
-  it.each(BAD_CONFIGS)('$name -> $path', (bad) => {
+  it.each([...BAD_CONFIGS, BAD_TEST_VECTOR])('$name -> $path', (bad) => {
     const result = parseConfigText(bad.yaml);
     expect(result.ok).toBe(false);
     if (result.ok) return;
