@@ -91,3 +91,20 @@ export function resolveProfile(sensor: Pick<SensorConfig, 'id' | 'profile'>, sit
     `sensor "${sensor.id}" uses profile "${ref}", which is neither a catalogue profile (${Object.keys(CATALOGUE).join(', ')}) nor a key of profiles${ownNames.length > 0 ? ` (${ownNames.join(', ')})` : ''}`,
   );
 }
+
+/** A configured sensor with the profile it polls with. */
+export interface SensorWithProfile {
+  readonly sensor: SensorConfig;
+  readonly profile: ResolvedProfile;
+}
+
+/** Resolves every sensor's profile (each named profile is parsed once). Throws the first ProfileError. */
+export function resolveSensors(config: Pick<Config, 'sensors' | 'profiles'>): SensorWithProfile[] {
+  const byName = new Map<string, ResolvedProfile>();
+  return config.sensors.map((sensor) => {
+    if (typeof sensor.profile !== 'string') return { sensor, profile: resolveProfile(sensor, config.profiles) };
+    const known = byName.get(sensor.profile) ?? resolveProfile(sensor, config.profiles);
+    byName.set(sensor.profile, known);
+    return { sensor, profile: known };
+  });
+}
