@@ -14,11 +14,13 @@ export interface Migration {
  * - readings.id and change_log.seq use AUTOINCREMENT so they are never reused, even after retention empties the
  *   table: consumers keep them as cursors.
  * - quality is stored as a small integer (see quality-codes.ts); value is metres, NULL when there is none.
- * - change_log stays compact: one row per committed batch, not per reading. A `readings` row's payload lists, per
- *   sensor, the contiguous id range the batch wrote: {"sensors":[{"sensorId":"s1","firstId":10,"lastId":17}]}
- *   (the writer inserts a batch grouped by sensor so each sensor's ids are contiguous). A `retention` row records
- *   that raw rows older than `cutoff` were folded into 15-minute aggregates and deleted. The county sync reads rows
- *   with seq > its cursor and fetches the referenced readings by id range.
+ * - change_log stays compact: one row per committed batch, never one per reading. A `readings` row's payload is the
+ *   batch's id range, {"firstId":10,"lastId":17,"count":8}: a batch is one transaction on the only writing
+ *   connection, so its ids are contiguous and the consumer fetches `readings WHERE id BETWEEN firstId AND lastId`
+ *   (sensor ids are in those rows). Per-sensor ranges were tried and dropped: with a few sensors they made the log as
+ *   big as the readings themselves. A `retention` row records that one sensor's raw rows older than `before` were
+ *   folded into 15-minute aggregates and deleted. Change-log rows older than the raw retention are pruned with the
+ *   raw rows (seq is never reused, so a consumer that fell that far behind sees a gap and resyncs from aggregates).
  * - meta.db_id is a random id made with the database: if a corrupt file had to be replaced, consumers see a new id.
  */
 export const MIGRATIONS: readonly Migration[] = [

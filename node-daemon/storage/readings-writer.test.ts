@@ -84,18 +84,13 @@ describe('ReadingsWriter', () => {
     expect(s.stored).toHaveLength(1);
     expect(seenByOtherConnection).toEqual([5]); // committed: visible to another connection when announced
     const batch = s.stored[0];
-    expect(batch?.readings.map((r) => r.sensorId)).toEqual(['a', 'a', 'b', 'b', 'b']);
+    expect(batch?.readings.map((r) => r.sensorId)).toEqual(['b', 'a', 'b', 'a', 'b']);
     expect(batch?.readings.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
     expect(count(s.db, 'change_log')).toBe(1);
     const log = s.db.prepare('SELECT seq, kind, payload FROM change_log').get() as { seq: number; kind: string; payload: string };
     expect(batch?.seq).toBe(log.seq);
     expect(log.kind).toBe('readings');
-    expect(JSON.parse(log.payload)).toEqual({
-      sensors: [
-        { sensorId: 'a', firstId: 1, lastId: 2 },
-        { sensorId: 'b', firstId: 3, lastId: 5 },
-      ],
-    });
+    expect(JSON.parse(log.payload)).toEqual({ firstId: 1, lastId: 5, count: 5 });
     expect(s.logs.events('readings.stored')).toEqual([
       expect.objectContaining({ event: 'readings.stored', count: 5, lastId: 5, seq: log.seq }),
     ]);

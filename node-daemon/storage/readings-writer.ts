@@ -26,12 +26,6 @@ export interface ReadingsWriterOptions {
 /** While catching up on a backlog (after failures), batches may be this big so recovery needs few fsyncs. */
 const CATCH_UP_BATCH = 2_048;
 
-interface SensorRange {
-  readonly sensorId: string;
-  readonly firstId: number;
-  readonly lastId: number;
-}
-
 interface Committed {
   readonly stored: StoredReading[];
   readonly seq: number;
@@ -78,18 +72,14 @@ export class ReadingsWriter implements Module {
     const insert = db.prepare('INSERT INTO readings (sensor_id, ts, value, quality) VALUES (?, ?, ?, ?)');
     const logChange = db.prepare("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'readings', ?)");
     this.commitBatch = db.transaction((batch: readonly Reading[], now: number): Committed => {
-      // Grouped by sensor (stable, so each sensor keeps arrival order) to give each sensor one contiguous id range.
-      const ordered = [...batch].sort((a, b) => (a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : 0));
       const stored: StoredReading[] = [];
-      const ranges: SensorRange[] = [];
-      for (const r of ordered) {
+      for (const r of batch) {
         const id = Number(insert.run(r.sensorId, r.ts, r.value, QUALITY_CODE[r.quality]).lastInsertRowid);
         stored.push({ id, sensorId: r.sensorId, ts: r.ts, value: r.value, quality: r.quality });
-        const last = ranges[ranges.length - 1];
-        if (last !== undefined && last.sensorId === r.sensorId) ranges[ranges.length - 1] = { ...last, lastId: id };
-        else ranges.push({ sensorId: r.sensorId, firstId: id, lastId: id });
       }
-      const seq = Number(logChange.run(now, JSON.stringify({ sensors: ranges })).lastInsertRowid);
+      // One transaction on the only writing connection: the batch's ids are contiguous, so one range names them all.
+      const payload = { firstId: stored[0]?.id, lastId: stored[stored.length - 1]?.id, count: stored.length };
+      const seq = Number(logChange.run(now, JSON.stringify(payload)).lastInsertRowid);
       return { stored, seq };
     });
   }
