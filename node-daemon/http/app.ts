@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { API_PREFIX, type AppDeps } from './app-deps.js';
+import { errorBody } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { readingsRoutes } from './routes/readings.js';
+import { sensorsRoutes } from './routes/sensors.js';
+
+export type { AppDeps, HealthSource } from './app-deps.js';
+
+function isApi(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+/**
+ * The HTTP API. Everything under /api answers JSON, errors included (`{error: {code, param?, message}}`); a failure
+ * is logged with its stack and answered with a plain 500 that reveals nothing of the inside.
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.use('/api/*', async (c, next) => {
+    await next();
+    // Levels change every few seconds; a cached answer during a flood is a wrong answer.
+    c.header('Cache-Control', 'no-store');
+  });
+
+  app.route(API_PREFIX, healthRoutes(deps.health));
+  app.route(API_PREFIX, sensorsRoutes(deps.sensors, deps.health));
+  app.route(API_PREFIX, readingsRoutes(deps));
+  app.route(API_PREFIX, openapiRoutes());
+
+  app.notFound((c) => {
+    if (!isApi(c.req.path)) return c.text('Not Found', 404);
+    return c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}; GET ${API_PREFIX}/openapi.json lists them`), 404);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) {
+      return c.json(errorBody(err.status === 404 ? 'not_found' : 'bad_request', err.message || 'bad request'), err.status);
+    }
+    deps.log.error({ event: 'http.error', method: c.req.method, path: c.req.path, err }, 'request failed');
+    return c.json(errorBody('internal', 'internal error; the daemon log has the details'), 500);
+  });
+
+  return app;
+}

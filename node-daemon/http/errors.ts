@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { apiSchemas } from './api-registry.js';
+
+export const ERROR_CODES = ['bad_request', 'not_found', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one error shape of the API: a stable machine code, the offending parameter if any, and a sentence for people. */
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(ERROR_CODES),
+      param: z.string().optional().describe('the query or path parameter at fault'),
+      message: z.string(),
+    }),
+  })
+  .register(apiSchemas, { id: 'Error' });
+
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export function errorBody(code: ErrorCode, message: string, param?: string): ErrorBody {
+  return { error: { code, ...(param === undefined ? {} : { param }), message } };
+}

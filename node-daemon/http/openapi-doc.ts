@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { apiSchemas } from './api-registry.js';
+import { errorBodySchema } from './errors.js';
+
+/** Just enough of OpenAPI 3.1's object model for this API's documentation. */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+export interface ParameterDoc {
+  readonly name: string;
+  readonly in: 'query' | 'path';
+  readonly required: boolean;
+  readonly description?: string;
+  readonly schema: JsonSchema;
+}
+
+export interface ResponseDoc {
+  readonly description: string;
+  readonly content?: { readonly 'application/json': { readonly schema: JsonSchema } };
+}
+
+export interface OperationDoc {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly parameters?: readonly ParameterDoc[];
+  readonly responses: Readonly<Record<string, ResponseDoc>>;
+}
+
+export type PathsDoc = Readonly<Record<string, { readonly get?: OperationDoc }>>;
+
+const COMPONENTS = '#/components/schemas/';
+
+function withoutDialect(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
+}
+
+/** A named response shape as a `$ref`; an unnamed one inline. */
+export function schemaRef(schema: z.ZodType): JsonSchema {
+  const id = apiSchemas.get(schema)?.id;
+  if (id !== undefined) return { $ref: COMPONENTS + id };
+  return withoutDialect(z.toJSONSchema(schema, { io: 'output' }));
+}
+
+/** Every named response shape, for `components.schemas`. */
+export function componentSchemas(): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(apiSchemas, { io: 'output', uri: (ref) => COMPONENTS + ref });
+  return Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, withoutDialect(s as JsonSchema)]));
+}
+
+export function jsonResponse(description: string, schema: z.ZodType): ResponseDoc {
+  return { description, content: { 'application/json': { schema: schemaRef(schema) } } };
+}
+
+export function errorResponse(description: string): ResponseDoc {
+  return jsonResponse(description, errorBodySchema);
+}
+
+/** One query parameter per property of a zod object schema, described as the client writes it (input side). */
+export function queryParameters(schema: z.ZodObject): ParameterDoc[] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: 'query',
+      required: json.required?.includes(name) ?? false,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+export function pathParameter(name: string, schema: z.ZodType): ParameterDoc {
+  const { description, ...rest } = withoutDialect(z.toJSONSchema(schema, { io: 'input' }));
+  return { name, in: 'path', required: true, ...(typeof description === 'string' ? { description } : {}), schema: rest };
+}

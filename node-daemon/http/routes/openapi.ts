@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import { packageVersion } from '../../sensing/package-version.js';
+import { API_PREFIX } from '../app-deps.js';
+import { componentSchemas, errorResponse, type OperationDoc, type PathsDoc } from '../openapi-doc.js';
+import { healthPaths } from './health.js';
+import { readingsPaths } from './readings.js';
+import { sensorsPaths } from './sensors.js';
+
+const openapiPaths: PathsDoc = {
+  '/openapi.json': {
+    get: {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      responses: { '200': { description: 'the OpenAPI 3.1 document' } },
+    },
+  },
+};
+
+/** Every operation also answers 500 with the error shape; listing it once here keeps the route files short. */
+function withServerError(op: OperationDoc): OperationDoc {
+  return { ...op, responses: { ...op.responses, '500': errorResponse('an unexpected failure; details are in the daemon log') } };
+}
+
+/** The OpenAPI 3.1 document of the API, from the route files' path docs and the shared zod schemas. */
+export function openApiDocument(version = packageVersion()): Record<string, unknown> {
+  const paths: Record<string, { get?: OperationDoc }> = {};
+  for (const [path, item] of Object.entries({ ...healthPaths, ...sensorsPaths, ...readingsPaths, ...openapiPaths })) {
+    paths[API_PREFIX + path] = item.get === undefined ? {} : { get: withServerError(item.get) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'fenghuo edge API',
+      version,
+      description: 'Water levels and health of a township flood-warning box. Times are UTC milliseconds; values are metres.',
+    },
+    paths,
+    components: { schemas: componentSchemas() },
+  };
+}
+
+export function openapiRoutes(): Hono {
+  const doc = openApiDocument();
+  return new Hono().get('/openapi.json', (c) => c.json(doc, 200));
+}

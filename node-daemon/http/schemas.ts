@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { ID_RULE } from '../config/schema.js';
+import { QUALITIES } from '../core/types.js';
+import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
+import { apiSchemas } from './api-registry.js';
+import { timeParam } from './time-param.js';
+
+/** Shapes of the API's requests and responses. The routes validate with them and the OpenAPI document is built from them. */
+
+export const DEFAULT_RANGE_MS = 24 * 3_600_000;
+export const DEFAULT_LIMIT = 1_000;
+export const MAX_LIMIT = 10_000;
+
+const LIMIT_MESSAGE = `limit must be a whole number from 1 to ${MAX_LIMIT}`;
+
+export const sensorIdParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, ID_RULE).describe('sensor id');
+
+export const readingsQuerySchema = z.strictObject({
+  from: timeParam('from').optional().describe('start of the range, inclusive; default: 24 hours before `to`'),
+  to: timeParam('to').optional().describe('end of the range, exclusive; default: now'),
+  limit: z
+    .preprocess((v) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : v), z.int({ error: LIMIT_MESSAGE }).min(1, { error: LIMIT_MESSAGE }).max(MAX_LIMIT, { error: LIMIT_MESSAGE }))
+    .optional()
+    .describe(`most items returned, oldest first; default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}`),
+  resolution: z
+    .enum(['raw', '15m'], { error: 'resolution must be raw or 15m' })
+    .optional()
+    .describe('`raw` readings (default) or `15m` min/mean/max aggregates, which are kept for ever and suit long ranges'),
+});
+
+export type ReadingsQueryParams = z.output<typeof readingsQuerySchema>;
+
+const quality = z.enum(QUALITIES);
+const lastError = z.strictObject({ ts: z.int(), message: z.string() });
+const breakerState = z.enum(['closed', 'open', 'half_open']);
+
+const sensorHealthShape = {
+  id: z.string(),
+  name: z.string().optional(),
+  bus: z.string(),
+  slave: z.int(),
+  profile: z.string().describe('catalogue or site profile name, or `inline`'),
+  critical: z.boolean(),
+  status: z
+    .enum([...QUALITIES, 'unknown'])
+    .describe('quality of the newest reading, `stale` when nothing newer than the stale limit has been heard, `unknown` before the first reading'),
+  lastReading: z.strictObject({ ts: z.int(), value: z.number().nullable(), quality }).optional(),
+  lastGoodTs: z.int().optional().describe('UTC ms of the newest good reading'),
+  lastError: lastError.optional(),
+  breaker: breakerState,
+};
+
+export const sensorHealthSchema = z.strictObject(sensorHealthShape).register(apiSchemas, { id: 'SensorHealth' });
+
+export const busHealthSchema = z
+  .strictObject({
+    id: z.string(),
+    type: z.enum(['rtu', 'tcp']),
+    endpoint: z.string(),
+    state: z.enum(['connecting', 'open', 'down', 'closed']),
+    lastError: lastError.optional(),
+    counters: z.strictObject({
+      requests: z.int(),
+      responses: z.int(),
+      timeouts: z.int(),
+      exceptions: z.int(),
+      crcErrors: z.int(),
+      portErrors: z.int(),
+      reconnects: z.int(),
+    }),
+  })
+  .register(apiSchemas, { id: 'BusHealth' });
+
+export const healthSchema = z
+  .strictObject({
+    status: z.enum(['ok', 'degraded']).describe('degraded when a bus is down, a critical sensor is not good, or storage writes fail'),
+    ts: z.int(),
+    uptimeS: z.int(),
+    version: z.string(),
+    buses: z.array(busHealthSchema),
+    sensors: z.array(sensorHealthSchema),
+    disk: z.strictObject({ path: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
+    storage: z.strictObject({ lastCommitTs: z.int().optional(), pendingWrites: z.int(), lastError: z.string().optional() }),
+  })
+  .register(apiSchemas, { id: 'Health' });
+
+export const sensorSummarySchema = z
+  .strictObject({
+    ...sensorHealthShape,
+    unit: z.literal('m').describe('every value is metres on the local gauge datum'),
+    pollIntervalMs: z.int(),
+    staleAfterMs: z.int(),
+  })
+  .register(apiSchemas, { id: 'Sensor' });
+
+export type SensorSummary = z.infer<typeof sensorSummarySchema>;
+
+export const sensorsResponseSchema = z.strictObject({ sensors: z.array(sensorSummarySchema) }).register(apiSchemas, { id: 'SensorList' });
+
+const page = {
+  sensorId: z.string(),
+  unit: z.literal('m'),
+  from: z.int().describe('UTC ms, inclusive'),
+  to: z.int().describe('UTC ms, exclusive'),
+  truncated: z.boolean().describe('true when `limit` cut the range short'),
+  nextFrom: z.int().optional().describe('when truncated: `from` for the next page'),
+};
+
+export const readingSchema = z.strictObject({
+  ts: z.int().describe('UTC ms'),
+  iso: z.string().describe('the same instant, ISO 8601 UTC'),
+  value: z.number().nullable().describe('metres; null when the sensor gave no value'),
+  quality,
+});
+
+export const aggregateSchema = z.strictObject({
+  bucket: z.int().describe('start of the 15-minute bucket, UTC ms'),
+  iso: z.string(),
+  min: z.number(),
+  mean: z.number(),
+  max: z.number(),
+  count: z.int().describe('good readings folded in'),
+});
+
+export const rawReadingsResponseSchema = z
+  .strictObject({ ...page, resolution: z.literal('raw'), readings: z.array(readingSchema) })
+  .register(apiSchemas, { id: 'Readings' });
+
+export const aggregatesResponseSchema = z
+  .strictObject({ ...page, resolution: z.literal('15m'), aggregates: z.array(aggregateSchema) })
+  .register(apiSchemas, { id: 'Aggregates' });
+
+export type RawReadingsResponse = z.infer<typeof rawReadingsResponseSchema>;
+export type AggregatesResponse = z.infer<typeof aggregatesResponseSchema>;
+
+// The documented shapes must stay the shapes the code produces: these fail to compile if the contracts drift.
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const healthMatches: Same<DeepReadonly<z.infer<typeof healthSchema>>, DeepReadonly<HealthSnapshot>> = true;
+const sensorMatches: Same<DeepReadonly<z.infer<typeof sensorHealthSchema>>, DeepReadonly<SensorHealth>> = true;
+void healthMatches;
+void sensorMatches;
