@@ -201,6 +201,9 @@ describe('HTTP API', () => {
       expect(byIso.status).toBe(200);
       expect(byMs.body.readings.map((r) => r.ts)).toEqual([0, 1, 2, 3, 4].map((i) => from + i * MIN));
       expect(byIso.body).toEqual(byMs.body);
+      // `+` left unencoded (as people type it into curl) arrives as a space and is still understood.
+      const typed = await get<RawReadingsResponse>('/api/v1/sensors/dam/readings?from=2024-06-10T15:50:00+08:00&to=2024-06-10T15:55:00.000+08:00');
+      expect(typed.body).toEqual(byMs.body);
     });
 
     it('pages with limit: truncated and nextFrom lead to the rest without loss', async () => {

@@ -1,5 +1,5 @@
 import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
@@ -29,6 +29,7 @@ export class HttpServer implements Module {
   private readonly wanted: ListenAddress;
   private readonly closeGraceMs: number;
   private server: Server | undefined;
+  private readonly inFlight = new Set<ServerResponse>();
   private bound: BoundAddress | undefined;
 
   constructor(private readonly opts: HttpServerOptions) {
@@ -62,6 +63,10 @@ export class HttpServer implements Module {
         resolve();
       });
     });
+    server.on('request', (_req, res: ServerResponse) => {
+      this.inFlight.add(res);
+      res.once('close', () => this.inFlight.delete(res));
+    });
     server.on('error', (err) => log.error({ event: 'http.server_error', err: err.message }, 'HTTP server error'));
     const info = server.address() as AddressInfo;
     this.server = server;
@@ -76,6 +81,8 @@ export class HttpServer implements Module {
     this.bound = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // A keep-alive connection whose response is still being prepared would otherwise stay open after it is sent.
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     const cut = setTimeout(() => server.closeAllConnections(), this.closeGraceMs);
     try {
       await closed;

@@ -4,6 +4,14 @@ import { z } from 'zod';
 const MAX_MS = 8.64e15;
 
 const DIGITS = /^\d{1,16}$/;
+/** `+08:00` typed into a URL unencoded arrives as ` 08:00` (form encoding turns `+` into a space). */
+const SPACED_OFFSET = /(T\d\d:\d\d:\d\d(?:\.\d+)?) (\d\d:\d\d)$/;
+
+function normalise(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (DIGITS.test(v)) return Number(v);
+  return v.replace(SPACED_OFFSET, '$1+$2');
+}
 
 /**
  * A point in time given as UTC milliseconds (`1718006400000`) or ISO 8601 with seconds and an offset
@@ -16,7 +24,7 @@ export function timeParam(name: string) {
     '(e.g. 2024-06-10T16:00:00+08:00 or 2024-06-10T08:00:00Z)';
   return z
     .preprocess(
-      (v) => (typeof v === 'string' && DIGITS.test(v) ? Number(v) : v),
+      normalise,
       z.union([
         z.int({ error: message }).min(0, { error: message }).max(MAX_MS, { error: message }).meta({ description: 'UTC milliseconds', examples: [1718006400000] }),
         z.iso.datetime({ offset: true, error: message }).meta({ description: 'ISO 8601 with a UTC offset', examples: ['2024-06-10T16:00:00+08:00'] }),

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../config/schema.js';
+import { EventHub } from '../core/events.js';
+import { createLogger, silentLogger } from '../core/log.js';
+import { StatusRegistry } from '../sensing/status-registry.js';
+import type { ReadingsReader } from '../storage/types.js';
+import { createApp } from './app.js';
+import { parseBindAddress } from './bind-address.js';
+import { HttpServer } from './http-server.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
+  const raw: string[] = [];
+  const log = createLogger({ level: 'debug', destination: { write: (line: string) => void raw.push(line) } });
+  return { log, lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+async function started(server: HttpServer): Promise<HttpServer> {
+  await server.start();
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('parseBindAddress', () => {
+  it('parses IPv4, bracketed IPv6 and host names, with port 0 allowed', () => {
+    expect(parseBindAddress('127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(parseBindAddress('[::1]:8080')).toEqual({ host: '::1', port: 8080 });
+    expect(parseBindAddress('localhost:0')).toEqual({ host: 'localhost', port: 0 });
+    expect(parseBindAddress('[::]:0')).toEqual({ host: '::', port: 0 });
+  });
+
+  it('refuses what cannot be listened on, saying why', () => {
+    expect(() => parseBindAddress('::1:8080')).toThrow(/brackets/);
+    expect(() => parseBindAddress('127.0.0.1')).toThrow(/port is missing/);
+    expect(() => parseBindAddress('127.0.0.1:70000')).toThrow(/out of range/);
+  });
+});
+
+describe('HttpServer', () => {
+  it('serves the API on a free port, logs its URL, and refuses connections after stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fenghuo-http-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const config = configSchema.parse({
+      buses: [{ id: 'gw', type: 'tcp', host: '127.0.0.1' }],
+      sensors: [{ id: 'river', bus: 'gw', slave: 1, profile: 'submersible-level' }],
+    });
+    const hub = new EventHub();
+    const registry = new StatusRegistry({ config, hub, busCounters: new Map(), storageStatus: () => ({ pendingWrites: 0 }), dataDir: dir });
+    cleanups.push(() => registry.stop());
+    const readings: ReadingsReader = { readings: () => [], aggregates: () => [], latest: () => undefined, latestGood: () => undefined };
+    const { log, lines } = capturingLogger();
+    const app = createApp({ sensors: config.sensors, health: registry, readings, log });
+    const server = new HttpServer({ app, listen: '127.0.0.1:0', log });
+    expect(server.address()).toBeUndefined();
+    await started(server);
+
+    const bound = server.address()!;
+    expect(bound.host).toBe('127.0.0.1');
+    expect(bound.port).toBeGreaterThan(0);
+    expect(server.url()).toBe(`http://127.0.0.1:${bound.port}`);
+    expect(lines().find((l) => l.event === 'http.listen')).toMatchObject({ url: server.url() });
+
+    hub.reading$.next({ sensorId: 'river', ts: Date.now(), value: 3.5, quality: 'good' });
+    const res = await fetch(`${server.url()}/api/v1/sensors`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { sensors: { id: string; status: string; lastReading?: { value: number } }[] };
+    expect(body.sensors).toMatchObject([{ id: 'river', status: 'good', lastReading: { value: 3.5 } }]);
+
+    const bad = await fetch(`${server.url()}/api/v1/sensors/river/readings?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'bad_request', param: 'limit' } });
+
+    // The fetch above left a keep-alive connection open in the client's pool; stop must not wait for it.
+    await server.stop();
+    expect(server.address()).toBeUndefined();
+    await expect(fetch(`http://127.0.0.1:${bound.port}/api/v1/health`)).rejects.toThrow();
+  });
+
+  it('listens on IPv6 loopback written in brackets', async () => {
+    const server = new HttpServer({ app: { fetch: () => new Response('hi') }, listen: '[::1]:0', log: silentLogger() });
+    try {
+      await server.start();
+    } catch (err) {
+      // A host without IPv6 cannot run this case; anything else is a failure.
+      if (String(err).includes('EADDRNOTAVAIL') || String(err).includes('EAFNOSUPPORT')) return;
+      throw err;
+    }
+    cleanups.push(() => server.stop());
+    expect(server.url()).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    expect(await (await fetch(server.url())).text()).toBe('hi');
+  });
+
+  it('rejects start with the address when the port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const port = (blocker.address() as { port: number }).port;
+    const { log, lines } = capturingLogger();
+    const server = new HttpServer({ app: { fetch: () => new Response('') }, listen: `127.0.0.1:${port}`, log });
+    await expect(server.start()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}.*EADDRINUSE`));
+    expect(lines().some((l) => l.event === 'http.listen_failed')).toBe(true);
+  });
+
+  it('lets a request in flight finish when stopped', async () => {
+    const entered = deferred();
+    const release = deferred();
+    const app = {
+      fetch: async (): Promise<Response> => {
+        entered.resolve();
+        await release.promise;
+        return new Response('done');
+      },
+    };
+    const server = await started(new HttpServer({ app, listen: '127.0.0.1:0', log: silentLogger(), closeGraceMs: 30_000 }));
+    const response = fetch(server.url());
+    await entered.promise;
+    const stopping = server.stop();
+    release.resolve();
+    const res = await response;
+    expect(await res.text()).toBe('done');
+    // Told the client not to reuse the connection, so stop need not wait for the keep-alive timeout.
+    expect(res.headers.get('connection')).toBe('close');
+    await stopping;
+  });
+
+  it('cuts a request that outlives the grace period, so stop always ends', async () => {
+    const entered = deferred();
+    const never = new Promise<Response>(() => {});
+    const app = {
+      fetch: (): Promise<Response> => {
+        entered.resolve();
+        return never;
+      },
+    };
+    const server = await started(new HttpServer({ app, listen: '127.0.0.1:0', log: silentLogger(), closeGraceMs: 50 }));
+    const response = fetch(server.url());
+    await entered.promise;
+    await server.stop();
+    await expect(response).rejects.toThrow();
+  });
+});
