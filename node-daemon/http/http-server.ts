@@ -52,6 +52,10 @@ export class HttpServer implements Module {
     const { app, log } = this.opts;
     const server = createAdaptorServer({ fetch: (request: Request) => app.fetch(request) }) as Server;
     const { host, port } = this.wanted;
+    server.on('request', (_req, res: ServerResponse) => {
+      this.inFlight.add(res);
+      res.once('close', () => this.inFlight.delete(res));
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         log.error({ event: 'http.listen_failed', host, port, err: err.message }, 'cannot listen');
@@ -62,10 +66,6 @@ export class HttpServer implements Module {
         server.off('error', onError);
         resolve();
       });
-    });
-    server.on('request', (_req, res: ServerResponse) => {
-      this.inFlight.add(res);
-      res.once('close', () => this.inFlight.delete(res));
     });
     server.on('error', (err) => log.error({ event: 'http.server_error', err: err.message }, 'HTTP server error'));
     const info = server.address() as AddressInfo;
