@@ -16,8 +16,9 @@ const DEFAULT_PRESENCE_CHECK_MS = 500;
 /**
  * modbus-serial's buffered RTU port keeps unframed bytes across requests and frames replies by scanning for
  * the current unit id and function code, so bytes of a late reply (after our timeout) could be framed as the
- * answer to the next request to the same unit. This port forgets unframed bytes whenever a request is written
- * and counts raw bytes so the bus can wait for the line to fall quiet after a failure.
+ * answer to the next request to the same unit. This port discards everything received (its buffer and the OS
+ * input queue) just before each request is written, and counts raw bytes so the bus can wait for the line to
+ * fall quiet after a failure.
  */
 class GuardedRtuPort extends RtuBufferedPortClass {
   bytesSinceWrite = 0;
@@ -32,9 +33,13 @@ class GuardedRtuPort extends RtuBufferedPortClass {
   }
 
   override write(data: Buffer): void {
-    this._buffer = Buffer.alloc(0);
-    this.bytesSinceWrite = 0;
-    super.write(data);
+    // Whatever was received before a request goes out, in our buffer or still in the OS, can only be stale.
+    this._client.flush((err) => {
+      this._buffer = Buffer.alloc(0);
+      this.bytesSinceWrite = 0;
+      // A failed flush means the port is going away; the loss handler or the timeout ends the transaction.
+      if (!err) super.write(data);
+    });
   }
 
   /** Discards bytes the OS and the port still hold. */

@@ -30,7 +30,7 @@ export interface CorruptingPtyProxy {
   faultNextReplies(fault: ReplyFault, count?: number): void;
   /** Every frame that passed, in order, as the proxy saw it (replies before any fault). */
   readonly wire: readonly WireFrame[];
-  /** Delayed replies not yet forwarded. */
+  /** Delayed replies not yet written to the master's pty. */
   pendingDelayed(): number;
   close(): Promise<void>;
 }
@@ -125,8 +125,9 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
       if (!out || out.length === 0) return;
       if (fault?.kind === 'delay') {
         const t = setTimeout(() => {
-          timers.delete(t);
-          if (masterSide.isOpen) masterSide.write(out);
+          // Counted as pending until the bytes are in the master's pty, so a test can wait for them to land.
+          if (masterSide.isOpen) masterSide.write(out, () => timers.delete(t));
+          else timers.delete(t);
         }, fault.ms);
         timers.add(t);
       } else {
