@@ -1,0 +1,29 @@
+// `npm run bench`: every benchmark, each printed as a ratio against a peer or a physical limit measured in the
+// same run. FENGHUO_BENCH_MEMORY_S shortens the 5-minute memory run.
+import { benchMemory } from './daemon-memory.js';
+import { benchPolls } from './poll-throughput.js';
+import type { BenchResult } from './result.js';
+import { benchStorage } from './storage-throughput.js';
+
+function print(r: BenchResult): void {
+  const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+  console.log(`${r.name}\n  ours ${fmt(r.ours)}  peer ${fmt(r.peer)}  ${r.unit}\n  ratio ${r.ratio.toFixed(2)}${r.aim ? `  (aim ${r.aim})` : ''}${r.note ? `\n  ${r.note}` : ''}`);
+}
+
+const benches: [string, () => Promise<BenchResult>][] = [
+  ['polls', benchPolls],
+  ['storage', () => benchStorage()],
+  ['memory', () => benchMemory()],
+];
+const only = process.argv.slice(2);
+let failed = 0;
+for (const [name, run] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  try {
+    print(await run());
+  } catch (err) {
+    failed++;
+    console.error(`${name}: failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,94 @@
+import type { Config } from './config/schema.js';
+import { EventLog } from './core/event-log.js';
+import { EventHub } from './core/events.js';
+import type { Logger } from './core/log.js';
+import type { Module } from './core/module.js';
+import type { Clock } from './core/types.js';
+import { createApp } from './http/app.js';
+import { HttpServer } from './http/http-server.js';
+import { BusModules } from './sensing/bus-modules.js';
+import { Poller } from './sensing/poller.js';
+import { resolveSensors } from './sensing/profiles.js';
+import { StatusRegistry } from './sensing/status-registry.js';
+import { storageHealthFrom } from './sensing/storage-health.js';
+import { openDatabase, type Db } from './storage/database.js';
+import { SqliteReadingsReader } from './storage/readings-reader.js';
+import { ReadingsWriter } from './storage/readings-writer.js';
+import { RetentionJob } from './storage/retention-job.js';
+
+export interface DaemonDeps {
+  readonly config: Config;
+  readonly dataDir: string;
+  /** HOST:PORT to listen on (already validated). */
+  readonly listen: string;
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+export interface Daemon {
+  readonly hub: EventHub;
+  readonly modules: readonly Module[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The URL the HTTP API listens on, once started. */
+  url(): string;
+}
+
+/**
+ * The composition root: builds every module from the config and wires them to one EventHub. Modules start in
+ * the order listed (storage before anything that produces readings, HTTP last) and stop in reverse, so pending
+ * readings are flushed after the last poll has settled and before the database closes.
+ */
+export function buildDaemon(deps: DaemonDeps): Daemon {
+  const { config, log, clock } = deps;
+  const hub = new EventHub();
+  const { db } = openDatabase({ dataDir: deps.dataDir, log, clock });
+  const writer = new ReadingsWriter({ db, hub, log, clock, ...config.storage });
+  const retention = new RetentionJob({ db, log, clock, rawRetentionDays: config.storage.rawRetentionDays });
+  const buses = new BusModules(config.buses, hub, log, clock);
+  const reader = new SqliteReadingsReader(db);
+  const registry = new StatusRegistry({
+    config,
+    hub,
+    busCounters: new Map([...buses.buses].map(([id, bus]) => [id, () => bus.counters()])),
+    storageStatus: () => storageHealthFrom(writer.status()),
+    dataDir: deps.dataDir,
+    clock,
+  });
+  const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
+  registry.seed(reader);
+  const app = createApp({ sensors: config.sensors, health: registry, readings: reader, log, clock });
+  const http = new HttpServer({ app, listen: deps.listen, log });
+
+  const modules: Module[] = [new EventLog(hub, log), writer, retention, registry, buses, poller, http];
+  return {
+    hub,
+    modules,
+    url: () => http.url(),
+    async start() {
+      for (const m of modules) {
+        await m.start();
+        log.debug({ event: 'module.started', module: m.name }, `${m.name} started`);
+      }
+    },
+    async stop() {
+      for (const m of [...modules].reverse()) {
+        try {
+          await m.stop();
+        } catch (err) {
+          log.error({ event: 'module.stop_failed', module: m.name, err: String(err) }, `${m.name} failed to stop`);
+        }
+      }
+      hub.complete();
+      closeDb(db, log);
+    },
+  };
+}
+
+function closeDb(db: Db, log: Logger): void {
+  try {
+    db.close();
+  } catch (err) {
+    log.error({ event: 'storage.close_failed', err: String(err) }, 'closing the database failed');
+  }
+}
