@@ -1,4 +1,9 @@
+import { resolve } from 'node:path';
+import { buildDaemon } from './compose.js';
 import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './core/log.js';
+import { systemClock } from './core/types.js';
+import { startDemo, type Demo } from './demo.js';
 
 export interface RunOptions {
   /** The YAML config file the CLI loaded `config` from; for logs and messages only. */
@@ -10,7 +15,72 @@ export interface RunOptions {
   readonly listen?: string;
 }
 
-/** Runs the daemon until SIGTERM/SIGINT; resolves to the process exit code. (Composition root: being written.) */
-export async function runDaemon(_opts: RunOptions): Promise<number> {
-  throw new Error('not implemented yet');
+/** Runs the daemon until SIGTERM/SIGINT; resolves to the process exit code. */
+export async function runDaemon(opts: RunOptions): Promise<number> {
+  const log = createLogger();
+  const dataDir = resolve(opts.dataDir);
+  let demo: Demo | undefined;
+  let config = opts.config;
+  if (!config) {
+    demo = await startDemo(log);
+    config = demo.config;
+  }
+  const listen = opts.listen ?? config.http.listen;
+  log.info(
+    { event: 'daemon.starting', config: opts.configPath ?? '(embedded demo)', dataDir, listen, buses: config.buses.length, sensors: config.sensors.length },
+    'fenghuo starting',
+  );
+  const daemon = buildDaemon({ config, dataDir, listen, log, clock: systemClock });
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.fatal({ event: 'daemon.start_failed', err: String(err) }, 'fenghuo failed to start');
+    await daemon.stop();
+    await demo?.stop();
+    return 1;
+  }
+  log.info({ event: 'daemon.started', url: daemon.url() }, `fenghuo running; API at ${daemon.url()}/api/v1/health`);
+  if (demo) printDemoHelp(daemon.url(), config, demo);
+
+  const signal = await waitForSignal(log);
+  log.info({ event: 'daemon.stopping', signal }, 'fenghuo stopping');
+  await daemon.stop();
+  await demo?.stop();
+  log.info({ event: 'daemon.stopped' }, 'fenghuo stopped');
+  return 0;
+}
+
+function waitForSignal(log: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // A second signal while stopping means "now": leave without waiting for a flush that is stuck.
+      const hard = (): void => {
+        log.warn({ event: 'daemon.forced_exit' }, 'second signal: exiting at once');
+        process.exit(1);
+      };
+      process.once('SIGTERM', hard);
+      process.once('SIGINT', hard);
+      resolveSignal(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** The demo is for a person at a terminal: tell them where to look, in plain words, on stderr. */
+function printDemoHelp(url: string, config: Config, demo: Demo): void {
+  const lines = [
+    '',
+    '烽火 fenghuo demo — a simulated site replays the Llano River flood (Texas, October 2018, USGS data)',
+    `  sped up ${demo.speedUp}x: the water starts rising about ${Math.round(demo.riseAfterS / 60)} min from now.`,
+    `  health:   ${url}/api/v1/health`,
+    `  sensors:  ${url}/api/v1/sensors`,
+    ...config.sensors.map((s) => `  readings: ${url}/api/v1/sensors/${s.id}/readings   (${s.name ?? s.id})`),
+    `  API doc:  ${url}/api/v1/openapi.json`,
+    'Stop with Ctrl-C. Run your own site with: fenghuo run --config config/example.yaml',
+    '',
+  ];
+  process.stderr.write(lines.join('\n') + '\n');
 }
