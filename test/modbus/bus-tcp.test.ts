@@ -41,7 +41,8 @@ describe('Modbus TCP bus against a pymodbus slave', () => {
     const slave = await startPymodbusSlave({ map: MAP, endpoint: { kind: 'tcp' } });
     const other = await startPymodbusSlave({ map: MAP, endpoint: { kind: 'tcp' } });
     cleanups.push(() => other.stop());
-    const a = recordedBus(tcpConfig({ id: 'a', port: slave.port ?? 0 }));
+    // A long timeout, so the in-flight request below can only end by the connection loss.
+    const a = recordedBus(tcpConfig({ id: 'a', port: slave.port ?? 0, timeoutMs: 3_000 }));
     const b = recordedBus(tcpConfig({ id: 'b', port: other.port ?? 0 }));
     cleanups.push(() => a.bus.stop(), () => b.bus.stop());
     await a.bus.start();
