@@ -30,10 +30,10 @@ function rssMb(pid: number): number {
 }
 
 function siteConfig(slavePort: number, httpPort: number): string {
-  const buses = [0, 1, 2, 3].map((i) => `  - { id: tcp-${i}, type: tcp, host: 127.0.0.1, port: ${slavePort} }`);
+  const buses = [`  - { id: tcp-0, type: tcp, host: 127.0.0.1, port: ${slavePort} }`];
   const sensors = Array.from(
     { length: SENSORS },
-    (_, i) => `  - { id: s${i}, bus: tcp-${i % 4}, slave: ${1 + Math.floor(i / 4)}, profile: generic-uint16-cm, pollIntervalMs: 1000, critical: ${i % 8 === 0} }`,
+    (_, i) => `  - { id: s${i}, bus: tcp-0, slave: ${1 + i}, profile: generic-uint16-cm, pollIntervalMs: 1000, critical: ${i % 8 === 0} }`,
   );
   return [`http: { listen: "127.0.0.1:${httpPort}" }`, 'buses:', ...buses, 'sensors:', ...sensors, ''].join('\n');
 }
