@@ -74,7 +74,7 @@ function printDemoHelp(url: string, config: Config, demo: Demo): void {
   const lines = [
     '',
     '烽火 fenghuo demo — a simulated site replays the Llano River flood (Texas, October 2018, USGS data)',
-    `  sped up ${demo.speedUp}x: the water starts rising about ${Math.round(demo.riseAfterS / 60)} min from now.`,
+    `  sped up ${demo.speedUp}x: the water starts rising about ${Math.round(demo.riseAfterS)} s from now and crests about 4 min later.`,
     `  health:   ${url}/api/v1/health`,
     `  sensors:  ${url}/api/v1/sensors`,
     ...config.sensors.map((s) => `  readings: ${url}/api/v1/sensors/${s.id}/readings   (${s.name ?? s.id})`),
