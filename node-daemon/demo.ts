@@ -19,10 +19,19 @@ export interface Demo {
 
 const FT = 0.3048;
 /** 2 simulated minutes per real second: the 7½-hour rise of the Llano at Mason takes under 4 real minutes... */
-const SPEED_UP = 120;
+const DEFAULT_SPEED_UP = 120;
 /** ...and the replay starts 1 hour before the rise (2018-10-15 22:00 CDT), so the first 30 seconds are calm. */
 const REPLAY_START = Date.parse('2018-10-15T21:00:00-05:00');
 const RISE_AT = Date.parse('2018-10-15T22:00:00-05:00');
+
+/** `FENGHUO_DEMO_SPEED_UP` replays faster or slower (tests use it to see the rise within seconds). */
+function demoSpeedUp(): number {
+  const raw = process.env.FENGHUO_DEMO_SPEED_UP;
+  if (raw === undefined || raw === '') return DEFAULT_SPEED_UP;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 1 || n > 100_000) throw new Error(`FENGHUO_DEMO_SPEED_UP must be a number from 1 to 100000, got "${raw}"`);
+  return n;
+}
 
 interface DemoDevice {
   readonly unit: number;
@@ -87,12 +96,12 @@ function freePort(): Promise<number> {
  * The embedded demo: an in-process Modbus TCP site on loopback whose three devices (one per catalogue profile)
  * replay the real USGS record of the Llano River flood of October 2018, sped up, and the config that polls it.
  */
-export async function startDemo(log: Logger): Promise<Demo> {
+export async function startDemo(log: Logger, speedUp = demoSpeedUp()): Promise<Demo> {
   const catalogue = loadCatalogue();
   const devices = new Map<number, { points: Point[]; profile: ResolvedProfile }>();
   for (const d of DEVICES) devices.set(d.unit, { points: loadStation(d.station), profile: catalogue.get(d.profile)! });
   const t0 = Date.now();
-  const simTime = (): number => REPLAY_START + (Date.now() - t0) * SPEED_UP;
+  const simTime = (): number => REPLAY_START + (Date.now() - t0) * speedUp;
 
   const registers = (addr: number, length: number, unit: number): number[] => {
     const device = devices.get(unit);
@@ -112,7 +121,7 @@ export async function startDemo(log: Logger): Promise<Demo> {
     server.once('initialized', () => resolve());
     server.once('serverError', reject);
   });
-  log.info({ event: 'demo.site_started', port, speedUp: SPEED_UP, devices: DEVICES.length }, 'demo site replaying the Llano River flood of 2018');
+  log.info({ event: 'demo.site_started', port, speedUp, devices: DEVICES.length }, 'demo site replaying the Llano River flood of 2018');
 
   const config = configSchema.parse({
     site: { name: '演示乡镇 (Llano River 2018 replay)' },
@@ -121,8 +130,8 @@ export async function startDemo(log: Logger): Promise<Demo> {
   });
   return {
     config,
-    speedUp: SPEED_UP,
-    riseAfterS: (RISE_AT - REPLAY_START) / SPEED_UP / 1000,
+    speedUp,
+    riseAfterS: (RISE_AT - REPLAY_START) / speedUp / 1000,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
