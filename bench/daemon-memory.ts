@@ -2,26 +2,16 @@
 // (default 5 minutes; FENGHUO_BENCH_MEMORY_S to change). Printed against the 120 MB aim, with the growth between
 // the first and the last minute to show whether it stays flat.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnUntil, stopChild } from './fixtures/child.js';
 import type { BenchResult } from './result.js';
+import { freePort } from '../node-daemon/core/free-port.js';
 
 const SENSORS = 64;
 const LIMIT_MB = 120;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const addr = probe.address();
-      probe.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

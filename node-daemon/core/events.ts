@@ -1,32 +1,15 @@
 import { Subject } from 'rxjs';
+import type { ModbusBreakerEvent, ModbusBusErrorEvent, ModbusBusStatusEvent } from '../../drivers/modbus/bus-events.js';
 import type { Reading, StoredReading } from './types.js';
 
-export type BusState = 'connecting' | 'open' | 'down' | 'closed';
-
-export interface BusStatusEvent {
-  readonly busId: string;
-  readonly state: BusState;
-  readonly ts: number;
-  readonly error?: string;
-}
-
-/** A transaction failed on the wire (timeout, CRC error, exception response, port gone). */
-export interface BusErrorEvent {
-  readonly busId: string;
-  readonly slave: number;
-  readonly ts: number;
-  readonly kind: 'timeout' | 'exception' | 'crc' | 'port' | 'other';
-  readonly message: string;
-}
-
-export type BreakerState = 'closed' | 'open' | 'half_open';
-
-export interface BreakerEvent {
-  readonly busId: string;
-  readonly slave: number;
-  readonly state: BreakerState;
-  readonly ts: number;
-}
+// Bus events are defined by the Modbus driver (the lower layer) and forwarded to the hub unchanged.
+export type {
+  ModbusBusState as BusState,
+  ModbusBusStatusEvent as BusStatusEvent,
+  ModbusBusErrorEvent as BusErrorEvent,
+  ModbusBreakerState as BreakerState,
+  ModbusBreakerEvent as BreakerEvent,
+} from '../../drivers/modbus/bus-events.js';
 
 /** Emitted after a transaction that contained these readings has committed (fsynced) to SQLite. */
 export interface StoredBatchEvent {
@@ -43,9 +26,9 @@ export interface StoredBatchEvent {
 export class EventHub {
   readonly reading$ = new Subject<Reading>();
   readonly stored$ = new Subject<StoredBatchEvent>();
-  readonly busStatus$ = new Subject<BusStatusEvent>();
-  readonly busError$ = new Subject<BusErrorEvent>();
-  readonly breaker$ = new Subject<BreakerEvent>();
+  readonly busStatus$ = new Subject<ModbusBusStatusEvent>();
+  readonly busError$ = new Subject<ModbusBusErrorEvent>();
+  readonly breaker$ = new Subject<ModbusBreakerEvent>();
 
   complete(): void {
     for (const s of [this.reading$, this.stored$, this.busStatus$, this.busError$, this.breaker$]) s.complete();

@@ -1,6 +1,6 @@
 import { createModbusBus, type ModbusSerialBus } from '../../drivers/modbus/index.js';
 import type { BusConfig } from '../config/schema.js';
-import type { EventHub } from '../core/events.js';
+import type { BreakerEvent, BusErrorEvent, BusStatusEvent, EventHub } from '../core/events.js';
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../core/types.js';
@@ -12,9 +12,9 @@ export class BusModules implements Module {
 
   constructor(configs: readonly BusConfig[], hub: EventHub, log: Logger, clock: Clock) {
     const callbacks = {
-      onStatus: (e: Parameters<EventHub['busStatus$']['next']>[0]) => hub.busStatus$.next(e),
-      onError: (e: Parameters<EventHub['busError$']['next']>[0]) => hub.busError$.next(e),
-      onBreaker: (e: Parameters<EventHub['breaker$']['next']>[0]) => hub.breaker$.next(e),
+      onStatus: (e: BusStatusEvent) => hub.busStatus$.next(e),
+      onError: (e: BusErrorEvent) => hub.busError$.next(e),
+      onBreaker: (e: BreakerEvent) => hub.breaker$.next(e),
     };
     this.buses = new Map(configs.map((c) => [c.id, createModbusBus(c, { logger: log, callbacks, now: clock })]));
   }
