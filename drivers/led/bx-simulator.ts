@@ -1,0 +1,219 @@
+import { SerialPort } from 'serialport';
+import {
+  BX_CMD,
+  BxPayloadError,
+  buildStatusData,
+  parseDynamicTextData,
+  type BxCommandCode,
+  type BxDisplayMode,
+  type BxRunMode,
+  type BxTextEncoding,
+} from './bx-commands.js';
+import { BROADCAST_ADDRESS, BxFrameParser, DEFAULT_DST, FLAG_REPLY_REQUIRED, encodeFrame, type BxPacket } from './bx-frame.js';
+
+/**
+ * A BX-5K/6K board at the byte level, on the far end of a serial line (usually a socat pty). It reads frames byte by
+ * byte, drops damaged ones without answering (as a board does), answers like a board when asked to, and records
+ * what it would show. Used by tests and by the demo; it has no notion of alarms.
+ */
+
+export interface BxSimulatorOptions {
+  readonly path: string;
+  readonly baudRate?: number;
+  /** The board's own address; it also accepts the broadcast address. */
+  readonly address?: number;
+  readonly encoding?: BxTextEncoding;
+  readonly now?: () => number;
+  readonly status?: { readonly screenOn: boolean; readonly brightness: number };
+}
+
+export type BxSimulatorBehaviour =
+  | { readonly kind: 'normal' }
+  /** Reads nothing, answers nothing (dead board, broken cable). */
+  | { readonly kind: 'silent' }
+  /** Refuses every command with this CmdError and changes nothing. */
+  | { readonly kind: 'refuse'; readonly cmdError: number }
+  /** Works, but line noise precedes every answer. */
+  | { readonly kind: 'noisy'; readonly noise: Uint8Array };
+
+export interface BxShownText {
+  readonly areaId: number;
+  readonly text: string;
+  readonly displayMode: BxDisplayMode;
+  readonly runMode: BxRunMode;
+  readonly region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  readonly speed: number;
+  readonly stayTime: number;
+  /** UTC ms. */
+  readonly shownAt: number;
+}
+
+export type BxSimulatorEvent =
+  | { readonly kind: 'text'; readonly at: number; readonly shown: BxShownText }
+  | { readonly kind: 'clear'; readonly at: number }
+  | { readonly kind: 'refused'; readonly at: number; readonly cmdGroup: number; readonly cmd: number; readonly reason: string };
+
+export interface BxSimulatorStats {
+  readonly framesAccepted: number;
+  readonly framesRejected: number;
+  readonly garbageBytes: number;
+  readonly replies: number;
+}
+
+/** CmdError the simulator uses for a payload it cannot read. Best effort: real codes are not documented here. */
+export const SIM_CMD_ERROR_BAD_PAYLOAD = 0x05;
+export const SIM_CMD_ERROR_UNKNOWN_COMMAND = 0x01;
+
+export class BxSimulator {
+  private port: SerialPort | undefined;
+  private readonly parser = new BxFrameParser();
+  private behaviour: BxSimulatorBehaviour = { kind: 'normal' };
+  private readonly shown = new Map<number, BxShownText>();
+  private readonly events: BxSimulatorEvent[] = [];
+  private counts = { framesAccepted: 0, framesRejected: 0, garbageBytes: 0, replies: 0 };
+  private readonly address: number;
+  private readonly encoding: BxTextEncoding;
+  private readonly now: () => number;
+  private status: { screenOn: boolean; brightness: number };
+
+  private constructor(private readonly opts: BxSimulatorOptions) {
+    this.address = opts.address ?? DEFAULT_DST;
+    this.encoding = opts.encoding ?? 'gb2312';
+    this.now = opts.now ?? Date.now;
+    this.status = { ...(opts.status ?? { screenOn: true, brightness: 15 }) };
+  }
+
+  static async open(opts: BxSimulatorOptions): Promise<BxSimulator> {
+    const sim = new BxSimulator(opts);
+    await sim.openPort();
+    return sim;
+  }
+
+  setBehaviour(b: BxSimulatorBehaviour): void {
+    this.behaviour = b;
+  }
+
+  /** What each dynamic area shows now. */
+  display(): ReadonlyMap<number, BxShownText> {
+    return new Map(this.shown);
+  }
+
+  /** Text of one area now, or undefined when it is blank. */
+  textOf(areaId = 0): string | undefined {
+    return this.shown.get(areaId)?.text;
+  }
+
+  history(): readonly BxSimulatorEvent[] {
+    return [...this.events];
+  }
+
+  stats(): BxSimulatorStats {
+    return { ...this.counts };
+  }
+
+  /** Opens the device again (after the line was recreated). */
+  async reopen(): Promise<void> {
+    await this.closePort();
+    await this.openPort();
+  }
+
+  async close(): Promise<void> {
+    await this.closePort();
+  }
+
+  private async openPort(): Promise<void> {
+    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 9600, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    port.on('data', (chunk: Buffer) => this.onData(port, chunk));
+    // The line going away is expected in tests; without a listener an 'error' would crash the process.
+    port.on('error', () => undefined);
+    this.port = port;
+  }
+
+  private closePort(): Promise<void> {
+    const port = this.port;
+    this.port = undefined;
+    if (!port?.isOpen) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const guard = setTimeout(resolve, 1_000);
+      port.close(() => {
+        clearTimeout(guard);
+        resolve();
+      });
+    });
+  }
+
+  private onData(port: SerialPort, chunk: Buffer): void {
+    if (this.behaviour.kind === 'silent' || port !== this.port) return;
+    for (const ev of this.parser.push(chunk)) {
+      if (ev.kind === 'garbage') this.counts.garbageBytes += ev.bytes;
+      else if (ev.kind === 'rejected') this.counts.framesRejected++;
+      else this.handle(port, ev.packet);
+    }
+  }
+
+  private handle(port: SerialPort, req: BxPacket): void {
+    if (req.dst !== this.address && req.dst !== BROADCAST_ADDRESS) return;
+    this.counts.framesAccepted++;
+    const at = this.now();
+    if (this.behaviour.kind === 'refuse') {
+      this.events.push({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'told to refuse' });
+      this.reply(port, req, BX_CMD.nack, this.behaviour.cmdError, new Uint8Array());
+      return;
+    }
+    const is = (c: BxCommandCode): boolean => req.cmdGroup === c.cmdGroup && req.cmd === c.cmd;
+    if (is(BX_CMD.dynamicText)) {
+      try {
+        for (const a of parseDynamicTextData(req.data, this.encoding).areas) {
+          const shown: BxShownText = {
+            areaId: a.areaId,
+            text: a.text,
+            displayMode: a.displayMode,
+            runMode: a.runMode,
+            region: { x: a.x, y: a.y, width: a.width, height: a.height },
+            speed: a.speed,
+            stayTime: a.stayTime,
+            shownAt: at,
+          };
+          this.shown.set(a.areaId, shown);
+          this.events.push({ kind: 'text', at, shown });
+        }
+      } catch (err) {
+        if (!(err instanceof BxPayloadError)) throw err;
+        this.events.push({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: err.message });
+        this.reply(port, req, BX_CMD.nack, SIM_CMD_ERROR_BAD_PAYLOAD, new Uint8Array());
+        return;
+      }
+      this.reply(port, req, BX_CMD.ack, 0, new Uint8Array());
+    } else if (is(BX_CMD.clear)) {
+      this.shown.clear();
+      this.events.push({ kind: 'clear', at });
+      this.reply(port, req, BX_CMD.ack, 0, new Uint8Array());
+    } else if (is(BX_CMD.status)) {
+      this.reply(port, req, BX_CMD.ack, 0, buildStatusData(this.status));
+    } else if (is(BX_CMD.ping)) {
+      this.reply(port, req, BX_CMD.ack, 0, new Uint8Array());
+    } else {
+      this.events.push({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'unknown command' });
+      this.reply(port, req, BX_CMD.nack, SIM_CMD_ERROR_UNKNOWN_COMMAND, new Uint8Array());
+    }
+  }
+
+  private reply(port: SerialPort, req: BxPacket, code: BxCommandCode, cmdError: number, data: Uint8Array): void {
+    if (req.flag !== FLAG_REPLY_REQUIRED) return;
+    this.counts.replies++;
+    if (this.behaviour.kind === 'noisy') port.write(Buffer.from(this.behaviour.noise));
+    port.write(
+      encodeFrame({
+        dst: req.src,
+        src: this.address,
+        devType: req.devType,
+        protoVer: req.protoVer,
+        cmdGroup: code.cmdGroup,
+        cmd: code.cmd,
+        flag: cmdError,
+        data,
+      }),
+    );
+  }
+}
