@@ -77,7 +77,7 @@ describe('decodePacket', () => {
 
   it('rejects a bad CRC', () => {
     const body = encodePacket(request(0xa2, 0x00));
-    body[body.length - 1] ^= 0xff;
+    body.writeUInt8(body.readUInt8(body.length - 1) ^ 0xff, body.length - 1);
     expect(() => decodePacket(body)).toThrow(expect.objectContaining({ reason: 'bad_crc' }));
   });
 
@@ -102,7 +102,7 @@ describe('BxFrameParser', () => {
     const parser = new BxFrameParser();
     const good1 = encodeFrame(request(0xa2, 0x00));
     const corrupt = encodeFrame(request(0xa1, 0x02));
-    corrupt[20] ^= 0x01;
+    corrupt.writeUInt8(corrupt.readUInt8(20) ^ 0x01, 20);
     const cut = encodeFrame(request(0xa3, 0x10)).subarray(0, 15);
     const good2 = encodeFrame(request(0xa3, 0x10));
     const stream = Buffer.concat([hex('00 FF 5A 13'), good1, hex('77 5A'), corrupt, cut, good2, hex('42')]);
