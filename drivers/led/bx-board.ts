@@ -161,6 +161,8 @@ export class BxBoard implements LedBoard {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A command waiting for a long reply timeout must not hold up shutdown.
+    this.waiter?.fail(new LedBoardError('closed', 'LED board driver closed'));
     await this.queue;
     await this.dropPort(new LedBoardError('closed', 'LED board driver closed'));
   }

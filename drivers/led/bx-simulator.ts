@@ -58,6 +58,8 @@ export interface BxSimulatorStats {
   readonly framesRejected: number;
   readonly garbageBytes: number;
   readonly replies: number;
+  /** Every byte that arrived, even while silent. */
+  readonly bytesReceived: number;
 }
 
 /** CmdError the simulator uses for a payload it cannot read. Best effort: real codes are not documented here. */
@@ -70,7 +72,7 @@ export class BxSimulator {
   private behaviour: BxSimulatorBehaviour = { kind: 'normal' };
   private readonly shown = new Map<number, BxShownText>();
   private readonly events: BxSimulatorEvent[] = [];
-  private counts = { framesAccepted: 0, framesRejected: 0, garbageBytes: 0, replies: 0 };
+  private counts = { framesAccepted: 0, framesRejected: 0, garbageBytes: 0, replies: 0, bytesReceived: 0 };
   private readonly address: number;
   private readonly encoding: BxTextEncoding;
   private readonly now: () => number;
@@ -144,7 +146,9 @@ export class BxSimulator {
   }
 
   private onData(port: SerialPort, chunk: Buffer): void {
-    if (this.behaviour.kind === 'silent' || port !== this.port) return;
+    if (port !== this.port) return;
+    this.counts.bytesReceived += chunk.length;
+    if (this.behaviour.kind === 'silent') return;
     for (const ev of this.parser.push(chunk)) {
       if (ev.kind === 'garbage') this.counts.garbageBytes += ev.bytes;
       else if (ev.kind === 'rejected') this.counts.framesRejected++;
