@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // Makes sure the Debian packages the tests talk to are present: the real Modbus slave (pymodbus, run by Debian's
-// own python3) and socat for serial pty pairs. As root it installs them; otherwise it prints the exact command.
+// own python3), socat for serial pty pairs, and the audio tools (espeak-ng, sox, ffmpeg, aplay). As root it installs
+// them; otherwise it prints the exact command.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils'];
+/** The command each package provides, to tell whether it is installed. */
+const COMMANDS = { socat: ['socat', '-V'], 'espeak-ng': ['espeak-ng', '--version'], sox: ['sox', '--version'], ffmpeg: ['ffmpeg', '-version'], 'alsa-utils': ['aplay', '--version'] };
 
 function present() {
   const missing = [];
   const py = spawnSync('/usr/bin/python3', ['-c', 'import pymodbus, serial'], { stdio: 'ignore' });
   if (py.status !== 0) missing.push('python3-pymodbus', 'python3-serial');
-  if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status !== 0) missing.push('socat');
+  for (const [pkg, [cmd, ...args]] of Object.entries(COMMANDS)) {
+    if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) missing.push(pkg);
+  }
   return missing;
 }
 
