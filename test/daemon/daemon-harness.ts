@@ -1,0 +1,239 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { packageRoot } from '../../node-daemon/core/paths.js';
+import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
+import { freeTcpPort } from '../helpers/pymodbus.js';
+
+const root = packageRoot();
+const run = promisify(execFile);
+
+/** One JSON log line of the daemon. */
+export interface LogLine {
+  readonly event?: string;
+  readonly [key: string]: unknown;
+}
+
+/** A `readings.stored` line: readings ids lastId-count+1..lastId were committed in change-log row `seq`. */
+export interface StoredLine {
+  readonly count: number;
+  readonly lastId: number;
+  readonly seq: number;
+}
+
+export interface RawReading {
+  readonly ts: number;
+  readonly value: number | null;
+  readonly quality: string;
+}
+
+/** A unique temp dir, removed by `cleanup`. */
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` saying `what`. */
+export async function waitUntil<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string | (() => string),
+  intervalMs = 50,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = err; // e.g. the HTTP API not up yet: keep polling until the deadline
+    }
+    if (Date.now() > end) {
+      const text = typeof what === 'string' ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${text}${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// ---- dist/ build (children run the compiled CLI) ----
+
+const SOURCE_DIRS = ['node-daemon', 'drivers'];
+
+function staleSources(): string[] {
+  const stale: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
+        const out = join(root, 'dist', relative(root, path).replace(/\.ts$/, '.js'));
+        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) stale.push(relative(root, path));
+      }
+    }
+  };
+  for (const d of SOURCE_DIRS) walk(join(root, d));
+  return stale;
+}
+
+/**
+ * Builds dist/ when a daemon source is newer than its output (`npm test` has built it already). The test files of
+ * this folder run in parallel: a lock dir makes one of them build while the others wait, so no child ever starts
+ * from a half-written dist/.
+ */
+export async function ensureDistBuilt(): Promise<void> {
+  if (staleSources().length === 0) return;
+  const lock = join(tmpdir(), `fenghuo-daemon-build-${createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`);
+  const deadline = Date.now() + 170_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
+      // A lock left by a killed run: older than any build takes.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held !== undefined && Date.now() - held.mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another test holds ${lock} for too long`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (staleSources().length === 0) return;
+    try {
+      await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root });
+    } catch (err) {
+      // Type errors in files outside the daemon still emit JS; what the daemon needs must be there and fresh.
+      const stale = staleSources();
+      if (stale.length > 0) throw new Error(`tsc did not build ${stale.slice(0, 5).join(', ')}: ${String(err)}`);
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+// ---- the daemon process ----
+
+export interface DaemonProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly pid: number;
+  /** Every JSON line so far. */
+  readonly lines: readonly LogLine[];
+  /** The `readings.stored` lines so far. */
+  stored(): StoredLine[];
+  events(name: string): LogLine[];
+  /** stdout lines that were not JSON, and all of stderr: for failure messages. */
+  diagnostics(): string;
+  exited(): boolean;
+  /** SIGKILL, then waits until it has exited and its stdout is drained (lines in the pipe were printed after their commit). */
+  kill9(): Promise<void>;
+  /** SIGTERM, then waits for exit; resolves to the exit code (null if it died on a signal). */
+  sigterm(timeoutMs?: number): Promise<number | null>;
+  /** Resolves once the process exited and stdout is drained. */
+  waitExit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function writeConfig(dir: string, yaml: string): string {
+  const file = join(dir, 'site.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** Spawns `node bin/fenghuo.js run` on a free port and resolves once it logged `daemon.started`. */
+export async function startDaemon(opts: { configFile: string; dataDir: string; startTimeoutMs?: number }): Promise<DaemonProcess> {
+  let lastFailure = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freeTcpPort();
+    const d = spawnDaemon(opts.configFile, opts.dataDir, port);
+    const started = await Promise.race([
+      waitUntil(() => d.events('daemon.started').length > 0, opts.startTimeoutMs ?? 15_000, 'daemon.started').then(() => true),
+      d.waitExit().then(() => false),
+    ]);
+    if (started) return d;
+    await d.kill9();
+    lastFailure = d.diagnostics() + JSON.stringify(d.lines.slice(-5));
+    // The free port was taken between our probe and the daemon's bind: try another one.
+    if (!lastFailure.includes('EADDRINUSE')) break;
+  }
+  throw new Error(`daemon did not start: ${lastFailure}`);
+}
+
+function spawnDaemon(configFile: string, dataDir: string, port: number): DaemonProcess {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'bin', 'fenghuo.js'), 'run', '--config', configFile, '--data', dataDir, '--listen', `127.0.0.1:${port}`],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: 'C', FENGHUO_LOG_LEVEL: 'info' } },
+  );
+  const lines: LogLine[] = [];
+  let other = '';
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-20_000)));
+  const stdoutEnded = new Promise<void>((resolve) => child.stdout?.once('end', () => resolve()) ?? resolve());
+  if (child.stdout === null) throw new Error('no stdout pipe');
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      other = (other + line + '\n').slice(-5_000); // a line cut by kill -9
+    }
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitExit = async (): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    const result = await exit;
+    await stdoutEnded;
+    return result;
+  };
+  const isExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    url,
+    pid: child.pid ?? -1,
+    lines,
+    stored: () =>
+      lines
+        .filter((l) => l.event === 'readings.stored')
+        .map((l) => ({ count: Number(l.count), lastId: Number(l.lastId), seq: Number(l.seq) })),
+    events: (name) => lines.filter((l) => l.event === name),
+    diagnostics: () => `stderr: ${stderr.slice(-3_000)}\nnon-JSON stdout: ${other.slice(-1_000)}`,
+    exited: isExited,
+    kill9: async () => {
+      if (!isExited()) child.kill('SIGKILL');
+      await waitExit();
+    },
+    sigterm: async (timeoutMs = 10_000) => {
+      if (!isExited()) child.kill('SIGTERM');
+      const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const { code } = await waitExit();
+      clearTimeout(guard);
+      return code;
+    },
+    waitExit,
+  };
+}
+
+// ---- HTTP API ----
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export function health(d: DaemonProcess): Promise<HealthSnapshot> {
+  return getJson<HealthSnapshot>(`${d.url}/api/v1/health`);
+}
+
+/** Raw readings of a sensor from `from` (UTC ms) on, oldest first. */
+export async function readingsSince(d: DaemonProcess, sensorId: string, from: number): Promise<RawReading[]> {
+  const body = await getJson<{ readings: RawReading[] }>(`${d.url}/api/v1/sensors/${sensorId}/readings?from=${from}&limit=10000`);
+  return body.readings;
+}
