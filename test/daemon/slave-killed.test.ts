@@ -147,5 +147,18 @@ describe('one TCP slave dies: its sensors fail, the other bus keeps polling, and
       );
       expect(good.every((r) => r.value === (id === 'north-1' ? 3.21 : 3.22)), id).toBe(true);
     }
+
+    // A stop while a slave is dead (its bus reconnecting) is still clean: nothing waits on the dead device.
+    await north.kill9();
+    await waitUntil(
+      async () => {
+        last = await health(d);
+        return busOf(last, 'tcp-north')?.state !== 'open';
+      },
+      5_000,
+      () => `north bus no longer open after the second kill: ${why(last)}`,
+    );
+    expect(await d.sigterm(5_000), d.diagnostics()).toBe(0);
+    expect(d.lines.at(-1)?.event).toBe('daemon.stopped');
   });
 });
