@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../node-daemon/core/paths.js';
 import { BAD_CONFIGS, BAD_TEST_VECTOR } from './bad-configs.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const run = promisify(execFile);
 const root = packageRoot();
@@ -29,12 +30,7 @@ async function fenghuo(...args: string[]): Promise<CliResult> {
   }
 }
 
-beforeAll(async () => {
-  // `npm test` builds dist/ first; build here only when someone runs vitest on a fresh checkout.
-  if (!existsSync(join(root, 'dist', 'node-daemon', 'cli.js'))) {
-    await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root });
-  }
-}, 300_000);
+beforeAll(() => ensureDistBuilt(), 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('fenghuo check-config', () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../node-daemon/storage/database.js';
 import { startPymodbusSlave, type RunningSlave } from '../helpers/pymodbus.js';
-import { ensureDistBuilt, health, startDaemon, tempDir, waitUntil, writeConfig, type StoredLine } from './daemon-harness.js';
+import { health, startDaemon, tempDir, waitUntil, writeConfig, type StoredLine } from './daemon-harness.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 /** Unit u answers 100u + 7 cm at holding register 0 (generic-uint16-cm), so every stored value can be checked. */
 const UNITS = [1, 2, 3, 4] as const;

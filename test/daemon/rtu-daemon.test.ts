@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
 import { startPymodbusSlave, type RunningSlave } from '../helpers/pymodbus.js';
 import { createPtyPair, type PtyPair } from '../helpers/socat.js';
-import { ensureDistBuilt, health, readingsSince, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from './daemon-harness.js';
+import { health, readingsSince, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from './daemon-harness.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const BAUD = 19200;
 

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
 import { startPymodbusSlave, type RunningSlave, type SlaveMap } from '../helpers/pymodbus.js';
-import { ensureDistBuilt, health, readingsSince, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from './daemon-harness.js';
+import { health, readingsSince, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from './daemon-harness.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const NORTH: SlaveMap = { units: { '1': { holding: { '0': [321] } }, '2': { holding: { '0': [322] } } } };
 const SOUTH: SlaveMap = { units: { '1': { holding: { '0': [451] } }, '2': { holding: { '0': [452] } } } };

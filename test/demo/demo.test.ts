@@ -1,12 +1,13 @@
 // `npm start` with no config: the embedded demo site replays the Llano River 2018 flood over real Modbus TCP and the
 // rise shows up at GET /api/v1/sensors/:id/readings.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../node-daemon/core/free-port.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const root = join(import.meta.dirname, '../..');
 const bin = join(root, 'bin/fenghuo.js');
@@ -23,7 +24,7 @@ describe('embedded demo (fenghuo run without --config)', () => {
   const stderr: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(root, 'dist/node-daemon/cli.js'))) spawnSync('npx', ['tsc', '-p', root], { stdio: 'inherit' });
+    await ensureDistBuilt();
     dir = mkdtempSync(join(tmpdir(), 'fenghuo-demo-'));
     const port = await freePort();
     child = spawn(process.execPath, [bin, 'run', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`], {

@@ -1,7 +1,7 @@
 // The site simulator on the wire: modbus-serial's client reads what each simulated device serves over TCP and
 // over RTU on a socat pty pair, and the daemon's own decoder turns the registers back into the replayed level.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,7 @@ import { decodeRegisters } from '../../node-daemon/sensing/decode.js';
 import { loadCatalogue } from '../../node-daemon/sensing/profiles.js';
 import { SiteSimulator, type SimDevice } from '../../node-daemon/sim/site-simulator.js';
 import { createPtyPair, type PtyPair } from '../helpers/socat.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const Client = ModbusRTU as unknown as new () => InstanceType<typeof ModbusRTU.default>;
 type ModbusClient = InstanceType<typeof ModbusRTU.default>;
@@ -86,7 +87,7 @@ describe('site simulator over RTU', () => {
 
 describe('fenghuo sim (the real CLI)', () => {
   it('replays an RDB file over TCP until SIGTERM, then exits 0', async () => {
-    if (!existsSync(join(root, 'dist/node-daemon/cli.js'))) spawnSync('npx', ['tsc', '-p', root], { stdio: 'inherit' });
+    await ensureDistBuilt();
     const dir = mkdtempSync(join(tmpdir(), 'fenghuo-sim-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'gauge.rdb');

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { packageRoot } from '../../node-daemon/core/paths.js';
 import { DB_FILE_NAME } from '../../node-daemon/storage/database.js';
 import { expectedValue } from './power-cut-child.js';
 import { tempDir } from './storage-helpers.js';
+import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const root = packageRoot();
 const child = join(root, 'dist', 'test', 'storage', 'power-cut-child.js');
@@ -58,14 +58,9 @@ async function runAndKill(dataDir: string, run: number, delayMs: number): Promis
 
 describe('power cut (kill -9 while writing)', () => {
   let dir: { dir: string; cleanup(): void };
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = tempDir('fenghuo-powercut-');
-    try {
-      execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'pipe' });
-    } catch (err) {
-      // Errors in other people's files still emit JS; ours must exist.
-      if (!existsSync(child)) throw err;
-    }
+    await ensureDistBuilt();
   }, 180_000);
   afterAll(() => dir.cleanup());
 
