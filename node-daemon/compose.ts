@@ -5,6 +5,7 @@ import type { Logger } from './core/log.js';
 import type { Module } from './core/module.js';
 import type { Clock } from './core/types.js';
 import { createApp } from './http/app.js';
+import { liveEvents } from './http/routes/events.js';
 import { HttpServer } from './http/http-server.js';
 import { BusModules } from './sensing/bus-modules.js';
 import { Poller } from './sensing/poller.js';
@@ -57,7 +58,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
   registry.seed(reader);
-  const app = createApp({ sensors: config.sensors, health: registry, readings: reader, log, clock });
+  const app = createApp({ sensors: config.sensors, health: registry, readings: reader, events: liveEvents(hub), log, clock });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
   const modules: Module[] = [new EventLog(hub, log), writer, retention, registry, buses, poller, http];

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import { NEVER } from 'rxjs';
 import { HTTPException } from 'hono/http-exception';
 import { API_PREFIX, type AppDeps } from './app-deps.js';
 import { errorBody } from './errors.js';
+import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { readingsRoutes } from './routes/readings.js';
@@ -29,6 +31,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, healthRoutes(deps.health));
   app.route(API_PREFIX, sensorsRoutes(deps.sensors, deps.health));
   app.route(API_PREFIX, readingsRoutes(deps));
+  app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
   app.route(API_PREFIX, openapiRoutes());
 
   app.notFound((c) => {

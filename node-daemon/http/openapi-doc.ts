@@ -15,7 +15,7 @@ export interface ParameterDoc {
 
 export interface ResponseDoc {
   readonly description: string;
-  readonly content?: { readonly 'application/json': { readonly schema: JsonSchema } };
+  readonly content?: Readonly<Record<string, { readonly schema: JsonSchema }>>;
 }
 
 export interface OperationDoc {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { packageVersion } from '../../sensing/package-version.js';
 import { API_PREFIX } from '../app-deps.js';
 import { componentSchemas, errorResponse, type OperationDoc, type PathsDoc } from '../openapi-doc.js';
+import { eventsPaths } from './events.js';
 import { healthPaths } from './health.js';
 import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
@@ -24,7 +25,7 @@ function withServerError(op: OperationDoc): OperationDoc {
 /** The OpenAPI 3.1 document of the API, from the route files' path docs and the shared zod schemas. */
 export function openApiDocument(version = packageVersion()): Record<string, unknown> {
   const paths: Record<string, { get?: OperationDoc }> = {};
-  for (const [path, item] of Object.entries({ ...healthPaths, ...sensorsPaths, ...readingsPaths, ...openapiPaths })) {
+  for (const [path, item] of Object.entries({ ...healthPaths, ...sensorsPaths, ...readingsPaths, ...eventsPaths, ...openapiPaths })) {
     paths[API_PREFIX + path] = item.get === undefined ? {} : { get: withServerError(item.get) };
   }
   return {

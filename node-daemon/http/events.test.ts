@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../config/schema.js';
+import { EventHub } from '../core/events.js';
+import { silentLogger } from '../core/log.js';
+import { StatusRegistry } from '../sensing/status-registry.js';
+import type { ReadingsReader } from '../storage/types.js';
+import { createApp } from './app.js';
+import { HttpServer } from './http-server.js';
+import { liveEvents } from './routes/events.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const noReadings: ReadingsReader = { readings: () => [], aggregates: () => [], latest: () => undefined, latestGood: () => undefined };
+
+/** Reads Server-Sent Events off a real HTTP response, one parsed event at a time. */
+function sseReader(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return async function next(): Promise<{ event?: string; data?: string; comment?: string }> {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const out: { event?: string; data?: string; comment?: string } = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) out.comment = line.slice(1).trim();
+          else if (line.startsWith('event: ')) out.event = line.slice(7);
+          else if (line.startsWith('data: ')) out.data = line.slice(6);
+        }
+        return out;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buffer += decoder.decode(value, { stream: true });
+    }
+  };
+}
+
+describe('GET /api/v1/events (SSE over a real server)', () => {
+  it('says hello with a retry hint, then streams hub events as JSON', async () => {
+    const hub = new EventHub();
+    const config = configSchema.parse({});
+    const registry = new StatusRegistry({ config, hub, busCounters: new Map(), storageStatus: () => ({ pendingWrites: 0 }), dataDir: '.' });
+    const app = createApp({ sensors: [], health: registry, readings: noReadings, events: liveEvents(hub), log: silentLogger() });
+    const server = new HttpServer({ app, listen: '127.0.0.1:0', log: silentLogger() });
+    await server.start();
+    cleanups.push(() => server.stop());
+
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    const res = await fetch(`${server.url()}/api/v1/events`, { signal: abort.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const next = sseReader(res.body!);
+    expect((await next()).event).toBe('hello');
+
+    hub.reading$.next({ sensorId: 'mason', ts: 1_700_000_000_000, value: 3.25, quality: 'good' });
+    hub.busStatus$.next({ busId: 'rs485', state: 'down', ts: 1_700_000_000_001, error: 'gone' });
+    const first = await next();
+    expect(first.event).toBe('reading');
+    expect(JSON.parse(first.data!)).toEqual({ sensorId: 'mason', ts: 1_700_000_000_000, value: 3.25, quality: 'good' });
+    const second = await next();
+    expect(second.event).toBe('bus');
+    expect(JSON.parse(second.data!)).toMatchObject({ busId: 'rs485', state: 'down' });
+  });
+});
