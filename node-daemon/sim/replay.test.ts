@@ -1,5 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/paths.js';
 import { Replay } from './replay.js';
+import { parseCsv, parseRdb } from './series.js';
+import { resolveStart } from './start-spec.js';
+
+const shared = join(packageRoot(), '../shared/data/flood');
+const hasShared = existsSync(shared);
 
 const H = 3_600_000;
 const points = [
@@ -35,5 +43,27 @@ describe('Replay (virtual time)', () => {
   it('bridges short holes when silentGapMs is larger', () => {
     const patient = new Replay(points, { speedUp: 3600, seriesStart: 0, wallStart: wall, silentGapMs: 11 * H });
     expect(patient.levelAt(wall + 7000)).toBeCloseTo(3.5, 9);
+  });
+});
+
+describe.skipIf(!hasShared)('Replay of the shared floods (default silent gap)', () => {
+  it('goes silent through the Blanco River dropout after 40.21 ft and answers 8.84 ft when the record resumes', () => {
+    const { points } = parseCsv(readFileSync(join(shared, 'usgs_memorial_day_2015.csv'), 'utf8'), '08171000');
+    const wall = 5_000;
+    const speedUp = 600;
+    const seriesStart = resolveStart('peak-3h', points); // the last recorded value is the highest
+    const replay = new Replay(points, { speedUp, seriesStart, wallStart: wall });
+    const at = (iso: string): number => wall + (Date.parse(iso) - seriesStart) / speedUp;
+    expect(replay.levelAt(at('2015-05-24T01:00:00-05:00'))! / 0.3048).toBeCloseTo(40.21, 6);
+    expect(replay.levelAt(at('2015-05-24T01:15:00-05:00'))).toBeUndefined();
+    expect(replay.levelAt(at('2015-05-25T17:45:00-05:00'))).toBeUndefined();
+    expect(replay.levelAt(at('2015-05-25T18:00:00-05:00'))! / 0.3048).toBeCloseTo(8.84, 6);
+  });
+
+  it('bridges the 75-minute hole of the Licking River record instead of faking a dead gauge', () => {
+    const { points } = parseRdb(readFileSync(join(shared, '03253000-uv.txt'), 'utf8'));
+    const replay = new Replay(points, { speedUp: 1, seriesStart: points[0]!.t, wallStart: points[0]!.t });
+    const silent = points.slice(1).filter((p, i) => replay.levelAt((p.t + points[i]!.t) / 2) === undefined);
+    expect(silent).toEqual([]);
   });
 });

@@ -13,12 +13,18 @@ export interface ReplayOptions {
   readonly atEnd?: 'hold' | 'loop';
 }
 
-const DEFAULT_SILENT_GAP_MS = 3_600_000;
+/**
+ * Two hours: a real dropout (the Blanco River's 41 hours) goes silent, while the odd missing hour of a 15-minute
+ * record (the Licking River file's longest hole is 75 minutes) is bridged rather than faked as a dead link.
+ */
+export const DEFAULT_SILENT_GAP_MS = 2 * 3_600_000;
 
 /**
  * Replays a series against the wall clock (pure: the caller passes the time). Values between points are
- * interpolated linearly; inside a gap longer than `silentGapMs` there is no value (`undefined`), which the site
- * simulator turns into no reply at all.
+ * interpolated linearly (a gauge reads the river continuously; the record is a sampling of it). Inside a gap
+ * longer than `silentGapMs` there is no value (`undefined`) from just after the last point before it until the
+ * first point after it, which the site simulator turns into no reply at all. Before the first point the first
+ * value is held.
  */
 export class Replay {
   private readonly silentGapMs: number;

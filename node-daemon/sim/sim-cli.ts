@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { parseBindAddress } from '../config/listen.js';
 import { createLogger } from '../core/log.js';
 import { loadCatalogue } from '../sensing/profiles.js';
-import { DEMO_REPLAY_START, DEMO_SPEED_UP, demoDevices } from './demo-site.js';
-import { Replay } from './replay.js';
-import { parseSeries, SeriesError } from './series.js';
+import { DEMO_DEVICES, DEMO_REPLAY_START, DEMO_SPEED_UP, demoDevices, demoSeriesText } from './demo-site.js';
+import { DEFAULT_SILENT_GAP_MS, Replay } from './replay.js';
+import { parseCsv, parseSeries, SeriesError } from './series.js';
+import { resolveStart } from './start-spec.js';
 import { SiteSimulator, type SimDevice } from './site-simulator.js';
 
 export const SIM_USAGE = `usage: fenghuo sim [--tcp HOST:PORT] [--rtu DEVICE [--baud N]] (--demo | --series FILE [options])
@@ -17,14 +18,17 @@ Serves simulated water-level sensors over Modbus, replaying a real series.
   --demo              the demo site: units 1-3 replay the Llano River 2018 flood (profiles submersible-level,
                       radar-level-float32, sl651-level)
   --series FILE       a USGS RDB (.txt/.rdb) or CSV (timestamp, station_id, gage_height_ft) file
-  --station ID        which station of the file (default: the first)
+  --station ID        which station (site number) of the file (default: the first)
   --profile NAME      catalogue profile the device speaks (submersible-level)
   --unit N            Modbus unit id (1)
   --speed X           series time per wall-clock time (${DEMO_SPEED_UP})
-  --start ISO         series time to start at, ISO 8601 with offset (default: the first point)
-  --silent-gap-min M  a hole in the series longer than M minutes makes the device silent (60)
+  --start WHEN        series time to start at: ISO 8601 with an offset (2018-10-15T20:00-05:00), or an offset
+                      from the first point or the crest: +36h, first+2d, peak-8h (default: the first point;
+                      with --demo, 2018-10-15T21:00-05:00, an hour before the rise)
+  --silent-gap-min M  a hole in the series longer than M minutes makes the device silent (120)
   --loop              start again at the end instead of holding the last value`;
 
+const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 function fail(message: string): number {
@@ -70,12 +74,17 @@ export async function simMain(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${SIM_USAGE}\n`);
     return 0;
   }
-  if (values.demo === (values.series !== undefined)) return fail('give either --demo or --series FILE');
+  if (Boolean(values.demo) === (values.series !== undefined)) return fail('give either --demo or --series FILE');
+  if (values.demo) {
+    const seriesOnly = (['station', 'profile', 'unit', 'silent-gap-min', 'loop'] as const).filter((k) => values[k] !== undefined);
+    if (seriesOnly.length > 0) return fail(`--${seriesOnly.join(', --')} only go with --series (the demo's devices are fixed)`);
+  }
 
   let devices: SimDevice[];
   let speed: number;
   let tcp: { host: string; port: number } | undefined;
   let rtu: { path: string; baudRate: number } | undefined;
+  let seriesInfo: Record<string, unknown> = { demo: true };
   try {
     speed = positive('speed', values.speed, DEMO_SPEED_UP);
     if (values.tcp !== undefined || values.rtu === undefined) {
@@ -88,25 +97,28 @@ export async function simMain(argv: readonly string[]): Promise<number> {
     if (values.rtu !== undefined) rtu = { path: values.rtu, baudRate: positive('baud', values.baud, 9600, true) };
     const now = Date.now();
     if (values.demo) {
-      devices = demoDevices(speed, now - (values.start ? (Date.parse(values.start) - DEMO_REPLAY_START) / speed : 0));
+      const mason = parseCsv(demoSeriesText(), DEMO_DEVICES[0]!.station).points;
+      const seriesStart = values.start === undefined ? DEMO_REPLAY_START : resolveStart(values.start, mason);
+      devices = demoDevices(speed, now, seriesStart);
     } else {
       const text = readFileSync(values.series!, 'utf8');
       const series = parseSeries(text, values.station);
       const profileName = values.profile ?? 'submersible-level';
-      const profile = loadCatalogue().get(profileName);
-      if (!profile) throw new SeriesError(`--profile "${profileName}" is not a catalogue profile (${[...loadCatalogue().keys()].join(', ')})`);
-      const start = values.start === undefined ? series.points[0]!.t : Date.parse(values.start);
-      if (!Number.isFinite(start)) throw new SeriesError(`--start "${values.start}" is not an ISO 8601 time`);
+      const catalogue = loadCatalogue();
+      const profile = catalogue.get(profileName);
+      if (!profile) throw new SeriesError(`--profile "${profileName}" is not a catalogue profile (${[...catalogue.keys()].join(', ')})`);
+      const start = values.start === undefined ? series.points[0]!.t : resolveStart(values.start, series.points);
       const replay = new Replay(series.points, {
         speedUp: speed,
         seriesStart: start,
         wallStart: now,
-        silentGapMs: positive('silent-gap-min', values['silent-gap-min'], 60) * 60_000,
+        silentGapMs: positive('silent-gap-min', values['silent-gap-min'], DEFAULT_SILENT_GAP_MS / 60_000) * 60_000,
         atEnd: values.loop ? 'loop' : 'hold',
       });
       const unit = positive('unit', values.unit, 1, true);
       if (unit > 247) throw new SeriesError(`--unit must be 1-247, got ${unit}`);
       devices = [{ unit, profile, level: (t) => replay.levelAt(t) }];
+      seriesInfo = { station: series.station, ...(series.name ? { name: series.name } : {}), points: series.points.length, skipped: series.skipped, start: new Date(start).toISOString() };
     }
   } catch (err) {
     if (err instanceof SeriesError || (err as NodeJS.ErrnoException).code === 'ENOENT') return fail((err as Error).message);
@@ -115,8 +127,13 @@ export async function simMain(argv: readonly string[]): Promise<number> {
 
   const log = createLogger();
   const site = new SiteSimulator({ devices, log, ...(tcp ? { tcp } : {}), ...(rtu ? { rtu } : {}) });
-  await site.start();
-  log.info({ event: 'sim.started', devices: devices.length, speedUp: speed, port: site.port }, 'site simulator running');
+  try {
+    await site.start();
+  } catch (err) {
+    log.error({ event: 'sim.start_failed', err: err instanceof Error ? err.message : String(err) }, 'site simulator could not start');
+    return EXIT_FAILURE;
+  }
+  log.info({ event: 'sim.started', devices: devices.map((d) => ({ unit: d.unit, profile: d.profile.name })), speedUp: speed, port: site.port, ...seriesInfo }, 'site simulator running');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
