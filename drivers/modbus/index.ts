@@ -1,4 +1,4 @@
-export { ModbusError, type BusCounters, type ModbusBus, type ModbusErrorKind, type ReadRequest } from './types.js';
+export { ModbusError, zeroCounters, type BusCounters, type ModbusBus, type ModbusErrorKind, type ReadRequest } from './types.js';
 export type {
   ModbusBreakerEvent,
   ModbusBreakerState,

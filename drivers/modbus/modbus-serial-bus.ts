@@ -4,7 +4,7 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { classifyLibError } from './classify-error.js';
 import type { Link, LinkOpener } from './link.js';
 import { TransactionQueue } from './transaction-queue.js';
-import { ModbusError, type BusCounters, type ModbusBus, type ReadRequest } from './types.js';
+import { ModbusError, zeroCounters, type BusCounters, type ModbusBus, type ReadRequest } from './types.js';
 
 export interface BusTiming {
   readonly timeoutMs: number;
@@ -59,15 +59,7 @@ export class ModbusSerialBus implements ModbusBus {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelayMs: number;
   private openedBefore = false;
-  private readonly counts: BusCounters = {
-    requests: 0,
-    responses: 0,
-    timeouts: 0,
-    exceptions: 0,
-    crcErrors: 0,
-    portErrors: 0,
-    reconnects: 0,
-  };
+  private readonly counts: BusCounters = zeroCounters();
 
   constructor(private readonly opts: ModbusSerialBusOptions) {
     this.id = opts.id;

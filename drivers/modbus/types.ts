@@ -38,6 +38,11 @@ export interface BusCounters {
   reconnects: number;
 }
 
+/** Counters of a bus that has done nothing yet. */
+export function zeroCounters(): BusCounters {
+  return { requests: 0, responses: 0, timeouts: 0, exceptions: 0, crcErrors: 0, portErrors: 0, reconnects: 0 };
+}
+
 export interface ModbusBus {
   readonly id: string;
   /** Opens the port or connection; resolves even when the port is absent (the bus then keeps reconnecting). */

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { BusCounters } from '../../drivers/modbus/types.js';
+import { zeroCounters, type BusCounters } from '../../drivers/modbus/types.js';
 import type { BusConfig, Config, SensorConfig } from '../config/schema.js';
 import type { BreakerState, BusState, EventHub } from '../core/events.js';
 import type { Module } from '../core/module.js';
@@ -41,15 +41,6 @@ interface BusStateRecord {
   lastError?: LastError;
 }
 
-const ZERO_COUNTERS: Readonly<BusCounters> = Object.freeze({
-  requests: 0,
-  responses: 0,
-  timeouts: 0,
-  exceptions: 0,
-  crcErrors: 0,
-  portErrors: 0,
-  reconnects: 0,
-});
 
 /** Where a bus is, in the words an operator would use to find it. */
 export function busEndpoint(bus: BusConfig): string {
@@ -170,7 +161,7 @@ export class StatusRegistry implements Module {
       endpoint: busEndpoint(b.config),
       state: b.state,
       ...(b.lastError === undefined ? {} : { lastError: b.lastError }),
-      counters: { ...(this.opts.busCounters.get(b.config.id)?.() ?? ZERO_COUNTERS) },
+      counters: { ...(this.opts.busCounters.get(b.config.id)?.() ?? zeroCounters()) },
     }));
   }
 
