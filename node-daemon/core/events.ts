@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import type { ModbusBreakerEvent, ModbusBusErrorEvent, ModbusBusStatusEvent } from '../../drivers/modbus/bus-events.js';
+import type { Alarm, AlarmTransition } from '../alarms/types.js';
 import type { Reading, StoredReading } from './types.js';
 
 // Bus events are defined by the Modbus driver (the lower layer) and forwarded to the hub unchanged.
@@ -19,6 +20,13 @@ export interface StoredBatchEvent {
   readonly ts: number;
 }
 
+/** Emitted after an alarm transition has committed to SQLite (never for a raise that changed nothing). */
+export interface AlarmEvent {
+  /** The alarm as it is after the transition. */
+  readonly alarm: Alarm;
+  readonly transition: AlarmTransition;
+}
+
 /**
  * The typed event streams modules use to talk to each other (Zigbee2MQTT-style, but with RxJS subjects).
  * Producers call `next`; consumers subscribe. No module holds a reference to another module.
@@ -29,8 +37,9 @@ export class EventHub {
   readonly busStatus$ = new Subject<ModbusBusStatusEvent>();
   readonly busError$ = new Subject<ModbusBusErrorEvent>();
   readonly breaker$ = new Subject<ModbusBreakerEvent>();
+  readonly alarm$ = new Subject<AlarmEvent>();
 
   complete(): void {
-    for (const s of [this.reading$, this.stored$, this.busStatus$, this.busError$, this.breaker$]) s.complete();
+    for (const s of [this.reading$, this.stored$, this.busStatus$, this.busError$, this.breaker$, this.alarm$]) s.complete();
   }
 }

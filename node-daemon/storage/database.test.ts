@@ -30,7 +30,7 @@ describe('openDatabase', () => {
     expect(a.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
     const tables = a.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index') ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['readings', 'readings_sensor_ts', 'change_log', 'aggregates_15m', 'meta']));
-    expect(first.events('storage.migrated').map((l) => l.version)).toEqual([1]);
+    expect(first.events('storage.migrated').map((l) => l.version)).toEqual(MIGRATIONS.map((m) => m.version));
     const id = databaseId(a.db);
     a.db.prepare("INSERT INTO readings (sensor_id, ts, value, quality) VALUES ('s', 1, 1.5, 0)").run();
     a.db.close();

@@ -21,6 +21,7 @@ export interface Migration {
  *   big as the readings themselves. A `retention` row records that one sensor's raw rows older than `before` were
  *   folded into 15-minute aggregates and deleted. Change-log rows older than the raw retention are pruned with the
  *   raw rows (seq is never reused, so a consumer that fell that far behind sees a gap and resyncs from aggregates).
+ * - An `alarm` change-log row is one committed alarm transition: {"alarmId":3,"transitionId":12,"type":"raised"}.
  * - meta.db_id is a random id made with the database: if a corrupt file had to be replaced, consumers see a new id.
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -61,6 +62,49 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
       `);
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('db_id', randomUUID());
+    },
+  },
+  {
+    version: 2,
+    name: 'alarms, alarm_transitions',
+    up(db) {
+      // alarms holds each alarm's current state; alarm_transitions is its append-only history. The partial unique
+      // index is what guarantees at most one alarm per key is not cleared, whatever the code above it does.
+      db.exec(`
+        CREATE TABLE alarms (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          key TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('flood', 'fault', 'manual', 'county', 'output_fault')),
+          site_id TEXT,
+          sensor_id TEXT,
+          level TEXT CHECK (level IN ('prepare', 'evacuate')),
+          drill INTEGER NOT NULL CHECK (drill IN (0, 1)),
+          state TEXT NOT NULL CHECK (state IN ('active', 'acknowledged', 'cleared')),
+          title TEXT NOT NULL,
+          raised_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          acknowledged_at INTEGER,
+          acknowledged_by TEXT,
+          ack_note TEXT,
+          cleared_at INTEGER,
+          shelved_until INTEGER
+        );
+        CREATE UNIQUE INDEX alarms_open_key ON alarms (key) WHERE state <> 'cleared';
+        CREATE INDEX alarms_raised_at ON alarms (raised_at);
+
+        CREATE TABLE alarm_transitions (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          alarm_id INTEGER NOT NULL REFERENCES alarms (id),
+          ts INTEGER NOT NULL,
+          type TEXT NOT NULL
+            CHECK (type IN ('raised', 'escalated', 'deescalated', 'acknowledged', 'cleared', 'shelved', 'unshelved')),
+          level TEXT CHECK (level IN ('prepare', 'evacuate')),
+          "by" TEXT,
+          note TEXT,
+          cause TEXT NOT NULL CHECK (json_valid(cause))
+        );
+        CREATE INDEX alarm_transitions_alarm ON alarm_transitions (alarm_id, id);
+      `);
     },
   },
 ];
