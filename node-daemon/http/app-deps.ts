@@ -1,4 +1,6 @@
 import type { Observable } from 'rxjs';
+import type { CapContext } from '../alarms/cap/cap.js';
+import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { SensorConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { Clock } from '../core/types.js';
@@ -20,7 +22,11 @@ export interface AppDeps {
   readonly log: Logger;
   /** What `GET /api/v1/events` streams (see `liveEvents(hub)`); none when absent. */
   readonly events?: Observable<LiveEvent>;
-  /** Now, for the default readings range. */
+  /** The alarm lifecycle; without it the /alarms routes are absent (404). */
+  readonly alarms?: AlarmService;
+  /** Sender and area for `GET /api/v1/alarms/:id/cap`; without it that route answers 404. */
+  readonly cap?: CapContext;
+  /** Now, for the default readings range and shelve ends. */
   readonly clock?: Clock;
 }
 

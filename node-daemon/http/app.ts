@@ -3,6 +3,7 @@ import { NEVER } from 'rxjs';
 import { HTTPException } from 'hono/http-exception';
 import { API_PREFIX, type AppDeps } from './app-deps.js';
 import { errorBody } from './errors.js';
+import { alarmsRoutes } from './routes/alarms.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -31,8 +32,11 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, healthRoutes(deps.health));
   app.route(API_PREFIX, sensorsRoutes(deps.sensors, deps.health));
   app.route(API_PREFIX, readingsRoutes(deps));
+  if (deps.alarms !== undefined) {
+    app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
+  }
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
-  app.route(API_PREFIX, openapiRoutes());
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined }));
 
   app.notFound((c) => {
     if (!isApi(c.req.path)) return c.text('Not Found', 404);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiSchemas } from './api-registry.js';
 
-export const ERROR_CODES = ['bad_request', 'not_found', 'internal'] as const;
+export const ERROR_CODES = ['bad_request', 'not_found', 'conflict', 'internal'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The one error shape of the API: a stable machine code, the offending parameter if any, and a sentence for people. */
@@ -9,7 +9,7 @@ export const errorBodySchema = z
   .strictObject({
     error: z.strictObject({
       code: z.enum(ERROR_CODES),
-      param: z.string().optional().describe('the query or path parameter at fault'),
+      param: z.string().optional().describe('the query, path or body parameter at fault'),
       message: z.string(),
     }),
   })

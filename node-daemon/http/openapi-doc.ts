@@ -18,15 +18,26 @@ export interface ResponseDoc {
   readonly content?: Readonly<Record<string, { readonly schema: JsonSchema }>>;
 }
 
+export interface RequestBodyDoc {
+  readonly required: boolean;
+  readonly content: Readonly<Record<string, { readonly schema: JsonSchema }>>;
+}
+
 export interface OperationDoc {
   readonly operationId: string;
   readonly summary: string;
   readonly description?: string;
   readonly parameters?: readonly ParameterDoc[];
+  readonly requestBody?: RequestBodyDoc;
   readonly responses: Readonly<Record<string, ResponseDoc>>;
 }
 
-export type PathsDoc = Readonly<Record<string, { readonly get?: OperationDoc }>>;
+export interface PathItemDoc {
+  readonly get?: OperationDoc;
+  readonly post?: OperationDoc;
+}
+
+export type PathsDoc = Readonly<Record<string, PathItemDoc>>;
 
 const COMPONENTS = '#/components/schemas/';
 
@@ -50,6 +61,11 @@ export function componentSchemas(): Record<string, JsonSchema> {
 
 export function jsonResponse(description: string, schema: z.ZodType): ResponseDoc {
   return { description, content: { 'application/json': { schema: schemaRef(schema) } } };
+}
+
+/** A JSON request body, described as the client writes it (input side). */
+export function jsonRequestBody(schema: z.ZodType): RequestBodyDoc {
+  return { required: true, content: { 'application/json': { schema: withoutDialect(z.toJSONSchema(schema, { io: 'input' })) } } };
 }
 
 export function errorResponse(description: string): ResponseDoc {
