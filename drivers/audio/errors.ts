@@ -5,6 +5,7 @@ export type AudioErrorCode =
   | 'voice-unknown' // espeak-ng has no such voice
   | 'invalid-pattern' // a siren pattern is malformed or imitates a civil-defence signal
   | 'invalid-wav' // a file is not a PCM WAV we can read
+  | 'invalid-input' // bad text, rate or programme settings
   | 'invalid-device'; // a device string we cannot use
 
 export class AudioError extends Error {

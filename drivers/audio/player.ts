@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { commitFile, tempBeside } from './durable-file.js';
 import { AudioError } from './errors.js';
 import { missingToolError, runTool } from './run-tool.js';
 import { SOX_FORMAT_ARGS, readWavInfo } from './wav-format.js';
@@ -86,8 +86,7 @@ async function runPlayer(wavPath: string, sink: AudioSink, durationMs: number, o
   if (sink.kind === 'alsa') {
     return supervise('aplay', ['-q', '-D', sink.device, wavPath], timeoutMs, opts);
   }
-  // Written beside the target so the final rename stays on one filesystem.
-  const tmp = join(dirname(sink.path), `.${basename(sink.path)}.${randomUUID()}.part.wav`);
+  const tmp = tempBeside(sink.path, '.part.wav');
   try {
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
@@ -114,12 +113,13 @@ async function appendWav(target: string, part: string, env?: NodeJS.ProcessEnv):
   const info = await readWavInfo(part);
   if (info.dataBytes === 0) return;
   const exists = await stat(target).then(() => true, () => false);
-  if (!exists) {
-    await runTool('sox', [part, ...SOX_FORMAT_ARGS, `${target}.new.wav`], { env });
-  } else {
-    await runTool('sox', [target, part, ...SOX_FORMAT_ARGS, `${target}.new.wav`], { env });
+  const joined = tempBeside(target, '.new.wav');
+  try {
+    await runTool('sox', [...(exists ? [target] : []), part, ...SOX_FORMAT_ARGS, joined], { env });
+    await commitFile(joined, target);
+  } finally {
+    await rm(joined, { force: true });
   }
-  await rename(`${target}.new.wav`, target);
 }
 
 /** Runs the player process until it exits, the caller aborts, or the timeout passes. */

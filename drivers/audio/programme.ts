@@ -1,5 +1,6 @@
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { commitFile } from './durable-file.js';
 import { AudioError } from './errors.js';
 import type { RenderedAudio, RenderOptions } from './siren.js';
 import { runTool } from './run-tool.js';
@@ -19,9 +20,9 @@ export interface ProgrammeOptions extends RenderOptions {
 export async function buildProgramme(parts: readonly string[], outPath: string, opts: ProgrammeOptions = {}): Promise<RenderedAudio> {
   const repeat = opts.repeat ?? 1;
   const gapMs = opts.gapMs ?? 800;
-  if (parts.length === 0) throw new AudioError('invalid-wav', 'a programme needs at least one part');
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new AudioError('invalid-wav', `programme repeat ${repeat} outside 1..20`);
-  if (!Number.isInteger(gapMs) || gapMs < 0 || gapMs > 60_000) throw new AudioError('invalid-wav', `programme gap ${gapMs} ms outside 0..60000`);
+  if (parts.length === 0) throw new AudioError('invalid-input', 'a programme needs at least one part');
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new AudioError('invalid-input', `programme repeat ${repeat} outside 1..20`);
+  if (!Number.isInteger(gapMs) || gapMs < 0 || gapMs > 60_000) throw new AudioError('invalid-input', `programme gap ${gapMs} ms outside 0..60000`);
   for (const p of parts) await readWavInfo(p);
 
   const work = await mkdtemp(join(dirname(outPath), `.${basename(outPath)}.`));
@@ -43,7 +44,7 @@ export async function buildProgramme(parts: readonly string[], outPath: string, 
     }
     const tmp = join(work, 'programme.wav');
     await runTool('sox', [...sequence, ...SOX_FORMAT_ARGS, tmp], opts);
-    await rename(tmp, outPath);
+    await commitFile(tmp, outPath);
     return { path: outPath, durationMs: (await readWavInfo(outPath)).durationMs };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -1,6 +1,7 @@
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkNotCivilDefence } from './civil-defence.js';
+import { commitFile } from './durable-file.js';
 import { AudioError } from './errors.js';
 import { runTool } from './run-tool.js';
 import { SIREN_CATALOGUE, SirenPatternSchema, patternDurationMs, type SirenName, type SirenPattern, type SirenSegment } from './siren-pattern.js';
@@ -65,7 +66,7 @@ export async function renderSiren(pattern: SirenName | SirenPattern, outPath: st
     const tmp = join(work, 'out.wav');
     const repeat = p.repeat > 1 ? ['repeat', String(p.repeat - 1)] : [];
     await runTool('sox', [...parts, ...SOX_FORMAT_ARGS, tmp, ...repeat], opts);
-    await rename(tmp, outPath);
+    await commitFile(tmp, outPath);
     return { path: outPath, durationMs: patternDurationMs(p) };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { commitFile, tempBeside } from './durable-file.js';
 import { AudioError } from './errors.js';
 import { runTool } from './run-tool.js';
-import { readWavInfo } from './wav-format.js';
+import { readWavInfo, type WavInfo } from './wav-format.js';
 
 export interface SpeechOptions {
   /** Directory of rendered messages, one `<hash>.wav` each; created if missing. */
@@ -34,11 +35,11 @@ export function speechCacheKey(voice: string, rate: number, text: string): strin
 }
 
 function checkInputs(text: string, voice: string, rate: number): void {
-  if (text.trim().length === 0) throw new AudioError('tool-failed', 'speech text is empty');
-  if (text.length > MAX_TEXT_CHARS) throw new AudioError('tool-failed', `speech text longer than ${MAX_TEXT_CHARS} characters`);
+  if (text.trim().length === 0) throw new AudioError('invalid-input', 'speech text is empty');
+  if (text.length > MAX_TEXT_CHARS) throw new AudioError('invalid-input', `speech text longer than ${MAX_TEXT_CHARS} characters`);
   // A voice name is passed as an argument: refuse anything that could read as an option or a path.
   if (!/^[A-Za-z0-9][A-Za-z0-9_+-]*$/.test(voice)) throw new AudioError('voice-unknown', `invalid espeak-ng voice name '${voice}'`);
-  if (!Number.isInteger(rate) || rate < 80 || rate > 450) throw new AudioError('tool-failed', `speech rate ${rate} outside 80..450 words per minute`);
+  if (!Number.isInteger(rate) || rate < 80 || rate > 450) throw new AudioError('invalid-input', `speech rate ${rate} outside 80..450 words per minute`);
 }
 
 /** Voices espeak-ng offers for a language (`espeak-ng --voices=<lang>`), as "language (file)" names. */
@@ -56,9 +57,12 @@ export function parseVoiceList(stdout: string): string[] {
     .filter((lang): lang is string => lang !== undefined && lang.length > 0);
 }
 
-async function existingCacheFile(path: string): Promise<boolean> {
-  const s = await stat(path).catch(() => undefined);
-  return s !== undefined && s.isFile() && s.size > 44;
+/** A usable cached render, or undefined; a damaged one is removed so it gets rendered again. */
+async function cachedRender(path: string): Promise<WavInfo | undefined> {
+  const info = await readWavInfo(path).catch(() => undefined);
+  if (info && info.dataBytes > 0) return info;
+  await rm(path, { force: true });
+  return undefined;
 }
 
 /**
@@ -73,10 +77,9 @@ export async function renderSpeech(text: string, opts: SpeechOptions): Promise<S
   await mkdir(opts.cacheDir, { recursive: true });
   const key = speechCacheKey(voice, rate, text);
   const path = join(opts.cacheDir, `${key}.wav`);
-  if (await existingCacheFile(path)) {
-    return { path, durationMs: (await readWavInfo(path)).durationMs, cached: true };
-  }
-  const tmp = join(opts.cacheDir, `.${key}.${process.pid}.${randomUUID()}.tmp.wav`);
+  const hit = await cachedRender(path);
+  if (hit) return { path, durationMs: hit.durationMs, cached: true };
+  const tmp = tempBeside(path);
   try {
     await runTool('espeak-ng', ['-v', voice, '-s', String(rate), '-b', '1', '-w', tmp, '--stdin'], {
       env: opts.env,
@@ -86,7 +89,7 @@ export async function renderSpeech(text: string, opts: SpeechOptions): Promise<S
     });
     const info = await readWavInfo(tmp);
     if (info.dataBytes === 0) throw new AudioError('tool-failed', 'espeak-ng produced no audio for the message');
-    await rename(tmp, path);
+    await commitFile(tmp, path);
     return { path, durationMs: info.durationMs, cached: false };
   } finally {
     await rm(tmp, { force: true });
@@ -97,7 +100,9 @@ export async function renderSpeech(text: string, opts: SpeechOptions): Promise<S
 async function explainFailure(e: unknown, voice: string, env?: NodeJS.ProcessEnv): Promise<unknown> {
   if (!(e instanceof AudioError) || e.code !== 'tool-failed') return e;
   const all = await listVoices('', env).catch(() => undefined);
-  if (all === undefined || all.includes(voice)) return e;
+  // A variant ('cmn+f3') is judged by its base voice.
+  const base = voice.split('+')[0] ?? voice;
+  if (all === undefined || all.includes(base)) return e;
   const mandarin = await listVoices(DEFAULT_VOICE, env).catch(() => []);
   return new AudioError(
     'voice-unknown',

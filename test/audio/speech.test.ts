@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgramme } from '../../drivers/audio/programme.js';
@@ -36,6 +36,21 @@ describe('renderSpeech (espeak-ng, Mandarin)', () => {
     expect(faster.cached).toBe(false);
     expect(faster.path).not.toBe(first.path);
     expect(faster.durationMs).toBeLessThan(first.durationMs);
+  });
+
+  it('renders again over a damaged cache file (e.g. emptied by a power cut)', async () => {
+    const cacheDir = tempDir('speech-damaged');
+    const first = await renderSpeech('解除警报', { cacheDir });
+    writeFileSync(first.path, '');
+    const again = await renderSpeech('解除警报', { cacheDir });
+    expect(again.cached).toBe(false);
+    expect(soxStat(again.path).rms).toBeGreaterThan(0.02);
+  });
+
+  it('refuses empty text and absurd rates as invalid input', async () => {
+    const cacheDir = tempDir('speech-input');
+    await expect(renderSpeech('  ', { cacheDir })).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(renderSpeech('撤离', { cacheDir, rate: 5 })).rejects.toMatchObject({ code: 'invalid-input' });
   });
 
   it('passes text that looks like options or shell as plain words', async () => {
