@@ -124,6 +124,8 @@ async function appendWav(target: string, part: string, env?: NodeJS.ProcessEnv):
 
 /** Runs the player process until it exits, the caller aborts, or the timeout passes. */
 function supervise(command: string, args: string[], timeoutMs: number, opts: PlayOptions): Promise<PlayResult> {
+  // The caller may pre-empt while the `before` hook (relay, amplifier warm-up) was still running.
+  if (opts.signal?.aborted) return Promise.resolve({ outcome: 'interrupted' });
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {

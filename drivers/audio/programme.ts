@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { commitFile } from './durable-file.js';
 import { AudioError } from './errors.js';
@@ -25,6 +25,7 @@ export async function buildProgramme(parts: readonly string[], outPath: string, 
   if (!Number.isInteger(gapMs) || gapMs < 0 || gapMs > 60_000) throw new AudioError('invalid-input', `programme gap ${gapMs} ms outside 0..60000`);
   for (const p of parts) await readWavInfo(p);
 
+  await mkdir(dirname(outPath), { recursive: true });
   const work = await mkdtemp(join(dirname(outPath), `.${basename(outPath)}.`));
   try {
     const normalised: string[] = [];

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkNotCivilDefence } from './civil-defence.js';
 import { commitFile } from './durable-file.js';
@@ -54,6 +54,7 @@ export async function renderSiren(pattern: SirenName | SirenPattern, outPath: st
     throw new AudioError('invalid-pattern', `unknown siren '${String(pattern)}' (built in: ${Object.keys(SIREN_CATALOGUE).join(', ')})`);
   }
   const p = validateSirenPattern(chosen);
+  await mkdir(dirname(outPath), { recursive: true });
   const work = await mkdtemp(join(dirname(outPath), `.${basename(outPath)}.`));
   try {
     const volume = p.volume ?? 0.8;

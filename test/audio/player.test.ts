@@ -84,6 +84,24 @@ describe('playWav to the file sink', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('does not start the player when pre-empted while the before hook runs, but calls after', async () => {
+    const out = join(tempDir('sink-pre2'), 'speaker.wav');
+    const preempt = new AbortController();
+    const seen: string[] = [];
+    const r = await playWav(siren, {
+      device: `file:${out}`,
+      signal: preempt.signal,
+      before: async () => {
+        preempt.abort();
+        await new Promise((res) => setTimeout(res, 50));
+      },
+      after: (res) => void seen.push(res.outcome),
+    });
+    expect(r).toEqual({ outcome: 'interrupted' });
+    expect(seen).toEqual(['interrupted']);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('fails on timeout, and still switches the relay off', async () => {
     const out = join(tempDir('sink-timeout'), 'speaker.wav');
     let after: PlayResult | undefined;

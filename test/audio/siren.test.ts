@@ -40,6 +40,13 @@ describe('renderSiren (sox)', () => {
     expect(s.rms).toBeLessThan(0.25);
   });
 
+  it('creates the output folder when it is missing', async () => {
+    const out = join(tempDir('siren-dir'), 'a', 'b', 'chime.wav');
+    await renderSiren('allClear', out);
+    expect(soxDurationS(out)).toBeCloseTo(4.8, 1);
+    expect(soxStat(out).rms).toBeGreaterThan(0.2);
+  });
+
   it('refuses a civil-defence cadence before running anything', async () => {
     const dir = tempDir('siren3');
     const out = join(dir, 'airraid.wav');
