@@ -65,7 +65,10 @@ export function jsonResponse(description: string, schema: z.ZodType): ResponseDo
 
 /** A JSON request body, described as the client writes it (input side). */
 export function jsonRequestBody(schema: z.ZodType): RequestBodyDoc {
-  return { required: true, content: { 'application/json': { schema: withoutDialect(z.toJSONSchema(schema, { io: 'input' })) } } };
+  const input = withoutDialect(z.toJSONSchema(schema, { io: 'input' }));
+  // A preprocessed field (such as a time) reads as optional on the input side; the output side knows it is required.
+  const { required } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as { required?: string[] };
+  return { required: true, content: { 'application/json': { schema: required === undefined ? input : { ...input, required } } } };
 }
 
 export function errorResponse(description: string): ResponseDoc {

@@ -253,3 +253,9 @@ describe('alarm API over SQLite', () => {
     }
   });
 });
+
+it('documents a time field of a body as required', async () => {
+  const { openApiDocument } = await import('./openapi.js');
+  const doc = openApiDocument('test') as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }> };
+  expect(doc.paths['/api/v1/alarms/county']?.post?.requestBody.content['application/json']?.schema.required).toEqual(['id', 'level', 'title', 'issuedAt']);
+});
