@@ -20,7 +20,7 @@ export const levelPlanSchema = z.strictObject({
 export const dispatchPlanSchema = z.strictObject({
   prepare: levelPlanSchema.default({
     relays: ['amplifier', 'strobe'],
-    sirenPattern: 'prepare-two-tone',
+    sirenPattern: 'prepare',
     message: '注意：{site}水位已达准备转移水位（{value}米，{time}），请沿河群众做好转移准备。',
     ledText: '{site} 准备转移 {time}',
     repeat: 3,
@@ -29,7 +29,7 @@ export const dispatchPlanSchema = z.strictObject({
   }),
   evacuate: levelPlanSchema.default({
     relays: ['amplifier', 'siren', 'strobe'],
-    sirenPattern: 'evacuate-wail',
+    sirenPattern: 'evacuate',
     message: '紧急通知：{site}水位已达立即转移水位（{value}米，{time}），请沿河群众立即转移！',
     ledText: '{site} 立即转移！{time}',
     repeat: 3,
