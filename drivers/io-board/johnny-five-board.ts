@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { Debouncer, realScheduler, type Level, type Scheduler } from './debounce.js';
@@ -49,6 +50,11 @@ export interface JohnnyFiveBoardOptions {
   readonly handshakeTimeoutMs?: number;
   /** Reconnect delay: starts at initialMs, doubles per failure, capped at maxMs. Defaults 250 / 10000 ms. */
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * How often the device path is checked while connected. Default 1000 ms. Needed because serialport 13 does not
+   * always notice a vanished pty/USB device: a read returning 0 bytes is retried in a tight loop, with no 'close'.
+   */
+  readonly presenceCheckMs?: number;
   /** Version-report ping period; two unanswered pings in a row mean the board is lost. 0 = off. Default 5000 ms. */
   readonly heartbeatMs?: number;
   readonly logger?: Logger;
@@ -82,6 +88,9 @@ interface Link {
   /** Pins the board's capability report does not offer in the mode we need. */
   readonly unusable: Map<number, string>;
   heartbeat?: ReturnType<typeof setInterval>;
+  presence?: ReturnType<typeof setInterval>;
+  /** Device number of the path when it was opened (a re-plugged device can come back under the same name). */
+  rdev?: number;
   dead: boolean;
 }
 
@@ -373,6 +382,24 @@ export class JohnnyFiveBoard implements IoBoard {
       );
     }
     this.startHeartbeat(link);
+    await this.startPresenceCheck(link);
+  }
+
+  private async startPresenceCheck(link: Link): Promise<void> {
+    const path = this.opts.path;
+    link.rdev = await stat(path).then(
+      (s) => s.rdev,
+      () => undefined,
+    );
+    if (link.dead) return;
+    link.presence = setInterval(() => {
+      stat(path).then(
+        (s) => {
+          if (link.rdev !== undefined && s.rdev !== link.rdev) this.onLost(link, `device ${path} was replaced`);
+        },
+        () => this.onLost(link, `device ${path} vanished`),
+      );
+    }, this.opts.presenceCheckMs ?? 1_000);
   }
 
   private handshake(link: Link): Promise<void> {
@@ -409,12 +436,17 @@ export class JohnnyFiveBoard implements IoBoard {
     for (const relay of this.relays.values()) {
       if (check(relay.pin, [PIN_MODE.OUTPUT], 'output')) board.pinMode(relay.pin, PIN_MODE.OUTPUT);
     }
+    const usable: Input[] = [];
     for (const input of this.inputs.values()) {
       const pullup = input.cfg.pullup ?? true;
       const mode = pullup ? PIN_MODE.PULLUP : PIN_MODE.INPUT;
       if (!check(input.cfg.pin, [mode], pullup ? 'pull-up input' : 'input')) continue;
       board.pinMode(input.cfg.pin, mode);
-      // Enables reporting of the pin's port; StandardFirmata answers at once with the current levels.
+      usable.push(input);
+    }
+    // Reporting only after every input has its mode: StandardFirmata answers a report request at once with the
+    // port's levels, and an input still in OUTPUT mode on the board would show up as a bogus LOW.
+    for (const input of usable) {
       board.digitalRead(input.cfg.pin, (value) => {
         if (!link.dead) input.debouncer.sample(value ? 1 : 0);
       });
@@ -471,6 +503,7 @@ export class JohnnyFiveBoard implements IoBoard {
     if (link.dead) return;
     link.dead = true;
     if (link.heartbeat) clearInterval(link.heartbeat);
+    if (link.presence) clearInterval(link.presence);
     for (const fail of [...link.pending]) fail(reason);
     const { port, io, board } = link;
     if (board.timer) clearTimeout(board.timer);
