@@ -1,3 +1,6 @@
+import { AlarmStore } from './alarms/store/alarm-store.js';
+import { EmittingAlarmService } from './alarms/store/alarm-service.js';
+import type { CapContext } from './alarms/cap/cap.js';
 import type { Config } from './config/schema.js';
 import { EventLog } from './core/event-log.js';
 import { EventHub } from './core/events.js';
@@ -58,7 +61,17 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
   registry.seed(reader);
-  const app = createApp({ sensors: config.sensors, health: registry, readings: reader, events: liveEvents(hub), log, clock });
+  const alarms = new EmittingAlarmService({ store: new AlarmStore(db), hub, clock });
+  const app = createApp({
+    sensors: config.sensors,
+    health: registry,
+    readings: reader,
+    alarms,
+    ...(config.site.cap ? { cap: capContext(config) } : {}),
+    events: liveEvents(hub),
+    log,
+    clock,
+  });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
   const modules: Module[] = [new EventLog(hub, log), writer, retention, registry, buses, poller, http];
@@ -84,6 +97,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       closeDb(db, log);
     },
   };
+}
+
+function capContext(config: Config): CapContext {
+  const { geocode, ...cap } = config.site.cap!;
+  return { ...cap, timeZone: config.site.timezone, ...(geocode ? { geocode: { valueName: 'GB/T 2260', value: geocode } } : {}) };
 }
 
 function closeDb(db: Db, log: Logger): void {

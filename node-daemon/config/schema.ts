@@ -89,6 +89,19 @@ export const configSchema = z
       .strictObject({
         name: z.string().min(1).default('演示乡镇').describe('township name shown in the UI and alarms'),
         timezone: z.string().default('Asia/Shanghai').describe('IANA time zone for display; storage is always UTC'),
+        cap: z
+          .strictObject({
+            senderCode: z
+              .string()
+              .regex(/^\d{14}$/, '14 digits ZZZZZZDDDUUUXX: division code, department, unit, extension (GB/T 35965.1)')
+              .describe('issuing unit code used in CAP identifiers'),
+            sender: z.string().regex(/^[^\s,<&]+$/, 'no spaces, commas, < or &').describe('CAP sender: a stable id of this box'),
+            senderName: z.string().min(1).optional().describe('shown to people, e.g. 清水镇防汛预警终端'),
+            areaDesc: z.string().min(1).describe('the area the alarms cover, e.g. 清水镇清水村'),
+            geocode: z.string().regex(/^\d{6,12}$/, 'a GB/T 2260 division code').optional().describe('GB/T 2260 division code of the area'),
+          })
+          .optional()
+          .describe('CAP 1.2 export of alarms (GET /api/v1/alarms/:id/cap); without it that route answers 404'),
       })
       .default({ name: '演示乡镇', timezone: 'Asia/Shanghai' }),
     http: z

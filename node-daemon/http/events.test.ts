@@ -66,5 +66,12 @@ describe('GET /api/v1/events (SSE over a real server)', () => {
     const second = await next();
     expect(second.event).toBe('bus');
     expect(JSON.parse(second.data!)).toMatchObject({ busId: 'rs485', state: 'down' });
+
+    const alarm = { id: 7, key: 'drill:all', kind: 'manual', level: 'prepare', drill: true, state: 'active', title: '演练', raisedAt: 1, updatedAt: 1 } as const;
+    const transition = { id: 9, alarmId: 7, ts: 1, type: 'raised', level: 'prepare', cause: {} } as const;
+    hub.alarm$.next({ alarm, transition });
+    const third = await next();
+    expect(third.event).toBe('alarm');
+    expect(JSON.parse(third.data!)).toMatchObject({ alarm: { id: 7, drill: true }, transition: { type: 'raised' } });
   });
 });

@@ -82,6 +82,17 @@ describe('embedded demo (fenghuo run without --config)', () => {
     expect(rises.mason).toBeGreaterThan(3);
   });
 
+  it('takes a drill through the alarm API and keeps it on record', async () => {
+    const res = await fetch(`${url}/api/v1/alarms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ level: 'prepare', drill: true, by: '值班员', title: '汛前演练' }),
+    });
+    expect(res.status).toBe(201);
+    const active = (await (await fetch(`${url}/api/v1/alarms?state=active`)).json()) as { alarms: { drill: boolean; level: string; kind: string }[] };
+    expect(active.alarms).toContainEqual(expect.objectContaining({ drill: true, level: 'prepare', kind: 'manual' }));
+  });
+
   it('stops cleanly on SIGTERM with exit code 0', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FirmataSimulator } from '../../drivers/io-board/firmata-simulator.js';
 import { IoBoardError, type InputEvent } from '../../drivers/io-board/io-board.js';
 import { JohnnyFiveBoard, type JohnnyFiveBoardOptions } from '../../drivers/io-board/johnny-five-board.js';
@@ -86,7 +86,13 @@ const hex = (bytes: readonly number[]): string => bytes.map((b) => b.toString(16
 
 describe('JohnnyFiveBoard on a simulated StandardFirmata over a socat pty', () => {
   it('completes the Firmata handshake and configures relays as outputs and inputs as pull-ups', async () => {
+    const printed = vi.spyOn(console, 'log');
+    const sigint = process.listenerCount('SIGINT');
     const { sim, board } = await started();
+    // johnny-five stays quiet and installs no process-wide SIGINT handler
+    expect(printed).not.toHaveBeenCalled();
+    printed.mockRestore();
+    expect(process.listenerCount('SIGINT')).toBe(sigint);
     const sent = sim.frames().map((f) => hex(f.bytes));
     // capability and analog-mapping queries are how firmata-io ends its handshake
     expect(sent).toContain('f0 6b f7');

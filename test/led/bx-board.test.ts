@@ -104,8 +104,10 @@ describe('BxBoard ↔ simulator over a socat pty pair', () => {
 
     // Lost while waiting for an answer: the wait ends on the loss, not on the (long) timeout.
     sim.setBehaviour({ kind: 'silent' });
+    const before = sim.stats().bytesReceived;
     const inFlight = board.showText('洪水预警');
-    await vi.waitFor(() => expect(sim.stats().bytesReceived).toBeGreaterThan(0));
+    // The ping's bytes are already counted: wait for this command's own bytes to reach the board.
+    await vi.waitFor(() => expect(sim.stats().bytesReceived).toBeGreaterThan(before));
     await pair.kill();
     expect(await inFlight).toMatchObject({ acknowledged: false, error: { code: 'port_lost' } });
 
