@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { configSchema, type Config } from './schema.js';
 import { crossCheck, type CrossCheckOptions } from './cross-check.js';
+import { checkAlarmsAndOutputs } from './alarm-check.js';
 import { checkProfiles } from './profile-check.js';
+import { checkVoices } from './voice-check.js';
 import { makeProblem, type ConfigProblem } from './problem.js';
 import { parseYamlSource } from './yaml-source.js';
 import { problemsFromZodIssues } from './zod-problems.js';
@@ -26,7 +28,7 @@ export function parseConfigText(text: string, opts: CrossCheckOptions = {}): Con
   const flagged = new Set(schemaProblems.map((p) => p.path));
   // A field the schema already rejected would only repeat itself as a bad reference.
   const crossProblems = crossCheck(data, opts).filter((p) => !flagged.has(p.path));
-  const profileProblems = result.success ? checkProfiles(result.data) : [];
+  const profileProblems = result.success ? [...checkProfiles(result.data), ...checkAlarmsAndOutputs(result.data)] : [];
   const all = [...schemaProblems, ...crossProblems, ...profileProblems].map((p) => ({ ...p, ...locate(p.segments, 'key') }));
   all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   const errors = all.filter((p) => p.severity === 'error');
@@ -42,7 +44,15 @@ export async function loadConfigFile(file: string): Promise<ConfigLoadResult> {
   } catch (err) {
     return { ok: false, problems: [makeProblem([], { message: `cannot read ${file}: ${readFailure(err)}`, messageZh: `无法读取 ${file}` })] };
   }
-  return parseConfigText(text, { resolveSerialPath: realSerialPath });
+  const result = parseConfigText(text, { resolveSerialPath: realSerialPath });
+  if (!result.ok) return result;
+  const voiceProblems = await checkVoices(result.config);
+  if (voiceProblems.length === 0) return result;
+  const parsed = parseYamlSource(text);
+  const located = voiceProblems.map((p) => ({ ...p, ...(parsed.ok ? parsed.source.locate(p.segments, 'key') : {}) }));
+  const errors = located.filter((p) => p.severity === 'error');
+  if (errors.length > 0) return { ok: false, problems: [...located, ...result.warnings] };
+  return { ...result, warnings: [...result.warnings, ...located] };
 }
 
 function readFailure(err: unknown): string {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { alarmsSchema } from '../alarms/rules/schema.js';
+import { dispatchPlanSchema } from '../dispatch/plan-schema.js';
 import { profileSchema } from '../sensing/profile-schema.js';
+import { outputsSchema } from './outputs-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './listen.js';
 
 export const ID_RULE = 'ids are 1-64 characters: lower-case letters, digits, "-" and "_", starting with a letter or digit';
@@ -127,6 +130,9 @@ export const configSchema = z
     profiles: z.record(id, profileSchema).default({}).describe('site-specific device profiles, by name; sensors name them in `profile`'),
     buses: z.array(busSchema).default([]).describe('Modbus buses: RTU serial ports and TCP connections'),
     sensors: z.array(sensorSchema).default([]).describe('water-level sensors polled on the buses'),
+    alarms: alarmsSchema.prefault({}).describe('flood alarm rules: sites, thresholds, rate of rise, rainfall, sensor faults, shelving'),
+    dispatch: dispatchPlanSchema.prefault({}).describe('what each alarm level sets off: relays, siren pattern, spoken message, LED text'),
+    outputs: outputsSchema.prefault({}).describe('the I/O board (relays, inputs), loudspeakers and LED text boards'),
   })
   .describe('fenghuo configuration');
 

@@ -237,6 +237,80 @@ export const BAD_CONFIGS: readonly BadConfig[] = [
   },
 ];
 
+const SITE = `alarms:
+  sites:
+    - id: qingshui
+      sensors: [s1]
+      prepare: { levelM: 3 }
+      evacuate: { levelM: 4 }
+`;
+const IO_BOARD = `outputs:
+  ioBoard:
+    path: /dev/ttyACM0
+    relays: { amplifier: 8, siren: 9, strobe: 10 }
+`;
+
+/** Alarm rules, dispatch plans and outputs that refer to things that are not there (issue 4's table). */
+export const BAD_ALARM_CONFIGS: readonly BadConfig[] = [
+  {
+    name: 'alarm rule naming an unknown sensor',
+    yaml: GOOD_MINIMAL + SITE.replace('sensors: [s1]', 'sensors: [s2]'),
+    path: 'alarms.sites[0].sensors[0]',
+    says: '"s2" is not a known sensor (sensors[].id); did you mean "s1"?',
+  },
+  {
+    name: 'relay pin used twice',
+    yaml: GOOD_MINIMAL + IO_BOARD.replace('strobe: 10', 'strobe: 9'),
+    path: 'outputs.ioBoard.relays.strobe',
+    says: 'pin 9 is already used by outputs.ioBoard.relays.siren',
+  },
+  {
+    name: 'input on a relay pin',
+    yaml: GOOD_MINIMAL + IO_BOARD + '    inputs:\n      button: { pin: 8, role: manual_alarm }\n',
+    path: 'outputs.ioBoard.inputs.button.pin',
+    says: 'pin 8 is already used by outputs.ioBoard.relays.amplifier',
+    line: 15,
+  },
+  {
+    name: 'unknown voice',
+    yaml: GOOD_MINIMAL + '  speakers:\n    - id: village\n      device: default\n      voice: cmm\n'.replace(/^/, 'outputs:\n'),
+    path: 'outputs.speakers[0].voice',
+    says: '"cmm" is not an espeak-ng voice on this box; did you mean "cmn"?',
+    line: 14,
+  },
+  {
+    name: 'dispatch plan naming a relay the board does not have',
+    yaml: GOOD_MINIMAL + IO_BOARD.replace(', strobe: 10', '') + 'dispatch:\n  evacuate:\n    relays: [amplifier, sirne]\n    message: 立即转移\n    ledText: 立即转移\n',
+    path: 'dispatch.evacuate.relays[1]',
+    says: '"sirne" is not a known relay (outputs.ioBoard.relays); did you mean "siren"?',
+  },
+  {
+    name: 'unknown siren pattern',
+    yaml: GOOD_MINIMAL + 'dispatch:\n  prepare:\n    sirenPattern: air-raid\n    message: 准备转移\n    ledText: 准备转移\n',
+    path: 'dispatch.prepare.sirenPattern',
+    says: '"air-raid" is not a known siren pattern',
+    line: 12,
+  },
+  {
+    name: 'unknown placeholder in a message template',
+    yaml: GOOD_MINIMAL + 'dispatch:\n  prepare:\n    message: "{site}水位{levle}"\n    ledText: 准备转移\n',
+    path: 'dispatch.prepare.message',
+    says: 'unknown placeholder {levle}',
+  },
+  {
+    name: 'LED board on the RS-485 port of a Modbus bus',
+    yaml: GOOD_MINIMAL + 'outputs:\n  ledBoards:\n    - { id: led-1, path: /dev/ttyUSB0, baudRate: 9600 }\n',
+    path: 'outputs.ledBoards[0].path',
+    says: '/dev/ttyUSB0 is already used by buses[0].path',
+  },
+  {
+    name: 'evacuate threshold below prepare',
+    yaml: GOOD_MINIMAL + SITE.replace('levelM: 4', 'levelM: 2'),
+    path: 'alarms.sites[0].evacuate.levelM',
+    says: 'evacuate.levelM must be above prepare.levelM',
+  },
+];
+
 /** A site profile whose test vector does not decode as stated (1234 cm is 12.34 m, not 1.234). */
 export const BAD_TEST_VECTOR: BadConfig = {
   name: 'custom profile failing its test vector',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../node-daemon/core/paths.js';
-import { BAD_CONFIGS, BAD_TEST_VECTOR } from './bad-configs.js';
+import { BAD_ALARM_CONFIGS, BAD_CONFIGS, BAD_TEST_VECTOR } from './bad-configs.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const run = promisify(execFile);
@@ -40,7 +40,7 @@ describe('fenghuo check-config', () => {
     expect(result).toEqual({ code: 0, stdout: `ok: ${file} (3 buses, 6 sensors)\n`, stderr: '' });
   });
 
-  it.each([...BAD_CONFIGS, BAD_TEST_VECTOR])('$name: exit 2 naming $path', async (bad) => {
+  it.each([...BAD_CONFIGS, BAD_TEST_VECTOR, ...BAD_ALARM_CONFIGS])('$name: exit 2 naming $path', async (bad) => {
     const file = join(tmp, `${bad.name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
     writeFileSync(file, bad.yaml);
     const result = await fenghuo('check-config', file);
