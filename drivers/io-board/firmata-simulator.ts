@@ -65,6 +65,9 @@ export class FirmataSimulator {
   private buf: number[] = [];
   private silent = false;
   private readonly now: () => number;
+  private readonly relayListeners = new Set<(on: readonly number[]) => void>();
+  /** relaysOn() as last told to the listeners. */
+  private relaysKey = '';
 
   private constructor(private readonly opts: FirmataSimulatorOptions) {
     this.now = opts.now ?? Date.now;
@@ -101,6 +104,15 @@ export class FirmataSimulator {
   /** Every output pin driven HIGH (the relays that are on). */
   relaysOn(): number[] {
     return this.pins.flatMap((r, pin) => (r.mode === PIN_MODE.OUTPUT && r.state ? [pin] : []));
+  }
+
+  /**
+   * Calls `listener` with relaysOn() each time that set changes (after the host's frame that changed it, or a reset
+   * on reopen). Returns a function that removes the listener. A listener must not throw.
+   */
+  onRelays(listener: (on: readonly number[]) => void): () => void {
+    this.relayListeners.add(listener);
+    return () => this.relayListeners.delete(listener);
   }
 
   // ---- behaviour ----
@@ -148,6 +160,7 @@ export class FirmataSimulator {
   async reopen(opts: { reset?: boolean } = {}): Promise<void> {
     await this.closePort();
     if (opts.reset ?? true) this.reset();
+    this.notifyRelays();
     await this.openPort();
   }
 
@@ -164,6 +177,14 @@ export class FirmataSimulator {
     }
     this.reportPorts.clear();
     this.buf = [];
+  }
+
+  private notifyRelays(): void {
+    const on = this.relaysOn();
+    const key = on.join(',');
+    if (key === this.relaysKey) return;
+    this.relaysKey = key;
+    for (const l of [...this.relayListeners]) l(on);
   }
 
   private async openPort(): Promise<void> {
@@ -245,6 +266,7 @@ export class FirmataSimulator {
         this.reportPort(port, true);
       } else this.reportPorts.delete(port);
     }
+    this.notifyRelays();
   }
 
   private sysex(body: number[]): void {

@@ -72,6 +72,7 @@ export class BxSimulator {
   private behaviour: BxSimulatorBehaviour = { kind: 'normal' };
   private readonly shown = new Map<number, BxShownText>();
   private readonly events: BxSimulatorEvent[] = [];
+  private readonly listeners = new Set<(ev: BxSimulatorEvent) => void>();
   private counts = { framesAccepted: 0, framesRejected: 0, garbageBytes: 0, replies: 0, bytesReceived: 0 };
   private readonly address: number;
   private readonly encoding: BxTextEncoding;
@@ -107,6 +108,12 @@ export class BxSimulator {
 
   history(): readonly BxSimulatorEvent[] {
     return [...this.events];
+  }
+
+  /** Calls `listener` with each event as it is added to history(). Returns a function that removes it. A listener must not throw. */
+  onEvent(listener: (ev: BxSimulatorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   stats(): BxSimulatorStats {
@@ -161,7 +168,7 @@ export class BxSimulator {
     this.counts.framesAccepted++;
     const at = this.now();
     if (this.behaviour.kind === 'refuse') {
-      this.events.push({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'told to refuse' });
+      this.record({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'told to refuse' });
       this.reply(port, req, BX_CMD.nack, this.behaviour.cmdError, new Uint8Array());
       return;
     }
@@ -180,27 +187,32 @@ export class BxSimulator {
             shownAt: at,
           };
           this.shown.set(a.areaId, shown);
-          this.events.push({ kind: 'text', at, shown });
+          this.record({ kind: 'text', at, shown });
         }
       } catch (err) {
         if (!(err instanceof BxPayloadError)) throw err;
-        this.events.push({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: err.message });
+        this.record({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: err.message });
         this.reply(port, req, BX_CMD.nack, SIM_CMD_ERROR_BAD_PAYLOAD, new Uint8Array());
         return;
       }
       this.reply(port, req, BX_CMD.ack, 0, new Uint8Array());
     } else if (is(BX_CMD.clear)) {
       this.shown.clear();
-      this.events.push({ kind: 'clear', at });
+      this.record({ kind: 'clear', at });
       this.reply(port, req, BX_CMD.ack, 0, new Uint8Array());
     } else if (is(BX_CMD.status)) {
       this.reply(port, req, BX_CMD.ack, 0, buildStatusData(this.status));
     } else if (is(BX_CMD.ping)) {
       this.reply(port, req, BX_CMD.ack, 0, new Uint8Array());
     } else {
-      this.events.push({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'unknown command' });
+      this.record({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'unknown command' });
       this.reply(port, req, BX_CMD.nack, SIM_CMD_ERROR_UNKNOWN_COMMAND, new Uint8Array());
     }
+  }
+
+  private record(ev: BxSimulatorEvent): void {
+    this.events.push(ev);
+    for (const l of [...this.listeners]) l(ev);
   }
 
   private reply(port: SerialPort, req: BxPacket, code: BxCommandCode, cmdError: number, data: Uint8Array): void {
