@@ -7,6 +7,7 @@ import type { Clock } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
 import type { ReadingsReader } from '../storage/types.js';
 import type { LiveEvent } from './routes/events.js';
+import type { OutputsSource } from './routes/outputs.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
 export interface HealthSource {
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly alarms?: AlarmService;
   /** Sender and area for `GET /api/v1/alarms/:id/cap`; without it that route answers 404. */
   readonly cap?: CapContext;
+  /** Relays, speakers and LED boards (the dispatcher); without it `GET /outputs` is absent (404). */
+  readonly outputs?: OutputsSource;
   /** Now, for the default readings range and shelve ends. */
   readonly clock?: Clock;
 }

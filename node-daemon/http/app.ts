@@ -7,6 +7,7 @@ import { alarmsRoutes } from './routes/alarms.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { outputsRoutes } from './routes/outputs.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sensorsRoutes } from './routes/sensors.js';
 
@@ -35,8 +36,9 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.alarms !== undefined) {
     app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   }
+  if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined }));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined }));
 
   app.notFound((c) => {
     if (!isApi(c.req.path)) return c.text('Not Found', 404);

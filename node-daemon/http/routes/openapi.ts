@@ -5,6 +5,7 @@ import { componentSchemas, errorResponse, type OperationDoc, type PathItemDoc, t
 import { alarmsPaths } from './alarms.js';
 import { eventsPaths } from './events.js';
 import { healthPaths } from './health.js';
+import { outputsPaths } from './outputs.js';
 import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
 
@@ -26,13 +27,16 @@ function withServerError(op: OperationDoc): OperationDoc {
 export interface OpenApiOptions {
   /** Whether the app serves the alarm routes (it does when given an alarm service). Default true. */
   readonly alarms?: boolean;
+  /** Whether the app serves `GET /outputs` (it does when given an outputs source). Default true. */
+  readonly outputs?: boolean;
 }
 
 /** The OpenAPI 3.1 document of the API, from the route files' path docs and the shared zod schemas. */
 export function openApiDocument(version = packageVersion(), opts: OpenApiOptions = {}): Record<string, unknown> {
   const paths: Record<string, PathItemDoc> = {};
   const alarmDocs = opts.alarms === false ? {} : alarmsPaths;
-  for (const [path, item] of Object.entries({ ...healthPaths, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...eventsPaths, ...openapiPaths })) {
+  const outputDocs = opts.outputs === false ? {} : outputsPaths;
+  for (const [path, item] of Object.entries({ ...healthPaths, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...eventsPaths, ...openapiPaths })) {
     paths[API_PREFIX + path] = {
       ...(item.get === undefined ? {} : { get: withServerError(item.get) }),
       ...(item.post === undefined ? {} : { post: withServerError(item.post) }),
