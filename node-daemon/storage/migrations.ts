@@ -107,6 +107,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'alarm_rule_state',
+    up(db) {
+      // The rule engine's per-site state (node-daemon/alarms/engine): `state_json` is the pure rules' SiteState,
+      // `pending_json` the rule events written ahead of their alarm-store calls (replayed after a crash), `shape` the
+      // parts of the site's config the state depends on (sensor list, rate rule, rain gauge): a changed shape starts
+      // the site fresh. Not in change_log: this is the box's own working state, not something the county syncs.
+      db.exec(`
+        CREATE TABLE alarm_rule_state (
+          site_id TEXT PRIMARY KEY,
+          shape TEXT NOT NULL,
+          state_json TEXT NOT NULL CHECK (json_valid(state_json)),
+          pending_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(pending_json)),
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {
