@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import { RuleEngine } from './alarms/engine/rule-engine.js';
+import { ManualButton } from './alarms/manual-button.js';
 import { AlarmStore } from './alarms/store/alarm-store.js';
-import { EmittingAlarmService } from './alarms/store/alarm-service.js';
+import { EmittingAlarmService, type AlarmService } from './alarms/store/alarm-service.js';
 import type { CapContext } from './alarms/cap/cap.js';
 import type { Config } from './config/schema.js';
 import { EventLog } from './core/event-log.js';
@@ -7,9 +10,11 @@ import { EventHub } from './core/events.js';
 import type { Logger } from './core/log.js';
 import type { Module } from './core/module.js';
 import type { Clock } from './core/types.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
 import { createApp } from './http/app.js';
 import { liveEvents } from './http/routes/events.js';
 import { HttpServer } from './http/http-server.js';
+import { buildOutputDevices } from './outputs/devices.js';
 import { BusModules } from './sensing/bus-modules.js';
 import { Poller } from './sensing/poller.js';
 import { resolveSensors } from './sensing/profiles.js';
@@ -31,6 +36,8 @@ export interface DaemonDeps {
 
 export interface Daemon {
   readonly hub: EventHub;
+  /** The alarm lifecycle (for in-process tests and tools; the API is the way in for everything else). */
+  readonly alarms: AlarmService;
   readonly modules: readonly Module[];
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -62,11 +69,39 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
   registry.seed(reader);
   const alarms = new EmittingAlarmService({ store: new AlarmStore(db), hub, clock });
+  const devices = buildOutputDevices(config.outputs, log);
+  const siteNames = Object.fromEntries(config.alarms.sites.map((s) => [s.id, s.name ?? s.id]));
+  const rules = new RuleEngine({
+    sites: config.alarms.sites,
+    db,
+    alarms,
+    hub,
+    clock,
+    log,
+    rainTips$: devices.rainTips$,
+    siteNames,
+    sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])),
+  });
+  const dispatcher = new Dispatcher({
+    plans: config.dispatch,
+    timeZone: config.site.timezone,
+    siteNames,
+    alarms,
+    hub,
+    clock,
+    log,
+    ...(devices.ioBoard ? { ioBoard: devices.ioBoard } : {}),
+    relays: devices.relays,
+    speakers: config.outputs.speakers.map((s) => ({ id: s.id, device: s.device, voice: s.voice, rate: s.rate, ...(s.amplifierRelay ? { amplifierRelay: s.amplifierRelay } : {}) })),
+    ledBoards: devices.ledBoards,
+    audioDir: join(deps.dataDir, 'audio'),
+  });
   const app = createApp({
     sensors: config.sensors,
     health: registry,
     readings: reader,
     alarms,
+    outputs: dispatcher,
     ...(config.site.cap ? { cap: capContext(config) } : {}),
     events: liveEvents(hub),
     log,
@@ -74,9 +109,23 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
-  const modules: Module[] = [new EventLog(hub, log), writer, retention, registry, buses, poller, http];
+  // Outputs before the rules (dispatch must hear the first raise), rules before the poller (the first reading counts).
+  const modules: Module[] = [
+    new EventLog(hub, log),
+    writer,
+    retention,
+    registry,
+    devices.module,
+    dispatcher,
+    rules,
+    new ManualButton(devices.buttonPress$, alarms, log),
+    buses,
+    poller,
+    http,
+  ];
   return {
     hub,
+    alarms,
     modules,
     url: () => http.url(),
     async start() {

@@ -22,7 +22,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   let demo: Demo | undefined;
   let config = opts.config;
   if (!config) {
-    demo = await startDemo(log);
+    demo = await startDemo(log, dataDir);
     config = demo.config;
   }
   const listen = opts.listen ?? config.http.listen;
@@ -78,6 +78,14 @@ function printDemoHelp(url: string, config: Config, demo: Demo): void {
     `  health:   ${url}/api/v1/health`,
     `  sensors:  ${url}/api/v1/sensors`,
     ...config.sensors.map((s) => `  readings: ${url}/api/v1/sensors/${s.id}/readings   (${s.name ?? s.id})`),
+    `  alarms:   ${url}/api/v1/alarms?state=all   — 准备转移 at ~${Math.round(demo.alarmTimesS.prepare)} s, 立即转移 at ~${Math.round(demo.alarmTimesS.evacuate)} s, back to 准备转移 at ~${Math.round(demo.alarmTimesS.backToPrepare)} s, all clear at ~${Math.round(demo.alarmTimesS.allClear)} s`,
+    `  outputs:  ${url}/api/v1/outputs`,
+    ...(demo.outputs
+      ? [
+          `            simulated I/O board and LED board on ptys ${demo.outputs.ioBoardPath}, ${demo.outputs.ledBoardPath} (watch the "demo.relays" and "demo.led" log lines)`,
+          `            loudspeaker recorded to ${demo.outputs.audioFile} (needs sox and espeak-ng: apt-get install sox espeak-ng)`,
+        ]
+      : ['            outputs are off: the demo needs socat or python3 to make its simulated serial lines']),
     `  API doc:  ${url}/api/v1/openapi.json`,
     'Stop with Ctrl-C. Run your own site with: fenghuo run --config config/example.yaml',
     '',

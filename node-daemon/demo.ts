@@ -1,6 +1,9 @@
 import { configSchema, type Config } from './config/schema.js';
 import type { Logger } from './core/log.js';
 import { DEMO_DEVICES, DEMO_REPLAY_START, DEMO_RISE_AT, DEMO_SPEED_UP, demoDevices } from './sim/demo-site.js';
+import { join } from 'node:path';
+import { PtyPairError } from './sim/pty-pair.js';
+import { startDemoOutputs, type DemoOutputs } from './sim/demo-outputs.js';
 import { SiteSimulator } from './sim/site-simulator.js';
 
 export interface Demo {
@@ -8,6 +11,10 @@ export interface Demo {
   readonly speedUp: number;
   /** Seconds from now until the replayed water starts rising. */
   readonly riseAfterS: number;
+  /** The simulated I/O board, LED board and audio file; absent when no pty could be made (no socat, no python3). */
+  readonly outputs?: DemoOutputs;
+  /** Seconds from now until each alarm step, at this speed-up. */
+  readonly alarmTimesS: { readonly prepare: number; readonly evacuate: number; readonly backToPrepare: number; readonly allClear: number };
   stop(): Promise<void>;
 }
 
@@ -24,18 +31,77 @@ function demoSpeedUp(): number {
  * The embedded demo: an in-process Modbus TCP site on loopback whose three devices (one per catalogue profile)
  * replay the real USGS record of the Llano River flood of October 2018, sped up, and the config that polls it.
  */
-export async function startDemo(log: Logger, speedUp = demoSpeedUp()): Promise<Demo> {
+/**
+ * Thresholds of the demo site on the Mason gauge (metres). The Llano crested there at 10.42 m, fell to 8.5 m and
+ * crested again at 9.99 m as the upstream water arrived: with evacuate at 10.1 m the replay shows each level once.
+ */
+export const DEMO_PREPARE_M = 7;
+export const DEMO_EVACUATE_M = 10.1;
+/** When the replayed Mason series crosses them (series time, from the demo's own copy of the data). */
+const DEMO_STEPS = {
+  prepare: Date.parse('2018-10-16T03:20:00-05:00'),
+  evacuate: Date.parse('2018-10-16T04:55:00-05:00'),
+  backToPrepare: Date.parse('2018-10-16T06:25:00-05:00'),
+  allClear: Date.parse('2018-10-16T19:45:00-05:00'),
+};
+
+/**
+ * The embedded demo: an in-process Modbus TCP site on loopback whose three devices (one per catalogue profile)
+ * replay the real USGS record of the Llano River flood of October 2018, sped up, and the config that polls it,
+ * raises 准备转移/立即转移 on the Mason gauge, and sends them to a simulated I/O board, LED board and an audio file.
+ */
+export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpeedUp()): Promise<Demo> {
   const site = new SiteSimulator({ devices: demoDevices(speedUp, Date.now()), tcp: { host: '127.0.0.1', port: 0 }, log });
   await site.start();
+  let outputs: DemoOutputs | undefined;
+  try {
+    outputs = await startDemoOutputs({ dir: join(dataDir, 'demo'), log });
+  } catch (err) {
+    if (!(err instanceof PtyPairError)) {
+      await site.stop();
+      throw err;
+    }
+    log.warn({ event: 'demo.outputs_off', err: err.message }, `demo outputs are off: ${err.message}`);
+  }
   const config = configSchema.parse({
     site: { name: '演示乡镇 (Llano River 2018 replay)' },
     buses: [{ id: 'demo-site', type: 'tcp', host: '127.0.0.1', port: site.port, timeoutMs: 500 }],
     sensors: DEMO_DEVICES.map((d) => ({ id: d.sensorId, name: d.name, bus: 'demo-site', slave: d.unit, profile: d.profile, pollIntervalMs: 1000, critical: d.critical })),
+    alarms: {
+      sites: [
+        {
+          id: 'mason',
+          name: '梅森站',
+          sensors: ['mason'],
+          prepare: { levelM: DEMO_PREPARE_M, hysteresisM: 0.2, debounce: { samples: 2 } },
+          evacuate: { levelM: DEMO_EVACUATE_M, hysteresisM: 0.2, debounce: { samples: 2 } },
+          // The replay is sped up: five real seconds without a reading are ten simulated minutes.
+          faults: { commLostMs: 15_000, stuckAfterMs: 3_600_000 },
+        },
+      ],
+    },
+    dispatch: {
+      prepare: { relays: ['amplifier', 'strobe'], sirenPattern: 'prepare', message: '注意：{site}水位已达准备转移水位（{value}米，{time}），请沿河群众做好转移准备。', ledText: '{site} 准备转移 {time}', repeat: 1, intervalS: 5 },
+      evacuate: { relays: ['amplifier', 'siren', 'strobe'], sirenPattern: 'evacuate', message: '紧急通知：{site}水位已达立即转移水位（{value}米，{time}），请沿河群众立即转移！', ledText: '{site} 立即转移！{time}', repeat: 2, intervalS: 5 },
+    },
+    outputs: outputs
+      ? {
+          ioBoard: { path: outputs.ioBoardPath, baudRate: outputs.ioBaudRate, relays: { ...outputs.relayPins } },
+          speakers: [{ id: 'demo-speaker', name: '演示喇叭（写入文件）', device: `file:${outputs.audioFile}`, amplifierRelay: 'amplifier' }],
+          ledBoards: [{ id: 'demo-led', name: '演示显示屏', path: outputs.ledBoardPath, baudRate: outputs.ledBaudRate, screen: { ...outputs.ledScreen } }],
+        }
+      : {},
   });
+  const after = (seriesTime: number): number => (seriesTime - DEMO_REPLAY_START) / speedUp / 1000;
   return {
     config,
     speedUp,
-    riseAfterS: (DEMO_RISE_AT - DEMO_REPLAY_START) / speedUp / 1000,
-    stop: () => site.stop(),
+    riseAfterS: after(DEMO_RISE_AT),
+    ...(outputs ? { outputs } : {}),
+    alarmTimesS: { prepare: after(DEMO_STEPS.prepare), evacuate: after(DEMO_STEPS.evacuate), backToPrepare: after(DEMO_STEPS.backToPrepare), allClear: after(DEMO_STEPS.allClear) },
+    stop: async () => {
+      await outputs?.stop();
+      await site.stop();
+    },
   };
 }
