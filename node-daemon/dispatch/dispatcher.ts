@@ -204,7 +204,9 @@ export class Dispatcher implements Module {
     if (board) {
       this.offBoard.push(board.on('connected', () => this.onBoardConnected()));
       this.offBoard.push(board.on('lost', (info) => this.onBoardLost(info.reason ?? 'line lost')));
-      if (board.connection() !== 'connected') {
+      if (board.connection() === 'connected') {
+        this.faults.clear(IO_BOARD_OUTPUT_ID, 'I/O board connected');
+      } else {
         this.grace = setTimeout(() => {
           this.grace = undefined;
           if (this.running && board.connection() !== 'connected') {
