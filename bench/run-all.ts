@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each printed as a ratio against a peer or a physical limit measured in the
 // same run. FENGHUO_BENCH_MEMORY_S shortens the 5-minute memory run.
+import { benchAlarmLatency } from './alarm-latency.js';
 import { benchMemory } from './daemon-memory.js';
 import { benchPolls } from './poll-throughput.js';
 import type { BenchResult } from './result.js';
@@ -14,6 +15,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['polls', benchPolls],
   ['storage', () => benchStorage()],
   ['memory', () => benchMemory()],
+  ['alarms', benchAlarmLatency],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
