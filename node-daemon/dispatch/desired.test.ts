@@ -192,6 +192,13 @@ describe('desiredOutputs: texts and programmes', () => {
     expect(d.programmes[0]?.message).toBe('【演练】清水河警报解除。');
   });
 
+  it('names the sensor of the level-setting reading in {sensor}', () => {
+    const custom = dispatchPlanSchema.parse({ evacuate: { relays: [], message: '{sensor} {value}', ledText: '{sensor}' } });
+    const a = alarm({ transitions: [transition('raised', T0, 'evacuate', 3.2)] });
+    expect(desiredOutputs([a], custom, T0, { ...ctx, sensorNames: { river: '清水河水位计' } }).ledText).toBe('清水河水位计');
+    expect(desiredOutputs([a], custom, T0, ctx).programmes[0]?.message).toBe('river 3.20');
+  });
+
   it('falls back to the site id when the site has no name', () => {
     const d = desiredOutputs([alarm({ siteId: 'xiaoxi' })], plans, T0, ctx);
     expect(d.ledText).toBe('xiaoxi 立即转移！10:05');

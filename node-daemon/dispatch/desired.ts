@@ -31,6 +31,8 @@ export interface DesiredContext {
   readonly timeZone: string;
   /** Site id → name for `{site}`; an alarm without a known site uses its site id (or nothing). */
   readonly siteNames: Readonly<Record<string, string>>;
+  /** Sensor id → name for `{sensor}`; default the sensor id. */
+  readonly sensorNames?: Readonly<Record<string, string>>;
   /** Relays that make sound (the siren, amplifiers). Default `DEFAULT_SOUND_RELAYS`. */
   readonly soundRelays?: readonly string[];
   readonly allClears?: readonly RecentAllClear[];
@@ -92,7 +94,7 @@ export function renderContextOf(alarm: DispatchAlarm, ctx: DesiredContext): Rend
     ts: levelSet?.ts ?? alarm.raisedAt,
     timeZone: ctx.timeZone,
     value: levelSet?.cause.value ?? null,
-    ...(sensor === undefined ? {} : { sensor }),
+    ...(sensor === undefined ? {} : { sensor: ctx.sensorNames?.[sensor] ?? sensor }),
     drill: alarm.drill,
   };
 }

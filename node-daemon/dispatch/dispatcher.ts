@@ -38,6 +38,8 @@ export interface DispatcherOptions {
   readonly plans: DispatchPlan;
   readonly timeZone: string;
   readonly siteNames: Readonly<Record<string, string>>;
+  /** Sensor id → name for `{sensor}` in templates; default the id. */
+  readonly sensorNames?: Readonly<Record<string, string>>;
   readonly alarms: AlarmService;
   readonly hub: EventHub;
   readonly clock: Clock;
@@ -289,6 +291,7 @@ export class Dispatcher implements Module {
       want = desiredOutputs(driving, this.opts.plans, now, {
         timeZone: this.opts.timeZone,
         siteNames: this.opts.siteNames,
+        ...(this.opts.sensorNames === undefined ? {} : { sensorNames: this.opts.sensorNames }),
         soundRelays: this.soundRelays,
         allClears: [...this.allClears.values()],
       });
