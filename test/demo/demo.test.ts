@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../node-daemon/core/free-port.js';
+import { soxStat } from '../audio/sox-measure.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -22,13 +23,14 @@ describe('embedded demo (fenghuo run without --config)', () => {
   let dir: string;
   let url: string;
   const stderr: string[] = [];
+  const logs: { event?: string; [k: string]: unknown }[] = [];
 
   beforeAll(async () => {
     await ensureDistBuilt();
     dir = mkdtempSync(join(tmpdir(), 'fenghuo-demo-'));
     const port = await freePort();
     child = spawn(process.execPath, [bin, 'run', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`], {
-      env: { ...process.env, FENGHUO_DEMO_SPEED_UP: '1500' },
+      env: { ...process.env, FENGHUO_DEMO_SPEED_UP: '1000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
@@ -36,6 +38,11 @@ describe('embedded demo (fenghuo run without --config)', () => {
       const timer = setTimeout(() => reject(new Error('demo did not start within 20 s')), 20_000);
       child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${stderr.join('\n')}`)));
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        try {
+          logs.push(JSON.parse(line) as { event?: string });
+        } catch {
+          // not a log line
+        }
         const m = /"event":"daemon.started","url":"([^"]+)"/.exec(line);
         if (m) {
           clearTimeout(timer);
@@ -81,6 +88,39 @@ describe('embedded demo (fenghuo run without --config)', () => {
     }
     expect(rises.mason).toBeGreaterThan(3);
   });
+
+  it('raises 准备转移 then 立即转移 as the flood rises, clears both as it recedes, on all three simulated outputs', async () => {
+    interface AlarmBody { id: number; key: string; state: string; transitions?: { type: string; level: string | null; cause: { rule?: string } }[] }
+    let flood: AlarmBody | undefined;
+    const deadline = Date.now() + 150_000;
+    while (flood?.state !== 'cleared') {
+      if (Date.now() > deadline) throw new Error(`the demo flood alarm did not clear in time: ${JSON.stringify(flood)}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const list = (await (await fetch(`${url}/api/v1/alarms?state=all`)).json()) as { alarms: AlarmBody[] };
+      flood = list.alarms.find((a) => a.key === 'flood:mason');
+    }
+    const full = (await (await fetch(`${url}/api/v1/alarms/${flood.id}`)).json()) as Required<AlarmBody>;
+    expect(full.transitions.map((t) => `${t.type}:${t.level ?? '-'}`)).toEqual(['raised:prepare', 'escalated:evacuate', 'deescalated:prepare', 'cleared:prepare']);
+    expect(full.transitions[0]!.cause.rule).toBe('level.prepare');
+
+    // The simulated I/O board saw the siren relay close and everything open again; the LED board showed each level.
+    const relays = (): string[] => logs.filter((l) => l.event === 'demo.relays').map((l) => (l.on as string[]).join('+'));
+    expect(relays()).toContain('amplifier+siren+strobe');
+    // The all-clear is spoken with the amplifier on; then every relay is off.
+    const quiet = Date.now() + 30_000;
+    while (relays().at(-1) !== '' && Date.now() < quiet) await new Promise((r) => setTimeout(r, 200));
+    expect(relays().at(-1)).toBe('');
+    const led = logs.filter((l) => l.event === 'demo.led').map((l) => String(l.text));
+    expect(led.some((t) => t.includes('梅森站 准备转移'))).toBe(true);
+    expect(led.some((t) => t.includes('梅森站 立即转移'))).toBe(true);
+    expect(led.some((t) => t.includes('警报解除'))).toBe(true);
+    // The loudspeaker's programmes (siren tone + spoken Mandarin) went to the audio file, and it is not silence.
+    const audio = soxStat(join(dir, 'data', 'demo', 'audio.wav'));
+    expect(audio.lengthS).toBeGreaterThan(10);
+    expect(audio.rms).toBeGreaterThan(0.05);
+    const outputs = (await (await fetch(`${url}/api/v1/outputs`)).json()) as { relays: { name: string; on: boolean; confirmed: boolean }[] };
+    expect(outputs.relays).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'siren', on: false, confirmed: true })]));
+  }, 170_000);
 
   it('takes a drill through the alarm API and keeps it on record', async () => {
     const res = await fetch(`${url}/api/v1/alarms`, {
