@@ -1,6 +1,7 @@
 import { Subject } from 'rxjs';
 import type { ModbusBreakerEvent, ModbusBusErrorEvent, ModbusBusStatusEvent } from '../../drivers/modbus/bus-events.js';
 import type { Alarm, AlarmTransition } from '../alarms/types.js';
+import type { OutputEvent } from '../dispatch/outputs-snapshot.js';
 import type { Reading, StoredReading } from './types.js';
 
 // Bus events are defined by the Modbus driver (the lower layer) and forwarded to the hub unchanged.
@@ -38,8 +39,10 @@ export class EventHub {
   readonly busError$ = new Subject<ModbusBusErrorEvent>();
   readonly breaker$ = new Subject<ModbusBreakerEvent>();
   readonly alarm$ = new Subject<AlarmEvent>();
+  /** A relay, speaker or LED board changed state (commanded, confirmed, failed, playing...). */
+  readonly output$ = new Subject<OutputEvent>();
 
   complete(): void {
-    for (const s of [this.reading$, this.stored$, this.busStatus$, this.busError$, this.breaker$, this.alarm$]) s.complete();
+    for (const s of [this.reading$, this.stored$, this.busStatus$, this.busError$, this.breaker$, this.alarm$, this.output$]) s.complete();
   }
 }

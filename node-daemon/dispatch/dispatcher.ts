@@ -136,7 +136,10 @@ function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 export class Dispatcher implements Module {
   readonly name = 'dispatch';
   /** Every change of an output's state (for the live event stream). */
-  readonly output$ = new Subject<OutputEvent>();
+  /** Output changes, published on the hub for the live event stream. */
+  get output$(): Subject<OutputEvent> {
+    return this.opts.hub.output$;
+  }
 
   private readonly relays = new Map<string, RelayRec>();
   private readonly leds: LedRec[] = [];

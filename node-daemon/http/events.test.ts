@@ -73,5 +73,10 @@ describe('GET /api/v1/events (SSE over a real server)', () => {
     const third = await next();
     expect(third.event).toBe('alarm');
     expect(JSON.parse(third.data!)).toMatchObject({ alarm: { id: 7, drill: true }, transition: { type: 'raised' } });
+
+    hub.output$.next({ type: 'relay', at: 2, relay: { name: 'siren', pin: 9, on: true, confirmed: true, confirmedAt: 2, lastError: null } });
+    const fourth = await next();
+    expect(fourth.event).toBe('output');
+    expect(JSON.parse(fourth.data!)).toMatchObject({ type: 'relay', relay: { name: 'siren', on: true } });
   });
 });

@@ -23,6 +23,7 @@ export function liveEvents(hub: EventHub): Observable<LiveEvent> {
     hub.busStatus$.pipe(map((e) => ({ event: 'bus', data: e }))),
     hub.breaker$.pipe(map((e) => ({ event: 'breaker', data: e }))),
     hub.alarm$.pipe(map((e) => ({ event: 'alarm', data: e }))),
+    hub.output$.pipe(map((e) => ({ event: 'output', data: e }))),
   );
 }
 
@@ -71,7 +72,7 @@ export const eventsPaths: PathsDoc = {
       operationId: 'streamEvents',
       summary: 'Live events (Server-Sent Events)',
       description:
-        'A text/event-stream of `reading`, `bus`, `breaker` and `alarm` (an alarm with its newest transition) events, each with one JSON object as data. Sends `hello` first with a retry hint, and a comment every 15 s when idle. A client that falls 1000 events behind is disconnected and should reconnect (EventSource does so by itself).',
+        'A text/event-stream of `reading`, `bus`, `breaker`, `alarm` (an alarm with its newest transition) and `output` (a relay, speaker or LED board changed) events, each with one JSON object as data. Sends `hello` first with a retry hint, and a comment every 15 s when idle. A client that falls 1000 events behind is disconnected and should reconnect (EventSource does so by itself).',
       responses: { '200': { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
     },
   },
