@@ -30,6 +30,8 @@ describe('Replay (virtual time)', () => {
 
   it('is silent inside a gap longer than silentGapMs, and answers again after it', () => {
     expect(replay.levelAt(wall + 2000)).toBe(5); // on the last point before the hole
+    expect(replay.levelAt(wall + 2999)).toBe(5); // held for one sampling interval (1 h of series time)
+    expect(replay.levelAt(wall + 3000)).toBeUndefined();
     expect(replay.levelAt(wall + 5000)).toBeUndefined();
     expect(replay.levelAt(wall + 12_000)).toBe(2);
   });

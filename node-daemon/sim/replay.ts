@@ -22,8 +22,8 @@ export const DEFAULT_SILENT_GAP_MS = 2 * 3_600_000;
 /**
  * Replays a series against the wall clock (pure: the caller passes the time). Values between points are
  * interpolated linearly (a gauge reads the river continuously; the record is a sampling of it). Inside a gap
- * longer than `silentGapMs` there is no value (`undefined`) from just after the last point before it until the
- * first point after it, which the site simulator turns into no reply at all. Before the first point the first
+ * longer than `silentGapMs` the last point before it is held for one sampling interval (the spacing before it), then
+ * there is no value (`undefined`) until the first point after it, which the site simulator turns into no reply at all. Before the first point the first
  * value is held.
  */
 export class Replay {
@@ -63,7 +63,11 @@ export class Replay {
     }
     const a = pts[lo]!;
     const b = pts[hi]!;
-    if (b.t - a.t > this.silentGapMs) return t === a.t ? a.m : undefined;
+    if (b.t - a.t > this.silentGapMs) {
+      // The last value before a dropout was real: the gauge read it for one sampling interval before it fell silent.
+      const spacing = lo > 0 ? a.t - pts[lo - 1]!.t : 0;
+      return t === a.t || t - a.t < spacing ? a.m : undefined;
+    }
     return a.m + ((b.m - a.m) * (t - a.t)) / (b.t - a.t);
   }
 }
