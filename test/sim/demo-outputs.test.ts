@@ -1,6 +1,6 @@
 // The embedded demo's simulated outputs driven by the daemon's real drivers: a JohnnyFiveBoard on the I/O board
 // path and a BxBoard on the LED board path, over the pty pairs startDemoOutputs makes (Python bridge and socat).
-import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { BxBoard } from '../../drivers/led/bx-board.js';
 import { createLogger } from '../../node-daemon/core/log.js';
 import { startDemoOutputs, type DemoOutputs } from '../../node-daemon/sim/demo-outputs.js';
 import type { PtyBridgeKind } from '../../node-daemon/sim/pty-pair.js';
+import { linkExists, waitFor } from '../helpers/wait-for.js';
 
 interface LogLine {
   event?: string;
@@ -20,23 +21,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const linkExists = (p: string): boolean => {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function rig(via: PtyBridgeKind): Promise<{ outputs: DemoOutputs; lines: LogLine[]; io: JohnnyFiveBoard; led: BxBoard; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'fenghuo-demo-outputs-'));

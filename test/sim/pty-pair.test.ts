@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { choosePtyBridge, createPtyPair, findOnPath, ptyBridgeScript, PtyPairError, type PtyBridgeKind } from '../../node-daemon/sim/pty-pair.js';
+import { linkExists, waitFor } from '../helpers/wait-for.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -61,23 +62,6 @@ function groupAlive(pgid: number): boolean {
     throw e;
   }
 }
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const linkExists = (p: string): boolean => {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Every byte value, then a pseudo-random stretch (well over the bridge's single reads and the pty buffers). */
 function payload(size: number, seed: number): Buffer {
