@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Makes sure the Debian packages the tests talk to are present: the real Modbus slave (pymodbus, run by Debian's
-// own python3), socat for serial pty pairs, and the audio tools (espeak-ng, sox, ffmpeg, aplay). As root it installs
-// them; otherwise it prints the exact command.
+// own python3), socat for serial pty pairs, the audio tools (espeak-ng, sox, ffmpeg, aplay), and for the browser tests
+// Debian's chromium (driven by playwright-core; no browser is ever downloaded) with the Noto CJK fonts so Chinese
+// renders in the screenshots. As root it installs them; otherwise it prints the exact command.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk'];
 /** The command each package provides, to tell whether it is installed. */
-const COMMANDS = { socat: ['socat', '-V'], 'espeak-ng': ['espeak-ng', '--version'], sox: ['sox', '--version'], ffmpeg: ['ffmpeg', '-version'], 'alsa-utils': ['aplay', '--version'] };
+const COMMANDS = { socat: ['socat', '-V'], 'espeak-ng': ['espeak-ng', '--version'], sox: ['sox', '--version'], ffmpeg: ['ffmpeg', '-version'], 'alsa-utils': ['aplay', '--version'], chromium: ['/usr/bin/chromium', '--version'] };
 
 function present() {
   const missing = [];
@@ -15,6 +16,9 @@ function present() {
   for (const [pkg, [cmd, ...args]] of Object.entries(COMMANDS)) {
     if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) missing.push(pkg);
   }
+  // A font package has no command: ask dpkg.
+  const fonts = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'fonts-noto-cjk'], { encoding: 'utf8' });
+  if (fonts.status !== 0 || !fonts.stdout.includes('install ok installed')) missing.push('fonts-noto-cjk');
   return missing;
 }
 
