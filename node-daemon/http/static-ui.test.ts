@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Hono } from 'hono';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acceptsGzip, staticUi } from './static-ui.js';
+
+const INDEX = '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/index-AbCd1234.js"></script></head><body>' + '界面'.repeat(400) + '</body></html>';
+const SCRIPT = 'console.log("fenghuo");\n'.repeat(100);
+
+let dir: string;
+
+function app(uiDir: string): Hono {
+  const a = new Hono();
+  a.get('/api/v1/health', (c) => c.json({ status: 'ok' }));
+  a.get('*', staticUi({ dir: uiDir }));
+  a.notFound((c) => c.json({ error: { code: 'not_found' } }, 404));
+  return a;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fenghuo-ui-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), INDEX);
+  writeFileSync(join(dir, 'assets', 'index-AbCd1234.js'), SCRIPT);
+  writeFileSync(join(dir, 'assets', 'index-EfGh5678.css'), 'body{color:red}');
+  writeFileSync(join(dir, 'favicon.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('staticUi', () => {
+  it('serves index.html at / with no-cache, an ETag and a CSP', async () => {
+    const res = await app(dir).request('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(await res.text()).toBe(INDEX);
+  });
+
+  it('answers index.html for client routes, so a reload on /alarms or /site/x works', async () => {
+    for (const path of ['/alarms', '/site/bridge', '/settings/']) {
+      const res = await app(dir).request(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe(INDEX);
+    }
+  });
+
+  it('serves hashed assets as immutable with their content type', async () => {
+    const js = await app(dir).request('/assets/index-AbCd1234.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await js.text()).toBe(SCRIPT);
+    const css = await app(dir).request('/assets/index-EfGh5678.css');
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const png = await app(dir).request('/favicon.png');
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(png.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('gzips text when the client accepts it, and not otherwise', async () => {
+    const gz = await app(dir).request('/assets/index-AbCd1234.js', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gz.headers.get('vary')).toBe('Accept-Encoding');
+    const body = Buffer.from(await gz.arrayBuffer());
+    expect(body.length).toBeLessThan(Buffer.byteLength(SCRIPT));
+    expect(gunzipSync(body).toString('utf8')).toBe(SCRIPT);
+    const plain = await app(dir).request('/assets/index-AbCd1234.js', { headers: { 'Accept-Encoding': 'gzip;q=0, identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(SCRIPT);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const first = await app(dir).request('/');
+    const etag = first.headers.get('etag');
+    expect(etag).not.toBeNull();
+    const again = await app(dir).request('/', { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it('serves a rebuilt index.html without a restart', async () => {
+    const a = app(dir);
+    await a.request('/');
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><p>new build</p>');
+    expect(await (await a.request('/')).text()).toBe('<!doctype html><p>new build</p>');
+  });
+
+  it('never answers under /api/ and 404s missing assets instead of returning the page', async () => {
+    const a = app(dir);
+    expect(await (await a.request('/api/v1/health')).json()).toEqual({ status: 'ok' });
+    const api = await a.request('/api/v1/nope');
+    expect(api.status).toBe(404);
+    expect(await api.json()).toEqual({ error: { code: 'not_found' } });
+    expect((await a.request('/api')).status).toBe(404);
+    expect((await a.request('/assets/index-Old00000.js')).status).toBe(404);
+    expect((await a.request('/robots.txt')).status).toBe(404);
+  });
+
+  it('does not leave its folder', async () => {
+    writeFileSync(join(dir, '..', 'fenghuo-secret.txt'), 'secret');
+    try {
+      for (const path of ['/../fenghuo-secret.txt', '/%2e%2e/fenghuo-secret.txt', '/assets/%2e%2e/%2e%2e/fenghuo-secret.txt', '/a%00b']) {
+        const res = await app(dir).request(path);
+        expect(await res.text(), path).not.toBe('secret');
+      }
+    } finally {
+      rmSync(join(dir, '..', 'fenghuo-secret.txt'), { force: true });
+    }
+  });
+
+  it('answers a clear 503 page when the UI was not built', async () => {
+    const res = await app(join(dir, 'missing')).request('/alarms');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    const text = await res.text();
+    expect(text).toContain('npm run build');
+    expect(text).toContain('网页界面尚未构建');
+  });
+
+  it('leaves other methods to the API', async () => {
+    const res = await app(dir).request('/', { method: 'POST' });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('acceptsGzip', () => {
+  it.each([
+    ['gzip', true],
+    ['gzip, deflate', true],
+    ['deflate, gzip;q=0.5', true],
+    ['*', true],
+    ['gzip;q=0', false],
+    ['br', false],
+    ['', false],
+  ])('%s -> %s', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+  it('undefined -> false', () => expect(acceptsGzip(undefined)).toBe(false));
+});

@@ -1,0 +1,184 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Logger } from '../core/log.js';
+
+/**
+ * Serves the operators' web UI (built by Vite into dist/web-ui) at `/`: hashed files under /assets/ are cached for a
+ * year (immutable), index.html is revalidated on every load (no-cache + ETag) so a firmware update shows at once,
+ * and any other path outside /api/ answers index.html so the UI's own routes (/alarms, /site/x) survive a reload.
+ * Text is gzipped when the client accepts it, compressed once and kept in memory (the whole UI is ~150 KB).
+ * Never answers under /api/: those requests go on to the API's own 404.
+ */
+
+export interface StaticUiOptions {
+  /** The built UI; default: dist/web-ui of the package this file belongs to (or FENGHUO_WEB_UI_DIR). */
+  readonly dir?: string;
+  readonly log?: Logger;
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wav': 'audio/wav',
+  '.woff2': 'font/woff2',
+};
+
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.webmanifest', '.map', '.svg', '.txt']);
+/** Below this a gzip header costs more than it saves. */
+const GZIP_MIN_BYTES = 512;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * The page itself: scripts and styles only from the box, no framing (clickjacking an acknowledge button), inline
+ * style attributes allowed (uPlot positions its cursor with them).
+ */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>界面未安装 · Web UI not built</title></head>
+<body style="font-family:'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:40em;margin:2em auto;padding:0 1em;line-height:1.6">
+<h1>网页界面尚未构建</h1>
+<p>预警终端正在运行，接口 <a href="/api/v1/health">/api/v1/health</a> 可用，但网页界面文件缺失。请技术人员在程序目录执行 <code>npm run build</code>。</p>
+<h2 lang="en">The web UI is not built</h2>
+<p lang="en">The daemon is running and its API answers (<a href="/api/v1/health">/api/v1/health</a>), but dist/web-ui is missing. Run <code>npm run build</code> in the install folder.</p>
+</body></html>
+`;
+
+interface CachedFile {
+  readonly body: Buffer;
+  readonly gz: Buffer | undefined;
+  readonly type: string;
+  readonly etag: string;
+  readonly mtimeMs: number;
+}
+
+/** dist/web-ui of the package: walks up from this file to the folder holding package.json. */
+export function defaultUiDir(): string {
+  const fromEnv = process.env.FENGHUO_WEB_UI_DIR;
+  if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'web-ui');
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return resolve('dist', 'web-ui');
+}
+
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding === undefined || (coding.trim().toLowerCase() !== 'gzip' && coding.trim() !== '*')) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
+function isApi(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
+  const root = resolve(opts.dir ?? defaultUiDir());
+  const cache = new Map<string, CachedFile>();
+  let warnedMissing = false;
+
+  /** The file at `rel` inside the UI folder, from the cache while its mtime is unchanged; undefined if absent. */
+  const load = (rel: string): CachedFile | undefined => {
+    const full = resolve(root, rel);
+    if (full !== root && !full.startsWith(root + sep)) return undefined;
+    let st;
+    try {
+      st = statSync(full);
+    } catch {
+      return undefined;
+    }
+    if (!st.isFile()) return undefined;
+    const hit = cache.get(full);
+    if (hit !== undefined && hit.mtimeMs === st.mtimeMs && hit.body.length === st.size) return hit;
+    const body = readFileSync(full);
+    const ext = extname(full).toLowerCase();
+    const file: CachedFile = {
+      body,
+      gz: COMPRESSIBLE.has(ext) && body.length >= GZIP_MIN_BYTES ? gzipSync(body, { level: 9 }) : undefined,
+      type: TYPES[ext] ?? 'application/octet-stream',
+      etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
+      mtimeMs: st.mtimeMs,
+    };
+    cache.set(full, file);
+    return file;
+  };
+
+  const send = (c: Context, file: CachedFile, cacheControl: string, isPage: boolean): Response => {
+    const headers = new Headers({
+      'Content-Type': file.type,
+      'Cache-Control': cacheControl,
+      ETag: file.etag,
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (file.gz !== undefined) headers.set('Vary', 'Accept-Encoding');
+    if (isPage) {
+      headers.set('Content-Security-Policy', CSP);
+      headers.set('X-Frame-Options', 'DENY');
+      headers.set('Referrer-Policy', 'same-origin');
+    }
+    const inm = c.req.header('If-None-Match');
+    if (inm !== undefined && inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === file.etag)) {
+      return new Response(null, { status: 304, headers });
+    }
+    const gzip = file.gz !== undefined && acceptsGzip(c.req.header('Accept-Encoding'));
+    const body = gzip ? file.gz! : file.body;
+    if (gzip) headers.set('Content-Encoding', 'gzip');
+    headers.set('Content-Length', String(body.length));
+    return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
+  };
+
+  return async (c, next) => {
+    const method = c.req.method;
+    const path = c.req.path;
+    if ((method !== 'GET' && method !== 'HEAD') || isApi(path)) return next();
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path).replace(/^\/+/, '');
+    } catch {
+      return c.text('Bad Request', 400);
+    }
+    if (rel.includes('\0') || rel.split('/').includes('..')) return c.text('Not Found', 404);
+
+    if (rel !== '' && rel !== 'index.html') {
+      const file = load(rel);
+      if (file !== undefined) return send(c, file, rel.startsWith('assets/') ? IMMUTABLE : 'no-cache', file.type.startsWith('text/html'));
+      // A missing script or image is a 404, not the page (a stale hashed name must not parse HTML as JS).
+      const last = rel.split('/').pop() ?? '';
+      if (rel.startsWith('assets/') || last.includes('.')) return c.text('Not Found', 404);
+    }
+
+    const index = load('index.html');
+    if (index === undefined) {
+      if (!warnedMissing && opts.log !== undefined) {
+        warnedMissing = true;
+        opts.log.warn({ event: 'http.ui_missing', dir: root }, 'web UI not built; serving the 503 page');
+      }
+      return c.html(NOT_BUILT_PAGE, 503, { 'Cache-Control': 'no-store', 'Retry-After': '60' });
+    }
+    warnedMissing = false;
+    return send(c, index, 'no-cache', true);
+  };
+}

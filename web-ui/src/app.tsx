@@ -1,0 +1,228 @@
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { authState, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type Session } from './api.js';
+import { errorText } from './components/ui.js';
+import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
+import { AlarmsPage } from './pages/alarms.js';
+import { LoginPage, SetupPage } from './pages/auth.js';
+import { BroadcastPage } from './pages/broadcast.js';
+import { DevicesPage } from './pages/devices.js';
+import { OverviewPage } from './pages/overview.js';
+import { SettingsPage } from './pages/settings.js';
+import { SitePage } from './pages/site.js';
+import { navigate, onLinkClick, useRoute, type Route } from './router.js';
+import { onSoundChange, setAlarmSound, soundBlocked } from './sound.js';
+import { refreshAll, startLive, state, stopLive, update, useStore } from './store.js';
+
+/** Unacknowledged and not shelved: what sounds and shows the red banner. */
+export function sounding(alarms: readonly Alarm[], now: number): Alarm[] {
+  return alarms.filter((a) => a.state === 'active' && !(a.shelvedUntil !== undefined && a.shelvedUntil > now));
+}
+
+const LEVEL_RANK: Record<string, number> = { evacuate: 2, prepare: 1 };
+
+function AlarmBanner(): JSX.Element | null {
+  const s = useStore();
+  const list = sounding(s.activeAlarms, Date.now()).sort((a, b) => (LEVEL_RANK[b.level !== null ? b.level : ''] || 0) - (LEVEL_RANK[a.level !== null ? a.level : ''] || 0) || b.raisedAt - a.raisedAt);
+  // Muting silences the alarms sounding now; a new one sounds again.
+  const [mutedIds, setMutedIds] = useState<readonly number[]>([]);
+  const [, setSoundVersion] = useState(0);
+  const ids = list.map((a) => a.id);
+  const muted = ids.length > 0 && ids.every((id) => mutedIds.indexOf(id) >= 0);
+  useEffect(() => onSoundChange(() => setSoundVersion((v) => v + 1)), []);
+  useEffect(() => {
+    setAlarmSound(ids.length > 0 && !muted);
+  }, [ids.join(','), muted]);
+  useEffect(() => () => setAlarmSound(false), []);
+  const top = list[0];
+  if (top === undefined) return null;
+  return (
+    <div class={`banner banner-${top.level !== null ? top.level : 'fault'}`} role="alert" data-testid="alarm-banner">
+      <div class="banner-text">
+        <strong>
+          {top.drill ? `【${t('drill')}】` : ''}
+          {t('bannerActive', { title: top.title })}
+        </strong>
+        {top.level !== null && <span> · {tk(`level_${top.level}`)}</span>}
+        {list.length > 1 && <span> · {t('bannerMore', { n: list.length - 1 })}</span>}
+        {soundBlocked() && !muted && <div class="banner-sub">{t('soundBlocked')}</div>}
+      </div>
+      <div class="banner-actions">
+        <a class="btn btn-light" href="/alarms" onClick={onLinkClick} data-testid="banner-goto">
+          {t('bannerGoto')}
+        </a>
+        <button type="button" class="btn btn-light" aria-pressed={muted} onClick={() => setMutedIds(muted ? [] : ids)} data-testid="mute-button">
+          {muted ? t('unmute') : t('mute')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+const NAV: { page: Route['page']; key: MsgKey; path: string; admin?: boolean }[] = [
+  { page: 'overview', key: 'nav_overview', path: '/' },
+  { page: 'alarms', key: 'nav_alarms', path: '/alarms' },
+  { page: 'broadcast', key: 'nav_broadcast', path: '/broadcast' },
+  { page: 'devices', key: 'nav_devices', path: '/devices' },
+  { page: 'settings', key: 'nav_settings', path: '/settings', admin: true },
+];
+
+function Shell(props: { onLogout: () => void }): JSX.Element {
+  const s = useStore();
+  const route = useRoute();
+  const auth = s.auth;
+  const admin = auth !== undefined && isAdmin(auth);
+  const activeCount = s.activeAlarms.filter((a) => a.state === 'active').length;
+  const current = route.page === 'site' ? 'overview' : route.page;
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <div class="brand">{t('appTitle')}</div>
+        <div class="topbar-right">
+          {auth !== undefined && auth.user !== undefined && auth.noAuth !== true && (
+            <span class="user" data-testid="current-user">
+              {t('loggedInAs', { name: auth.user.name, role: tk(`role_${auth.user.role}`) })}
+            </span>
+          )}
+          <button type="button" class="btn btn-light" aria-label={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
+            {t('langSwitch')}
+          </button>
+          {auth !== undefined && auth.noAuth !== true && (
+            <button type="button" class="btn btn-light" onClick={props.onLogout} data-testid="logout-button">
+              {t('logout')}
+            </button>
+          )}
+        </div>
+      </header>
+      {s.live === 'down' && (
+        <div class="offline" role="status" data-testid="offline-banner">
+          {t('offline')}
+        </div>
+      )}
+      <AlarmBanner />
+      <nav class="nav" aria-label={t('appTitle')}>
+        {NAV.filter((n) => n.admin !== true || admin).map((n) => (
+          <a key={n.page} href={n.path} class={`nav-item ${current === n.page ? 'active' : ''}`} aria-current={current === n.page ? 'page' : undefined} onClick={onLinkClick} data-testid={`nav-${n.page}`}>
+            {t(n.key)}
+            {n.page === 'alarms' && activeCount > 0 && <span class="badge">{activeCount}</span>}
+          </a>
+        ))}
+      </nav>
+      <main class="page" id="main">
+        {route.page === 'overview' && <OverviewPage />}
+        {route.page === 'site' && <SitePage id={route.id} />}
+        {route.page === 'alarms' && <AlarmsPage />}
+        {route.page === 'broadcast' && <BroadcastPage />}
+        {route.page === 'devices' && <DevicesPage />}
+        {route.page === 'settings' && <SettingsPage />}
+      </main>
+    </div>
+  );
+}
+
+let rerender: (() => void) | undefined;
+function switchLang(): void {
+  setLang(lang() === 'zh-CN' ? 'en' : 'zh-CN');
+  if (rerender !== undefined) rerender();
+  update({});
+}
+
+type Phase = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'setup' } | { kind: 'login'; notice?: string } | { kind: 'app' };
+
+export function App(): JSX.Element {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [, setVersion] = useState(0);
+  rerender = () => setVersion((v) => v + 1);
+
+  const decide = async (notice?: string): Promise<void> => {
+    try {
+      const auth = await authState();
+      update({ auth });
+      if (auth.setupRequired) {
+        stopLive();
+        setPhase({ kind: 'setup' });
+      } else if (auth.user === undefined) {
+        stopLive();
+        setPhase(notice !== undefined ? { kind: 'login', notice } : { kind: 'login' });
+      } else {
+        setPhase({ kind: 'app' });
+        startLive();
+        void refreshAll();
+      }
+    } catch (err) {
+      setPhase({ kind: 'error', message: errorText(err) });
+    }
+  };
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      if (state.auth !== undefined && state.auth.user !== undefined) {
+        update({ auth: { setupRequired: false } });
+        void decide(t('sessionExpired'));
+      }
+    });
+    void decide();
+  }, []);
+
+  const loggedIn = (session: Session): void => {
+    update({ auth: { setupRequired: false, user: session.user, csrfToken: session.csrfToken } });
+    if (window.location.pathname === '/login' || window.location.pathname === '/setup') navigate('/');
+    setPhase({ kind: 'app' });
+    startLive();
+    void refreshAll();
+  };
+
+  const onLogout = (): void => {
+    logout().then(
+      () => {
+        stopLive();
+        update({ auth: { setupRequired: false }, activeAlarms: [] });
+        setAlarmSound(false);
+        setPhase({ kind: 'login' });
+      },
+      (err: unknown) => setPhase({ kind: 'error', message: errorText(err) }),
+    );
+  };
+
+  const langButton = (
+    <div class="auth-lang">
+      <button type="button" class="btn" aria-label={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
+        {t('langSwitch')}
+      </button>
+    </div>
+  );
+
+  switch (phase.kind) {
+    case 'loading':
+      return <p class="loading">{t('loading')}</p>;
+    case 'error':
+      return (
+        <main class="auth-page">
+          <div class="card auth-card">
+            <p class="notice notice-error" role="alert">
+              {phase.message}
+            </p>
+            <button type="button" class="btn btn-primary btn-block" onClick={() => void decide()}>
+              {t('retry')}
+            </button>
+          </div>
+        </main>
+      );
+    case 'setup':
+      return (
+        <>
+          {langButton}
+          <SetupPage onDone={loggedIn} onExists={() => setPhase({ kind: 'login', notice: t('setupExists') })} />
+        </>
+      );
+    case 'login':
+      return (
+        <>
+          {langButton}
+          <LoginPage onDone={loggedIn} {...(phase.notice !== undefined ? { notice: phase.notice } : {})} />
+        </>
+      );
+    case 'app':
+      return <Shell onLogout={onLogout} />;
+  }
+}

@@ -1,0 +1,77 @@
+import { lang, t } from './i18n.js';
+
+/** Display time zone: the box's (site.timezone via /system or /health), Asia/Shanghai until known. */
+let zone = 'Asia/Shanghai';
+const cache: Record<string, Intl.DateTimeFormat> = {};
+
+function validZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function setTimeZone(tz: string | undefined): void {
+  if (tz !== undefined && tz !== '' && validZone(tz)) zone = tz;
+}
+
+export function timeZone(): string {
+  return zone;
+}
+
+function fmt(kind: 'full' | 'short' | 'time' | 'day'): Intl.DateTimeFormat {
+  const key = `${lang()}|${zone}|${kind}`;
+  const hit = cache[key];
+  if (hit !== undefined) return hit;
+  const base: Intl.DateTimeFormatOptions = { timeZone: zone, hour12: false };
+  const opts: Intl.DateTimeFormatOptions =
+    kind === 'full'
+      ? { ...base, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }
+      : kind === 'short'
+        ? { ...base, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
+        : kind === 'time'
+          ? { ...base, hour: '2-digit', minute: '2-digit' }
+          : { ...base, month: '2-digit', day: '2-digit' };
+  const made = new Intl.DateTimeFormat(lang() === 'en' ? 'en-GB' : 'zh-CN', opts);
+  cache[key] = made;
+  return made;
+}
+
+export function formatTime(ms: number | undefined | null, kind: 'full' | 'short' | 'time' | 'day' = 'full'): string {
+  if (ms === undefined || ms === null || !isFinite(ms)) return '—';
+  return fmt(kind).format(new Date(ms));
+}
+
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return t('ageSeconds', { n: s });
+  const m = Math.round(s / 60);
+  if (m < 90) return t('ageMinutes', { n: m });
+  const h = Math.round(m / 60);
+  if (h < 48) return t('ageHours', { n: h });
+  return t('ageDays', { n: Math.round(h / 24) });
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !isFinite(seconds)) return '—';
+  return formatAge(seconds * 1000);
+}
+
+export function metres(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !isFinite(v)) return '—';
+  return v.toFixed(digits);
+}
+
+export function bytes(n: number | undefined): string {
+  if (n === undefined || !isFinite(n)) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
+}

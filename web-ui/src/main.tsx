@@ -1,0 +1,9 @@
+import './compat.js';
+import { render } from 'preact';
+import { App } from './app.js';
+import { lang, setLang } from './i18n.js';
+import './style.css';
+
+setLang(lang());
+const root = document.getElementById('app');
+if (root !== null) render(<App />, root);

@@ -1,0 +1,128 @@
+import type { JSX } from 'preact';
+import { useEffect } from 'preact/hooks';
+import type { SystemInfo } from '../api.js';
+import { Card, Notice, Quality } from '../components/ui.js';
+import { bytes, formatDuration, formatTime, metres, timeZone } from '../format.js';
+import { t, tk } from '../i18n.js';
+import { refreshSystem, useStore } from '../store.js';
+import { OutputsState } from './broadcast.js';
+
+function first(...values: (number | undefined)[]): number | undefined {
+  for (const v of values) if (typeof v === 'number') return v;
+  return undefined;
+}
+
+function SystemCard(props: { system: SystemInfo | null | undefined; uptimeS: number | undefined; disk: { freeBytes: number; totalBytes: number } | undefined; version: string | undefined }): JSX.Element {
+  const sys = props.system;
+  const m = sys !== null && sys !== undefined ? sys.memory : undefined;
+  const u = sys !== null && sys !== undefined ? sys.uptime : undefined;
+  const c = sys !== null && sys !== undefined ? sys.clock : undefined;
+  const d = sys !== null && sys !== undefined && sys.disk !== undefined ? sys.disk : props.disk;
+  const synced = c === undefined ? undefined : c.synchronized !== undefined ? c.synchronized : c.synchronised !== undefined ? c.synchronised : c.ntpSynchronized;
+  const version = sys !== null && sys !== undefined && sys.version !== undefined ? sys.version : props.version;
+  return (
+    <Card title={t('health')} testid="system-card">
+      {sys === null && <Notice kind="warn">{t('systemUnavailable')}</Notice>}
+      <dl class="facts">
+        <dt>{t('disk')}</dt>
+        <dd data-testid="sys-disk">{d !== undefined ? t('diskFree', { free: bytes(d.freeBytes), total: bytes(d.totalBytes) }) : '—'}</dd>
+        {m !== undefined && (
+          <>
+            <dt>{t('memory')}</dt>
+            <dd data-testid="sys-memory">{t('memoryValue', { rss: bytes(first(m.rss, m.rssBytes)), free: bytes(first(m.systemFree, m.systemFreeBytes, m.free)), total: bytes(first(m.systemTotal, m.systemTotalBytes, m.total)) })}</dd>
+          </>
+        )}
+        <dt>{t('uptime')}</dt>
+        <dd data-testid="sys-uptime">{t('uptimeValue', { p: formatDuration(first(u !== undefined ? u.process : undefined, u !== undefined ? u.processS : undefined, props.uptimeS)), s: formatDuration(u !== undefined ? first(u.system, u.systemS) : undefined) })}</dd>
+        <dt>{t('clock')}</dt>
+        <dd data-testid="sys-clock">
+          {synced === undefined ? t('unknown') : synced ? t('clockSynced') : <span class="err">{t('clockNotSynced')}</span>}
+          {c !== undefined && c.source !== undefined ? ` (${c.source})` : ''} · {formatTime(Date.now())}
+        </dd>
+        <dt>{t('timeZone')}</dt>
+        <dd>{timeZone()}</dd>
+        <dt>{t('version')}</dt>
+        <dd>{version !== undefined ? version : '—'}</dd>
+      </dl>
+    </Card>
+  );
+}
+
+export function DevicesPage(): JSX.Element {
+  const s = useStore();
+  const h = s.health;
+  useEffect(() => {
+    void refreshSystem();
+    const timer = window.setInterval(() => void refreshSystem(), 30_000);
+    return () => window.clearInterval(timer);
+  }, []);
+  const o = s.outputs;
+  return (
+    <div data-testid="devices-page">
+      {h !== undefined && (
+        <Notice kind={h.status === 'ok' ? 'ok' : 'warn'} testid="health-status">
+          {t('health')}：{h.status === 'ok' ? t('healthOk') : t('healthDegraded')}
+          {h.storage.lastError !== undefined ? ` · ${t('storage')}：${h.storage.lastError}` : ''}
+        </Notice>
+      )}
+      <div class="two-col">
+        <Card title={t('buses')} testid="buses">
+          <ul class="rows">
+            {h !== undefined &&
+              h.buses.map((b) => (
+                <li key={b.id} data-testid="bus-row">
+                  <strong>{b.id}</strong> <span class={`chip bus-${b.state}`}>{tk(`busState_${b.state}`)}</span>
+                  <div class="sub">
+                    {b.type.toUpperCase()} {b.endpoint} · {t('counters', { req: b.counters.requests, res: b.counters.responses, to: b.counters.timeouts })}
+                  </div>
+                  {b.lastError !== undefined && (
+                    <div class="err">
+                      {t('lastError')}：{b.lastError.message}（{formatTime(b.lastError.ts, 'short')}）
+                    </div>
+                  )}
+                </li>
+              ))}
+          </ul>
+        </Card>
+        <Card title={t('sensors')} testid="sensors">
+          <ul class="rows">
+            {h !== undefined &&
+              h.sensors.map((x) => (
+                <li key={x.id} data-testid="sensor-row">
+                  <strong>{x.name !== undefined ? x.name : x.id}</strong> <Quality q={x.status} /> <span class="chip">{tk(`breaker_${x.breaker}`)}</span>
+                  <div class="sub">
+                    {x.id} · {x.bus} #{x.slave} · {x.lastReading !== undefined ? `${metres(x.lastReading.value)} m · ${formatTime(x.lastReading.ts, 'short')}` : t('noReading')}
+                  </div>
+                  {x.lastError !== undefined && (
+                    <div class="err">
+                      {t('lastError')}：{x.lastError.message}
+                    </div>
+                  )}
+                </li>
+              ))}
+          </ul>
+        </Card>
+      </div>
+      {o !== null && o !== undefined && (o.ioBoard !== null || o.relays.length > 0) && (
+        <Card title={t('ioBoard')} testid="io-board">
+          {o.ioBoard !== null && <p>{tk(`conn_${o.ioBoard.connection}`)}</p>}
+          <ul class="rows">
+            {o.relays.map((r) => (
+              <li key={r.name} data-testid="relay-row">
+                <strong>{r.name}</strong> (pin {r.pin}) <span class={`chip ${r.on ? 'q-suspect' : ''}`}>{r.on ? t('relayOn') : t('relayOff')}</span> <span class={`chip ${r.confirmed ? 'q-good' : 'q-bad'}`}>{r.confirmed ? t('relayConfirmed') : t('relayUnconfirmed')}</span>
+                {r.lastError !== null && <div class="err">{r.lastError}</div>}
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
+      <OutputsState outputs={o} />
+      <SystemCard system={s.system} uptimeS={h !== undefined ? h.uptimeS : undefined} disk={h !== undefined ? h.disk : undefined} version={h !== undefined ? h.version : undefined} />
+      {h !== undefined && h.storage.lastCommitTs !== undefined && (
+        <p class="hint">
+          {t('storage')}：{t('lastCommit', { time: formatTime(h.storage.lastCommitTs) })} · {t('storagePending', { n: h.storage.pendingWrites })}
+        </p>
+      )}
+    </div>
+  );
+}

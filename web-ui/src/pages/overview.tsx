@@ -1,0 +1,173 @@
+import type { JSX } from 'preact';
+import type { Quality as Q, SensorHealth, Site, SiteSensor } from '../api.js';
+import { Card, LevelChip, Notice, Quality } from '../components/ui.js';
+import { formatAge, formatTime, metres } from '../format.js';
+import { t } from '../i18n.js';
+import { onLinkClick } from '../router.js';
+import { useStore } from '../store.js';
+
+export interface SensorView {
+  readonly id: string;
+  readonly name: string;
+  readonly value: number | null;
+  readonly ts: number | undefined;
+  readonly quality: Q | 'unknown';
+}
+
+/** A site's sensor in one shape, whichever way /sites nests its last reading. */
+export function sensorView(s: SiteSensor, now: number): SensorView {
+  const r = s.lastReading;
+  const value = r !== undefined && r !== null ? r.value : s.value !== undefined ? s.value : null;
+  let ts = r !== undefined && r !== null ? r.ts : s.ts;
+  const age = r !== undefined && r !== null && r.ageMs !== undefined ? r.ageMs : s.ageMs;
+  if (ts === undefined && age !== undefined) ts = now - age;
+  const quality = s.quality !== undefined ? s.quality : r !== undefined && r !== null ? r.quality : 'unknown';
+  return { id: s.id, name: s.name !== undefined ? s.name : s.id, value, ts, quality };
+}
+
+/** The highest good reading of a site: what its alarm rule would look at. */
+export function siteValue(views: readonly SensorView[]): number | null {
+  let best: number | null = null;
+  for (const v of views) {
+    if (v.value === null || v.quality === 'bad' || v.quality === 'comm_fail') continue;
+    if (best === null || v.value > best) best = v.value;
+  }
+  return best;
+}
+
+/** Water level against the two thresholds: the bar spans a little below 准备转移 to a little above 立即转移. */
+export function LevelBar(props: { value: number | null; prepare: number; evacuate: number }): JSX.Element {
+  const { value, prepare, evacuate } = props;
+  const span = Math.max(evacuate - prepare, 0.1);
+  const lo = prepare - 2 * span;
+  const hi = evacuate + 0.6 * span;
+  const pos = (v: number): number => Math.max(0, Math.min(100, ((v - lo) / (hi - lo)) * 100));
+  const cls = value === null ? 'none' : value >= evacuate ? 'evacuate' : value >= prepare ? 'prepare' : 'normal';
+  const label = `${t('currentLevel')} ${metres(value)} m, ${t('threshold_prepare')} ${metres(prepare)} m, ${t('threshold_evacuate')} ${metres(evacuate)} m`;
+  return (
+    <div class="levelbar" role="img" aria-label={label} data-testid="level-bar">
+      <div class={`levelbar-fill fill-${cls}`} style={{ width: `${value === null ? 0 : pos(value)}%` }} />
+      <div class="levelbar-mark mark-prepare" style={{ left: `${pos(prepare)}%` }}>
+        <span>{metres(prepare)}</span>
+      </div>
+      <div class="levelbar-mark mark-evacuate" style={{ left: `${pos(evacuate)}%` }}>
+        <span>{metres(evacuate)}</span>
+      </div>
+    </div>
+  );
+}
+
+function Trend(props: { trend: number | null | undefined }): JSX.Element {
+  const v = props.trend;
+  if (v === null || v === undefined || !isFinite(v)) return <span>—</span>;
+  const word = v > 0.005 ? t('trendRising') : v < -0.005 ? t('trendFalling') : t('trendSteady');
+  const arrow = v > 0.005 ? '↑' : v < -0.005 ? '↓' : '→';
+  return (
+    <span class={v > 0.05 ? 'trend-up' : ''}>
+      <span aria-hidden="true">{arrow} </span>
+      {word} {t('trendValue', { v: (v > 0 ? '+' : '') + v.toFixed(2) })}
+    </span>
+  );
+}
+
+function ReadingLine(props: { v: SensorView; now: number }): JSX.Element {
+  const { v, now } = props;
+  return (
+    <li class="reading-line">
+      <span class="reading-name">{v.name}</span>
+      <span class="reading-value">{v.value === null ? '—' : t('metres', { v: metres(v.value) })}</span>
+      <Quality q={v.quality} />
+      <span class="reading-age">{v.ts === undefined ? t('noReading') : <time title={formatTime(v.ts)}>{t('readingAge', { age: formatAge(now - v.ts) })}</time>}</span>
+    </li>
+  );
+}
+
+function SiteCard(props: { site: Site; now: number }): JSX.Element {
+  const { site, now } = props;
+  const views = site.sensors.map((s) => sensorView(s, now));
+  const value = siteValue(views);
+  const rain = site.rainfall;
+  return (
+    <Card class={`site-card site-${site.level !== null ? site.level : 'normal'}`} testid="site-card">
+      <div class="site-head">
+        <h2 class="card-title">
+          <a href={`/site/${encodeURIComponent(site.id)}`} onClick={onLinkClick} data-testid="site-link">
+            {site.name}
+          </a>
+        </h2>
+        <LevelChip level={site.level} />
+      </div>
+      <div class="site-value">
+        <span class="big">{metres(value)}</span> <span class="unit">m</span>
+      </div>
+      <LevelBar value={value} prepare={site.thresholds.prepareM} evacuate={site.thresholds.evacuateM} />
+      <dl class="facts">
+        <dt>{t('trend')}</dt>
+        <dd>
+          <Trend trend={site.trend} />
+        </dd>
+        {rain !== undefined && rain !== null && (
+          <>
+            <dt>{t('rainfall')}</dt>
+            <dd data-testid="rainfall">
+              {t('rain_h1')} {t('mm', { v: metres(rain.h1, 1) })} · {t('rain_h3')} {t('mm', { v: metres(rain.h3, 1) })} · {t('rain_h6')} {t('mm', { v: metres(rain.h6, 1) })}
+            </dd>
+          </>
+        )}
+      </dl>
+      <ul class="readings">
+        {views.map((v) => (
+          <ReadingLine key={v.id} v={v} now={now} />
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+/** Before the /sites route exists: each sensor from /health, without thresholds. */
+function SensorCard(props: { s: SensorHealth; now: number }): JSX.Element {
+  const { s, now } = props;
+  const r = s.lastReading;
+  const v: SensorView = { id: s.id, name: s.name !== undefined ? s.name : s.id, value: r !== undefined ? r.value : null, ts: r !== undefined ? r.ts : undefined, quality: s.status };
+  return (
+    <Card class="site-card" testid="sensor-card">
+      <div class="site-head">
+        <h2 class="card-title">{v.name}</h2>
+        <Quality q={s.status} />
+      </div>
+      <div class="site-value">
+        <span class="big">{metres(v.value)}</span> <span class="unit">m</span>
+      </div>
+      <ul class="readings">
+        <ReadingLine v={v} now={now} />
+      </ul>
+    </Card>
+  );
+}
+
+export function OverviewPage(): JSX.Element {
+  const s = useStore();
+  const now = Date.now();
+  if (s.sites === undefined && s.health === undefined) return <p class="loading">{t('loading')}</p>;
+  if (s.sites === null || s.sites === undefined) {
+    const sensors = s.health !== undefined ? s.health.sensors : [];
+    return (
+      <div>
+        {s.sites === null && <Notice kind="warn">{t('sitesUnavailable')}</Notice>}
+        <div class="grid">
+          {sensors.map((x) => (
+            <SensorCard key={x.id} s={x} now={now} />
+          ))}
+        </div>
+      </div>
+    );
+  }
+  if (s.sites.length === 0) return <Notice>{t('noSites')}</Notice>;
+  return (
+    <div class="grid" data-testid="overview">
+      {s.sites.map((site) => (
+        <SiteCard key={site.id} site={site} now={now} />
+      ))}
+    </div>
+  );
+}
