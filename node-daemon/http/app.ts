@@ -10,6 +10,7 @@ import { openapiRoutes } from './routes/openapi.js';
 import { outputsRoutes } from './routes/outputs.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sensorsRoutes } from './routes/sensors.js';
+import { staticUi } from './static-ui.js';
 
 export type { AppDeps, HealthSource } from './app-deps.js';
 
@@ -39,6 +40,9 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
   app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined }));
+
+  // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
+  app.get('*', staticUi({ log: deps.log }));
 
   app.notFound((c) => {
     if (!isApi(c.req.path)) return c.text('Not Found', 404);
