@@ -67,6 +67,39 @@ export interface DispatcherOptions {
 
 export const IO_BOARD_OUTPUT_ID = 'io-board';
 
+/** An operator's request names an output this box does not have (`param` is the request field, e.g. `speakers[1]`). */
+export class DispatchRequestError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+    /** `none`: the box has no output of this kind at all. */
+    readonly reason: 'unknown' | 'none' = 'unknown',
+  ) {
+    super(message);
+    this.name = 'DispatchRequestError';
+  }
+}
+
+export interface AnnounceRequest {
+  /** What to say (Mandarin, spoken by espeak-ng with each speaker's voice). */
+  readonly text: string;
+  /** Speaker ids; default every speaker. */
+  readonly speakers?: readonly string[];
+  readonly by?: string;
+}
+
+export interface ShowTextRequest {
+  readonly text: string;
+  /** LED board ids; default every board. */
+  readonly boards?: readonly string[];
+  /** How long the text stays (default 10). */
+  readonly minutes?: number;
+  readonly by?: string;
+}
+
+/** How long an operator's LED text stays when no duration is given. */
+export const DEFAULT_NOTICE_MINUTES = 10;
+
 interface RelayRec {
   readonly name: string;
   readonly pin: number;
@@ -91,6 +124,8 @@ interface LedRec {
   lastError: string | null;
   at: number | null;
   busy: boolean;
+  /** An operator's text, shown while no alarm (or all-clear) text is, until `until` (UTC ms). */
+  notice: { readonly text: string; readonly until: number } | null;
 }
 
 interface Enqueued {
@@ -110,6 +145,25 @@ interface SpeakerRec {
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The items named (in the order named, each once), or all of them when no names are given. */
+function pick<T>(items: readonly T[], idOf: (t: T) => string, names: readonly string[] | undefined, param: string, noun: string): T[] {
+  if (names === undefined) {
+    if (items.length === 0) throw new DispatchRequestError(param, `this box has no ${noun}s configured`, 'none');
+    return [...items];
+  }
+  const out: T[] = [];
+  for (const [i, name] of names.entries()) {
+    const found = items.find((t) => idOf(t) === name);
+    if (found === undefined) {
+      const known = items.map(idOf);
+      throw new DispatchRequestError(`${param}[${i}]`, `"${name}" is not a ${noun} of this box; expected ${known.length > 0 ? `one of ${known.join(', ')}` : `nothing (there are no ${noun}s)`}`);
+    }
+    if (!out.includes(found)) out.push(found);
+  }
+  if (out.length === 0) throw new DispatchRequestError(param, `name at least one ${noun}, or leave ${param} out for all`);
+  return out;
+}
 
 /** Resolves after `ms`, or early (true) when the signal aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -157,8 +211,14 @@ export class Dispatcher implements Module {
   private offBoard: (() => void)[] = [];
   private tick: ReturnType<typeof setInterval> | undefined;
   private grace: ReturnType<typeof setTimeout> | undefined;
+  private readonly noticeTimers = new Set<ReturnType<typeof setTimeout>>();
+  private announceSeq = 0;
+  private plans: DispatchPlan;
+  private siteNames: Readonly<Record<string, string>>;
 
   constructor(private readonly opts: DispatcherOptions) {
+    this.plans = opts.plans;
+    this.siteNames = opts.siteNames;
     const ids = new Map<string, string>([[IO_BOARD_OUTPUT_ID, 'the I/O board']]);
     const claim = (id: string, what: string): void => {
       const other = ids.get(id);
@@ -171,7 +231,7 @@ export class Dispatcher implements Module {
     }
     for (const l of opts.ledBoards) {
       claim(l.id, `LED board ${l.id}`);
-      this.leds.push({ id: l.id, board: l.board, textOptions: l.textOptions, want: null, sent: undefined, acknowledged: false, failed: false, lastError: null, at: null, busy: false });
+      this.leds.push({ id: l.id, board: l.board, textOptions: l.textOptions, want: null, sent: undefined, acknowledged: false, failed: false, lastError: null, at: null, busy: false, notice: null });
     }
     this.audio = new ProgrammeAudio({ audioDir: opts.audioDir, ...(opts.audioEnv === undefined ? {} : { env: opts.audioEnv }) });
     for (const cfg of opts.speakers) {
@@ -194,10 +254,74 @@ export class Dispatcher implements Module {
     this.soundRelays = [...new Set([...(opts.soundRelays ?? DEFAULT_SOUND_RELAYS), ...opts.speakers.flatMap((s) => (s.amplifierRelay === undefined ? [] : [s.amplifierRelay]))])];
     this.faults = new OutputFaults(opts.alarms, opts.log);
 
-    const planned = new Set([...opts.plans.prepare.relays, ...opts.plans.evacuate.relays, ...opts.speakers.flatMap((s) => s.amplifierRelay ?? [])]);
-    const missing = [...planned].filter((n) => !this.relays.has(n));
-    if (missing.length > 0) opts.log.warn({ event: 'dispatch.unknown_relays', relays: missing }, 'dispatch plans name relays this box does not have');
+    this.warnUnknownRelays();
     if (this.relays.size > 0 && opts.ioBoard === undefined) opts.log.error({ event: 'dispatch.no_io_board' }, 'relays are configured but there is no I/O board');
+  }
+
+  private warnUnknownRelays(): void {
+    const planned = new Set([...this.plans.prepare.relays, ...this.plans.evacuate.relays, ...this.opts.speakers.flatMap((s) => s.amplifierRelay ?? [])]);
+    const missing = [...planned].filter((n) => !this.relays.has(n));
+    if (missing.length > 0) this.opts.log.warn({ event: 'dispatch.unknown_relays', relays: missing }, 'dispatch plans name relays this box does not have');
+  }
+
+  /**
+   * New plans and/or site names (settings changed through the API), in effect at once: the outputs are derived
+   * again, so a sounding alarm whose message changed is spoken again with the new text and the relays follow the
+   * new plan.
+   */
+  reconfigure(update: { readonly plans?: DispatchPlan; readonly siteNames?: Readonly<Record<string, string>> }): void {
+    if (update.plans !== undefined) this.plans = update.plans;
+    if (update.siteNames !== undefined) this.siteNames = update.siteNames;
+    this.warnUnknownRelays();
+    this.opts.log.info({ event: 'dispatch.reconfigured', plans: update.plans !== undefined, siteNames: update.siteNames !== undefined }, 'dispatch reconfigured');
+    this.reconcile();
+  }
+
+  /**
+   * Speaks an operator's message now, once, on the named loudspeakers (default all), as playout class `county`:
+   * an alarm pre-empts it (it plays again, whole, after the alarm's programme) and it never interrupts an alarm.
+   */
+  announce(req: AnnounceRequest): { readonly key: string; readonly speakers: readonly string[] } {
+    const targets = pick(this.speakers, (s) => s.cfg.id, req.speakers, 'speakers', 'speaker');
+    if (!this.running) throw new Error('dispatch is not running');
+    const key = `announce:${this.opts.clock()}-${++this.announceSeq}`;
+    const programme: DesiredProgramme = {
+      key,
+      cls: 'county',
+      alarmKey: key,
+      level: null,
+      drill: false,
+      message: req.text,
+      repeat: 1,
+      intervalS: 0,
+      signature: JSON.stringify(['announce', key, req.text]),
+      oneShot: true,
+    };
+    for (const s of targets) s.queue.enqueue({ key, cls: 'county', payload: programme });
+    const ids = targets.map((s) => s.cfg.id);
+    this.opts.log.info({ event: 'dispatch.announce', key, speakers: ids, by: req.by, chars: req.text.length }, 'operator announcement queued');
+    return { key, speakers: ids };
+  }
+
+  /**
+   * Shows an operator's text on the named LED boards (default all) for `minutes`. Alarm and all-clear texts take
+   * precedence: while one is shown the operator's text waits (its time still runs) and comes back after, if not expired.
+   */
+  showText(req: ShowTextRequest): { readonly boards: readonly string[]; readonly until: number; readonly shownNow: boolean } {
+    const targets = pick(this.leds, (l) => l.id, req.boards, 'boards', 'LED board');
+    if (!this.running) throw new Error('dispatch is not running');
+    const minutes = req.minutes ?? DEFAULT_NOTICE_MINUTES;
+    const until = this.opts.clock() + minutes * 60_000;
+    for (const l of targets) l.notice = { text: req.text, until };
+    const timer = setTimeout(() => {
+      this.noticeTimers.delete(timer);
+      this.reconcile();
+    }, Math.max(0, until - this.opts.clock()) + 10);
+    this.noticeTimers.add(timer);
+    const ids = targets.map((l) => l.id);
+    this.opts.log.info({ event: 'dispatch.led_notice', boards: ids, by: req.by, until, text: req.text }, 'operator LED text');
+    this.reconcile();
+    return { boards: ids, until, shownNow: this.desired.ledText === null };
   }
 
   async start(): Promise<void> {
@@ -235,6 +359,8 @@ export class Dispatcher implements Module {
     for (const off of this.offBoard.splice(0)) off();
     if (this.tick) clearInterval(this.tick);
     if (this.grace) clearTimeout(this.grace);
+    for (const t of this.noticeTimers) clearTimeout(t);
+    this.noticeTimers.clear();
     await Promise.all(this.speakers.map((s) => s.queue.stop()));
     this.opts.log.info({ event: 'dispatch.stopped' }, 'dispatch stopped');
   }
@@ -291,9 +417,9 @@ export class Dispatcher implements Module {
         .active()
         .filter((a) => drivesOutputs(a, now))
         .map((a) => this.opts.alarms.get(a.id) ?? a);
-      want = desiredOutputs(driving, this.opts.plans, now, {
+      want = desiredOutputs(driving, this.plans, now, {
         timeZone: this.opts.timeZone,
-        siteNames: this.opts.siteNames,
+        siteNames: this.siteNames,
         ...(this.opts.sensorNames === undefined ? {} : { sensorNames: this.opts.sensorNames }),
         soundRelays: this.soundRelays,
         allClears: [...this.allClears.values()],
@@ -313,7 +439,8 @@ export class Dispatcher implements Module {
     }
     for (const r of this.relays.values()) void this.applyRelay(r);
     for (const l of this.leds) {
-      l.want = want.ledText;
+      if (l.notice !== null && l.notice.until <= now) l.notice = null;
+      l.want = want.ledText ?? l.notice?.text ?? null;
       this.applyLed(l, false);
     }
     for (const s of this.speakers) this.applySpeaker(s, want);

@@ -1,0 +1,89 @@
+import { freemem, hostname, totalmem, uptime } from 'node:os';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../../core/types.js';
+import { diskUsage } from '../../sensing/disk-usage.js';
+import { packageVersion } from '../../sensing/package-version.js';
+import { apiSchemas } from '../api-registry.js';
+import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
+import { probeClockSync, type ClockSync } from './clock-sync.js';
+
+export interface SystemRouteOptions {
+  /** The data directory: its file system's space is reported. */
+  readonly dataDir: string;
+  /** The box's time zone (config `site.timezone`). */
+  readonly timeZone: string;
+  readonly version?: string;
+  readonly clock?: Clock;
+  /** How the clock's synchronisation is found out (default `probeClockSync()`). */
+  readonly clockSync?: () => Promise<ClockSync>;
+  /** How long one clock-sync answer is reused (default 30 s). */
+  readonly clockSyncCacheMs?: number;
+}
+
+export const systemBodySchema = z
+  .strictObject({
+    ts: z.int().describe('UTC ms'),
+    version: z.string().describe('fenghuo version'),
+    node: z.string().describe('Node.js version'),
+    hostname: z.string(),
+    timeZone: z.string().describe('the box\'s IANA time zone (site.timezone); the UI shows local times in it'),
+    memory: z.strictObject({
+      rssBytes: z.int().describe('resident memory of the daemon'),
+      heapUsedBytes: z.int(),
+      systemFreeBytes: z.int(),
+      systemTotalBytes: z.int(),
+    }),
+    uptime: z.strictObject({ processS: z.int(), systemS: z.int() }),
+    disk: z.strictObject({ path: z.string(), freeBytes: z.int(), totalBytes: z.int() }).describe('the file system of the data directory'),
+    clock: z
+      .strictObject({
+        source: z.enum(['timedatectl', 'timesyncd', 'unknown']),
+        synchronized: z.boolean().nullable().describe('NTP-synchronised; null when it cannot be told'),
+      })
+      .describe('whether the system clock can be trusted (alarm and reading times come from it)'),
+  })
+  .register(apiSchemas, { id: 'System' });
+
+export function systemRoutes(opts: SystemRouteOptions): Hono {
+  const clock = opts.clock ?? systemClock;
+  const version = opts.version ?? packageVersion();
+  const probe = opts.clockSync ?? (() => probeClockSync());
+  const cacheMs = opts.clockSyncCacheMs ?? 30_000;
+  let cached: { at: number; value: Promise<ClockSync> } | undefined;
+  const clockSync = (): Promise<ClockSync> => {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at >= cacheMs) cached = { at: now, value: probe().catch((): ClockSync => ({ source: 'unknown', synchronized: null })) };
+    return cached.value;
+  };
+
+  return new Hono().get('/system', async (c) => {
+    const mem = process.memoryUsage();
+    const sync = await clockSync();
+    const body: z.output<typeof systemBodySchema> = {
+      ts: clock(),
+      version,
+      node: process.version,
+      hostname: hostname(),
+      timeZone: opts.timeZone,
+      memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, systemFreeBytes: freemem(), systemTotalBytes: totalmem() },
+      uptime: { processS: Math.floor(process.uptime()), systemS: Math.floor(uptime()) },
+      disk: diskUsage(opts.dataDir),
+      clock: { source: sync.source, synchronized: sync.synchronized },
+    };
+    return c.json(body, 200);
+  });
+}
+
+export const systemPaths: PathsDoc = {
+  '/system': {
+    get: {
+      operationId: 'getSystem',
+      summary: 'The box itself: memory, uptime, disk, clock synchronisation, version, time zone',
+      description:
+        'Clock: `timedatectl show -p NTPSynchronized` when systemd answers, else systemd-timesyncd\'s marker file ' +
+        '/run/systemd/timesync/synchronized, else unknown (checked at most every 30 s).',
+      responses: { '200': jsonResponse('system information', systemBodySchema) },
+    },
+  },
+};
