@@ -13,6 +13,7 @@ import type { OutputsSnapshot } from '../node-daemon/dispatch/outputs-snapshot.j
 import { silentLogger } from '../node-daemon/core/log.js';
 import { systemClock } from '../node-daemon/core/types.js';
 import { tempDir } from '../test/daemon/daemon-harness.js';
+import { bearerHeaders, testApiTokens } from '../test/helpers/auth.js';
 import { createPtyPair, type PtyPair } from '../test/helpers/socat.js';
 import type { BenchResult } from './result.js';
 
@@ -139,6 +140,7 @@ function quantile(sorted: readonly number[], q: number): number {
 function config(port: number, boardPath: string): unknown {
   const debounce = { samples: DEBOUNCE_SAMPLES };
   return {
+    http: { apiTokens: testApiTokens() },
     storage: { flushIntervalMs: 50 },
     buses: [{ id: 'bench', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 500 }],
     sensors: [{ id: 'gauge', bus: 'bench', slave: 1, profile: 'generic-uint16-cm', pollIntervalMs: POLL_MS, critical: true }],
@@ -180,7 +182,7 @@ export async function benchAlarmLatency(): Promise<BenchResult> {
     while (!ready) {
       if (Date.now() > end) throw new Error('alarm latency: the I/O board did not connect within 15 s');
       await sleep(50);
-      const res = await fetch(`${url}/api/v1/outputs`);
+      const res = await fetch(`${url}/api/v1/outputs`, { headers: bearerHeaders() });
       const snap = (await res.json()) as OutputsSnapshot;
       ready = snap.ioBoard?.connection === 'connected' && snap.relays.every((r) => !r.on && r.confirmed) && slave.sent.length > 3;
     }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { RuleEngine } from './alarms/engine/rule-engine.js';
+import { createAuth } from './auth/auth.js';
 import { ManualButton } from './alarms/manual-button.js';
 import { AlarmStore } from './alarms/store/alarm-store.js';
 import { EmittingAlarmService, type AlarmService } from './alarms/store/alarm-service.js';
@@ -106,6 +107,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     events: liveEvents(hub),
     log,
     clock,
+    // Always: the daemon's API is never served without sign-in.
+    auth: createAuth({ db, log, clock, apiTokens: config.http.apiTokens }),
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alarmsSchema } from '../alarms/rules/schema.js';
+import { ROLES } from '../auth/roles.js';
 import { dispatchPlanSchema } from '../dispatch/plan-schema.js';
 import { profileSchema } from '../sensing/profile-schema.js';
 import { outputsSchema } from './outputs-schema.js';
@@ -81,6 +82,17 @@ export const sensorSchema = z
   })
   .describe('one water-level measuring point');
 
+export const apiTokenSchema = z
+  .strictObject({
+    id: id.describe('names the token in logs and as the acting user (token:<id>), e.g. county-hub'),
+    role: z.enum(ROLES).describe('what the token may do: viewer reads, operator also acts on alarms and broadcasts, admin also settings and users'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, '64 hex digits: the SHA-256 of the token, e.g. from `printf %s "$TOKEN" | sha256sum`')
+      .describe('hex SHA-256 of the token; the token itself is never written down on the box'),
+  })
+  .describe('a bearer token for scripts and the county hub (Authorization: Bearer <token>)');
+
 const listen = z.string().superRefine((text, ctx) => {
   const parsed = parseListen(text);
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.reason}; expected ${LISTEN_EXPECTED}`, params: { expected: LISTEN_EXPECTED } });
@@ -112,8 +124,25 @@ export const configSchema = z
         listen: listen
           .default('127.0.0.1:8080')
           .meta({ description: 'HOST:PORT of the HTTP API and web UI', pattern: '^([^\\s:\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}$' }),
+        apiTokens: z
+          .array(apiTokenSchema)
+          .default([])
+          .superRefine((tokens, ctx) => {
+            const seen = new Map<string, number>();
+            tokens.forEach((t, i) => {
+              if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `token id ${t.id} is used twice (also http.apiTokens[${seen.get(t.id)}])` });
+              seen.set(t.id, i);
+            });
+            const hashes = new Map<string, number>();
+            tokens.forEach((t, i) => {
+              const h = t.sha256.toLowerCase();
+              if (hashes.has(h)) ctx.addIssue({ code: 'custom', path: [i, 'sha256'], message: `the same token as http.apiTokens[${hashes.get(h)}]` });
+              hashes.set(h, i);
+            });
+          })
+          .describe('bearer tokens accepted by the API besides user sessions; none by default'),
       })
-      .default({ listen: '127.0.0.1:8080' }),
+      .default({ listen: '127.0.0.1:8080', apiTokens: [] }),
     storage: z
       .strictObject({
         rawRetentionDays: z

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { Auth } from '../auth/auth.js';
 import type { CapContext } from '../alarms/cap/cap.js';
 import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { SensorConfig } from '../config/schema.js';
@@ -6,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { Clock } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
 import type { ReadingsReader } from '../storage/types.js';
+import type { AuthHttpOptions } from './auth-middleware.js';
 import type { LiveEvent } from './routes/events.js';
 import type { OutputsSource } from './routes/outputs.js';
 
@@ -31,6 +33,14 @@ export interface AppDeps {
   readonly outputs?: OutputsSource;
   /** Now, for the default readings range and shelve ends. */
   readonly clock?: Clock;
+  /**
+   * Accounts, sessions and tokens: with it every /api/v1 route but the public ones needs a session or a bearer token
+   * (see auth/policy.ts) and /auth, /users are served. Without it (unit tests of single routes) nothing is checked;
+   * the daemon (compose.ts) always passes it.
+   */
+  readonly auth?: Auth;
+  /** How the auth routes tell the client's address (login rate limit). Default: the socket's peer address. */
+  readonly authHttp?: AuthHttpOptions;
 }
 
 export const API_PREFIX = '/api/v1';

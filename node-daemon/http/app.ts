@@ -2,14 +2,17 @@ import { Hono } from 'hono';
 import { NEVER } from 'rxjs';
 import { HTTPException } from 'hono/http-exception';
 import { API_PREFIX, type AppDeps } from './app-deps.js';
+import { authMiddleware } from './auth-middleware.js';
 import { errorBody } from './errors.js';
 import { alarmsRoutes } from './routes/alarms.js';
+import { authRoutes } from './routes/auth.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { outputsRoutes } from './routes/outputs.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sensorsRoutes } from './routes/sensors.js';
+import { usersRoutes } from './routes/users.js';
 import { staticUi } from './static-ui.js';
 
 export type { AppDeps, HealthSource } from './app-deps.js';
@@ -31,6 +34,12 @@ export function createApp(deps: AppDeps): Hono {
     c.header('Cache-Control', 'no-store');
   });
 
+  // Sign-in and roles guard every /api/v1 route, registered before them all (see auth-middleware.ts).
+  if (deps.auth !== undefined) {
+    app.use(`${API_PREFIX}/*`, authMiddleware(deps.auth));
+    app.route(API_PREFIX, authRoutes(deps.auth, deps.authHttp));
+    app.route(API_PREFIX, usersRoutes(deps.auth));
+  }
   app.route(API_PREFIX, healthRoutes(deps.health));
   app.route(API_PREFIX, sensorsRoutes(deps.sensors, deps.health));
   app.route(API_PREFIX, readingsRoutes(deps));
@@ -39,7 +48,7 @@ export function createApp(deps: AppDeps): Hono {
   }
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined }));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined }));
 
   // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
   app.get('*', staticUi({ log: deps.log }));

@@ -6,8 +6,8 @@ import type { Module } from '../core/module.js';
 import { httpUrl, parseBindAddress, type ListenAddress } from './bind-address.js';
 
 export interface HttpServerOptions {
-  /** What answers requests: a Hono app (`createApp`) or anything with a web-standard `fetch`. */
-  readonly app: { fetch(request: Request): Response | Promise<Response> };
+  /** What answers requests: a Hono app (`createApp`) or anything with a web-standard `fetch` (`env` = the Node bindings: the socket). */
+  readonly app: { fetch(request: Request, env?: unknown): Response | Promise<Response> };
   /** `HOST:PORT` (IPv6 in brackets: `[::1]:8080`; port 0 picks a free port), or an already parsed address. */
   readonly listen: string | ListenAddress;
   readonly log: Logger;
@@ -50,7 +50,7 @@ export class HttpServer implements Module {
   async start(): Promise<void> {
     if (this.server !== undefined) return;
     const { app, log } = this.opts;
-    const server = createAdaptorServer({ fetch: (request: Request) => app.fetch(request) }) as Server;
+    const server = createAdaptorServer({ fetch: (request: Request, env: unknown) => app.fetch(request, env) }) as Server;
     const { host, port } = this.wanted;
     server.on('request', (_req, res: ServerResponse) => {
       this.inFlight.add(res);

@@ -126,6 +126,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'users, sessions',
+    up(db) {
+      // Accounts and sign-in sessions (node-daemon/auth). password_hash is a self-describing scrypt string (cost, salt,
+      // key); names are unique regardless of case. A session row is keyed by the SHA-256 of its id, never the id
+      // itself (the cookie value), so a copy of this file lets nobody in. Deleting a user ends their sessions.
+      // Not in change_log: accounts are the box's own, never synced to the county.
+      db.exec(`
+        CREATE TABLE users (
+          name TEXT PRIMARY KEY COLLATE NOCASE,
+          role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+          password_hash TEXT NOT NULL CHECK (password_hash LIKE 'scrypt$%'),
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sessions (
+          id_hash TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+          user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+          csrf_token TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          last_seen_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX sessions_user ON sessions (user_name);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

@@ -15,6 +15,7 @@ import { Replay } from '../../node-daemon/sim/replay.js';
 import { parseSeries, type SeriesPoint } from '../../node-daemon/sim/series.js';
 import { SiteSimulator } from '../../node-daemon/sim/site-simulator.js';
 import { getJson, tempDir, waitUntil, type RawReading } from '../daemon/daemon-harness.js';
+import { testApiTokens } from '../helpers/auth.js';
 
 /** `../shared/data/flood` next to the package root (the three real floods), or undefined when it is not there. */
 export function floodDataDir(): string | undefined {
@@ -80,6 +81,7 @@ function floodConfig(c: FloodCase, port: number): unknown {
   const debounce = { samples: c.debounceSamples };
   return {
     site: { name: `${c.name} replay`, timezone: 'Asia/Shanghai' },
+    http: { apiTokens: testApiTokens() },
     storage: { flushIntervalMs: 50 },
     // Silence must turn into comm_fail readings quickly: one attempt per poll, a short timeout.
     buses: [{ id: 'site', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 200, retries: 0, reconnectMs: 200 }],

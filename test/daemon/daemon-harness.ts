@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../node-daemon/core/paths.js';
 import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
+import { bearerHeaders, withTestToken } from '../helpers/auth.js';
 import { freeTcpPort } from '../helpers/pymodbus.js';
 
 const root = packageRoot();
@@ -80,9 +81,10 @@ export interface DaemonProcess {
   waitExit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Writes `site.yaml`, with the test API token (test/helpers/auth.ts) added so `getJson` can read the API. */
 export function writeConfig(dir: string, yaml: string): string {
   const file = join(dir, 'site.yaml');
-  writeFileSync(file, yaml);
+  writeFileSync(file, withTestToken(yaml));
   return file;
 }
 
@@ -163,8 +165,9 @@ function spawnDaemon(configFile: string, dataDir: string, port: number): DaemonP
 
 // ---- HTTP API ----
 
+/** GET with the test API token (the config must grant it: `writeConfig` does, or `testApiTokens()`). */
 export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  const res = await fetch(url, { headers: bearerHeaders(), signal: AbortSignal.timeout(2_000) });
   if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../node-daemon/core/free-port.js';
 import { soxStat } from '../audio/sox-measure.js';
+import { setupFirstAdmin, type ApiSession } from '../helpers/auth.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -22,6 +23,8 @@ describe('embedded demo (fenghuo run without --config)', () => {
   let child: ChildProcess;
   let dir: string;
   let url: string;
+  /** The demo has no config file and so no API token: the test signs in as the web UI does, through first-run setup. */
+  let api: ApiSession;
   const stderr: string[] = [];
   const logs: { event?: string; [k: string]: unknown }[] = [];
 
@@ -50,6 +53,7 @@ describe('embedded demo (fenghuo run without --config)', () => {
         }
       });
     });
+    api = await setupFirstAdmin(url);
   });
 
   afterAll(async () => {
@@ -74,7 +78,7 @@ describe('embedded demo (fenghuo run without --config)', () => {
     for (;;) {
       rises = {};
       for (const id of ['mason', 'junction', 'llano']) {
-        const res = await fetch(`${url}/api/v1/sensors/${id}/readings?limit=10000`);
+        const res = await api.fetch(`/api/v1/sensors/${id}/readings?limit=10000`);
         expect(res.status).toBe(200);
         const body = (await res.json()) as ReadingsBody;
         expect(body.readings.every((r) => r.quality === 'good')).toBe(true);
@@ -96,10 +100,10 @@ describe('embedded demo (fenghuo run without --config)', () => {
     while (flood?.state !== 'cleared') {
       if (Date.now() > deadline) throw new Error(`the demo flood alarm did not clear in time: ${JSON.stringify(flood)}`);
       await new Promise((r) => setTimeout(r, 1_000));
-      const list = (await (await fetch(`${url}/api/v1/alarms?state=all`)).json()) as { alarms: AlarmBody[] };
+      const list = (await (await api.fetch('/api/v1/alarms?state=all')).json()) as { alarms: AlarmBody[] };
       flood = list.alarms.find((a) => a.key === 'flood:mason');
     }
-    const full = (await (await fetch(`${url}/api/v1/alarms/${flood.id}`)).json()) as Required<AlarmBody>;
+    const full = (await (await api.fetch(`/api/v1/alarms/${flood.id}`)).json()) as Required<AlarmBody>;
     expect(full.transitions.map((t) => `${t.type}:${t.level ?? '-'}`)).toEqual(['raised:prepare', 'escalated:evacuate', 'deescalated:prepare', 'cleared:prepare']);
     expect(full.transitions[0]!.cause.rule).toBe('level.prepare');
 
@@ -118,18 +122,14 @@ describe('embedded demo (fenghuo run without --config)', () => {
     const audio = soxStat(join(dir, 'data', 'demo', 'audio.wav'));
     expect(audio.lengthS).toBeGreaterThan(10);
     expect(audio.rms).toBeGreaterThan(0.05);
-    const outputs = (await (await fetch(`${url}/api/v1/outputs`)).json()) as { relays: { name: string; on: boolean; confirmed: boolean }[] };
+    const outputs = (await (await api.fetch('/api/v1/outputs')).json()) as { relays: { name: string; on: boolean; confirmed: boolean }[] };
     expect(outputs.relays).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'siren', on: false, confirmed: true })]));
   }, 170_000);
 
   it('takes a drill through the alarm API and keeps it on record', async () => {
-    const res = await fetch(`${url}/api/v1/alarms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ level: 'prepare', drill: true, by: '值班员', title: '汛前演练' }),
-    });
+    const res = await api.fetch('/api/v1/alarms', { method: 'POST', json: { level: 'prepare', drill: true, by: '值班员', title: '汛前演练' } });
     expect(res.status).toBe(201);
-    const active = (await (await fetch(`${url}/api/v1/alarms?state=active`)).json()) as { alarms: { drill: boolean; level: string; kind: string }[] };
+    const active = (await (await api.fetch('/api/v1/alarms?state=active')).json()) as { alarms: { drill: boolean; level: string; kind: string }[] };
     expect(active.alarms).toContainEqual(expect.objectContaining({ drill: true, level: 'prepare', kind: 'manual' }));
   });
 

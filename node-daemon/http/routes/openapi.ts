@@ -1,13 +1,17 @@
 import { Hono } from 'hono';
 import { packageVersion } from '../../sensing/package-version.js';
+import { accessFor } from '../../auth/policy.js';
 import { API_PREFIX } from '../app-deps.js';
-import { componentSchemas, errorResponse, type OperationDoc, type PathItemDoc, type PathsDoc } from '../openapi-doc.js';
+import { authErrorBodySchema, CSRF_HEADER, SESSION_COOKIE } from '../auth-middleware.js';
+import { componentSchemas, errorResponse, jsonResponse, type OperationDoc, type PathItemDoc, type PathsDoc } from '../openapi-doc.js';
 import { alarmsPaths } from './alarms.js';
+import { authPaths } from './auth.js';
 import { eventsPaths } from './events.js';
 import { healthPaths } from './health.js';
 import { outputsPaths } from './outputs.js';
 import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
+import { usersPaths } from './users.js';
 
 const openapiPaths: PathsDoc = {
   '/openapi.json': {
@@ -29,18 +33,53 @@ export interface OpenApiOptions {
   readonly alarms?: boolean;
   /** Whether the app serves `GET /outputs` (it does when given an outputs source). Default true. */
   readonly outputs?: boolean;
+  /** Whether the app checks sign-in (it does when given auth deps): adds /auth, /users and the security schemes. Default true. */
+  readonly auth?: boolean;
 }
+
+/** Every HTTP method a path item may document. */
+const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
+type AnyPathItemDoc = PathItemDoc & { readonly [M in (typeof METHODS)[number]]?: OperationDoc };
+
+/** Who may call an operation, from the default policy (auth/policy.ts): public, or 401/403 and the role needed. */
+function withSecurity(method: string, path: string, op: OperationDoc): OperationDoc & Record<string, unknown> {
+  const access = accessFor(method, path);
+  if (access.kind === 'public') return { ...op, security: [] };
+  const mutating = method !== 'get';
+  return {
+    ...op,
+    'x-fenghuo-role': access.role,
+    description: `${op.description === undefined ? '' : `${op.description} `}Needs the ${access.role} role.${mutating ? ` On a cookie session, send the ${CSRF_HEADER} header.` : ''}`,
+    responses: {
+      ...op.responses,
+      '401': jsonResponse('not signed in, or an unknown bearer token', authErrorBodySchema),
+      '403': jsonResponse(mutating ? `the role is too low (forbidden), or the ${CSRF_HEADER} header is missing or wrong (csrf)` : 'the role is too low', authErrorBodySchema),
+    },
+  };
+}
+
+const securitySchemes = {
+  session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: `set by POST /auth/login or /auth/setup; changes also need the ${CSRF_HEADER} header` },
+  bearer: { type: 'http', scheme: 'bearer', description: 'a token configured in http.apiTokens (only its SHA-256 is stored); needs no CSRF header' },
+};
 
 /** The OpenAPI 3.1 document of the API, from the route files' path docs and the shared zod schemas. */
 export function openApiDocument(version = packageVersion(), opts: OpenApiOptions = {}): Record<string, unknown> {
-  const paths: Record<string, PathItemDoc> = {};
+  const paths: Record<string, Record<string, OperationDoc>> = {};
   const alarmDocs = opts.alarms === false ? {} : alarmsPaths;
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
-  for (const [path, item] of Object.entries({ ...healthPaths, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...eventsPaths, ...openapiPaths })) {
-    paths[API_PREFIX + path] = {
-      ...(item.get === undefined ? {} : { get: withServerError(item.get) }),
-      ...(item.post === undefined ? {} : { post: withServerError(item.post) }),
-    };
+  const secured = opts.auth !== false;
+  const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
+  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...eventsPaths, ...openapiPaths };
+  for (const [path, item] of Object.entries(all)) {
+    const ops: Record<string, OperationDoc> = {};
+    for (const method of METHODS) {
+      const op = item[method];
+      if (op === undefined) continue;
+      // The policy sees the router's path: a template's {param} stands for one segment, as in /users/{name}.
+      ops[method] = withServerError(secured ? withSecurity(method, path.replace(/\{[^}]+\}/g, 'x'), op) : op);
+    }
+    paths[API_PREFIX + path] = ops;
   }
   return {
     openapi: '3.1.0',
@@ -50,7 +89,8 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
       description: 'Water levels, health and flood alarms of a township flood-warning box. Times are UTC milliseconds; values are metres.',
     },
     paths,
-    components: { schemas: componentSchemas() },
+    ...(secured ? { security: [{ session: [] }, { bearer: [] }] } : {}),
+    components: { schemas: componentSchemas(), ...(secured ? { securitySchemes } : {}) },
   };
 }
 

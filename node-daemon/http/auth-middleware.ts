@@ -1,0 +1,117 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { Auth } from '../auth/auth.js';
+import { accessFor, isMutating } from '../auth/policy.js';
+import { roleAtLeast, type Role } from '../auth/roles.js';
+import { csrfTokenMatches, type Session } from '../auth/sessions.js';
+import { apiSchemas } from './api-registry.js';
+import { API_PREFIX } from './app-deps.js';
+
+export const SESSION_COOKIE = 'fenghuo_session';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** Who a request acts as: a signed-in user (cookie session) or a configured API token (`token:<id>`). */
+export type Principal =
+  | { readonly kind: 'session'; readonly name: string; readonly role: Role; readonly session: Session }
+  | { readonly kind: 'token'; readonly name: string; readonly role: Role; readonly tokenId: string };
+
+export type AuthEnv = { Variables: { principal: Principal | undefined } };
+
+export const AUTH_ERROR_CODES = ['unauthenticated', 'forbidden', 'csrf', 'rate_limited'] as const;
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+/** The API's error shape with the codes of the auth layer. */
+export const authErrorBodySchema = z
+  .strictObject({ error: z.strictObject({ code: z.enum(AUTH_ERROR_CODES), message: z.string() }) })
+  .register(apiSchemas, { id: 'AuthError' });
+
+export function authError(code: AuthErrorCode, message: string): z.infer<typeof authErrorBodySchema> {
+  return { error: { code, message } };
+}
+
+/** The signed-in user or token of this request, when there is one (set by the middleware). */
+export function principalOf(c: Context): Principal | undefined {
+  return (c as Context<AuthEnv>).get('principal');
+}
+
+/** The peer's address as the socket saw it (the Node adaptor's bindings); 'unknown' under `app.request` in tests. */
+export function socketAddress(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+export interface AuthHttpOptions {
+  /** The client address a login attempt is counted against. Default: the socket's peer (proxies are not trusted). */
+  readonly clientAddress?: (c: Context) => string;
+}
+
+function cameOverHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+}
+
+export function setSessionCookie(c: Context, id: string, maxAgeMs: number): void {
+  setCookie(c, SESSION_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+    secure: cameOverHttps(c),
+    maxAge: Math.floor(maxAgeMs / 1000),
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: cameOverHttps(c) });
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return m?.[1] ?? '';
+}
+
+/**
+ * Authentication and authorization for everything under /api/v1 (mount on `/api/v1/*` before the routes):
+ * - a bearer token (`Authorization: Bearer …`, config `http.apiTokens`) or else the session cookie names who asks;
+ *   a malformed or unknown token is refused outright, never passed over for the cookie;
+ * - public routes (see auth/policy.ts) go through either way, with the principal set when there is one;
+ * - otherwise no principal → 401 `unauthenticated`; a cookie-session change without the session's
+ *   `X-CSRF-Token` → 403 `csrf`; a role below the route's → 403 `forbidden`.
+ */
+export function authMiddleware(auth: Auth): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const path = c.req.path.startsWith(API_PREFIX) ? c.req.path.slice(API_PREFIX.length) || '/' : c.req.path;
+    const method = c.req.method;
+    const access = accessFor(method, path);
+
+    let principal: Principal | undefined;
+    let badToken = false;
+    const token = bearerToken(c.req.header('authorization'));
+    if (token !== undefined) {
+      const found = auth.tokens.verify(token);
+      if (found === undefined) badToken = true;
+      else principal = { kind: 'token', name: `token:${found.id}`, role: found.role, tokenId: found.id };
+    } else {
+      const id = getCookie(c, SESSION_COOKIE);
+      const session = id === undefined ? undefined : auth.sessions.lookup(id);
+      if (session !== undefined) principal = { kind: 'session', name: session.userName, role: session.role, session };
+    }
+    c.set('principal', principal);
+
+    if (access.kind === 'public') {
+      await next();
+      return;
+    }
+    if (principal === undefined) {
+      const message = badToken ? 'the bearer token is not valid' : 'sign in first (POST /api/v1/auth/login) or send a bearer token';
+      return c.json(authError('unauthenticated', message), 401);
+    }
+    if (principal.kind === 'session' && isMutating(method) && !csrfTokenMatches(principal.session, c.req.header(CSRF_HEADER))) {
+      return c.json(authError('csrf', `a change needs the ${CSRF_HEADER} header with the session's token (GET /api/v1/auth/state)`), 403);
+    }
+    if (!roleAtLeast(principal.role, access.role)) {
+      return c.json(authError('forbidden', `${method} ${c.req.path} needs the ${access.role} role; ${principal.name} is ${principal.role}`), 403);
+    }
+    await next();
+  };
+}
