@@ -69,6 +69,8 @@ export interface SiteSensor {
   readonly value?: number | null;
   readonly ts?: number;
   readonly quality?: Quality | 'unknown';
+  /** The sensor's status (quality of its newest reading, or stale/unknown), as /health reports it. */
+  readonly status?: Quality | 'unknown';
   readonly ageMs?: number;
   /** Some shapes nest the reading. */
   readonly lastReading?: { readonly ts: number; readonly value: number | null; readonly quality: Quality; readonly ageMs?: number } | null;
@@ -147,7 +149,7 @@ export interface SystemInfo {
   readonly memory?: { readonly rss?: number; readonly rssBytes?: number; readonly systemFree?: number; readonly systemFreeBytes?: number; readonly systemTotal?: number; readonly systemTotalBytes?: number; readonly free?: number; readonly total?: number };
   readonly uptime?: { readonly process?: number; readonly processS?: number; readonly system?: number; readonly systemS?: number };
   readonly disk?: { readonly path?: string; readonly freeBytes?: number; readonly totalBytes?: number };
-  readonly clock?: { readonly synchronized?: boolean; readonly synchronised?: boolean; readonly ntpSynchronized?: boolean; readonly source?: string };
+  readonly clock?: { readonly synchronized?: boolean | null; readonly synchronised?: boolean | null; readonly ntpSynchronized?: boolean | null; readonly source?: string };
   readonly version?: string;
   readonly timezone?: string;
   readonly timeZone?: string;
@@ -170,6 +172,8 @@ export interface Aggregates {
 export interface Problem {
   readonly path: string;
   readonly message: string;
+  /** The same in Chinese, when the server gives one (settings validation does). */
+  readonly messageZh?: string;
 }
 
 export class ApiError extends Error {
@@ -220,7 +224,11 @@ export function problemsOf(body: unknown): Problem[] {
     for (const item of list) {
       if (!isRecord(item)) continue;
       const path = pathText(item.path !== undefined ? item.path : item.param !== undefined ? item.param : item.key);
-      out.push({ path, message: typeof item.message === 'string' ? item.message : JSON.stringify(item) });
+      out.push({
+        path,
+        message: typeof item.message === 'string' ? item.message : JSON.stringify(item),
+        ...(typeof item.messageZh === 'string' ? { messageZh: item.messageZh } : {}),
+      });
     }
     if (out.length > 0) break;
   }

@@ -40,7 +40,7 @@ function AlarmBanner(): JSX.Element | null {
     <div class={`banner banner-${top.level !== null ? top.level : 'fault'}`} role="alert" data-testid="alarm-banner">
       <div class="banner-text">
         <strong>
-          {top.drill ? `【${t('drill')}】` : ''}
+          {top.drill && top.title.indexOf('演练') < 0 ? `【${t('drill')}】` : ''}
           {t('bannerActive', { title: top.title })}
         </strong>
         {top.level !== null && <span> · {tk(`level_${top.level}`)}</span>}
@@ -77,14 +77,14 @@ function Shell(props: { onLogout: () => void }): JSX.Element {
   return (
     <div class="shell">
       <header class="topbar">
-        <div class="brand">{t('appTitle')}</div>
+        <h1 class="brand">{t('appTitle')}</h1>
         <div class="topbar-right">
           {auth !== undefined && auth.user !== undefined && auth.noAuth !== true && (
             <span class="user" data-testid="current-user">
               {t('loggedInAs', { name: auth.user.name, role: tk(`role_${auth.user.role}`) })}
             </span>
           )}
-          <button type="button" class="btn btn-light" aria-label={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
+          <button type="button" class="btn btn-light" lang={lang() === 'zh-CN' ? 'en' : 'zh-CN'} title={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
             {t('langSwitch')}
           </button>
           {auth !== undefined && auth.noAuth !== true && (
@@ -186,7 +186,7 @@ export function App(): JSX.Element {
 
   const langButton = (
     <div class="auth-lang">
-      <button type="button" class="btn" aria-label={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
+      <button type="button" class="btn" lang={lang() === 'zh-CN' ? 'en' : 'zh-CN'} title={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
         {t('langSwitch')}
       </button>
     </div>

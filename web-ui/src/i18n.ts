@@ -97,6 +97,7 @@ const zh = {
   chartMin: '最低',
   chartMax: '最高',
   chartNoData: '该时间段没有数据',
+  chartTime: '时间',
   siteNotFound: '找不到该站点',
 
   alarmsActive: '当前警报',
@@ -195,6 +196,7 @@ const zh = {
   busState_down: '中断',
   busState_closed: '已关闭',
   counters: '请求 {req} / 应答 {res} / 超时 {to}',
+  breaker: '熔断器',
   breaker_closed: '正常',
   breaker_open: '熔断',
   breaker_half_open: '试探',
@@ -337,6 +339,7 @@ const en: Record<MsgKey, string> = {
   chartMin: 'min',
   chartMax: 'max',
   chartNoData: 'No data in this range',
+  chartTime: 'Time',
   siteNotFound: 'No such site',
 
   alarmsActive: 'Active alarms',
@@ -435,6 +438,7 @@ const en: Record<MsgKey, string> = {
   busState_down: 'down',
   busState_closed: 'closed',
   counters: 'requests {req} / responses {res} / timeouts {to}',
+  breaker: 'breaker',
   breaker_closed: 'closed',
   breaker_open: 'open',
   breaker_half_open: 'half open',

@@ -1,7 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError, type Problem } from '../api.js';
-import { t, tk } from '../i18n.js';
+import { lang, t, tk } from '../i18n.js';
 
 /**
  * A modal dialog (plain div with role=dialog: <dialog> on Chrome 61 works but has no ::backdrop styling worth the
@@ -67,7 +67,7 @@ export function ErrorBox(props: { error: unknown }): JSX.Element | null {
         <ul class="problems" data-testid="problem-list">
           {problems.map((p, i) => (
             <li key={i} data-testid="problem">
-              {p.path !== '' && <code>{p.path}</code>} {p.message}
+              {p.path !== '' && <code>{p.path}</code>} {lang() === 'zh-CN' && p.messageZh !== undefined ? p.messageZh : p.message}
             </li>
           ))}
         </ul>

@@ -18,7 +18,8 @@ function SystemCard(props: { system: SystemInfo | null | undefined; uptimeS: num
   const u = sys !== null && sys !== undefined ? sys.uptime : undefined;
   const c = sys !== null && sys !== undefined ? sys.clock : undefined;
   const d = sys !== null && sys !== undefined && sys.disk !== undefined ? sys.disk : props.disk;
-  const synced = c === undefined ? undefined : c.synchronized !== undefined ? c.synchronized : c.synchronised !== undefined ? c.synchronised : c.ntpSynchronized;
+  const syncedRaw = c === undefined ? undefined : c.synchronized !== undefined ? c.synchronized : c.synchronised !== undefined ? c.synchronised : c.ntpSynchronized;
+  const synced = syncedRaw === null ? undefined : syncedRaw;
   const version = sys !== null && sys !== undefined && sys.version !== undefined ? sys.version : props.version;
   return (
     <Card title={t('health')} testid="system-card">
@@ -37,7 +38,7 @@ function SystemCard(props: { system: SystemInfo | null | undefined; uptimeS: num
         <dt>{t('clock')}</dt>
         <dd data-testid="sys-clock">
           {synced === undefined ? t('unknown') : synced ? t('clockSynced') : <span class="err">{t('clockNotSynced')}</span>}
-          {c !== undefined && c.source !== undefined ? ` (${c.source})` : ''} · {formatTime(Date.now())}
+          {c !== undefined && c.source !== undefined && c.source !== 'unknown' ? ` (${c.source})` : ''} · {formatTime(Date.now())}
         </dd>
         <dt>{t('timeZone')}</dt>
         <dd>{timeZone()}</dd>
@@ -89,7 +90,12 @@ export function DevicesPage(): JSX.Element {
             {h !== undefined &&
               h.sensors.map((x) => (
                 <li key={x.id} data-testid="sensor-row">
-                  <strong>{x.name !== undefined ? x.name : x.id}</strong> <Quality q={x.status} /> <span class="chip">{tk(`breaker_${x.breaker}`)}</span>
+                  <strong>{x.name !== undefined ? x.name : x.id}</strong> <Quality q={x.status} />{' '}
+                  {x.breaker !== 'closed' && (
+                    <span class="chip q-bad">
+                      {t('breaker')} {tk(`breaker_${x.breaker}`)}
+                    </span>
+                  )}
                   <div class="sub">
                     {x.id} · {x.bus} #{x.slave} · {x.lastReading !== undefined ? `${metres(x.lastReading.value)} m · ${formatTime(x.lastReading.ts, 'short')}` : t('noReading')}
                   </div>

@@ -21,7 +21,7 @@ export function sensorView(s: SiteSensor, now: number): SensorView {
   let ts = r !== undefined && r !== null ? r.ts : s.ts;
   const age = r !== undefined && r !== null && r.ageMs !== undefined ? r.ageMs : s.ageMs;
   if (ts === undefined && age !== undefined) ts = now - age;
-  const quality = s.quality !== undefined ? s.quality : r !== undefined && r !== null ? r.quality : 'unknown';
+  const quality = s.status !== undefined ? s.status : s.quality !== undefined ? s.quality : r !== undefined && r !== null ? r.quality : 'unknown';
   return { id: s.id, name: s.name !== undefined ? s.name : s.id, value, ts, quality };
 }
 

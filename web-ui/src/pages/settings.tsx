@@ -36,13 +36,18 @@ function setAt(root: Json, path: readonly (string | number)[], value: Json | und
     const last = i === path.length - 1;
     if (Array.isArray(cur) && typeof p === 'number') {
       if (last) cur[p] = value === undefined ? null : value;
-      else cur = cur[p] as Json;
+      else {
+        const next = cur[p];
+        if (typeof next !== 'object' || next === null) cur[p] = {};
+        cur = cur[p] as Json;
+      }
     } else if (isObj(cur) && typeof p === 'string') {
       if (last) {
         if (value === undefined) delete cur[p];
         else cur[p] = value;
       } else {
-        if (!isObj(cur[p])) cur[p] = {};
+        const next = cur[p];
+        if (typeof next !== 'object' || next === null) cur[p] = {};
         cur = cur[p] as Json;
       }
     }

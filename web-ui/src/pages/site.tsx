@@ -54,6 +54,8 @@ export function SitePage(props: { id: string }): JSX.Element {
   // Without /sites, a sensor id works as a one-sensor site (development before the backend route lands).
   const sensorOnly = site === undefined && s.health !== undefined ? s.health.sensors.filter((x) => x.id === props.id)[0] : undefined;
   const sensorIds = site !== undefined ? site.sensors.map((x) => x.id).join(',') : sensorOnly !== undefined ? sensorOnly.id : '';
+  // The chart reloads when the sensors or their names change (the site list may arrive after the health).
+  const sensorKey = site !== undefined ? site.sensors.map((x) => `${x.id}:${x.name !== undefined ? x.name : ''}`).join(',') : sensorIds;
   const live = range === '6h' || range === '24h';
   // Short ranges follow live readings, at most twice a minute.
   const tick = live ? Math.floor(s.readingTick / 15) : 0;
@@ -81,7 +83,7 @@ export function SitePage(props: { id: string }): JSX.Element {
     return () => {
       cancelled = true;
     };
-  }, [sensorIds, range, tick]);
+  }, [sensorKey, range, tick]);
 
   if (site === undefined && sensorOnly === undefined) {
     return s.sites === undefined ? <p class="loading">{t('loading')}</p> : <Notice kind="warn">{t('siteNotFound')}</Notice>;
