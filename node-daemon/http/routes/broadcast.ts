@@ -97,7 +97,7 @@ export const broadcastPaths: PathsDoc = {
       summary: 'Speak an operator\'s message on the loudspeakers now',
       description:
         'Spoken once with espeak-ng on the named speakers (default all), as playout class `county`: an alarm programme ' +
-        'pre-empts it (the message plays again, whole, afterwards) and it never interrupts an alarm. Needs the operator role.',
+        'pre-empts it (the message plays again, whole, afterwards) and it never interrupts an alarm.',
       requestBody: jsonRequestBody(speakBodySchema),
       responses: { '202': jsonResponse('queued on each speaker', speakAcceptedSchema), ...refusals },
     },
@@ -108,7 +108,7 @@ export const broadcastPaths: PathsDoc = {
       summary: 'Show an operator\'s text on the LED boards now',
       description:
         'Shown on the named boards (default all) for `minutes`. Alarm and all-clear texts take the boards back: while one is ' +
-        'shown the operator\'s text waits (its time runs on) and returns after it if not expired. Needs the operator role.',
+        'shown the operator\'s text waits (its time runs on) and returns after it if not expired.',
       requestBody: jsonRequestBody(ledBodySchema),
       responses: { '202': jsonResponse('the boards and when the text goes', ledAcceptedSchema), ...refusals },
     },

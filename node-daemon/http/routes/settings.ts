@@ -154,7 +154,7 @@ const STORED =
   '(every problem is listed with its key path, as `fenghuo check-config` would). Accepted, it is stored in SQLite and ' +
   'wins over the config file\'s section at every start (an override the file no longer supports, say one naming a ' +
   'removed sensor, is logged and the file\'s section used), written to the audit log (who, when, before, after) and ' +
-  'applied at once. Admin only.';
+  'applied at once.';
 
 const putDoc = (section: SettingsSection, schema: z.ZodType, applied: string): OperationDoc => ({
   operationId: section === 'alarms' ? 'putAlarmSettings' : 'putDispatchSettings',
@@ -173,7 +173,6 @@ export const settingsPaths: Readonly<Record<string, PathItemWithPut>> = {
     get: {
       operationId: 'getSettings',
       summary: 'The alarms and dispatch sections in effect, and whether each comes from the API or the config file',
-      description: 'Admin only.',
       responses: { '200': jsonResponse('the settings in effect', settingsBodySchema) },
     },
   },
@@ -187,7 +186,7 @@ export const settingsPaths: Readonly<Record<string, PathItemWithPut>> = {
     get: {
       operationId: 'getAuditLog',
       summary: 'Every settings change: who, when, what (before and after)',
-      description: 'Newest first. Admin only.',
+      description: 'Newest first.',
       parameters: queryParameters(auditQuerySchema),
       responses: { '200': jsonResponse('audit entries', auditListSchema), '400': errorResponse('a parameter is invalid; `error.param` names it') },
     },
