@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { RuleEngine } from './alarms/engine/rule-engine.js';
 import { createAuth } from './auth/auth.js';
 import { ManualButton } from './alarms/manual-button.js';
 import { AlarmStore } from './alarms/store/alarm-store.js';
@@ -23,6 +22,9 @@ import { StatusRegistry } from './sensing/status-registry.js';
 import { storageHealthFrom } from './sensing/storage-health.js';
 import { openDatabase, type Db } from './storage/database.js';
 import { SqliteReadingsReader } from './storage/readings-reader.js';
+import { LiveRuleEngine, siteNamesOf } from './settings/live-rules.js';
+import { SettingsService } from './settings/settings-service.js';
+import { SiteRain } from './settings/site-rain.js';
 import { ReadingsWriter } from './storage/readings-writer.js';
 import { RetentionJob } from './storage/retention-job.js';
 
@@ -52,9 +54,12 @@ export interface Daemon {
  * readings are flushed after the last poll has settled and before the database closes.
  */
 export function buildDaemon(deps: DaemonDeps): Daemon {
-  const { config, log, clock } = deps;
+  const { log, clock } = deps;
   const hub = new EventHub();
   const { db } = openDatabase({ dataDir: deps.dataDir, log, clock });
+  // The file's config with the alarms/dispatch sections changed through the API (stored in SQLite) put in.
+  const settings = new SettingsService({ db, fileConfig: deps.config, log, clock });
+  const config = settings.effective();
   const writer = new ReadingsWriter({ db, hub, log, clock, ...config.storage });
   const retention = new RetentionJob({ db, log, clock, rawRetentionDays: config.storage.rawRetentionDays });
   const buses = new BusModules(config.buses, hub, log, clock);
@@ -71,18 +76,16 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   registry.seed(reader);
   const alarms = new EmittingAlarmService({ store: new AlarmStore(db), hub, clock });
   const devices = buildOutputDevices(config.outputs, log);
-  const siteNames = Object.fromEntries(config.alarms.sites.map((s) => [s.id, s.name ?? s.id]));
-  const rules = new RuleEngine({
-    sites: config.alarms.sites,
+  const siteNames = siteNamesOf(config.alarms.sites);
+  const rules = new LiveRuleEngine({
     db,
     alarms,
     hub,
     clock,
     log,
     rainTips$: devices.rainTips$,
-    siteNames,
     sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])),
-  });
+  }, config.alarms.sites);
   const dispatcher = new Dispatcher({
     plans: config.dispatch,
     timeZone: config.site.timezone,
@@ -97,6 +100,16 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     ledBoards: devices.ledBoards,
     audioDir: join(deps.dataDir, 'audio'),
   });
+  // A settings change is in effect at once: the rules restart on the new sites, the dispatcher re-plans.
+  settings.onApply(async (section, next) => {
+    if (section === 'alarms') {
+      await rules.replace(next.alarms.sites);
+      dispatcher.reconfigure({ siteNames: siteNamesOf(next.alarms.sites) });
+    } else {
+      dispatcher.reconfigure({ plans: next.dispatch });
+    }
+  });
+  const siteRain = new SiteRain(db);
   const app = createApp({
     sensors: config.sensors,
     health: registry,
@@ -105,6 +118,10 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     outputs: dispatcher,
     ...(config.site.cap ? { cap: capContext(config) } : {}),
     events: liveEvents(hub),
+    sites: { sites: () => rules.sites(), rainfall: (site, now) => siteRain.totals(site, now) },
+    broadcast: dispatcher,
+    system: { dataDir: deps.dataDir, timeZone: config.site.timezone },
+    settings,
     log,
     clock,
     // Always: the daemon's API is never served without sign-in.

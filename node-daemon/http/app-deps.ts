@@ -10,6 +10,10 @@ import type { ReadingsReader } from '../storage/types.js';
 import type { AuthHttpOptions } from './auth-middleware.js';
 import type { LiveEvent } from './routes/events.js';
 import type { OutputsSource } from './routes/outputs.js';
+import type { Broadcaster } from './routes/broadcast.js';
+import type { SettingsSource } from './routes/settings.js';
+import type { SitesSource } from './routes/sites.js';
+import type { SystemRouteOptions } from './routes/system.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
 export interface HealthSource {
@@ -17,7 +21,7 @@ export interface HealthSource {
   sensor(id: string): SensorHealth | undefined;
 }
 
-export interface AppDeps {
+export interface AppDeps extends UiBackendDeps {
   /** The configured sensors (config `sensors`), in the order the API lists them. */
   readonly sensors: readonly SensorConfig[];
   readonly health: HealthSource;
@@ -41,6 +45,18 @@ export interface AppDeps {
   readonly auth?: Auth;
   /** How the auth routes tell the client's address (login rate limit). Default: the socket's peer address. */
   readonly authHttp?: AuthHttpOptions;
+}
+
+/** The backend additions for the web UI; each route is absent (404) without its dependency. */
+export interface UiBackendDeps {
+  /** The alarm sites in effect, for `GET /sites`. */
+  readonly sites?: SitesSource;
+  /** The loudspeakers and LED boards for `POST /broadcast/speak` and `/broadcast/led` (the dispatcher). */
+  readonly broadcast?: Broadcaster;
+  /** For `GET /system`. */
+  readonly system?: SystemRouteOptions;
+  /** For `GET /settings`, `PUT /settings/alarms|dispatch` and `GET /audit`. */
+  readonly settings?: SettingsSource;
 }
 
 export const API_PREFIX = '/api/v1';

@@ -12,8 +12,9 @@ import { openapiRoutes } from './routes/openapi.js';
 import { outputsRoutes } from './routes/outputs.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sensorsRoutes } from './routes/sensors.js';
-import { usersRoutes } from './routes/users.js';
 import { staticUi } from './static-ui.js';
+import { uiBackendFlags, uiBackendRoutes } from './routes/ui-backend.js';
+import { usersRoutes } from './routes/users.js';
 
 export type { AppDeps, HealthSource } from './app-deps.js';
 
@@ -48,7 +49,8 @@ export function createApp(deps: AppDeps): Hono {
   }
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined }));
+  app.route(API_PREFIX, uiBackendRoutes(deps));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, ...uiBackendFlags(deps) }));
 
   // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
   app.get('*', staticUi({ log: deps.log }));

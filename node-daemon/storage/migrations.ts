@@ -155,6 +155,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'settings_overrides, settings_audit',
+    up(db) {
+      // Config sections changed through the API (node-daemon/settings): `settings_overrides` holds one section's JSON
+      // as the operator sent it (it wins over the YAML at every start); `settings_audit` is the append-only record
+      // of every change, with the section as in effect before and after. Not in change_log: box-local settings.
+      db.exec(`
+        CREATE TABLE settings_overrides (
+          section TEXT PRIMARY KEY,
+          value_json TEXT NOT NULL CHECK (json_valid(value_json)),
+          updated_at INTEGER NOT NULL,
+          updated_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE settings_audit (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          ts INTEGER NOT NULL,
+          "by" TEXT NOT NULL,
+          section TEXT NOT NULL,
+          before_json TEXT NOT NULL CHECK (json_valid(before_json)),
+          after_json TEXT NOT NULL CHECK (json_valid(after_json))
+        );
+        CREATE INDEX settings_audit_ts ON settings_audit (ts);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

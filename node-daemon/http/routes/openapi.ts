@@ -12,6 +12,7 @@ import { outputsPaths } from './outputs.js';
 import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
 import { usersPaths } from './users.js';
+import { uiBackendPaths, type UiBackendFlags } from './ui-backend.js';
 
 const openapiPaths: PathsDoc = {
   '/openapi.json': {
@@ -28,7 +29,7 @@ function withServerError(op: OperationDoc): OperationDoc {
   return { ...op, responses: { ...op.responses, '500': errorResponse('an unexpected failure; details are in the daemon log') } };
 }
 
-export interface OpenApiOptions {
+export interface OpenApiOptions extends UiBackendFlags {
   /** Whether the app serves the alarm routes (it does when given an alarm service). Default true. */
   readonly alarms?: boolean;
   /** Whether the app serves `GET /outputs` (it does when given an outputs source). Default true. */
@@ -70,7 +71,7 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
-  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...eventsPaths, ...openapiPaths };
+  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...eventsPaths, ...openapiPaths };
   for (const [path, item] of Object.entries(all)) {
     const ops: Record<string, OperationDoc> = {};
     for (const method of METHODS) {
