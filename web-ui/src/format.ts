@@ -41,7 +41,8 @@ function fmt(kind: 'full' | 'short' | 'time' | 'day'): Intl.DateTimeFormat {
 
 export function formatTime(ms: number | undefined | null, kind: 'full' | 'short' | 'time' | 'day' = 'full'): string {
   if (ms === undefined || ms === null || !isFinite(ms)) return '—';
-  return fmt(kind).format(new Date(ms));
+  // Chrome before 73 writes midnight as 24:00 with hour12: false.
+  return fmt(kind).format(new Date(ms)).replace(/(^|\D)24:(\d\d)/, (_m, before: string, mm: string) => `${before}00:${mm}`);
 }
 
 export function formatAge(ms: number): string {

@@ -139,6 +139,8 @@ function throttle(fn: () => void, ms: number): () => void {
 }
 
 let source: EventSource | undefined;
+/** False after logout: a pending reconnect must not reopen the stream. */
+let wanted = false;
 const alarmListeners = new Set<() => void>();
 
 /** Pages that show alarm history register here to refetch when an alarm changes. */
@@ -154,6 +156,7 @@ export function onAlarmEvent(listener: () => void): () => void {
  * says 连接中断…, and on every (re)open it refetches everything, since events in the gap are lost.
  */
 export function startLive(): void {
+  wanted = true;
   if (source !== undefined) return;
   const es = new EventSource('/api/v1/events', { withCredentials: false });
   source = es;
@@ -183,13 +186,19 @@ export function startLive(): void {
     if (state.live !== 'down') update({ live: 'down' });
     // A closed stream (e.g. 401 after the session expired) does not retry by itself: try again shortly.
     if (es.readyState === EventSource.CLOSED) {
-      stopLive();
-      window.setTimeout(startLive, 5000);
+      if (source === es) source = undefined;
+      es.close();
+      // If the session expired this fetch answers 401 and the app goes back to the login page.
+      void refreshAlarms();
+      window.setTimeout(() => {
+        if (wanted) startLive();
+      }, 5000);
     }
   };
 }
 
 export function stopLive(): void {
+  wanted = false;
   if (source !== undefined) source.close();
   source = undefined;
 }
