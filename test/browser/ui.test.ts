@@ -8,7 +8,7 @@
 // escalates, so the operator acknowledges only once it is at 立即转移 (de-escalation keeps the acknowledgement).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiSession,
@@ -77,6 +77,21 @@ describe('web UI on the demo daemon', () => {
     const res = await admin.request<{ alarms: AlarmBody[] }>('GET', '/api/v1/alarms?state=active');
     expect(res.status).toBe(200);
     return res.body.alarms;
+  };
+
+  /** The banner's painted background colour (its own, or the nearest ancestor's), as [r, g, b]. */
+  const bannerColour = async (banner: Locator): Promise<[number, number, number]> => {
+    const rgb = await banner.evaluate((el) => {
+      type El = { parentElement: El | null };
+      const g = globalThis as unknown as { getComputedStyle(e: El): { backgroundColor: string } };
+      for (let e: El | null = el as unknown as El; e !== null; e = e.parentElement) {
+        const bg = g.getComputedStyle(e).backgroundColor;
+        if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
+      }
+      return '';
+    });
+    const [r = NaN, g = NaN, b = NaN] = (rgb.match(/\d+/g) ?? []).map(Number);
+    return [r, g, b];
   };
 
   const floodAlarm = async (): Promise<AlarmBody | undefined> => (await activeAlarms()).find((a) => a.key === 'flood:mason');
@@ -191,19 +206,10 @@ describe('web UI on the demo daemon', () => {
     const text = await banner.innerText();
     expect(text).toMatch(/准备转移|立即转移/);
     expect(text).toContain('梅森');
-    // Red: the banner's own background, or the nearest painted one.
-    const rgb = await banner.evaluate((el) => {
-      type El = { parentElement: El | null };
-      const g = globalThis as unknown as { getComputedStyle(e: El): { backgroundColor: string } };
-      for (let e: El | null = el as unknown as El; e !== null; e = e.parentElement) {
-        const bg = g.getComputedStyle(e).backgroundColor;
-        if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
-      }
-      return '';
-    });
-    const [r, gr, b] = (rgb.match(/\d+/g) ?? []).map(Number);
-    expect(r, `banner background ${rgb}`).toBeGreaterThan(150);
-    expect(r! - Math.max(gr!, b!), `banner background ${rgb}`).toBeGreaterThan(80);
+    // 准备转移 is the warning colour (deep orange-red); 立即转移 turns it full red (checked in the ack test).
+    const [r, g, b] = await bannerColour(banner);
+    expect(r, `banner background rgb(${r}, ${g}, ${b})`).toBeGreaterThan(150);
+    expect(r - Math.max(g, b), `banner background rgb(${r}, ${g}, ${b})`).toBeGreaterThan(80);
   });
 
   it('a viewer sees the alarm but no acknowledge button, and the API refuses their acknowledgement (403)', async () => {
@@ -234,7 +240,18 @@ describe('web UI on the demo daemon', () => {
     const flood = (await floodAlarm())!;
     const page = await newPage();
     await loginUi(page, OPERATOR);
-    await page.getByTestId('alarm-banner').waitFor();
+    const banner = page.getByTestId('alarm-banner');
+    await banner.waitFor();
+    await expect.poll(() => banner.innerText()).toContain('立即转移');
+    const [r, g, b] = await bannerColour(banner);
+    expect(r > 150 && g < 60 && b < 60, `立即转移 banner is red, not rgb(${r}, ${g}, ${b})`).toBe(true);
+    await page.getByTestId('overview').waitFor();
+    for (const vp of VIEWPORTS) {
+      await page.setViewportSize({ width: vp.width, height: vp.height });
+      await page.waitForTimeout(200);
+      await screenshot(page, vp.name, 'overview-evacuate');
+    }
+    await page.setViewportSize({ width: 1024, height: 768 });
     await page.goto(`${daemon.url}/alarms`);
     const row = page.locator(`[data-testid=alarm-row][data-alarm-id="${flood.id}"]`);
     await row.getByTestId('ack-button').click();
