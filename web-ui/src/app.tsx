@@ -23,7 +23,9 @@ const LEVEL_RANK: Record<string, number> = { evacuate: 2, prepare: 1 };
 
 function AlarmBanner(): JSX.Element | null {
   const s = useStore();
-  const list = sounding(s.activeAlarms, Date.now()).sort((a, b) => (LEVEL_RANK[b.level !== null ? b.level : ''] || 0) - (LEVEL_RANK[a.level !== null ? a.level : ''] || 0) || b.raisedAt - a.raisedAt);
+  // Real alarms before drills, then the highest level, then the newest.
+  const rank = (a: Alarm): number => (a.drill ? 0 : 10) + (LEVEL_RANK[a.level !== null ? a.level : ''] || 0);
+  const list = sounding(s.activeAlarms, Date.now()).sort((a, b) => rank(b) - rank(a) || b.raisedAt - a.raisedAt);
   // Muting silences the alarms sounding now; a new one sounds again.
   const [mutedIds, setMutedIds] = useState<readonly number[]>([]);
   const [, setSoundVersion] = useState(0);
@@ -43,7 +45,7 @@ function AlarmBanner(): JSX.Element | null {
           {top.drill && top.title.indexOf('演练') < 0 ? `【${t('drill')}】` : ''}
           {t('bannerActive', { title: top.title })}
         </strong>
-        {top.level !== null && <span> · {tk(`level_${top.level}`)}</span>}
+        {top.level !== null && top.title.indexOf(tk(`level_${top.level}`)) < 0 && <span> · {tk(`level_${top.level}`)}</span>}
         {list.length > 1 && <span> · {t('bannerMore', { n: list.length - 1 })}</span>}
         {soundBlocked() && !muted && <div class="banner-sub">{t('soundBlocked')}</div>}
       </div>
