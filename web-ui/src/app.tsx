@@ -46,7 +46,16 @@ function AlarmBanner(): JSX.Element | null {
           {t('bannerActive', { title: top.title })}
         </strong>
         {top.level !== null && top.title.indexOf(tk(`level_${top.level}`)) < 0 && <span> · {tk(`level_${top.level}`)}</span>}
-        {list.length > 1 && <span> · {t('bannerMore', { n: list.length - 1 })}</span>}
+        {list.length > 1 && (
+          <div class="banner-sub" data-testid="banner-others">
+            {t('bannerMore', { n: list.length - 1 })}：
+            {list
+              .slice(1, 4)
+              .map((a) => (a.drill && a.title.indexOf('演练') < 0 ? `【${t('drill')}】${a.title}` : a.title))
+              .join('；')}
+            {list.length > 4 ? '…' : ''}
+          </div>
+        )}
         {soundBlocked() && !muted && <div class="banner-sub">{t('soundBlocked')}</div>}
       </div>
       <div class="banner-actions">
