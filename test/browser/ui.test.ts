@@ -233,6 +233,7 @@ describe('web UI on the demo daemon', () => {
     expect(await row.getByTestId('ack-button').count()).toBe(0);
     expect(await page.getByTestId('manual-alarm-button').count()).toBe(0);
     expect(await page.getByTestId('nav-settings').count()).toBe(0);
+    await screenshot(page, '1024x768', 'alarms-viewer');
 
     const viewer = await ApiSession.login(daemon.url, VIEWER.name, VIEWER.password);
     const res = await viewer.request<{ error?: { code?: string } }>('POST', `/api/v1/alarms/${flood!.id}/ack`, { by: VIEWER.name, note: '试试' });
@@ -264,6 +265,7 @@ describe('web UI on the demo daemon', () => {
     expect(await dialog.getByTestId('ack-name').inputValue()).toBe(OPERATOR.name);
     await dialog.getByTestId('ack-name').fill('李值班');
     await dialog.getByTestId('ack-note').fill('已电话通知梅森村干部');
+    await capture(page, 'ack-dialog', 'ack-dialog');
     await dialog.getByTestId('ack-submit').click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -302,8 +304,10 @@ describe('web UI on the demo daemon', () => {
     if ((await page.getByTestId('manual-dialog').count()) === 0) await page.getByTestId('manual-alarm-button').click();
     await page.getByTestId('manual-dialog').waitFor();
     await page.getByTestId('manual-by').fill('李值班');
+    await capture(page, 'manual-dialog', 'manual-dialog');
     await page.getByTestId('manual-submit').click();
     await page.getByTestId('confirm-dialog').waitFor();
+    await capture(page, 'drill-confirm', 'confirm-dialog');
     await page.getByTestId('confirm-ok').click();
     await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
 
