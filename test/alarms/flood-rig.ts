@@ -84,7 +84,7 @@ function floodConfig(c: FloodCase, port: number): unknown {
     http: { apiTokens: testApiTokens() },
     storage: { flushIntervalMs: 50 },
     // Silence must turn into comm_fail readings quickly: one attempt per poll, a short timeout.
-    buses: [{ id: 'site', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 200, retries: 0, reconnectMs: 200 }],
+    buses: [{ id: 'site', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 1000, retries: 0, reconnectMs: 200 }],
     sensors: [{ id: c.sensorId, bus: 'site', slave: 1, profile: 'submersible-level', pollIntervalMs: c.pollMs, critical: true }],
     alarms: {
       sites: [
