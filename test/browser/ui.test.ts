@@ -6,7 +6,7 @@
 // Timing at FENGHUO_DEMO_SPEED_UP=1200 (series time = 1200 × wall time; measured): 准备转移 ~19 s after start,
 // 立即转移 ~24 s, back to 准备转移 ~29 s, cleared ~69 s. An acknowledged alarm becomes active again when it
 // escalates, so the operator acknowledges only once it is at 立即转移 (de-escalation keeps the acknowledgement).
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import {
   launchBrowser,
   runAxe,
   screenshot,
+  SCREENSHOTS,
   startDaemon,
   VIEWPORTS,
   type AxeViolation,
@@ -116,6 +117,8 @@ describe('web UI on the demo daemon', () => {
   };
 
   beforeAll(async () => {
+    // Screenshots of this run only: none left from an earlier one to mislead.
+    for (const vp of VIEWPORTS) rmSync(join(SCREENSHOTS, vp.name), { recursive: true, force: true });
     await ensureBuilt();
     [daemon, browser] = await Promise.all([startDaemon({ speedUp: SPEED_UP }), launchBrowser()]);
     startedAt = Date.now();
