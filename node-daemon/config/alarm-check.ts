@@ -62,6 +62,7 @@ export function checkAlarmsAndOutputs(config: Config): ConfigProblem[] {
       out.push(unknown(['dispatch', level, 'sirenPattern'], plan.sirenPattern, Object.keys(SIREN_CATALOGUE), 'siren pattern', '警报音'));
     }
     placeholders(plan.message, ['dispatch', level, 'message'], out);
+    if (plan.manualMessage !== undefined) placeholders(plan.manualMessage, ['dispatch', level, 'manualMessage'], out);
     placeholders(plan.ledText, ['dispatch', level, 'ledText'], out);
   }
   placeholders(config.dispatch.allClear.message, ['dispatch', 'allClear', 'message'], out);

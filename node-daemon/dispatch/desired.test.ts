@@ -120,6 +120,17 @@ describe('desiredOutputs: texts and programmes', () => {
     expect(d.programmes[0]).toMatchObject({ drill: true, sirenPattern: 'evacuate', repeat: 3, intervalS: 20, oneShot: false });
   });
 
+  it('speaks the manual template for a drill or county alarm (no reading to quote), for 全镇 when it names no site', () => {
+    const drill = alarm({ key: 'manual:all', kind: 'manual', drill: true, siteId: undefined });
+    const d = desiredOutputs([drill], plans, T0, ctx);
+    expect(d.programmes[0]?.message).toBe('【演练】紧急通知：全镇发布立即转移指令（10:05），请沿河群众立即转移！');
+    expect(d.ledText).toBe('【演练】全镇 立即转移！10:05');
+    const county = alarm({ key: 'county:42', kind: 'county', level: 'prepare' });
+    expect(desiredOutputs([county], plans, T0, ctx).programmes[0]?.message).toBe('注意：清水河发布准备转移预警（10:05），请沿河群众做好转移准备。');
+    const own = dispatchPlanSchema.parse({ evacuate: { message: 'm', manualMessage: '{site}：请立即撤离', ledText: 'l' } });
+    expect(desiredOutputs([drill], own, T0, ctx).programmes[0]?.message).toBe('【演练】全镇：请立即撤离');
+  });
+
   it('takes time, value and sensor from the transition that set the level, not from the acknowledgement', () => {
     const a = alarm({
       state: 'active',

@@ -1,8 +1,8 @@
 import type { PlayoutClass } from '../../broadcast/playout/playout-queue.js';
 import { isShelved } from '../alarms/store/alarm-store.js';
 import { LEVEL_RANK, type Alarm, type AlarmKind, type AlarmLevel, type AlarmTransition } from '../alarms/types.js';
-import type { DispatchPlan, LevelPlan } from './plan-schema.js';
-import { renderTemplate, type RenderContext } from './render.js';
+import { DEFAULT_MANUAL_MESSAGE, type DispatchPlan, type LevelPlan } from './plan-schema.js';
+import { WHOLE_TOWNSHIP, renderTemplate, type RenderContext } from './render.js';
 
 /**
  * Pure: from the alarms that are not cleared (and recent all-clears) to what the outputs must do. No I/O, no clock
@@ -86,7 +86,8 @@ export function drivesOutputs(alarm: Alarm, now: number): alarm is Alarm & { lev
 /** The template context of an alarm: time, value and sensor of the transition that set its present level. */
 export function renderContextOf(alarm: DispatchAlarm, ctx: DesiredContext): RenderContext {
   const levelSet = alarm.transitions?.filter((t) => LEVEL_TRANSITIONS.has(t.type)).at(-1);
-  const site = alarm.siteId === undefined ? '' : (ctx.siteNames[alarm.siteId] ?? alarm.siteId);
+  // An alarm for no one site (a manual or county alarm for the whole township) speaks for 全镇.
+  const site = alarm.siteId === undefined ? WHOLE_TOWNSHIP : (ctx.siteNames[alarm.siteId] ?? alarm.siteId);
   const sensor = levelSet?.cause.sensorId ?? alarm.sensorId;
   return {
     site,
@@ -134,7 +135,8 @@ export function desiredOutputs(active: readonly DispatchAlarm[], plans: Dispatch
   const programmes: DesiredProgramme[] = sounding.map((a) => {
     const plan = planOf(a.level);
     const rc = renderContextOf(a, ctx);
-    const message = renderTemplate(plan.message, rc);
+    const template = a.kind === 'flood' ? plan.message : (plan.manualMessage ?? DEFAULT_MANUAL_MESSAGE[a.level]);
+    const message = renderTemplate(template, rc);
     return {
       key: a.key,
       cls: a.level,

@@ -9,7 +9,13 @@ const outputId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'ids are 1-64 ch
 export const levelPlanSchema = z.strictObject({
   relays: z.array(outputId).default([]).describe('relay names (keys of outputs.relays) switched on while the alarm is active'),
   sirenPattern: z.string().min(1).optional().describe('a siren pattern name; omitted: no siren tone before the message'),
-  message: z.string().min(1).max(500).describe('the spoken message template (Mandarin)'),
+  message: z.string().min(1).max(500).describe('the spoken message template (Mandarin) of a flood alarm raised by the rules'),
+  manualMessage: z
+    .string()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('the spoken template of a manual, drill or county alarm at this level (no reading to quote); default a built-in text'),
   ledText: z.string().min(1).max(200).describe('the LED board text template'),
   repeat: z.number().int().min(1).max(20).default(3).describe('how many times the programme plays'),
   intervalS: z.number().int().min(0).max(3600).default(30).describe('pause between repeats'),
@@ -41,6 +47,12 @@ export const dispatchPlanSchema = z.strictObject({
     .strictObject({ message: z.string().min(1).max(500), ledText: z.string().min(1).max(200) })
     .default({ message: '{site}警报解除。', ledText: '{site} 警报解除 {time}' }),
 });
+
+/** Spoken when an operator, a drill or the county raises the level: there is no reading behind it to quote. */
+export const DEFAULT_MANUAL_MESSAGE = {
+  prepare: '注意：{site}发布准备转移预警（{time}），请沿河群众做好转移准备。',
+  evacuate: '紧急通知：{site}发布立即转移指令（{time}），请沿河群众立即转移！',
+} as const;
 
 export type LevelPlan = z.output<typeof levelPlanSchema>;
 export type DispatchPlan = z.output<typeof dispatchPlanSchema>;

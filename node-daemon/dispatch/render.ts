@@ -2,6 +2,8 @@ import type { AlarmLevel } from '../alarms/types.js';
 
 export const LEVEL_NAME_ZH: Readonly<Record<AlarmLevel, string>> = { prepare: '准备转移', evacuate: '立即转移' };
 export const DRILL_MARK = '【演练】';
+/** What `{site}` says for an alarm that is for no one site. */
+export const WHOLE_TOWNSHIP = '全镇';
 
 export interface RenderContext {
   readonly site: string;
