@@ -196,11 +196,26 @@ describe('web UI on the demo daemon', () => {
     expect(await adminPage.getByTestId('nav-settings').count()).toBe(1);
   });
 
-  it('the admin creates an operator and a viewer through the users API', async () => {
+  it('the admin creates an operator and a viewer on the settings page (用户)', async () => {
     admin = await ApiSession.login(daemon.url, ADMIN.name, ADMIN.password);
+    await adminPage.getByTestId('nav-settings').click();
+    const card = adminPage.getByTestId('users-card');
+    await card.getByTestId('user-row').first().waitFor();
+    const form = card.getByTestId('user-create-form');
+    // The UI refuses a short password before asking the daemon.
+    await form.getByTestId('user-new-name').fill(OPERATOR.name);
+    await form.getByTestId('user-new-password').fill('short');
+    await form.getByTestId('user-create-submit').click();
+    await form.getByRole('alert').waitFor();
     for (const [u, role] of [[OPERATOR, 'operator'], [VIEWER, 'viewer']] as const) {
-      const res = await admin.request('POST', '/api/v1/users', { name: u.name, password: u.password, role });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      await form.getByTestId('user-new-name').fill(u.name);
+      await form.getByTestId('user-new-password').fill(u.password);
+      await form.getByTestId('user-new-role').selectOption(role);
+      await form.getByTestId('user-create-submit').click();
+      const row = card.locator(`[data-testid=user-row][data-user-name="${u.name}"]`);
+      await row.waitFor();
+      expect(await row.getAttribute('data-role')).toBe(role);
+      expect(await row.getByTestId('user-role').innerText()).toBe(role === 'operator' ? '值班员' : '查看员');
     }
     const list = await admin.request<{ users: { name: string; role: string }[] }>('GET', '/api/v1/users');
     expect(list.status).toBe(200);
@@ -209,6 +224,7 @@ describe('web UI on the demo daemon', () => {
     const noCsrf = await admin.request<{ error?: { code?: string } }>('POST', '/api/v1/users', { name: 'x-user', password: 'long-enough-1', role: 'viewer' }, { csrf: false });
     expect(noCsrf.status).toBe(403);
     expect(noCsrf.body.error?.code).toBe('csrf');
+    await adminPage.getByTestId('nav-overview').click();
   });
 
   it('the demo flood raises the red alarm banner within its time', async () => {
@@ -322,6 +338,56 @@ describe('web UI on the demo daemon', () => {
     // The drill is shown in the list and in the banner as a drill.
     await page.locator(`[data-testid=alarm-row][data-alarm-id="${drills[0]!.id}"]`).waitFor();
     expect(await page.getByTestId('alarm-banner').innerText()).toContain('演练');
+  });
+
+  it('the admin resets a password and deletes a user behind a confirmation; the last admin stays, with the daemon\'s reason', async () => {
+    const TEMP = { name: 'temp-helper', password: 'lin-shi-bang-1', next: 'xin-mi-ma-2026' };
+    await adminPage.goto(`${daemon.url}/settings`);
+    const card = adminPage.getByTestId('users-card');
+    await card.getByTestId('user-row').first().waitFor();
+    const form = card.getByTestId('user-create-form');
+    await form.getByTestId('user-new-name').fill(TEMP.name);
+    await form.getByTestId('user-new-password').fill(TEMP.password);
+    await form.getByTestId('user-new-role').selectOption('viewer');
+    await form.getByTestId('user-create-submit').click();
+    const row = card.locator(`[data-testid=user-row][data-user-name="${TEMP.name}"]`);
+    await row.waitFor();
+    await capture(adminPage, 'settings-users', 'users-card');
+
+    // Reset its password: the old one stops working, the new one logs in.
+    await row.getByTestId('user-password-button').click();
+    const dialog = adminPage.getByTestId('password-dialog');
+    await dialog.waitFor();
+    await capture(adminPage, 'password-dialog', 'password-dialog');
+    await dialog.getByTestId('password-input').fill(TEMP.next);
+    await dialog.getByTestId('password-submit').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await card.getByTestId('users-done').waitFor();
+    await expect(ApiSession.login(daemon.url, TEMP.name, TEMP.password)).rejects.toThrow(/401/);
+    await ApiSession.login(daemon.url, TEMP.name, TEMP.next);
+
+    // Delete: cancelling the confirmation keeps the user; confirming deletes it.
+    await row.getByTestId('user-delete-button').click();
+    await adminPage.getByTestId('confirm-dialog').waitFor();
+    await capture(adminPage, 'user-delete-confirm', 'confirm-dialog');
+    await adminPage.getByTestId('confirm-cancel').click();
+    await adminPage.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
+    expect(await row.count()).toBe(1);
+    await row.getByTestId('user-delete-button').click();
+    await adminPage.getByTestId('confirm-ok').click();
+    await row.waitFor({ state: 'detached' });
+    const names = (await admin.request<{ users: { name: string }[] }>('GET', '/api/v1/users')).body.users.map((u) => u.name);
+    expect(names).not.toContain(TEMP.name);
+
+    // The only admin cannot be deleted: the daemon's message shows.
+    const adminRow = card.locator(`[data-testid=user-row][data-user-name="${ADMIN.name}"]`);
+    await adminRow.getByTestId('user-delete-button').click();
+    await adminPage.getByTestId('confirm-ok').click();
+    const error = card.getByTestId('error-box');
+    await error.waitFor();
+    expect(await error.innerText()).toContain('last admin');
+    expect(await adminRow.count()).toBe(1);
+    expect((await admin.request<{ users: { name: string }[] }>('GET', '/api/v1/users')).body.users.map((u) => u.name)).toContain(ADMIN.name);
   });
 
   const PAGES: { name: string; path: string; ready: string }[] = [

@@ -14,6 +14,12 @@ export interface User {
   readonly role: Role;
 }
 
+/** An account as `GET /users` lists it (admin). */
+export interface UserAccount extends User {
+  readonly createdAt?: number;
+  readonly updatedAt?: number;
+}
+
 export interface AuthState {
   readonly setupRequired: boolean;
   readonly user?: User;
@@ -276,6 +282,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 export const get = <T>(path: string): Promise<T> => request<T>('GET', path);
 export const post = <T>(path: string, body?: unknown): Promise<T> => request<T>('POST', path, body === undefined ? {} : body);
 export const put = <T>(path: string, body: unknown): Promise<T> => request<T>('PUT', path, body);
+export const del = <T>(path: string): Promise<T> => request<T>('DELETE', path);
 
 /**
  * `GET /auth/state`. A daemon without the auth routes answers 404: then the UI runs without login (development only;

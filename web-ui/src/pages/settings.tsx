@@ -5,6 +5,7 @@ import { Card, ErrorBox, Notice, useId } from '../components/ui.js';
 import { formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { refreshSites, useStore } from '../store.js';
+import { UsersSection } from './users.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -316,6 +317,7 @@ export function SettingsPage(): JSX.Element {
           <SectionEditor section="dispatch" title={t('settingsDispatch')} initial={settings.dispatch} onSaved={() => setVersion(version + 1)} />
         </>
       )}
+      <UsersSection />
       <AuditLog version={version} />
     </div>
   );
