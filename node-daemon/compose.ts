@@ -122,6 +122,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     broadcast: dispatcher,
     system: { dataDir: deps.dataDir, timeZone: config.site.timezone },
     settings,
+    shelving: () => settings.effective().alarms.shelving,
     log,
     clock,
     // Always: the daemon's API is never served without sign-in.

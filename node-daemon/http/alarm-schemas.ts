@@ -53,7 +53,8 @@ export const shelveBodySchema = z.strictObject({
     .int({ error: `minutes must be a whole number from 1 to ${MAX_SHELVE_MINUTES}` })
     .min(1, { error: `minutes must be a whole number from 1 to ${MAX_SHELVE_MINUTES}` })
     .max(MAX_SHELVE_MINUTES, { error: `minutes must be a whole number from 1 to ${MAX_SHELVE_MINUTES}` })
-    .describe('how long the fault stays silenced'),
+    .optional()
+    .describe('how long the fault stays silenced; default alarms.shelving.defaultDurationMs, at most alarms.shelving.maxDurationMs'),
   note,
 });
 

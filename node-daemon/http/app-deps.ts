@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Auth } from '../auth/auth.js';
 import type { CapContext } from '../alarms/cap/cap.js';
+import type { ShelvingConfig } from '../alarms/rules/schema.js';
 import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { SensorConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
@@ -31,6 +32,8 @@ export interface AppDeps extends UiBackendDeps {
   readonly events?: Observable<LiveEvent>;
   /** The alarm lifecycle; without it the /alarms routes are absent (404). */
   readonly alarms?: AlarmService;
+  /** alarms.shelving as in effect now (settings can change it): default and longest shelve. */
+  readonly shelving?: () => ShelvingConfig;
   /** Sender and area for `GET /api/v1/alarms/:id/cap`; without it that route answers 404. */
   readonly cap?: CapContext;
   /** Relays, speakers and LED boards (the dispatcher); without it `GET /outputs` is absent (404). */

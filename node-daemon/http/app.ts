@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, sensorsRoutes(deps.sensors, deps.health));
   app.route(API_PREFIX, readingsRoutes(deps));
   if (deps.alarms !== undefined) {
-    app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
+    app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }), ...(deps.shelving === undefined ? {} : { shelving: deps.shelving }) }));
   }
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));

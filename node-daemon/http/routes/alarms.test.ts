@@ -48,6 +48,7 @@ describe('alarm API over SQLite', () => {
       log: silentLogger(),
       clock: () => now,
       alarms,
+      shelving: () => ({ defaultDurationMs: 45 * 60_000, maxDurationMs: 120 * 60_000 }),
       cap: { senderCode: '53010201100101', sender: 'fenghuo-qingshui', areaDesc: '清水镇', timeZone: 'Asia/Shanghai' },
     });
   });
@@ -208,6 +209,13 @@ describe('alarm API over SQLite', () => {
     const un = await call<AlarmChangeBody>('POST', `/api/v1/alarms/${faultId}/unshelve`, { by: '王五' });
     expect(un.body.alarm.shelvedUntil).toBeUndefined();
     expect((await call<ErrorBody>('POST', `/api/v1/alarms/${faultId}/unshelve`, { by: '王五' })).status).toBe(409);
+
+    // Without minutes: alarms.shelving.defaultDurationMs; past maxDurationMs: refused, naming the field.
+    const byDefault = await call<AlarmChangeBody>('POST', `/api/v1/alarms/${faultId}/shelve`, { by: '王五' });
+    expect(byDefault.body.alarm.shelvedUntil).toBe(NOW + 45 * MIN);
+    const tooLong = await call<ErrorBody>('POST', `/api/v1/alarms/${faultId}/shelve`, { by: '王五', minutes: 121 });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ param: 'minutes', message: expect.stringContaining('at most 120') as string });
 
     const floodId = floodAlarm();
     const refused = await call<ErrorBody>('POST', `/api/v1/alarms/${floodId}/shelve`, { by: '王五', minutes: 10 });

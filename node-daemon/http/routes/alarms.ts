@@ -4,9 +4,11 @@ import { alarmToCap, type CapContext } from '../../alarms/cap/cap.js';
 import { AlarmError, isAlarmError } from '../../alarms/store/alarm-errors.js';
 import type { AlarmChange } from '../../alarms/store/alarm-requests.js';
 import type { AlarmService } from '../../alarms/store/alarm-service.js';
+import type { ShelvingConfig } from '../../alarms/rules/schema.js';
 import type { AlarmLevel } from '../../alarms/types.js';
 import type { Clock } from '../../core/types.js';
 import {
+  MAX_SHELVE_MINUTES,
   ackBodySchema,
   alarmChangeSchema,
   alarmIdParam,
@@ -31,6 +33,18 @@ export interface AlarmRouteDeps {
   /** Who this box is and which area it covers, for `GET /alarms/:id/cap`; that route answers 404 without it. */
   readonly cap?: CapContext;
   readonly clock?: Clock;
+  /** Default and longest shelving time (alarms.shelving as in effect now); without it 60 minutes, at most a day. */
+  readonly shelving?: () => ShelvingConfig;
+}
+
+/** A body that parsed but asks for something this box's settings do not allow (HTTP 400 naming the field). */
+class ParamError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const LEVEL_TEXT: Readonly<Record<AlarmLevel, string>> = { prepare: '准备转移', evacuate: '立即转移' };
@@ -75,10 +89,17 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
       try {
         return c.json(changeBody(act(id.id, body.data)), 200);
       } catch (err) {
+        if (err instanceof ParamError) return c.json(errorBody('bad_request', err.message, err.param), 400);
         const f = failure(err);
         return c.json(f.body, f.status);
       }
     };
+  const shelveMs = (minutes: number | undefined): number => {
+    const cfg = deps.shelving?.() ?? { defaultDurationMs: 60 * 60_000, maxDurationMs: MAX_SHELVE_MINUTES * 60_000 };
+    const ms = minutes === undefined ? cfg.defaultDurationMs : minutes * 60_000;
+    if (ms > cfg.maxDurationMs) throw new ParamError('minutes', `minutes must be at most ${Math.floor(cfg.maxDurationMs / 60_000)} on this box (alarms.shelving.maxDurationMs)`);
+    return ms;
+  };
 
   return new Hono()
     .get('/alarms', (c) => {
@@ -158,7 +179,7 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
     )
     .post(
       '/alarms/:id/shelve',
-      step(shelveBodySchema, (id, b) => alarms.shelve(id, b.by, clock() + b.minutes * 60_000, b.note)),
+      step(shelveBodySchema, (id, b) => alarms.shelve(id, b.by, clock() + shelveMs(b.minutes), b.note)),
     )
     .post(
       '/alarms/:id/unshelve',
