@@ -297,6 +297,58 @@ export async function horizontalOverflow(page: Page): Promise<{ px: number; culp
   });
 }
 
+export interface SmallTarget {
+  what: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Touch targets under `min` px: every visible button, link, select, text input and textarea must be at least `min`
+ * high (buttons and links also `min` wide), and so must the label of every checkbox (the label is what a finger hits).
+ */
+export async function smallTargets(page: Page, min = 44): Promise<SmallTarget[]> {
+  return page.evaluate((minPx) => {
+    interface El extends PageElement {
+      type?: string;
+      id: string;
+      textContent: string | null;
+      closest(selector: string): El | null;
+    }
+    const g = globalThis as unknown as {
+      document: { body: { querySelectorAll(selector: string): ArrayLike<El> }; getElementById(id: string): El | null };
+      getComputedStyle(e: El): { visibility: string; display: string };
+    };
+    const visible = (el: El): boolean => {
+      const r = el.getBoundingClientRect();
+      const cs = g.getComputedStyle(el);
+      return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+    };
+    const name = (el: El): string => {
+      const id = el.getAttribute('data-testid');
+      const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30);
+      return `${el.tagName.toLowerCase()}${id ? `[data-testid=${id}]` : ''}${text ? ` "${text}"` : ''}`;
+    };
+    const out: { what: string; width: number; height: number }[] = [];
+    const check = (el: El, what: string, wide: boolean): void => {
+      if (!visible(el)) return;
+      const r = el.getBoundingClientRect();
+      if (r.height < minPx - 0.5 || (wide && r.width < minPx - 0.5)) out.push({ what, width: Math.round(r.width), height: Math.round(r.height) });
+    };
+    for (const el of Array.from(g.document.body.querySelectorAll('button, a[href]'))) check(el, name(el), true);
+    for (const el of Array.from(g.document.body.querySelectorAll('select, textarea, input'))) {
+      const type = (el.type ?? 'text').toLowerCase();
+      if (type === 'hidden') continue;
+      if (type === 'checkbox' || type === 'radio') {
+        const label = (el.id ? g.document.body.querySelectorAll(`label[for="${el.id}"]`)[0] : undefined) ?? el.closest('label');
+        if (label === null || label === undefined) out.push({ what: `${name(el)} has no label`, width: 0, height: 0 });
+        else check(label, `label of ${name(el)}`, false);
+      } else check(el, name(el), false);
+    }
+    return out;
+  }, min);
+}
+
 const require = createRequire(import.meta.url);
 export const AXE_PATH = require.resolve('axe-core/axe.min.js');
 

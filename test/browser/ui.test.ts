@@ -21,6 +21,7 @@ import {
   runAxe,
   screenshot,
   SCREENSHOTS,
+  smallTargets,
   startDaemon,
   VIEWPORTS,
   type AxeViolation,
@@ -108,6 +109,8 @@ describe('web UI on the demo daemon', () => {
       await screenshot(page, vp.name, name);
       const overflow = await horizontalOverflow(page);
       expect.soft(overflow.px, `${name} at ${vp.name} scrolls sideways by ${overflow.px} px: ${overflow.culprits.join('; ')}`).toBe(0);
+      const small = await smallTargets(page);
+      expect.soft(small, `${name} at ${vp.name}: touch targets under 44 px:\n${small.map((x) => `${x.what} ${x.width}×${x.height}`).join('\n')}`).toEqual([]);
       if (opts.axe === false) continue;
       const violations = await runAxe(page);
       axeReport[`${vp.name}/${name}`] = violations;
