@@ -255,6 +255,9 @@ describe('web UI on the demo daemon', () => {
     expect(await row.getByTestId('ack-button').count()).toBe(0);
     expect(await page.getByTestId('manual-alarm-button').count()).toBe(0);
     expect(await page.getByTestId('nav-settings').count()).toBe(0);
+    // The banner's button does not promise an acknowledgement the viewer cannot make.
+    expect((await page.getByTestId('banner-goto').innerText()).trim()).toBe('查看');
+    expect((await adminPage.getByTestId('banner-goto').innerText()).trim()).toBe('查看并确认');
     await screenshot(page, '1024x768', 'alarms-viewer');
 
     const viewer = await ApiSession.login(daemon.url, VIEWER.name, VIEWER.password);

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { authState, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type Session } from './api.js';
+import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type Session } from './api.js';
 import { errorText } from './components/ui.js';
 import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
 import { AlarmsPage } from './pages/alarms.js';
@@ -38,6 +38,8 @@ function AlarmBanner(): JSX.Element | null {
   useEffect(() => () => setAlarmSound(false), []);
   const top = list[0];
   if (top === undefined) return null;
+  // A viewer cannot acknowledge: the button only says 查看.
+  const operate = s.auth !== undefined && canOperate(s.auth);
   return (
     <div class={`banner banner-${top.level !== null ? top.level : 'fault'}`} role="alert" data-testid="alarm-banner">
       <div class="banner-text">
@@ -60,7 +62,7 @@ function AlarmBanner(): JSX.Element | null {
       </div>
       <div class="banner-actions">
         <a class="btn btn-light" href="/alarms" onClick={onLinkClick} data-testid="banner-goto">
-          {t('bannerGoto')}
+          {operate ? t('bannerGoto') : t('bannerView')}
         </a>
         <button type="button" class="btn btn-light" aria-pressed={muted} onClick={() => setMutedIds(muted ? [] : ids)} data-testid="mute-button">
           {muted ? t('unmute') : t('mute')}
