@@ -409,6 +409,9 @@ describe('web UI on the demo daemon', () => {
       await adminPage.goto(`${daemon.url}${p.path}`);
       if (p.name === 'site-detail') await adminPage.getByTestId('level-chart').waitFor();
       await capture(adminPage, p.name, p.ready);
+      // Lengths in Chinese say 米, never "8.45 m" beside "8.45 米".
+      const text = await adminPage.locator('main').innerText();
+      expect(text.match(/\d m\b|（m）|\(m\)|m\/h/g), `${p.name}: English length units in Chinese`).toBeNull();
     });
   }
 
@@ -420,6 +423,8 @@ describe('web UI on the demo daemon', () => {
       for (const p of PAGES.filter((x) => ['overview', 'alarms', 'devices', 'settings'].includes(x.name))) {
         await adminPage.goto(`${daemon.url}${p.path}`);
         await capture(adminPage, `en-${p.name}`, p.ready, { axe: false });
+        const text = await adminPage.locator('main').innerText();
+        expect(text.match(/\d 米|（米）|米\/小时/g), `en-${p.name}: Chinese length units in English`).toBeNull();
       }
     } finally {
       await adminPage.getByTestId('lang-switch').click();

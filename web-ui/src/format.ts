@@ -60,9 +60,38 @@ export function formatDuration(seconds: number | undefined): string {
   return formatAge(seconds * 1000);
 }
 
-export function metres(v: number | null | undefined, digits = 2): string {
+/** A number with fixed decimals, or — when there is none. */
+export function num(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || !isFinite(v)) return '—';
   return v.toFixed(digits);
+}
+
+/** The length unit as the UI writes it: 米 in Chinese, m in English. Every length goes through here. */
+export function metreUnit(): string {
+  return t('unitMetre');
+}
+
+/** "8.45 米" / "8.45 m" (— when there is no value). */
+export function metres(v: number | null | undefined, digits = 2): string {
+  const n = num(v, digits);
+  return n === '—' ? n : t('metres', { v: n });
+}
+
+/** "+0.12 米/小时" / "+0.12 m/h". */
+export function metresPerHour(v: number | null | undefined): string {
+  const n = num(v, 2);
+  return n === '—' ? n : t('trendValue', { v: (v !== null && v !== undefined && v > 0 ? '+' : '') + n });
+}
+
+/** "3.5 毫米" / "3.5 mm". */
+export function millimetres(v: number | null | undefined): string {
+  const n = num(v, 1);
+  return n === '—' ? n : t('mm', { v: n });
+}
+
+/** "准备转移水位（米）" / "Prepare level (m)". */
+export function withMetreUnit(label: string): string {
+  return t('labelWithUnit', { label, unit: metreUnit() });
 }
 
 export function bytes(n: number | undefined): string {

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatTime, timeZone } from '../format.js';
+import { formatTime, metres, timeZone, withMetreUnit } from '../format.js';
 import { t } from '../i18n.js';
 
 export interface ChartSeries {
@@ -55,7 +55,7 @@ export function LevelChart(props: { series: readonly ChartSeries[]; prepare?: nu
         ctx.lineTo(left + w, y);
         ctx.stroke();
         ctx.fillStyle = l.colour;
-        ctx.fillText(`${l.label} ${l.value.toFixed(2)}`, left + 6 * devicePixelRatio, y - 4 * devicePixelRatio);
+        ctx.fillText(`${l.label} ${metres(l.value)}`, left + 6 * devicePixelRatio, y - 4 * devicePixelRatio);
       }
       ctx.restore();
     };
@@ -88,7 +88,7 @@ export function LevelChart(props: { series: readonly ChartSeries[]; prepare?: nu
               return hm === '00:00' || hm === '24:00' ? formatTime(x * 1000, 'day') : hm;
             }),
         },
-        { label: t('chartLevel'), size: 64 },
+        { label: withMetreUnit(t('chartLevel')), size: 64 },
       ],
       series: lines,
       cursor: { drag: { x: false, y: false } },
@@ -108,5 +108,5 @@ export function LevelChart(props: { series: readonly ChartSeries[]; prepare?: nu
     };
   }, [props.series, props.prepare, props.evacuate, props.from, props.to]);
 
-  return <div class="chart" ref={host} data-testid="level-chart" role="img" aria-label={t('chartLevel')} />;
+  return <div class="chart" ref={host} data-testid="level-chart" role="img" aria-label={withMetreUnit(t('chartLevel'))} />;
 }

@@ -97,7 +97,7 @@ export function DevicesPage(): JSX.Element {
                     </span>
                   )}
                   <div class="sub">
-                    {x.id} · {x.bus} #{x.slave} · {x.lastReading !== undefined ? `${metres(x.lastReading.value)} m · ${formatTime(x.lastReading.ts, 'short')}` : t('noReading')}
+                    {x.id} · {x.bus} #{x.slave} · {x.lastReading !== undefined ? `${metres(x.lastReading.value)} · ${formatTime(x.lastReading.ts, 'short')}` : t('noReading')}
                   </div>
                   {x.lastError !== undefined && (
                     <div class="err">

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import type { Quality as Q, SensorHealth, Site, SiteSensor } from '../api.js';
 import { Card, LevelChip, Notice, Quality } from '../components/ui.js';
-import { formatAge, formatTime, metres } from '../format.js';
+import { formatAge, formatTime, metres, metresPerHour, metreUnit, millimetres, num } from '../format.js';
 import { t } from '../i18n.js';
 import { onLinkClick } from '../router.js';
 import { useStore } from '../store.js';
@@ -43,7 +43,7 @@ export function LevelBar(props: { value: number | null; prepare: number; evacuat
   const hi = evacuate + 0.6 * span;
   const pos = (v: number): number => Math.max(0, Math.min(100, ((v - lo) / (hi - lo)) * 100));
   const cls = value === null ? 'none' : value >= evacuate ? 'evacuate' : value >= prepare ? 'prepare' : 'normal';
-  const label = `${t('currentLevel')} ${metres(value)} m, ${t('threshold_prepare')} ${metres(prepare)} m, ${t('threshold_evacuate')} ${metres(evacuate)} m`;
+  const label = `${t('currentLevel')} ${metres(value)}, ${t('threshold_prepare')} ${metres(prepare)}, ${t('threshold_evacuate')} ${metres(evacuate)}`;
   return (
     <div class="levelbar" role="img" aria-label={label} data-testid="level-bar">
       <div class={`levelbar-fill fill-${cls}`} style={{ width: `${value === null ? 0 : pos(value)}%` }} />
@@ -65,7 +65,7 @@ function Trend(props: { trend: number | null | undefined }): JSX.Element {
   return (
     <span class={v > 0.05 ? 'trend-up' : ''}>
       <span aria-hidden="true">{arrow} </span>
-      {word} {t('trendValue', { v: (v > 0 ? '+' : '') + v.toFixed(2) })}
+      {word} {metresPerHour(v)}
     </span>
   );
 }
@@ -75,7 +75,7 @@ function ReadingLine(props: { v: SensorView; now: number }): JSX.Element {
   return (
     <li class="reading-line">
       <span class="reading-name">{v.name}</span>
-      <span class="reading-value">{v.value === null ? '—' : t('metres', { v: metres(v.value) })}</span>
+      <span class="reading-value">{metres(v.value)}</span>
       <Quality q={v.quality} />
       <span class="reading-age">{v.ts === undefined ? t('noReading') : <time title={formatTime(v.ts)}>{t('readingAge', { age: formatAge(now - v.ts) })}</time>}</span>
     </li>
@@ -98,7 +98,7 @@ function SiteCard(props: { site: Site; now: number }): JSX.Element {
         <LevelChip level={site.level} />
       </div>
       <div class="site-value">
-        <span class="big">{metres(value)}</span> <span class="unit">m</span>
+        <span class="big">{num(value)}</span> <span class="unit">{metreUnit()}</span>
       </div>
       <LevelBar value={value} prepare={site.thresholds.prepareM} evacuate={site.thresholds.evacuateM} />
       <dl class="facts">
@@ -110,7 +110,7 @@ function SiteCard(props: { site: Site; now: number }): JSX.Element {
           <>
             <dt>{t('rainfall')}</dt>
             <dd data-testid="rainfall">
-              {t('rain_h1')} {t('mm', { v: metres(rain.h1, 1) })} · {t('rain_h3')} {t('mm', { v: metres(rain.h3, 1) })} · {t('rain_h6')} {t('mm', { v: metres(rain.h6, 1) })}
+              {t('rain_h1')} {millimetres(rain.h1)} · {t('rain_h3')} {millimetres(rain.h3)} · {t('rain_h6')} {millimetres(rain.h6)}
             </dd>
           </>
         )}
@@ -136,7 +136,7 @@ function SensorCard(props: { s: SensorHealth; now: number }): JSX.Element {
         <Quality q={s.status} />
       </div>
       <div class="site-value">
-        <span class="big">{metres(v.value)}</span> <span class="unit">m</span>
+        <span class="big">{num(v.value)}</span> <span class="unit">{metreUnit()}</span>
       </div>
       <ul class="readings">
         <ReadingLine v={v} now={now} />

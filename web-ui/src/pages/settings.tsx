@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, isAdmin, put } from '../api.js';
 import { Card, ErrorBox, Notice, useId } from '../components/ui.js';
-import { formatTime } from '../format.js';
+import { formatTime, withMetreUnit } from '../format.js';
 import { t } from '../i18n.js';
 import { refreshSites, useStore } from '../store.js';
 import { UsersSection } from './users.js';
@@ -111,12 +111,12 @@ function ThresholdForm(props: { value: Json; onChange: (v: Json) => void }): JSX
               {name} <code>{id}</code>
             </legend>
             <div class="field-row">
-              <NumberField label={`${t('threshold_prepare')}（m）`} value={at(site, ['prepare', 'levelM'])} onChange={set(['prepare', 'levelM'])} testid={`threshold-${id}-prepare`} />
-              <NumberField label={t('hysteresis')} value={at(site, ['prepare', 'hysteresisM'])} onChange={set(['prepare', 'hysteresisM'])} testid={`threshold-${id}-prepare-hyst`} />
+              <NumberField label={withMetreUnit(t('threshold_prepare'))} value={at(site, ['prepare', 'levelM'])} onChange={set(['prepare', 'levelM'])} testid={`threshold-${id}-prepare`} />
+              <NumberField label={withMetreUnit(t('hysteresis'))} value={at(site, ['prepare', 'hysteresisM'])} onChange={set(['prepare', 'hysteresisM'])} testid={`threshold-${id}-prepare-hyst`} />
             </div>
             <div class="field-row">
-              <NumberField label={`${t('threshold_evacuate')}（m）`} value={at(site, ['evacuate', 'levelM'])} onChange={set(['evacuate', 'levelM'])} testid={`threshold-${id}-evacuate`} />
-              <NumberField label={t('hysteresis')} value={at(site, ['evacuate', 'hysteresisM'])} onChange={set(['evacuate', 'hysteresisM'])} testid={`threshold-${id}-evacuate-hyst`} />
+              <NumberField label={withMetreUnit(t('threshold_evacuate'))} value={at(site, ['evacuate', 'levelM'])} onChange={set(['evacuate', 'levelM'])} testid={`threshold-${id}-evacuate`} />
+              <NumberField label={withMetreUnit(t('hysteresis'))} value={at(site, ['evacuate', 'hysteresisM'])} onChange={set(['evacuate', 'hysteresisM'])} testid={`threshold-${id}-evacuate-hyst`} />
             </div>
           </fieldset>
         );

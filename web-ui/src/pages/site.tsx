@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, type Aggregates, type RawReadings } from '../api.js';
 import { LevelChart, type ChartSeries } from '../components/chart.js';
 import { Card, ErrorBox, LevelChip, Notice } from '../components/ui.js';
-import { formatTime, metres } from '../format.js';
+import { formatTime, metreUnit, num } from '../format.js';
 import { t, type MsgKey } from '../i18n.js';
 import { useStore } from '../store.js';
 import { LevelBar, sensorView, siteValue } from './overview.js';
@@ -103,7 +103,7 @@ export function SitePage(props: { id: string }): JSX.Element {
         }
       >
         <div class="site-value">
-          <span class="big">{metres(value)}</span> <span class="unit">m</span>
+          <span class="big">{num(value)}</span> <span class="unit">{metreUnit()}</span>
         </div>
         {site !== undefined && <LevelBar value={value} prepare={site.thresholds.prepareM} evacuate={site.thresholds.evacuateM} />}
         <div class="segmented" role="group" aria-label={t('chartRange')}>
