@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, type Alarm, type AlarmList, type AuthState, type Health, type Outputs, type Site, type SystemInfo } from './api.js';
+import { AlarmBook } from './alarm-book.js';
 import { setTimeZone } from './format.js';
 
 /**
@@ -86,13 +87,30 @@ export async function refreshSites(): Promise<void> {
   }
 }
 
+/** Orders alarm snapshots: an older copy (by updatedAt) never replaces a newer one, a stale list never lands. */
+const alarmBook = new AlarmBook<Alarm>();
+
 export async function refreshAlarms(): Promise<void> {
+  const seq = alarmBook.begin();
   try {
     const list = await get<AlarmList>('/alarms?state=active&limit=200');
-    update({ activeAlarms: list.alarms });
+    const next = alarmBook.applyActive(seq, list.alarms, state.activeAlarms);
+    if (next !== undefined) update({ activeAlarms: next });
   } catch (err) {
     update({ lastError: message(err) });
   }
+}
+
+/** One alarm as an action's answer (ack, clear) or GET /alarms/:id gave it: shown at once if it is newer. */
+export function noteAlarm(alarm: Alarm): void {
+  const next = alarmBook.note(alarm, state.activeAlarms);
+  if (next !== state.activeAlarms) update({ activeAlarms: next });
+}
+
+/** Logout: forget the alarms seen. */
+export function resetAlarms(): void {
+  alarmBook.reset();
+  update({ activeAlarms: [] });
 }
 
 export async function refreshOutputs(): Promise<void> {
