@@ -342,8 +342,22 @@ describe('web UI on the demo daemon', () => {
     expect(drills).toHaveLength(1);
     expect(drills[0]).toMatchObject({ level: 'prepare', state: 'active' });
     // The drill is shown in the list and in the banner as a drill.
-    await page.locator(`[data-testid=alarm-row][data-alarm-id="${drills[0]!.id}"]`).waitFor();
+    const drillRow = page.locator(`[data-testid=alarm-row][data-alarm-id="${drills[0]!.id}"]`);
+    await drillRow.waitFor();
     expect(await page.getByTestId('alarm-banner').innerText()).toContain('演练');
+    // The 演练 chip, and the title without the daemon's leading 【演练】 (not 演练 twice).
+    expect(drills[0]!.title.startsWith('【演练】'), drills[0]!.title).toBe(true);
+    expect(await drillRow.locator('.chip-drill').innerText()).toBe('演练');
+    expect(await drillRow.getByTestId('alarm-title').innerText()).toBe(drills[0]!.title.replace(/^【演练】\s*/, ''));
+    expect(await page.getByTestId('alarm-banner').innerText()).not.toContain('【演练】');
+
+    // The loudspeaker row names the alarm by its title; keys and device paths are for admins only.
+    await page.getByTestId('nav-broadcast').click();
+    const speakers = page.getByTestId('speakers-state');
+    await expect.poll(() => speakers.getByTestId('speaker-alarm').first().innerText().catch(() => ''), { timeout: 15_000 }).toContain(drills[0]!.title.replace(/^【演练】\s*/, ''));
+    const speakerText = await speakers.innerText();
+    expect(speakerText).not.toMatch(/drill:|flood:|file:|\.wav/);
+    await screenshot(page, '1024x768', 'broadcast-operator');
   });
 
   it('the admin resets a password and deletes a user behind a confirmation; the last admin stays, with the daemon\'s reason', async () => {
@@ -420,11 +434,16 @@ describe('web UI on the demo daemon', () => {
     await adminPage.getByTestId('lang-switch').click();
     await expect.poll(() => adminPage.evaluate(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang)).toBe('en');
     try {
-      for (const p of PAGES.filter((x) => ['overview', 'alarms', 'devices', 'settings'].includes(x.name))) {
+      for (const p of PAGES.filter((x) => ['overview', 'alarms', 'broadcast', 'devices', 'settings'].includes(x.name))) {
         await adminPage.goto(`${daemon.url}${p.path}`);
         await capture(adminPage, `en-${p.name}`, p.ready, { axe: false });
         const text = await adminPage.locator('main').innerText();
         expect(text.match(/\d 米|（米）|米\/小时/g), `en-${p.name}: Chinese length units in English`).toBeNull();
+        // ASCII punctuation around English words, and dates no one can read day-first or month-first.
+        if (p.name !== 'settings') expect(text.match(/[a-z)][：；（]/gi), `en-${p.name}: full-width punctuation in English`).toBeNull();
+        expect(text.match(/\b\d\d\/\d\d\b/g), `en-${p.name}: ambiguous dd/mm dates`).toBeNull();
+        if (p.name === 'devices') expect(text).toMatch(/Health: (OK|Degraded)/);
+        if (p.name === 'alarms') expect(text).toMatch(/Raised \d{4}-\d\d-\d\d \d\d:\d\d/);
       }
     } finally {
       await adminPage.getByTestId('lang-switch').click();

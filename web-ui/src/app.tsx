@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type Session } from './api.js';
+import { displayTitle } from './alarm-text.js';
 import { errorText } from './components/ui.js';
 import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
 import { AlarmsPage } from './pages/alarms.js';
@@ -12,7 +13,7 @@ import { SettingsPage } from './pages/settings.js';
 import { SitePage } from './pages/site.js';
 import { navigate, onLinkClick, useRoute, type Route } from './router.js';
 import { onSoundChange, setAlarmSound, soundBlocked } from './sound.js';
-import { refreshAll, startLive, state, stopLive, update, useStore } from './store.js';
+import { refreshAll, resetAlarms, startLive, state, stopLive, update, useStore } from './store.js';
 
 /** Unacknowledged and not shelved: what sounds and shows the red banner. */
 export function sounding(alarms: readonly Alarm[], now: number): Alarm[] {
@@ -44,17 +45,21 @@ function AlarmBanner(): JSX.Element | null {
     <div class={`banner banner-${top.level !== null ? top.level : 'fault'}`} role="alert" data-testid="alarm-banner">
       <div class="banner-text">
         <strong>
-          {top.drill && top.title.indexOf('演练') < 0 ? `【${t('drill')}】` : ''}
-          {t('bannerActive', { title: top.title })}
+          {top.drill && <span class="chip chip-drill banner-chip">{t('drill')}</span>}
+          {t('bannerActive', { title: displayTitle(top) })}
         </strong>
         {top.level !== null && top.title.indexOf(tk(`level_${top.level}`)) < 0 && <span> · {tk(`level_${top.level}`)}</span>}
         {list.length > 1 && (
           <div class="banner-sub" data-testid="banner-others">
-            {t('bannerMore', { n: list.length - 1 })}：
-            {list
-              .slice(1, 4)
-              .map((a) => (a.drill && a.title.indexOf('演练') < 0 ? `【${t('drill')}】${a.title}` : a.title))
-              .join('；')}
+            {t('bannerMore', { n: list.length - 1 })}
+            {t('colon')}
+            {list.slice(1, 4).map((a, i) => (
+              <span key={a.id}>
+                {i > 0 && t('listSep')}
+                {a.drill && <span class="chip chip-drill banner-chip">{t('drill')}</span>}
+                {displayTitle(a)}
+              </span>
+            ))}
             {list.length > 4 ? '…' : ''}
           </div>
         )}
@@ -189,7 +194,8 @@ export function App(): JSX.Element {
     logout().then(
       () => {
         stopLive();
-        update({ auth: { setupRequired: false }, activeAlarms: [] });
+        resetAlarms();
+        update({ auth: { setupRequired: false } });
         setAlarmSound(false);
         setPhase({ kind: 'login' });
       },

@@ -21,28 +21,51 @@ export function timeZone(): string {
   return zone;
 }
 
-function fmt(kind: 'full' | 'short' | 'time' | 'day'): Intl.DateTimeFormat {
+type TimeKind = 'full' | 'short' | 'time' | 'day';
+
+function fmt(kind: TimeKind): Intl.DateTimeFormat {
+  const en = lang() === 'en';
   const key = `${lang()}|${zone}|${kind}`;
   const hit = cache[key];
   if (hit !== undefined) return hit;
   const base: Intl.DateTimeFormatOptions = { timeZone: zone, hour12: false };
+  const ymdhm: Intl.DateTimeFormatOptions = { ...base, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' };
   const opts: Intl.DateTimeFormatOptions =
     kind === 'full'
-      ? { ...base, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }
+      ? { ...ymdhm, second: '2-digit' }
       : kind === 'short'
-        ? { ...base, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
+        ? en
+          ? ymdhm
+          : { ...base, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
         : kind === 'time'
           ? { ...base, hour: '2-digit', minute: '2-digit' }
-          : { ...base, month: '2-digit', day: '2-digit' };
-  const made = new Intl.DateTimeFormat(lang() === 'en' ? 'en-GB' : 'zh-CN', opts);
+          : en
+            ? { ...base, month: 'short', day: 'numeric' }
+            : { ...base, month: '2-digit', day: '2-digit' };
+  const made = new Intl.DateTimeFormat(en ? 'en-GB' : 'zh-CN', opts);
   cache[key] = made;
   return made;
 }
 
-export function formatTime(ms: number | undefined | null, kind: 'full' | 'short' | 'time' | 'day' = 'full'): string {
+/** English dates as YYYY-MM-DD HH:mm(:ss): no day/month order to guess. Chrome 61 has formatToParts (57+). */
+function isoLike(f: Intl.DateTimeFormat, d: Date): string {
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(d)) p[part.type] = part.value;
+  const hour = p.hour === '24' ? '00' : p.hour;
+  return `${p.year}-${p.month}-${p.day} ${hour}:${p.minute}${p.second !== undefined ? `:${p.second}` : ''}`;
+}
+
+/**
+ * A time in the box's zone. zh-CN: 2026/12/01 19:54:59 (full), 12/01 19:54 (short); English: 2026-12-01 19:54:59,
+ * 2026-12-01 19:54; both: 19:54 (time); day: 12/01 or 1 Dec.
+ */
+export function formatTime(ms: number | undefined | null, kind: TimeKind = 'full'): string {
   if (ms === undefined || ms === null || !isFinite(ms)) return '—';
+  const f = fmt(kind);
+  const d = new Date(ms);
+  if (lang() === 'en' && (kind === 'full' || kind === 'short')) return isoLike(f, d);
   // Chrome before 73 writes midnight as 24:00 with hour12: false.
-  return fmt(kind).format(new Date(ms)).replace(/(^|\D)24:(\d\d)/, (_m, before: string, mm: string) => `${before}00:${mm}`);
+  return f.format(d).replace(/(^|\D)24:(\d\d)/, (_m, before: string, mm: string) => `${before}00:${mm}`);
 }
 
 export function formatAge(ms: number): string {

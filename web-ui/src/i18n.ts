@@ -83,6 +83,9 @@ const zh = {
   sensors: '传感器',
   details: '详情',
 
+  colon: '：',
+  paren: '（{v}）',
+  listSep: '；',
   bannerActive: '警报：{title}',
   bannerMore: '另有 {n} 条未确认警报',
   bannerGoto: '查看并确认',
@@ -188,7 +191,8 @@ const zh = {
   conn_lost: '已断开',
   conn_stopped: '已停止',
   noOutputs: '未配置输出设备',
-  alarmPlaying: '警报 {key}',
+  alarmPlaying: '警报：{title}',
+  alarmPlayingUnknown: '警报',
 
   health: '运行状态',
   healthOk: '正常',
@@ -341,6 +345,9 @@ const en: Record<MsgKey, string> = {
   sensors: 'Sensors',
   details: 'Details',
 
+  colon: ': ',
+  paren: ' ({v})',
+  listSep: '; ',
   bannerActive: 'ALARM: {title}',
   bannerMore: '{n} more unacknowledged',
   bannerGoto: 'View and acknowledge',
@@ -446,7 +453,8 @@ const en: Record<MsgKey, string> = {
   conn_lost: 'lost',
   conn_stopped: 'stopped',
   noOutputs: 'No outputs configured',
-  alarmPlaying: 'alarm {key}',
+  alarmPlaying: 'alarm: {title}',
+  alarmPlayingUnknown: 'an alarm',
 
   health: 'Health',
   healthOk: 'OK',

@@ -7,7 +7,7 @@ import { lang, t, tk } from '../i18n.js';
  * A modal dialog (plain div with role=dialog: <dialog> on Chrome 61 works but has no ::backdrop styling worth the
  * trouble). Focus moves into it on open; Escape cancels.
  */
-export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; testid?: string }): JSX.Element {
+export function Dialog(props: { title: ComponentChildren; onClose: () => void; children: ComponentChildren; testid?: string }): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;

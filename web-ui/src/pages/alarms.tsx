@@ -1,10 +1,11 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { canOperate, get, post, type Alarm, type AlarmLevel, type AlarmList, type AlarmTransition, type AlarmWithHistory } from '../api.js';
+import { displayTitle } from '../alarm-text.js';
 import { Card, Confirm, Dialog, ErrorBox, LevelChip, useId } from '../components/ui.js';
 import { formatTime, metres } from '../format.js';
 import { t, tk } from '../i18n.js';
-import { onAlarmEvent, refreshAlarms, useStore } from '../store.js';
+import { noteAlarm, onAlarmEvent, refreshAlarms, useStore } from '../store.js';
 
 const CLEARABLE = ['manual', 'county'];
 
@@ -26,7 +27,12 @@ function History(props: { id: number }): JSX.Element {
     let cancelled = false;
     const load = (): void => {
       get<AlarmWithHistory>(`/alarms/${props.id}`).then(
-        (a) => !cancelled && setAlarm(a),
+        (a) => {
+          if (cancelled) return;
+          noteAlarm(a);
+          // Never step back to an older copy (a slow answer after a newer one).
+          setAlarm((prev) => (prev !== undefined && prev.updatedAt > a.updatedAt ? prev : a));
+        },
         (e: unknown) => !cancelled && setError(e),
       );
     };
@@ -48,12 +54,16 @@ function History(props: { id: number }): JSX.Element {
           {tr.note !== undefined && tr.note !== '' && (
             <span>
               {' '}
-              · {t('note')}：{tr.note}
+              · {t('note')}
+              {t('colon')}
+              {tr.note}
             </span>
           )}
           {causeText(tr) !== '' && (
             <div class="cause">
-              {t('cause')}：{causeText(tr)}
+              {t('cause')}
+              {t('colon')}
+              {causeText(tr)}
             </div>
           )}
         </li>
@@ -74,7 +84,9 @@ function AckDialog(props: { alarm: Alarm; defaultName: string; onClose: () => vo
     if (name.trim() === '') return setLocal(t('nameRequired'));
     setBusy(true);
     try {
-      await post(`/alarms/${props.alarm.id}/${props.mode}`, { by: name.trim(), ...(note.trim() === '' ? {} : { note: note.trim() }) });
+      const answer = await post<{ alarm?: Alarm } | undefined>(`/alarms/${props.alarm.id}/${props.mode}`, { by: name.trim(), ...(note.trim() === '' ? {} : { note: note.trim() }) });
+      // The answer is the alarm as changed: shown now, and no older snapshot can undo it.
+      if (answer !== undefined && answer.alarm !== undefined) noteAlarm(answer.alarm);
       await refreshAlarms();
       props.onClose();
     } catch (err) {
@@ -84,7 +96,15 @@ function AckDialog(props: { alarm: Alarm; defaultName: string; onClose: () => vo
     }
   };
   return (
-    <Dialog title={t(props.mode === 'ack' ? 'ackTitle' : 'clearTitle', { title: props.alarm.title })} onClose={props.onClose} testid="ack-dialog">
+    <Dialog
+      title={
+        <>
+          {props.alarm.drill && <span class="chip chip-drill">{t('drill')}</span>} {t(props.mode === 'ack' ? 'ackTitle' : 'clearTitle', { title: displayTitle(props.alarm) })}
+        </>
+      }
+      onClose={props.onClose}
+      testid="ack-dialog"
+    >
       <form onSubmit={submit} data-testid="ack-form">
         <label for={ids.name}>{t('ackName')}</label>
         <input id={ids.name} required value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={64} data-testid="ack-name" />
@@ -118,7 +138,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
     <li class={`alarm-row state-${a.state} ${a.level !== null ? `lvl-row-${a.level}` : 'lvl-row-fault'}`} data-testid="alarm-row" data-alarm-id={a.id} data-state={a.state}>
       <div class="alarm-main">
         <div class="alarm-title">
-          {a.drill && <span class="chip chip-drill">{t('drill')}</span>} <strong>{a.title}</strong>
+          {a.drill && <span class="chip chip-drill">{t('drill')}</span>} <strong data-testid="alarm-title">{displayTitle(a)}</strong>
         </div>
         <div class="alarm-meta">
           {a.level !== null && <LevelChip level={a.level} />} <span class="chip">{tk(`kind_${a.kind}`)}</span> <span class={`chip st-${a.state}`} data-testid="alarm-state">{tk(`alarmState_${a.state}`)}</span>{' '}
@@ -256,9 +276,14 @@ export function AlarmsPage(): JSX.Element {
   const [error, setError] = useState<unknown>(undefined);
   const [manual, setManual] = useState(false);
 
+  // A reload that started before the last one answered must not land after it.
+  const seq = useRef({ started: 0, applied: 0 });
   const loadHistory = (before?: number): void => {
+    const mine = ++seq.current.started;
     get<AlarmList>(`/alarms?state=all&limit=${PAGE}${before !== undefined ? `&to=${before}` : ''}`).then(
       (list) => {
+        if (mine < seq.current.applied) return;
+        seq.current.applied = mine;
         setError(undefined);
         const cleared = list.alarms.filter((a) => a.state === 'cleared');
         setHistory((prev) => (before !== undefined && prev !== undefined ? prev.concat(cleared) : cleared));

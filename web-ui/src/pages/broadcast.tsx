@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { canOperate, post, type Outputs } from '../api.js';
+import { canOperate, isAdmin, post, type Alarm, type Outputs } from '../api.js';
+import { alarmForKey, displayTitle } from '../alarm-text.js';
 import { Card, ErrorBox, Notice, useId } from '../components/ui.js';
 import { formatTime } from '../format.js';
 import { t, tk } from '../i18n.js';
@@ -117,8 +118,22 @@ function LedForm(props: { outputs: Outputs | null | undefined }): JSX.Element {
   );
 }
 
+/** What a loudspeaker plays, by the alarm's title (its key is an internal); a drill with its chip. */
+function PlayingAlarm(props: { alarm: Alarm | undefined }): JSX.Element {
+  const a = props.alarm;
+  return (
+    <span data-testid="speaker-alarm">
+      {' '}
+      {a !== undefined && a.drill && <span class="chip chip-drill">{t('drill')}</span>} {a !== undefined ? t('alarmPlaying', { title: displayTitle(a) }) : t('alarmPlayingUnknown')}
+    </span>
+  );
+}
+
 /** Speakers and LED boards as /outputs reports them. Also used on the devices page. */
 export function OutputsState(props: { outputs: Outputs | null | undefined }): JSX.Element {
+  const st = useStore();
+  // Devices and alarm keys are internals: only an admin sees them, in the muted detail line.
+  const admin = st.auth !== undefined && isAdmin(st.auth);
   const o = props.outputs;
   if (o === undefined) return <p class="loading">{t('loading')}</p>;
   if (o === null || (o.speakers.length === 0 && o.ledBoards.length === 0 && o.relays.length === 0 && o.ioBoard === null)) return <Notice>{t('noOutputs')}</Notice>;
@@ -130,14 +145,17 @@ export function OutputsState(props: { outputs: Outputs | null | undefined }): JS
             {o.speakers.map((s) => (
               <li key={s.id} data-testid="speaker-row">
                 <strong>{s.id}</strong> <span class={`chip sp-${s.state}`}>{tk(`speakerState_${s.state}`)}</span>
-                {s.alarmKey !== null && <span> {t('alarmPlaying', { key: s.alarmKey })}</span>}
-                <div class="sub">
-                  {s.device}
-                  {s.at !== null && ` · ${formatTime(s.at, 'short')}`}
-                </div>
+                {s.alarmKey !== null && <PlayingAlarm alarm={alarmForKey(st.activeAlarms, s.alarmKey)} />}
+                {(admin || s.at !== null) && (
+                  <div class="sub" data-testid="speaker-detail">
+                    {[admin ? s.device : '', admin && s.alarmKey !== null ? s.alarmKey : '', s.at !== null ? formatTime(s.at, 'short') : ''].filter((x) => x !== '').join(' · ')}
+                  </div>
+                )}
                 {s.lastError !== null && (
                   <div class="err">
-                    {t('lastError')}：{s.lastError}
+                    {t('lastError')}
+                    {t('colon')}
+                    {s.lastError}
                   </div>
                 )}
               </li>
@@ -157,7 +175,9 @@ export function OutputsState(props: { outputs: Outputs | null | undefined }): JS
                 {b.at !== null && <div class="sub">{formatTime(b.at, 'short')}</div>}
                 {b.lastError !== null && (
                   <div class="err">
-                    {t('lastError')}：{b.lastError}
+                    {t('lastError')}
+                    {t('colon')}
+                    {b.lastError}
                   </div>
                 )}
               </li>

@@ -38,7 +38,7 @@ function SystemCard(props: { system: SystemInfo | null | undefined; uptimeS: num
         <dt>{t('clock')}</dt>
         <dd data-testid="sys-clock">
           {synced === undefined ? t('unknown') : synced ? t('clockSynced') : <span class="err">{t('clockNotSynced')}</span>}
-          {c !== undefined && c.source !== undefined && c.source !== 'unknown' ? ` (${c.source})` : ''} · {formatTime(Date.now())}
+          {c !== undefined && c.source !== undefined && c.source !== 'unknown' ? t('paren', { v: c.source }) : ''} · {formatTime(Date.now())}
         </dd>
         <dt>{t('timeZone')}</dt>
         <dd>{timeZone()}</dd>
@@ -62,8 +62,10 @@ export function DevicesPage(): JSX.Element {
     <div data-testid="devices-page">
       {h !== undefined && (
         <Notice kind={h.status === 'ok' ? 'ok' : 'warn'} testid="health-status">
-          {t('health')}：{h.status === 'ok' ? t('healthOk') : t('healthDegraded')}
-          {h.storage.lastError !== undefined ? ` · ${t('storage')}：${h.storage.lastError}` : ''}
+          {t('health')}
+          {t('colon')}
+          {h.status === 'ok' ? t('healthOk') : t('healthDegraded')}
+          {h.storage.lastError !== undefined ? ` · ${t('storage')}${t('colon')}${h.storage.lastError}` : ''}
         </Notice>
       )}
       <div class="two-col">
@@ -78,7 +80,10 @@ export function DevicesPage(): JSX.Element {
                   </div>
                   {b.lastError !== undefined && (
                     <div class="err">
-                      {t('lastError')}：{b.lastError.message}（{formatTime(b.lastError.ts, 'short')}）
+                      {t('lastError')}
+                    {t('colon')}
+                    {b.lastError.message}
+                      {t('paren', { v: formatTime(b.lastError.ts, 'short') })}
                     </div>
                   )}
                 </li>
@@ -101,7 +106,9 @@ export function DevicesPage(): JSX.Element {
                   </div>
                   {x.lastError !== undefined && (
                     <div class="err">
-                      {t('lastError')}：{x.lastError.message}
+                      {t('lastError')}
+                    {t('colon')}
+                    {x.lastError.message}
                     </div>
                   )}
                 </li>
@@ -126,7 +133,9 @@ export function DevicesPage(): JSX.Element {
       <SystemCard system={s.system} uptimeS={h !== undefined ? h.uptimeS : undefined} disk={h !== undefined ? h.disk : undefined} version={h !== undefined ? h.version : undefined} />
       {h !== undefined && h.storage.lastCommitTs !== undefined && (
         <p class="hint">
-          {t('storage')}：{t('lastCommit', { time: formatTime(h.storage.lastCommitTs) })} · {t('storagePending', { n: h.storage.pendingWrites })}
+          {t('storage')}
+          {t('colon')}
+          {t('lastCommit', { time: formatTime(h.storage.lastCommitTs) })} · {t('storagePending', { n: h.storage.pendingWrites })}
         </p>
       )}
     </div>

@@ -34,7 +34,7 @@ function PasswordDialog(props: { name: string; onClose: () => void; onDone: () =
     <Dialog title={t('userPasswordTitle', { name: props.name })} onClose={props.onClose} testid="password-dialog">
       <form onSubmit={submit} data-testid="password-form">
         <label for={id}>
-          {t('newPassword')} <span class="hint">（{t('passwordRule')}）</span>
+          {t('newPassword')} <span class="hint">{t('paren', { v: t('passwordRule') })}</span>
         </label>
         <input id={id} type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="password-input" />
         {local !== undefined && (
@@ -92,7 +92,7 @@ function CreateUser(props: { onCreated: (name: string) => void }): JSX.Element {
         </div>
         <div class="field">
           <label for={ids.password}>
-            {t('password')} <span class="hint">（{t('passwordRule')}）</span>
+            {t('password')} <span class="hint">{t('paren', { v: t('passwordRule') })}</span>
           </label>
           <input id={ids.password} type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-new-password" />
         </div>
