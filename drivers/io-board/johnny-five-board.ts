@@ -14,7 +14,7 @@ import {
   type RelayState,
 } from './io-board.js';
 import { PIN_MODE } from './firmata-constants.js';
-import { Firmata, FiveBoardCtor, forgetFiveBoard, type FirmataIo, type FiveBoard } from './vendor.js';
+import { firmataCtor, fiveBoardCtor, forgetFiveBoard, type FirmataIo, type FiveBoard } from './vendor.js';
 
 /**
  * The I/O co-processor (StandardFirmata) driven through johnny-five over firmata-io on a serialport 13 port.
@@ -330,6 +330,8 @@ export class JohnnyFiveBoard implements IoBoard {
     port.on('error', (err: Error) => this.opts.logger?.debug({ event: 'io_board.port_error', path, err: err.message }, 'port error'));
     // The client and the board object must exist before the port opens: johnny-five only proceeds past "ready"
     // once it has seen firmata-io's "connect", which firmata-io emits on the transport's "open".
+    const Firmata = firmataCtor();
+    const FiveBoardCtor = fiveBoardCtor();
     const io = new Firmata(port, { reportVersionTimeout: 100 });
     const board = new FiveBoardCtor({
       io,

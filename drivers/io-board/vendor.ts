@@ -65,15 +65,31 @@ interface FiveModule {
 
 const require = createRequire(import.meta.url);
 
-/** firmata-io exports a transport binder; the client class hangs off it (the binder itself is not constructible). */
-export const Firmata: FirmataCtor = (require('firmata-io') as { Firmata: FirmataCtor }).Firmata;
+/**
+ * Loaded on first use, not at import: johnny-five costs ~24 MB of resident memory, which a box without an I/O board
+ * (or a process that only imports the daemon) should not pay.
+ */
+let five: FiveModule | undefined;
+let firmata: FirmataCtor | undefined;
 
-const five = require('johnny-five') as FiveModule;
-export const FiveBoardCtor = five.Board;
+/** firmata-io exports a transport binder; the client class hangs off it (the binder itself is not constructible). */
+export function firmataCtor(): FirmataCtor {
+  firmata ??= (require('firmata-io') as { Firmata: FirmataCtor }).Firmata;
+  return firmata;
+}
+
+function fiveModule(): FiveModule {
+  five ??= require('johnny-five') as FiveModule;
+  return five;
+}
+
+export function fiveBoardCtor(): FiveModule['Board'] {
+  return fiveModule().Board;
+}
 
 /** johnny-five keeps every Board ever made in a module-wide array; drop ours so reconnects do not leak. */
 export function forgetFiveBoard(board: FiveBoard): void {
-  const cache = five.Board.cache;
+  const cache = fiveModule().Board.cache;
   const i = cache.indexOf(board);
   if (i >= 0) cache.splice(i, 1);
 }
