@@ -3,11 +3,19 @@
  * ways. Shapes follow README.md (HTTP API) and notes/ui-contract.md; fields the UI cannot rely on yet are optional.
  */
 
+// Types the daemon defines are imported type-only (erased by the build: no daemon code enters the bundle).
+import type { Role } from '../../node-daemon/auth/roles.js';
+import type { Quality } from '../../node-daemon/core/types.js';
+import type { Alarm, AlarmLevel } from '../../node-daemon/alarms/types.js';
+import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
+import type { OutputsSnapshot } from '../../node-daemon/dispatch/outputs-snapshot.js';
+
 export const API = '/api/v1';
 
-export type Role = 'viewer' | 'operator' | 'admin';
-export type Quality = 'good' | 'suspect' | 'bad' | 'stale' | 'comm_fail';
-export type AlarmLevel = 'prepare' | 'evacuate';
+export type { Role } from '../../node-daemon/auth/roles.js';
+export type { Quality } from '../../node-daemon/core/types.js';
+export type { AlarmLevel } from '../../node-daemon/alarms/types.js';
+export type { BusHealth, SensorHealth } from '../../node-daemon/sensing/health-types.js';
 
 export interface User {
   readonly name: string;
@@ -28,43 +36,8 @@ export interface AuthState {
   readonly noAuth?: boolean;
 }
 
-export interface LastError {
-  readonly ts: number;
-  readonly message: string;
-}
-
-export interface SensorHealth {
-  readonly id: string;
-  readonly name?: string;
-  readonly bus: string;
-  readonly slave: number;
-  readonly profile: string;
-  readonly critical: boolean;
-  readonly status: Quality | 'unknown';
-  readonly lastReading?: { readonly ts: number; readonly value: number | null; readonly quality: Quality };
-  readonly lastGoodTs?: number;
-  readonly lastError?: LastError;
-  readonly breaker: 'closed' | 'open' | 'half_open';
-}
-
-export interface BusHealth {
-  readonly id: string;
-  readonly type: 'rtu' | 'tcp';
-  readonly endpoint: string;
-  readonly state: 'connecting' | 'open' | 'down' | 'closed';
-  readonly lastError?: LastError;
-  readonly counters: { readonly requests: number; readonly responses: number; readonly timeouts: number; readonly exceptions: number; readonly crcErrors: number; readonly portErrors: number; readonly reconnects: number };
-}
-
-export interface Health {
-  readonly status: 'ok' | 'degraded';
-  readonly ts: number;
-  readonly uptimeS: number;
-  readonly version: string;
-  readonly buses: readonly BusHealth[];
-  readonly sensors: readonly SensorHealth[];
-  readonly disk: { readonly path: string; readonly freeBytes: number; readonly totalBytes: number };
-  readonly storage: { readonly lastCommitTs?: number; readonly pendingWrites: number; readonly lastError?: string };
+/** `GET /health` (the daemon's HealthSnapshot). */
+export interface Health extends HealthSnapshot {
   /** Not in the health schema today; read when present. */
   readonly timezone?: string;
 }
@@ -93,49 +66,7 @@ export interface Site {
   readonly rainfall?: { readonly h1: number | null; readonly h3: number | null; readonly h6: number | null } | null;
 }
 
-export interface AlarmCause {
-  readonly rule?: string;
-  readonly sensorId?: string;
-  readonly readingTs?: number;
-  readonly value?: number | null;
-  readonly detail?: string;
-}
-
-export type TransitionType = 'raised' | 'escalated' | 'deescalated' | 'acknowledged' | 'cleared' | 'shelved' | 'unshelved';
-
-export interface AlarmTransition {
-  readonly id: number;
-  readonly alarmId: number;
-  readonly ts: number;
-  readonly type: TransitionType;
-  readonly level: AlarmLevel | null;
-  readonly by?: string;
-  readonly note?: string;
-  readonly cause: AlarmCause;
-}
-
-export interface Alarm {
-  readonly id: number;
-  readonly key: string;
-  readonly kind: 'flood' | 'fault' | 'manual' | 'county' | 'output_fault';
-  readonly siteId?: string;
-  readonly sensorId?: string;
-  readonly level: AlarmLevel | null;
-  readonly drill: boolean;
-  readonly state: 'active' | 'acknowledged' | 'cleared';
-  readonly title: string;
-  readonly raisedAt: number;
-  readonly updatedAt: number;
-  readonly acknowledgedAt?: number;
-  readonly acknowledgedBy?: string;
-  readonly ackNote?: string;
-  readonly clearedAt?: number;
-  readonly shelvedUntil?: number;
-}
-
-export interface AlarmWithHistory extends Alarm {
-  readonly transitions: readonly AlarmTransition[];
-}
+export type { Alarm, AlarmCause, AlarmKind, AlarmState, AlarmTransition, AlarmWithHistory, TransitionType } from '../../node-daemon/alarms/types.js';
 
 export interface AlarmList {
   readonly state: 'active' | 'all';
@@ -143,12 +74,8 @@ export interface AlarmList {
   readonly alarms: readonly Alarm[];
 }
 
-export interface Outputs {
-  readonly ioBoard: { readonly connection: 'idle' | 'connecting' | 'connected' | 'lost' | 'stopped' } | null;
-  readonly relays: readonly { readonly name: string; readonly pin: number; readonly on: boolean; readonly confirmed: boolean; readonly confirmedAt: number | null; readonly lastError: string | null }[];
-  readonly speakers: readonly { readonly id: string; readonly device: string; readonly state: 'idle' | 'playing'; readonly alarmKey: string | null; readonly level: AlarmLevel | null; readonly lastError: string | null; readonly at: number | null }[];
-  readonly ledBoards: readonly { readonly id: string; readonly text: string | null; readonly acknowledged: boolean; readonly lastError: string | null; readonly at: number | null }[];
-}
+/** `GET /outputs`. */
+export type Outputs = OutputsSnapshot;
 
 /** `GET /system`: the contract names the parts, not the field names; the UI reads what it finds. */
 export interface SystemInfo {

@@ -29,7 +29,7 @@ export function sensorView(s: SiteSensor, now: number): SensorView {
 export function siteValue(views: readonly SensorView[]): number | null {
   let best: number | null = null;
   for (const v of views) {
-    if (v.value === null || v.quality === 'bad' || v.quality === 'comm_fail') continue;
+    if (v.value === null || v.quality === 'out_of_range' || v.quality === 'comm_fail') continue;
     if (best === null || v.value > best) best = v.value;
   }
   return best;

@@ -35,7 +35,7 @@ async function loadSeries(sensorId: string, label: string, from: number, to: num
       const body = await get<RawReadings>(q);
       for (const r of body.readings) {
         xs.push(r.ts / 1000);
-        ys.push(r.quality === 'bad' || r.quality === 'comm_fail' ? null : r.value);
+        ys.push(r.quality === 'out_of_range' || r.quality === 'comm_fail' ? null : r.value);
       }
       if (!body.truncated || body.nextFrom === undefined) break;
       start = body.nextFrom;
