@@ -65,6 +65,10 @@ export function checkAlarmsAndOutputs(config: Config): ConfigProblem[] {
     if (plan.manualMessage !== undefined) placeholders(plan.manualMessage, ['dispatch', level, 'manualMessage'], out);
     placeholders(plan.ledText, ['dispatch', level, 'ledText'], out);
   }
+  const chime = config.dispatch.allClear.sirenPattern;
+  if (chime !== undefined && !(chime in SIREN_CATALOGUE)) {
+    out.push(unknown(['dispatch', 'allClear', 'sirenPattern'], chime, Object.keys(SIREN_CATALOGUE), 'siren pattern', '警报音'));
+  }
   placeholders(config.dispatch.allClear.message, ['dispatch', 'allClear', 'message'], out);
   placeholders(config.dispatch.allClear.ledText, ['dispatch', 'allClear', 'ledText'], out);
 

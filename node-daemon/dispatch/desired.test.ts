@@ -182,7 +182,7 @@ describe('desiredOutputs: texts and programmes', () => {
     expect(d.relays).toEqual([]);
     expect(d.ledText).toBe('清水河 警报解除 10:35');
     expect(d.programmes).toEqual([
-      expect.objectContaining({ key: 'allclear:flood:qingshui', cls: 'county', message: '清水河警报解除。', repeat: 1, oneShot: true, level: null }),
+      expect.objectContaining({ key: 'allclear:flood:qingshui', cls: 'county', sirenPattern: 'allClear', message: '清水河警报解除。', repeat: 1, oneShot: true, level: null }),
     ]);
     // another site still sounding: its text wins the LED, the all-clear waits below it in the queue
     const other = alarm({ key: 'flood:baishi', siteId: 'baishi', level: 'prepare' });

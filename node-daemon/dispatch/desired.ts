@@ -162,10 +162,11 @@ export function desiredOutputs(active: readonly DispatchAlarm[], plans: Dispatch
       alarmKey: c.alarm.key,
       level: null,
       drill: c.alarm.drill,
+      ...(plans.allClear.sirenPattern === undefined ? {} : { sirenPattern: plans.allClear.sirenPattern }),
       message,
       repeat: 1,
       intervalS: 0,
-      signature: JSON.stringify(['allClear', c.clearedAt, message]),
+      signature: JSON.stringify(['allClear', c.clearedAt, plans.allClear.sirenPattern ?? null, message]),
       oneShot: true,
     });
   }

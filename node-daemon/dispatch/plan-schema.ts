@@ -44,8 +44,12 @@ export const dispatchPlanSchema = z.strictObject({
   }),
   /** Played once when a flood alarm clears (解除). */
   allClear: z
-    .strictObject({ message: z.string().min(1).max(500), ledText: z.string().min(1).max(200) })
-    .default({ message: '{site}警报解除。', ledText: '{site} 警报解除 {time}' }),
+    .strictObject({
+      sirenPattern: z.string().min(1).optional().describe('a chime before the message (built-in: allClear); omitted: none'),
+      message: z.string().min(1).max(500),
+      ledText: z.string().min(1).max(200),
+    })
+    .default({ sirenPattern: 'allClear', message: '{site}警报解除。', ledText: '{site} 警报解除 {time}' }),
 });
 
 /** Spoken when an operator, a drill or the county raises the level: there is no reading behind it to quote. */

@@ -33,7 +33,7 @@ describe('default plans and the audio driver', () => {
   it('name siren patterns the driver ships, which pass the civil-defence check', async () => {
     const { SIREN_CATALOGUE, checkNotCivilDefence } = await import('../../drivers/audio/index.js');
     const plan = dispatchPlanSchema.parse({});
-    for (const name of [plan.prepare.sirenPattern, plan.evacuate.sirenPattern]) {
+    for (const name of [plan.prepare.sirenPattern, plan.evacuate.sirenPattern, plan.allClear.sirenPattern]) {
       const pattern = SIREN_CATALOGUE[name as keyof typeof SIREN_CATALOGUE];
       expect(pattern, name).toBeDefined();
       expect(checkNotCivilDefence(pattern).ok).toBe(true);
