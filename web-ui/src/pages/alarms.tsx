@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { canOperate, get, post, type Alarm, type AlarmLevel, type AlarmList, type AlarmTransition, type AlarmWithHistory } from '../api.js';
 import { displayTitle } from '../alarm-text.js';
+import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Card, Confirm, Dialog, ErrorBox, LevelChip, useId } from '../components/ui.js';
 import { formatTime, metres } from '../format.js';
 import { t, tk } from '../i18n.js';
@@ -75,25 +76,18 @@ function History(props: { id: number }): JSX.Element {
 function AckDialog(props: { alarm: Alarm; defaultName: string; onClose: () => void; mode: 'ack' | 'clear' }): JSX.Element {
   const [name, setName] = useState(props.defaultName);
   const [note, setNote] = useState('');
-  const [error, setError] = useState<unknown>(undefined);
-  const [local, setLocal] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const act = useFormAction();
   const ids = { name: useId('ack-name'), note: useId('ack-note') };
-  const submit = async (e: Event): Promise<void> => {
+  const submit = (e: Event): void => {
     e.preventDefault();
-    if (name.trim() === '') return setLocal(t('nameRequired'));
-    setBusy(true);
-    try {
+    if (name.trim() === '') return act.refuse(t('nameRequired'));
+    void act.run(async () => {
       const answer = await post<{ alarm?: Alarm } | undefined>(`/alarms/${props.alarm.id}/${props.mode}`, { by: name.trim(), ...(note.trim() === '' ? {} : { note: note.trim() }) });
       // The answer is the alarm as changed: shown now, and no older snapshot can undo it.
       if (answer !== undefined && answer.alarm !== undefined) noteAlarm(answer.alarm);
       await refreshAlarms();
       props.onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog
@@ -110,20 +104,12 @@ function AckDialog(props: { alarm: Alarm; defaultName: string; onClose: () => vo
         <input id={ids.name} required value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={64} data-testid="ack-name" />
         <label for={ids.note}>{t('ackNote')}</label>
         <textarea id={ids.note} rows={3} value={note} maxLength={500} onInput={(e) => setNote(e.currentTarget.value)} data-testid="ack-note" />
-        {local !== undefined && (
-          <div class="notice notice-error" role="alert">
-            {local}
-          </div>
-        )}
-        <ErrorBox error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="ack-submit">
+        <FormOutcome action={act} />
+        <DialogActions onCancel={props.onClose}>
+          <button type="submit" class="btn btn-primary" disabled={act.busy} data-testid="ack-submit">
             {props.mode === 'ack' ? t('ackSubmit') : t('clearAlarm')}
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );
@@ -183,15 +169,12 @@ function ManualAlarm(props: { userName: string; onClose: () => void }): JSX.Elem
   const [by, setBy] = useState(props.userName);
   const [drill, setDrill] = useState(true);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [local, setLocal] = useState<string | undefined>(undefined);
+  const act = useFormAction();
   const ids = { level: useId('m-level'), site: useId('m-site'), msg: useId('m-msg'), by: useId('m-by'), drill: useId('m-drill') };
   const sites = s.sites !== null && s.sites !== undefined ? s.sites : [];
 
   const send = async (): Promise<void> => {
-    setBusy(true);
-    try {
+    const ok = await act.run(async () => {
       await post('/alarms', {
         level,
         drill,
@@ -201,24 +184,21 @@ function ManualAlarm(props: { userName: string; onClose: () => void }): JSX.Elem
       });
       await refreshAlarms();
       props.onClose();
-    } catch (err) {
-      setConfirming(false);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
+    // Back to the form, where the daemon's refusal shows.
+    if (!ok) setConfirming(false);
   };
 
   if (confirming) {
-    return <Confirm title={t('confirmTitle')} text={t(drill ? 'confirmDrill' : 'confirmManual', { level: tk(`level_${level}`) })} onOk={() => void send()} onCancel={() => setConfirming(false)} busy={busy} />;
+    return <Confirm title={t('confirmTitle')} text={t(drill ? 'confirmDrill' : 'confirmManual', { level: tk(`level_${level}`) })} onOk={() => void send()} onCancel={() => setConfirming(false)} busy={act.busy} />;
   }
   return (
     <Dialog title={t('manualTitle')} onClose={props.onClose} testid="manual-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (by.trim() === '') return setLocal(t('nameRequired'));
-          setLocal(undefined);
+          if (by.trim() === '') return act.refuse(t('nameRequired'));
+          act.clear();
           setConfirming(true);
         }}
         data-testid="manual-form"
@@ -245,20 +225,12 @@ function ManualAlarm(props: { userName: string; onClose: () => void }): JSX.Elem
           <input id={ids.drill} type="checkbox" checked={drill} onChange={(e) => setDrill(e.currentTarget.checked)} data-testid="drill-checkbox" />
           <label for={ids.drill}>{t('drillCheckbox')}</label>
         </div>
-        {local !== undefined && (
-          <div class="notice notice-error" role="alert">
-            {local}
-          </div>
-        )}
-        <ErrorBox error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('cancel')}
-          </button>
+        <FormOutcome action={act} />
+        <DialogActions onCancel={props.onClose}>
           <button type="submit" class="btn btn-danger" data-testid="manual-submit">
             {t('manualAlarm')}
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );

@@ -2,7 +2,8 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { canOperate, isAdmin, post, type Alarm, type Outputs } from '../api.js';
 import { alarmForKey, displayTitle } from '../alarm-text.js';
-import { Card, ErrorBox, Notice, useId } from '../components/ui.js';
+import { FormOutcome, useFormAction } from '../components/form.js';
+import { Card, Notice, useId } from '../components/ui.js';
 import { formatTime } from '../format.js';
 import { t, tk } from '../i18n.js';
 import { refreshOutputs, useStore } from '../store.js';
@@ -31,25 +32,15 @@ function Pick(props: { legend: string; ids: readonly string[]; chosen: readonly 
 function SpeakForm(props: { outputs: Outputs | null | undefined }): JSX.Element {
   const [text, setText] = useState('');
   const [speakers, setSpeakers] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [done, setDone] = useState(false);
+  const act = useFormAction();
   const id = useId('speak');
   const ids = props.outputs !== null && props.outputs !== undefined ? props.outputs.speakers.map((s) => s.id) : [];
-  const submit = async (e: Event): Promise<void> => {
+  const submit = (e: Event): void => {
     e.preventDefault();
-    setBusy(true);
-    setDone(false);
-    setError(undefined);
-    try {
+    void act.run(async () => {
       await post('/broadcast/speak', { text: text.trim(), ...(speakers.length > 0 ? { speakers } : {}) });
-      setDone(true);
       void refreshOutputs();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card title={t('broadcastSpeak')} testid="speak-card">
@@ -57,13 +48,8 @@ function SpeakForm(props: { outputs: Outputs | null | undefined }): JSX.Element 
         <label for={id}>{t('speakLabel')}</label>
         <textarea id={id} rows={3} required maxLength={2000} placeholder={t('speakPlaceholder')} value={text} onInput={(e) => setText(e.currentTarget.value)} data-testid="speak-input" />
         <Pick legend={t('speakersLabel')} ids={ids} chosen={speakers} onChange={setSpeakers} testid="speaker-pick" />
-        <ErrorBox error={error} />
-        {done && (
-          <Notice kind="ok" testid="speak-done">
-            {t('speakSent')}
-          </Notice>
-        )}
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy || text.trim() === ''} data-testid="speak-send">
+        <FormOutcome action={act} done={{ text: t('speakSent'), testid: 'speak-done' }} />
+        <button type="submit" class="btn btn-primary btn-block" disabled={act.busy || text.trim() === ''} data-testid="speak-send">
           {t('speakSend')}
         </button>
       </form>
@@ -75,26 +61,16 @@ function LedForm(props: { outputs: Outputs | null | undefined }): JSX.Element {
   const [text, setText] = useState('');
   const [minutes, setMinutes] = useState('10');
   const [boards, setBoards] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [done, setDone] = useState(false);
+  const act = useFormAction();
   const ids = { text: useId('led'), min: useId('led-min') };
   const boardIds = props.outputs !== null && props.outputs !== undefined ? props.outputs.ledBoards.map((b) => b.id) : [];
-  const submit = async (e: Event): Promise<void> => {
+  const submit = (e: Event): void => {
     e.preventDefault();
-    setBusy(true);
-    setDone(false);
-    setError(undefined);
     const m = Number(minutes);
-    try {
+    void act.run(async () => {
       await post('/broadcast/led', { text: text.trim(), ...(boards.length > 0 ? { boards } : {}), ...(minutes !== '' && isFinite(m) && m > 0 ? { minutes: m } : {}) });
-      setDone(true);
       void refreshOutputs();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card title={t('ledTitle')} testid="led-card">
@@ -104,13 +80,8 @@ function LedForm(props: { outputs: Outputs | null | undefined }): JSX.Element {
         <label for={ids.min}>{t('ledMinutes')}</label>
         <input id={ids.min} type="number" min={1} max={1440} inputMode="numeric" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} data-testid="led-minutes" />
         <Pick legend={t('boardsLabel')} ids={boardIds} chosen={boards} onChange={setBoards} testid="board-pick" />
-        <ErrorBox error={error} />
-        {done && (
-          <Notice kind="ok" testid="led-done">
-            {t('ledSent')}
-          </Notice>
-        )}
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy || text.trim() === ''} data-testid="led-send">
+        <FormOutcome action={act} done={{ text: t('ledSent'), testid: 'led-done' }} />
+        <button type="submit" class="btn btn-primary btn-block" disabled={act.busy || text.trim() === ''} data-testid="led-send">
           {t('ledSend')}
         </button>
       </form>

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { del, get, post, type Role, type UserAccount } from '../api.js';
+import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Card, Confirm, Dialog, ErrorBox, Notice, useId } from '../components/ui.js';
 import { formatTime } from '../format.js';
 import { t, tk } from '../i18n.js';
@@ -12,23 +13,15 @@ const MIN_PASSWORD = 8;
 /** Sets a new password for one account (`POST /users/:name/password`); the account's other sessions end. */
 function PasswordDialog(props: { name: string; onClose: () => void; onDone: () => void }): JSX.Element {
   const [password, setPassword] = useState('');
-  const [local, setLocal] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const act = useFormAction();
   const id = useId('new-password');
-  const submit = async (e: Event): Promise<void> => {
+  const submit = (e: Event): void => {
     e.preventDefault();
-    if (password.length < MIN_PASSWORD) return setLocal(t('passwordTooShort'));
-    setLocal(undefined);
-    setBusy(true);
-    try {
+    if (password.length < MIN_PASSWORD) return act.refuse(t('passwordTooShort'));
+    void act.run(async () => {
       await post(`/users/${encodeURIComponent(props.name)}/password`, { password });
       props.onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title={t('userPasswordTitle', { name: props.name })} onClose={props.onClose} testid="password-dialog">
@@ -37,20 +30,12 @@ function PasswordDialog(props: { name: string; onClose: () => void; onDone: () =
           {t('newPassword')} <span class="hint">{t('paren', { v: t('passwordRule') })}</span>
         </label>
         <input id={id} type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="password-input" />
-        {local !== undefined && (
-          <div class="notice notice-error" role="alert">
-            {local}
-          </div>
-        )}
-        <ErrorBox error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={props.onClose} data-testid="password-cancel">
-            {t('cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="password-submit">
+        <FormOutcome action={act} />
+        <DialogActions onCancel={props.onClose} cancelTestid="password-cancel">
+          <button type="submit" class="btn btn-primary" disabled={act.busy} data-testid="password-submit">
             {t('userResetPassword')}
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );
@@ -60,27 +45,18 @@ function CreateUser(props: { onCreated: (name: string) => void }): JSX.Element {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('operator');
-  const [local, setLocal] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const act = useFormAction();
   const ids = { name: useId('u-name'), password: useId('u-password'), role: useId('u-role') };
-  const submit = async (e: Event): Promise<void> => {
+  const submit = (e: Event): void => {
     e.preventDefault();
-    setError(undefined);
-    if (name.trim() === '') return setLocal(t('nameRequired'));
-    if (password.length < MIN_PASSWORD) return setLocal(t('passwordTooShort'));
-    setLocal(undefined);
-    setBusy(true);
-    try {
+    if (name.trim() === '') return act.refuse(t('nameRequired'));
+    if (password.length < MIN_PASSWORD) return act.refuse(t('passwordTooShort'));
+    void act.run(async () => {
       await post('/users', { name: name.trim(), password, role });
       props.onCreated(name.trim());
       setName('');
       setPassword('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit} data-testid="user-create-form">
@@ -107,13 +83,8 @@ function CreateUser(props: { onCreated: (name: string) => void }): JSX.Element {
           </select>
         </div>
       </div>
-      {local !== undefined && (
-        <div class="notice notice-error" role="alert">
-          {local}
-        </div>
-      )}
-      <ErrorBox error={error} />
-      <button type="submit" class="btn btn-primary" disabled={busy} data-testid="user-create-submit">
+      <FormOutcome action={act} />
+      <button type="submit" class="btn btn-primary" disabled={act.busy} data-testid="user-create-submit">
         {t('userCreateSubmit')}
       </button>
     </form>
