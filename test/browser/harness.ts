@@ -1,7 +1,6 @@
 // Browser-test harness: Debian's chromium driven by playwright-core (never a downloaded browser), the real daemon
 // started from the compiled CLI on its embedded demo, screenshots under test-artifacts/, and axe-core run in the page.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,7 @@ import type { AxeResults, ImpactValue, Result } from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { packageRoot } from '../../node-daemon/core/paths.js';
 import { freePort } from '../../node-daemon/core/free-port.js';
-import { ensureDistBuilt } from '../helpers/dist-build.js';
+import { ensureDistBuilt, withBuildLock } from '../helpers/dist-build.js';
 
 export const root = packageRoot();
 export const CHROMIUM = '/usr/bin/chromium';
@@ -69,26 +68,10 @@ export async function ensureBuilt(): Promise<void> {
   const index = join(root, 'dist', 'web-ui', 'index.html');
   const stale = (): boolean => !existsSync(index) || statSync(index).mtimeMs < newestMtime(src);
   if (!existsSync(join(src, 'index.html')) || !stale()) return;
-  const lock = join(tmpdir(), `fenghuo-web-ui-build-${createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`);
-  const deadline = Date.now() + 170_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
-      const held = statSync(lock, { throwIfNoEntry: false });
-      if (held !== undefined && Date.now() - held.mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`another test holds ${lock} for too long`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
+  await withBuildLock('web-ui', async () => {
     if (!stale()) return;
     await run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(src, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

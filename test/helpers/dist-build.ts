@@ -30,13 +30,13 @@ function staleSources(): string[] {
 }
 
 /**
- * Builds dist/ when a daemon source is newer than its output (`npm test` has built it already). The test files of
- * this folder run in parallel: a lock dir makes one of them build while the others wait, so no child ever starts
- * from a half-written dist/.
+ * Runs `build` while holding a lock dir named after `name` and this checkout, so that of the test files running in
+ * parallel one builds while the others wait (none starts from half-written output). `build` should check again
+ * whether it is still needed: the holder before may have done it. A lock left by a killed run (older than any build
+ * takes) is broken.
  */
-export async function ensureDistBuilt(): Promise<void> {
-  if (staleSources().length === 0) return;
-  const lock = join(tmpdir(), `fenghuo-daemon-build-${createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`);
+export async function withBuildLock(name: string, build: () => Promise<void>): Promise<void> {
+  const lock = join(tmpdir(), `fenghuo-${name}-build-${createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`);
   const deadline = Date.now() + 170_000;
   for (;;) {
     try {
@@ -44,7 +44,6 @@ export async function ensureDistBuilt(): Promise<void> {
       break;
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
-      // A lock left by a killed run: older than any build takes.
       const held = statSync(lock, { throwIfNoEntry: false });
       if (held !== undefined && Date.now() - held.mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`another test holds ${lock} for too long`);
@@ -52,6 +51,16 @@ export async function ensureDistBuilt(): Promise<void> {
     }
   }
   try {
+    await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Builds dist/ when a daemon source is newer than its output (`npm test` has built it already), under the lock. */
+export async function ensureDistBuilt(): Promise<void> {
+  if (staleSources().length === 0) return;
+  await withBuildLock('daemon', async () => {
     if (staleSources().length === 0) return;
     try {
       await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root });
@@ -60,8 +69,5 @@ export async function ensureDistBuilt(): Promise<void> {
       const stale = staleSources();
       if (stale.length > 0) throw new Error(`tsc did not build ${stale.slice(0, 5).join(', ')}: ${String(err)}`);
     }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
-
