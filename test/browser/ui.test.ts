@@ -1,7 +1,8 @@
 // The operators' web UI in Debian's chromium against the real daemon on its embedded demo (the Llano 2018 flood
 // replayed over Modbus TCP, simulated I/O and LED boards): first-run setup, logout/login, the red alarm banner when
 // the flood crosses 准备转移, acknowledgement by an operator, a viewer who may not acknowledge, a drill behind its
-// confirmation reaching the LED board, and every page screenshotted at two screen sizes and checked with axe-core.
+// confirmation reaching the LED board, a sensor fault (raised through the settings API) shelved and unshelved from the
+// alarms page, and every page screenshotted at two screen sizes and checked with axe-core.
 //
 // Timing at FENGHUO_DEMO_SPEED_UP=1200 (series time = 1200 × wall time; measured): 准备转移 ~19 s after start,
 // 立即转移 ~24 s, back to 准备转移 ~29 s, cleared ~69 s. An acknowledged alarm becomes active again when it
@@ -358,6 +359,89 @@ describe('web UI on the demo daemon', () => {
     const speakerText = await speakers.innerText();
     expect(speakerText).not.toMatch(/drill:|flood:|file:|\.wav/);
     await screenshot(page, '1024x768', 'broadcast-operator');
+  });
+
+  it('a fault alarm: operators and admins shelve it behind its dialog (a shelve longer than the box allows names minutes), it shows 已屏蔽至 HH:mm and stops sounding, and is unshelved; a viewer has neither button and the API refuses them', async () => {
+    // A real fault through the daemon's own settings: the admin narrows the Mason gauge's plausible span
+    // (faults.minM above any water level), so the next reading is out of range. Restored at the end.
+    type SitesBody = { sites: ({ id: string; faults: Record<string, unknown> } & Record<string, unknown>)[] } & Record<string, unknown>;
+    const before = (await admin.request<{ alarms: SitesBody }>('GET', '/api/v1/settings')).body.alarms;
+    const narrowed = { ...before, sites: before.sites.map((x) => (x.id === 'mason' ? { ...x, faults: { ...x.faults, minM: 1000 } } : x)) };
+    const put = await admin.request<{ error?: { message?: string } }>('PUT', '/api/v1/settings/alarms', narrowed);
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    try {
+      const faultNow = async (): Promise<(AlarmBody & { kind: string; shelvedUntil?: number }) | undefined> =>
+        ((await activeAlarms()) as (AlarmBody & { kind: string; shelvedUntil?: number })[]).find((a) => a.kind === 'fault' && a.key.includes('mason'));
+      await expect.poll(async () => (await faultNow()) !== undefined, { timeout: 15_000, interval: 250 }).toBe(true);
+      const fault = (await faultNow())!;
+      const rowOf = (page: Page): Locator => page.locator(`[data-testid=alarm-row][data-alarm-id="${fault.id}"]`);
+
+      // Viewer: the fault is listed, without 屏蔽 or 取消屏蔽, and the API refuses a shelve.
+      const viewerPage = await newPage();
+      await loginUi(viewerPage, VIEWER);
+      await viewerPage.goto(`${daemon.url}/alarms`);
+      await rowOf(viewerPage).waitFor();
+      expect(await rowOf(viewerPage).getByTestId('shelve-button').count()).toBe(0);
+      expect(await rowOf(viewerPage).getByTestId('unshelve-button').count()).toBe(0);
+      const viewer = await ApiSession.login(daemon.url, VIEWER.name, VIEWER.password);
+      const refused = await viewer.request<{ error?: { code?: string } }>('POST', `/api/v1/alarms/${fault.id}/shelve`, { by: VIEWER.name, minutes: 30 });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error?.code).toBe('forbidden');
+      // The admin has the button too; a flood alarm never has it.
+      await adminPage.goto(`${daemon.url}/alarms`);
+      await rowOf(adminPage).getByTestId('shelve-button').waitFor();
+      const flood = (await admin.request<{ alarms: AlarmBody[] }>('GET', '/api/v1/alarms?state=all')).body.alarms.find((a) => a.key === 'flood:mason');
+      if (flood !== undefined) expect(await adminPage.locator(`[data-testid=alarm-row][data-alarm-id="${flood.id}"]`).getByTestId('shelve-button').count()).toBe(0);
+
+      // Operator: the dialog; a shelve longer than alarms.shelving.maxDurationMs (8 h by default) shows the daemon's reason.
+      const page = await newPage();
+      await loginUi(page, OPERATOR);
+      await page.goto(`${daemon.url}/alarms`);
+      const row = rowOf(page);
+      await row.getByTestId('shelve-button').click();
+      const dialog = page.getByTestId('shelve-dialog');
+      await dialog.waitFor();
+      await capture(page, 'shelve-dialog', 'shelve-dialog');
+      await dialog.getByTestId('shelve-minutes').fill('600');
+      await dialog.getByTestId('shelve-submit').click();
+      const error = dialog.getByTestId('error-box');
+      await error.waitFor();
+      expect(await error.innerText()).toMatch(/minutes[\s\S]*at most 480/);
+      expect(await dialog.getByTestId('shelve-minutes').getAttribute('aria-invalid')).toBe('true');
+      expect((await admin.request<{ shelvedUntil?: number }>('GET', `/api/v1/alarms/${fault.id}`)).body.shelvedUntil).toBeUndefined();
+
+      // 30 minutes from the quick choices, with a note.
+      await dialog.getByTestId('shelve-choice-30').click();
+      expect(await dialog.getByTestId('shelve-minutes').inputValue()).toBe('30');
+      await dialog.getByTestId('ack-note').fill('水尺重新测量中');
+      const sentAt = Date.now();
+      await dialog.getByTestId('shelve-submit').click();
+      await dialog.waitFor({ state: 'hidden' });
+      const stored = (await admin.request<{ shelvedUntil?: number; transitions: { type: string; by?: string; note?: string }[] }>('GET', `/api/v1/alarms/${fault.id}`)).body;
+      expect(stored.shelvedUntil).toBeGreaterThanOrEqual(sentAt + 30 * 60_000 - 5_000);
+      expect(stored.shelvedUntil).toBeLessThanOrEqual(Date.now() + 30 * 60_000 + 5_000);
+      expect(stored.transitions).toContainEqual(expect.objectContaining({ type: 'shelved', by: OPERATOR.name, note: '水尺重新测量中' }));
+      const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(stored.shelvedUntil!)).replace(/^24:/, '00:');
+      await expect.poll(() => row.getByTestId('alarm-shelved').innerText().catch(() => '')).toBe(`已屏蔽至 ${hhmm}`);
+      expect(await row.getByTestId('shelve-button').count()).toBe(0);
+      await row.getByTestId('unshelve-button').waitFor();
+      // Shelved, it no longer sounds: the banner (if another alarm shows it) does not name it.
+      const bannerText = (await page.getByTestId('alarm-banner').count()) > 0 ? await page.getByTestId('alarm-banner').innerText() : '';
+      expect(bannerText).not.toContain(fault.title);
+      await capture(page, 'alarms-fault-shelved', 'alarms-page');
+
+      // 取消屏蔽: behind the same dialog; the API shows it unshelved.
+      await row.getByTestId('unshelve-button').click();
+      await dialog.waitFor();
+      await dialog.getByTestId('unshelve-submit').click();
+      await dialog.waitFor({ state: 'hidden' });
+      await row.getByTestId('shelve-button').waitFor();
+      const after = (await admin.request<{ shelvedUntil?: number }>('GET', `/api/v1/alarms/${fault.id}`)).body;
+      expect(after.shelvedUntil === undefined || after.shelvedUntil <= Date.now()).toBe(true);
+    } finally {
+      const back = await admin.request('PUT', '/api/v1/settings/alarms', before);
+      expect(back.status).toBe(200);
+    }
   });
 
   it('the admin resets a password and deletes a user behind a confirmation; the last admin stays, with the daemon\'s reason', async () => {

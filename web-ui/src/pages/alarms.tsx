@@ -1,11 +1,11 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { canOperate, get, post, type Alarm, type AlarmLevel, type AlarmList, type AlarmTransition, type AlarmWithHistory } from '../api.js';
+import { ApiError, canOperate, get, post, type Alarm, type AlarmLevel, type AlarmList, type AlarmTransition, type AlarmWithHistory } from '../api.js';
 import { displayTitle } from '../alarm-text.js';
 import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Card, Confirm, Dialog, ErrorBox, LevelChip, useId } from '../components/ui.js';
 import { formatTime, metres } from '../format.js';
-import { t, tk } from '../i18n.js';
+import { t, tk, type MsgKey } from '../i18n.js';
 import { noteAlarm, onAlarmEvent, refreshAlarms, useStore } from '../store.js';
 
 const CLEARABLE = ['manual', 'county'];
@@ -73,41 +73,101 @@ function History(props: { id: number }): JSX.Element {
   );
 }
 
-function AckDialog(props: { alarm: Alarm; defaultName: string; onClose: () => void; mode: 'ack' | 'clear' }): JSX.Element {
+/** What a row's dialog does: each posts {by, note?} (shelve also minutes?) to `/alarms/:id/<mode>`. */
+type AlarmAction = 'ack' | 'clear' | 'shelve' | 'unshelve';
+
+const ACTION_TEXT: Record<AlarmAction, { title: MsgKey; submit: MsgKey }> = {
+  ack: { title: 'ackTitle', submit: 'ackSubmit' },
+  clear: { title: 'clearTitle', submit: 'clearAlarm' },
+  shelve: { title: 'shelveTitle', submit: 'shelveSubmit' },
+  unshelve: { title: 'unshelveTitle', submit: 'unshelve' },
+};
+
+/** Quick choices for how long a fault stays shelved; any whole number of minutes can be typed instead. */
+const SHELVE_CHOICES = [30, 60, 120, 240];
+
+/** Only faults are shelved (a flood alarm is acknowledged instead); the daemon refuses the rest. */
+export function canShelve(a: Alarm): boolean {
+  return (a.kind === 'fault' || a.kind === 'output_fault') && a.state !== 'cleared';
+}
+
+export function isShelved(a: Alarm, now: number): boolean {
+  return a.shelvedUntil !== undefined && a.shelvedUntil > now;
+}
+
+/** Minutes as typed: undefined for empty (the box's default), NaN when not a whole number above 0. */
+function minutesOf(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const m = Number(text);
+  return Number.isInteger(m) && m > 0 ? m : NaN;
+}
+
+function AlarmActionDialog(props: { alarm: Alarm; defaultName: string; onClose: () => void; mode: AlarmAction }): JSX.Element {
   const [name, setName] = useState(props.defaultName);
   const [note, setNote] = useState('');
+  const [minutes, setMinutes] = useState('');
   const act = useFormAction();
-  const ids = { name: useId('ack-name'), note: useId('ack-note') };
+  const ids = { name: useId('ack-name'), note: useId('ack-note'), minutes: useId('shelve-minutes') };
+  const shelving = props.mode === 'shelve';
   const submit = (e: Event): void => {
     e.preventDefault();
     if (name.trim() === '') return act.refuse(t('nameRequired'));
+    const m = shelving ? minutesOf(minutes) : undefined;
+    if (m !== undefined && isNaN(m)) return act.refuse(t('shelveMinutesInvalid'));
     void act.run(async () => {
-      const answer = await post<{ alarm?: Alarm } | undefined>(`/alarms/${props.alarm.id}/${props.mode}`, { by: name.trim(), ...(note.trim() === '' ? {} : { note: note.trim() }) });
+      const body = { by: name.trim(), ...(m === undefined ? {} : { minutes: m }), ...(note.trim() === '' ? {} : { note: note.trim() }) };
+      const answer = await post<{ alarm?: Alarm } | undefined>(`/alarms/${props.alarm.id}/${props.mode}`, body);
       // The answer is the alarm as changed: shown now, and no older snapshot can undo it.
       if (answer !== undefined && answer.alarm !== undefined) noteAlarm(answer.alarm);
       await refreshAlarms();
       props.onClose();
     });
   };
+  // A refusal that names `minutes` (longer than this box allows) marks the field too.
+  const badMinutes = act.error instanceof ApiError && act.error.problems.some((p) => p.path === 'minutes');
+  const text = ACTION_TEXT[props.mode];
   return (
     <Dialog
       title={
         <>
-          {props.alarm.drill && <span class="chip chip-drill">{t('drill')}</span>} {t(props.mode === 'ack' ? 'ackTitle' : 'clearTitle', { title: displayTitle(props.alarm) })}
+          {props.alarm.drill && <span class="chip chip-drill">{t('drill')}</span>} {t(text.title, { title: displayTitle(props.alarm) })}
         </>
       }
       onClose={props.onClose}
-      testid="ack-dialog"
+      testid={props.mode === 'shelve' || props.mode === 'unshelve' ? 'shelve-dialog' : 'ack-dialog'}
     >
       <form onSubmit={submit} data-testid="ack-form">
-        <label for={ids.name}>{t('ackName')}</label>
+        <label for={ids.name}>{t(props.mode === 'shelve' || props.mode === 'unshelve' ? 'actorName' : 'ackName')}</label>
         <input id={ids.name} required value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={64} data-testid="ack-name" />
+        {shelving && (
+          <>
+            <label for={ids.minutes}>{t('shelveMinutes')}</label>
+            <input
+              id={ids.minutes}
+              type="number"
+              min={1}
+              step={1}
+              inputMode="numeric"
+              value={minutes}
+              aria-invalid={badMinutes}
+              onInput={(e) => setMinutes(e.currentTarget.value)}
+              data-testid="shelve-minutes"
+            />
+            <div class="segmented" role="group" aria-label={t('shelveChoices')}>
+              {SHELVE_CHOICES.map((n) => (
+                <button key={n} type="button" class="btn" aria-pressed={minutes === String(n)} onClick={() => setMinutes(String(n))} data-testid={`shelve-choice-${n}`}>
+                  {t('shelveChoice', { n })}
+                </button>
+              ))}
+            </div>
+          </>
+        )}
         <label for={ids.note}>{t('ackNote')}</label>
         <textarea id={ids.note} rows={3} value={note} maxLength={500} onInput={(e) => setNote(e.currentTarget.value)} data-testid="ack-note" />
         <FormOutcome action={act} />
         <DialogActions onCancel={props.onClose}>
-          <button type="submit" class="btn btn-primary" disabled={act.busy} data-testid="ack-submit">
-            {props.mode === 'ack' ? t('ackSubmit') : t('clearAlarm')}
+          <button type="submit" class="btn btn-primary" disabled={act.busy} data-testid={shelving ? 'shelve-submit' : props.mode === 'unshelve' ? 'unshelve-submit' : 'ack-submit'}>
+            {t(text.submit)}
           </button>
         </DialogActions>
       </form>
@@ -118,7 +178,8 @@ function AckDialog(props: { alarm: Alarm; defaultName: string; onClose: () => vo
 export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: string }): JSX.Element {
   const a = props.alarm;
   const [open, setOpen] = useState(false);
-  const [dialog, setDialog] = useState<'ack' | 'clear' | undefined>(undefined);
+  const [dialog, setDialog] = useState<AlarmAction | undefined>(undefined);
+  const shelvedNow = isShelved(a, Date.now());
   const historyId = useId('alarm-history');
   return (
     <li class={`alarm-row state-${a.state} ${a.level !== null ? `lvl-row-${a.level}` : 'lvl-row-fault'}`} data-testid="alarm-row" data-alarm-id={a.id} data-state={a.state}>
@@ -131,6 +192,11 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
           <span>
             {t('raisedAt')} {formatTime(a.raisedAt)}
           </span>
+          {shelvedNow && (
+            <span class="chip st-shelved" data-testid="alarm-shelved">
+              {t('shelvedUntil', { time: formatTime(a.shelvedUntil, 'time') })}
+            </span>
+          )}
           {a.acknowledgedBy !== undefined && (
             <span>
               {' '}
@@ -149,6 +215,16 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
             {t('ack')}
           </button>
         )}
+        {props.operate && canShelve(a) && !shelvedNow && (
+          <button type="button" class="btn" onClick={() => setDialog('shelve')} data-testid="shelve-button">
+            {t('shelve')}
+          </button>
+        )}
+        {props.operate && canShelve(a) && shelvedNow && (
+          <button type="button" class="btn" onClick={() => setDialog('unshelve')} data-testid="unshelve-button">
+            {t('unshelve')}
+          </button>
+        )}
         {props.operate && a.state !== 'cleared' && CLEARABLE.indexOf(a.kind) >= 0 && (
           <button type="button" class="btn" onClick={() => setDialog('clear')} data-testid="clear-button">
             {t('clearAlarm')}
@@ -156,7 +232,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
         )}
       </div>
       <div id={historyId}>{open && <History id={a.id} />}</div>
-      {dialog !== undefined && <AckDialog alarm={a} mode={dialog} defaultName={props.userName} onClose={() => setDialog(undefined)} />}
+      {dialog !== undefined && <AlarmActionDialog alarm={a} mode={dialog} defaultName={props.userName} onClose={() => setDialog(undefined)} />}
     </li>
   );
 }
