@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { idSchema } from './id.js';
 
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const ID_RULE = 'ids are 1-64 characters: lower-case letters, digits, "-" and "_", starting with a letter or digit';
-const id = z.string().regex(ID, ID_RULE);
+const id = idSchema;
 const serialPath = z.string().min(1).regex(/^\//, 'an absolute device path such as /dev/ttyACM0 or /dev/serial/by-id/…');
 const BAUD = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
 const baud = z.literal(BAUD);

@@ -3,12 +3,13 @@ import { alarmsSchema } from '../alarms/rules/schema.js';
 import { ROLES } from '../auth/roles.js';
 import { dispatchPlanSchema } from '../dispatch/plan-schema.js';
 import { profileSchema } from '../sensing/profile-schema.js';
+import { idSchema } from './id.js';
 import { outputsSchema } from './outputs-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './listen.js';
 
-export const ID_RULE = 'ids are 1-64 characters: lower-case letters, digits, "-" and "_", starting with a letter or digit';
+export { ID_RULE } from './id.js';
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, ID_RULE);
+const id = idSchema;
 
 export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { idSchema } from '../config/id.js';
 
-const outputId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'ids are 1-64 characters: lower-case letters, digits, "-" and "_"');
+const outputId = idSchema;
 
 /**
  * What one alarm level sets off. Message templates take `{site}`, `{level}` (准备转移 / 立即转移), `{time}` (local

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALARM_KINDS, ALARM_LEVELS, ALARM_STATES, TRANSITION_TYPES, type Alarm, type AlarmWithHistory } from '../alarms/types.js';
-import { ID_RULE } from '../config/schema.js';
+import { ID_PATTERN, ID_RULE } from '../config/id.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 
@@ -60,7 +60,7 @@ export const shelveBodySchema = z.strictObject({
 
 export const manualAlarmBodySchema = z.strictObject({
   level,
-  siteId: z.string({ error: 'siteId must be text' }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: `siteId: ${ID_RULE}` }).optional(),
+  siteId: z.string({ error: 'siteId must be text' }).regex(ID_PATTERN, { error: `siteId: ${ID_RULE}` }).optional(),
   title: title.optional().describe('default: site (or 全镇) and the level, e.g. 「全镇 立即转移」'),
   message: message.optional().describe('read out / shown with the alarm; also the CAP description'),
   drill: z.boolean({ error: 'drill must be true or false' }).describe('true for a 演练: marked as such in every output and record'),

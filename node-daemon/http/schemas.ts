@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_RULE } from '../config/schema.js';
+import { idSchema } from '../config/id.js';
 import { QUALITIES } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
 import { apiSchemas } from './api-registry.js';
@@ -13,7 +13,7 @@ export const MAX_LIMIT = 10_000;
 
 const LIMIT_MESSAGE = `limit must be a whole number from 1 to ${MAX_LIMIT}`;
 
-export const sensorIdParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, ID_RULE).describe('sensor id');
+export const sensorIdParam = idSchema.describe('sensor id');
 
 export const readingsQuerySchema = z.strictObject({
   from: timeParam('from').optional().describe('start of the range, inclusive; default: 24 hours before `to`'),

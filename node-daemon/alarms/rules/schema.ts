@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ALARM_LEVELS } from '../types.js';
+import { idSchema } from '../../config/id.js';
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'ids are 1-64 characters: lower-case letters, digits, "-" and "_"');
+const id = idSchema;
 const ms = (max: number) => z.number().int().min(0).max(max);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -6,6 +6,7 @@ import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, type PathsDoc } from '../openapi-doc.js';
 import { validateJsonBody } from '../validate-body.js';
 import { requestUser } from './request-user.js';
+import { idSchema } from '../../config/id.js';
 
 /** What the broadcast routes drive; the dispatcher is one. */
 export interface Broadcaster {
@@ -13,7 +14,7 @@ export interface Broadcaster {
   showText(req: ShowTextRequest): { readonly boards: readonly string[]; readonly until: number; readonly shownNow: boolean };
 }
 
-const outputId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'ids are 1-64 characters: lower-case letters, digits, "-" and "_"');
+const outputId = idSchema;
 const by = z.string().min(1).max(100).optional().describe('who asks (used only when the request is not from a signed-in user)');
 
 export const speakBodySchema = z.strictObject({
