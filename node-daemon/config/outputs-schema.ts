@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { idSchema } from './id.js';
+import { BAUD_RATES, idSchema } from './fields.js';
 
 const id = idSchema;
 const serialPath = z.string().min(1).regex(/^\//, 'an absolute device path such as /dev/ttyACM0 or /dev/serial/by-id/…');
-const BAUD = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
-const baud = z.literal(BAUD);
+const baud = z.literal(BAUD_RATES);
 /** Firmata digital pins on the boards we support (Uno/Nano 2–19, Mega up to 69); 0 and 1 are the serial line. */
 const pin = z.number().int().min(2).max(69);
 

@@ -3,15 +3,15 @@ import { alarmsSchema } from '../alarms/rules/schema.js';
 import { ROLES } from '../auth/roles.js';
 import { dispatchPlanSchema } from '../dispatch/plan-schema.js';
 import { profileSchema } from '../sensing/profile-schema.js';
-import { idSchema } from './id.js';
+import { BAUD_RATES, idSchema } from './fields.js';
 import { outputsSchema } from './outputs-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './listen.js';
 
-export { ID_RULE } from './id.js';
+export { ID_RULE } from './fields.js';
 
 const id = idSchema;
 
-export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+export { BAUD_RATES } from './fields.js';
 
 const breakerSchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from '../config/id.js';
+import { idSchema } from '../config/fields.js';
 
 const outputId = idSchema;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALARM_KINDS, ALARM_LEVELS, ALARM_STATES, TRANSITION_TYPES, type Alarm, type AlarmWithHistory } from '../alarms/types.js';
-import { ID_PATTERN, ID_RULE } from '../config/id.js';
+import { ID_PATTERN, ID_RULE } from '../config/fields.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from '../config/id.js';
+import { idSchema } from '../config/fields.js';
 import { QUALITIES } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
 import { apiSchemas } from './api-registry.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALARM_LEVELS } from '../types.js';
-import { idSchema } from '../../config/id.js';
+import { idSchema } from '../../config/fields.js';
 
 const id = idSchema;
 const ms = (max: number) => z.number().int().min(0).max(max);

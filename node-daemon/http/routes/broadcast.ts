@@ -6,7 +6,7 @@ import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, type PathsDoc } from '../openapi-doc.js';
 import { validateJsonBody } from '../validate-body.js';
 import { requestUser } from './request-user.js';
-import { idSchema } from '../../config/id.js';
+import { idSchema } from '../../config/fields.js';
 
 /** What the broadcast routes drive; the dispatcher is one. */
 export interface Broadcaster {
