@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BusCounters } from '../../drivers/modbus/types.js';
+import { ModbusError, zeroCounters, type BusCounters, type ModbusBus, type ReadRequest } from '../../drivers/modbus/types.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { EventHub } from '../core/events.js';
+import { silentLogger } from '../core/log.js';
 import type { StoredReading } from '../core/types.js';
+import { Poller, type PollerTimers } from './poller.js';
+import { resolveSensors } from './profiles.js';
 import type { StorageHealth } from './storage-health.js';
 import { storageHealthFrom } from './storage-health.js';
 import { StatusRegistry, busEndpoint, sensorStatus } from './status-registry.js';
@@ -150,7 +153,7 @@ describe('StatusRegistry', () => {
     expect(registry.snapshot().status).toBe('ok');
   });
 
-  it('shows a failed poll, wire errors and the breaker on the sensors of that slave', () => {
+  it('shows a failed poll and the breaker on the sensors of that slave, and the wire error on the bus', () => {
     allGood(T0);
     hub.busError$.next({ busId: 'rs485-1', slave: 1, ts: T0 + 100, kind: 'timeout', message: 'no response in 1000 ms' });
     hub.breaker$.next({ busId: 'rs485-1', slave: 1, state: 'open', ts: T0 + 100 });
@@ -204,6 +207,88 @@ describe('StatusRegistry', () => {
       lastReading: { ts: T0 - 30_000, value: null, quality: 'comm_fail' },
     });
     expect(registry.sensor('bridge')!.lastReading).toBeUndefined();
+  });
+});
+
+describe('StatusRegistry fed by the Poller: two sensors on one slave (virtual time, fake bus)', () => {
+  /**
+   * Stands in for a Modbus driver: answers from a register table and, like the real one, reports a failed
+   * transaction through its onError callback (forwarded to hub.busError$, which carries only bus and slave) before
+   * rejecting the read with a ModbusError.
+   */
+  class TableBus implements ModbusBus {
+    readonly id = 'rs485-1';
+    constructor(
+      private readonly hub: EventHub,
+      private readonly clock: () => number,
+      /** Register address -> value; a read of an address not listed fails with exception 2. */
+      private readonly table: ReadonlyMap<number, number>,
+    ) {}
+    async start(): Promise<void> {}
+    async stop(): Promise<void> {}
+    counters(): Readonly<BusCounters> {
+      return zeroCounters();
+    }
+    async read(req: ReadRequest): Promise<number[]> {
+      const values = Array.from({ length: req.count }, (_, i) => this.table.get(req.address + i));
+      if (values.every((v) => v !== undefined)) return values;
+      const err = new ModbusError('exception', 'Modbus exception 2: Illegal data address (register not supported by device)', 2);
+      this.hub.busError$.next({ busId: this.id, slave: req.slave, ts: this.clock(), kind: 'exception', message: err.message });
+      throw err;
+    }
+  }
+
+  /** Timers that never fire on their own: the test decides when time passes. */
+  const idleTimers: PollerTimers = { setTimeout: () => undefined, clearTimeout: () => undefined };
+
+  const level = (address: number) => ({ functionCode: 3, addressBase: 0, value: { address, type: 'int16' }, range: { min: 0, max: 20 } });
+
+  it("shows each sensor its own read's error, not its neighbour's on the same slave", async () => {
+    const config = configSchema.parse({
+      buses: [{ id: 'rs485-1', type: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600 }],
+      sensors: [
+        { id: 'upstream', bus: 'rs485-1', slave: 1, profile: level(100), pollIntervalMs: 1000 },
+        { id: 'downstream', bus: 'rs485-1', slave: 1, profile: level(110), pollIntervalMs: 1000 },
+      ],
+    });
+    const now = T0;
+    const hub = new EventHub();
+    const registry = new StatusRegistry({
+      config,
+      hub,
+      busCounters: new Map(),
+      storageStatus: () => ({ pendingWrites: 0 }),
+      dataDir: '/nonexistent',
+      clock: () => now,
+      version: '9.9.9',
+    });
+    const bus = new TableBus(hub, () => now, new Map([[100, 3]]));
+    const poller = new Poller({
+      sensors: resolveSensors(config),
+      buses: new Map([[bus.id, bus]]),
+      hub,
+      clock: () => now,
+      logger: silentLogger(),
+      timers: idleTimers,
+    });
+    await poller.start();
+    await poller.stop(); // resolves once both polls have emitted their readings
+
+    const [upstream, downstream] = registry.sensors();
+    expect(upstream).toMatchObject({ id: 'upstream', status: 'good', lastGoodTs: T0, lastReading: { value: 3, quality: 'good' } });
+    expect(upstream!.lastError, "the healthy sensor must not show its neighbour's failure").toBeUndefined();
+    expect(downstream).toMatchObject({
+      id: 'downstream',
+      status: 'comm_fail',
+      lastError: { ts: T0, message: 'exception: Modbus exception 2: Illegal data address (register not supported by device)' },
+    });
+    // The wire error stays the bus's.
+    expect(registry.buses()[0]!.lastError).toEqual({
+      ts: T0,
+      message: 'slave 1: exception: Modbus exception 2: Illegal data address (register not supported by device)',
+    });
+    await registry.stop();
+    hub.complete();
   });
 });
 

@@ -86,7 +86,7 @@ export class StatusRegistry implements Module {
   private readonly version: string;
   private readonly sensorStates = new Map<string, SensorState>();
   private readonly busStates = new Map<string, BusStateRecord>();
-  /** Sensors by `bus/slave`, to route breaker and wire-error events (several sensors may share one slave). */
+  /** Sensors by `bus/slave`, to route breaker events (several sensors may share one slave, and its breaker). */
   private readonly sensorsBySlave = new Map<string, SensorState[]>();
   private readonly subscriptions: Subscription[];
 
@@ -114,12 +114,12 @@ export class StatusRegistry implements Module {
         bus.state = e.state;
         if (e.error !== undefined) bus.lastError = { ts: e.ts, message: e.error };
       }),
+      // A wire error names only bus and slave, not the register read, so it is the bus's: giving it to every sensor
+      // of the slave would show one sensor's failure (say exception 2 at its register) on its healthy neighbours.
+      // Each sensor's own failed read reaches it as that sensor's comm_fail reading (see onReading).
       hub.busError$.subscribe((e) => {
         const bus = this.busStates.get(e.busId);
         if (bus !== undefined) bus.lastError = { ts: e.ts, message: `slave ${e.slave}: ${e.kind}: ${e.message}` };
-        for (const s of this.sensorsBySlave.get(slaveKey(e.busId, e.slave)) ?? []) {
-          s.lastError = { ts: e.ts, message: `${e.kind}: ${e.message}` };
-        }
       }),
       hub.breaker$.subscribe((e) => {
         for (const s of this.sensorsBySlave.get(slaveKey(e.busId, e.slave)) ?? []) s.breaker = e.state;
@@ -191,6 +191,11 @@ export class StatusRegistry implements Module {
     };
   }
 
+  /**
+   * A sensor's lastError is the detail of its newest reading that was not good: the poller emits one reading per
+   * read, for the sensor that read was for, so a failed read (`kind: message` of its ModbusError) lands on that
+   * sensor only. A later good reading does not clear it (lastGoodTs tells that the sensor has recovered).
+   */
   private onReading(r: Reading): void {
     const s = this.sensorStates.get(r.sensorId);
     if (s === undefined) return;
