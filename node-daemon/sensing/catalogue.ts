@@ -11,6 +11,9 @@ export const CATALOGUE: Readonly<Record<string, ProfileInput>> = {
    * baud code 0x0001, unit code 0x0002, decimal places 0x0003, value 0x0004 (int16). Default 9600 8N1.
    * Unit codes follow the usual pressure-unit table of these devices, of which only the water-column ones are
    * lengths: 7 = mH2O, 8 = mmH2O. Any other unit code makes the reading `out_of_range`.
+   * The decimal places are set once at installation; the transmitter does not change them per reading (at 3,
+   * 3.2767 m is sent as 3277). Many send 32767 / -32768 (0x7FFF / 0x8000) for no value, a probe fault or a level
+   * the int16 cannot show, so both are sentinels: the daemon reads either as `stale` with no value, never as a level.
    */
   'submersible-level': {
     description: '投入式液位变送器 (unit 0x0002, decimals 0x0003, int16 value 0x0004)',
@@ -27,6 +30,8 @@ export const CATALOGUE: Readonly<Record<string, ProfileInput>> = {
       { registers: [7, 2, 0xffff], expected: -0.01 },
       { registers: [7, 1, 2000], expected: 200, quality: 'out_of_range' },
       { registers: [7, 3, 0x7fff], expected: null, quality: 'stale' },
+      { registers: [7, 4, 0x8000], expected: null, quality: 'stale' },
+      { registers: [7, 3, 3277], expected: 3.277 },
       { registers: [1, 3, 1234], expected: null, quality: 'out_of_range' },
     ],
   },

@@ -16,6 +16,15 @@ export interface Decoded {
 }
 
 /**
+ * Whether `raw` (the value as its type reads it off the wire; a float32 as its shortest decimal) is one of the
+ * profile's sentinels, in either signedness of the same bits (0xffff is -1 for an int16). Compared before scaling.
+ */
+export function isSentinel(profile: Profile, raw: number): boolean {
+  const alias = otherSignedness(raw, profile.value.type);
+  return profile.sentinels.some((s) => s === raw || s === alias);
+}
+
+/**
  * Decodes the block of registers planned by planRead(profile) (registers[0] is the block's first register).
  * Pure. Throws a RangeError when the block is shorter than the plan or holds a non-register value.
  */
@@ -62,8 +71,7 @@ export function decodeRegisters(profile: Profile, registers: readonly number[], 
   if (!Number.isFinite(wire)) return { value: null, quality: 'stale', detail: `the device sent ${wire} (no value)` };
   const raw = type === 'float32' ? shortestFloat32(wire) : wire;
 
-  const alias = otherSignedness(raw, type);
-  if (profile.sentinels.some((s) => s === raw || s === alias)) {
+  if (isSentinel(profile, raw)) {
     return { value: null, quality: 'stale', detail: `raw value ${raw} is a sentinel: the device has no value` };
   }
 

@@ -1,20 +1,26 @@
+import { isSentinel } from './decode.js';
 import type { LengthUnit, Profile } from './profile-schema.js';
 import { planRead, type ReadPlan } from './read-plan.js';
-import { otherSignedness, rawToWords, typeRange } from './register-codec.js';
+import { otherSignedness, rawToWords, shortestFloat32, typeRange } from './register-codec.js';
 import { fromMetres } from './units.js';
 
 export interface EncodeOptions {
   /** Unit code to serve in the unit register; default the first code the profile lists. A code the profile does not list is served as is (the value is then encoded in `value.unit`). */
   readonly unitCode?: number;
-  /** Decimal places to serve in the decimals register; default the most (up to its `max`) that fit the type, 0 for float32. */
+  /**
+   * Decimal places to serve in the decimals register; default the most (up to its `max`) that fit the type and do
+   * not make the raw value one of the profile's sentinels, 0 for float32.
+   */
   readonly decimals?: number;
 }
 
 /**
  * The block of registers (laid out as planRead(profile) reads it, gaps zero) that a device with this profile serves
  * when the level is `metres` (before any datum offset); `null` serves the profile's first sentinel, or NaN for float32.
- * The inverse of decodeRegisters up to the device's resolution. Throws a RangeError when the level cannot be
- * represented (too large for the type, or null on an integer profile without sentinels).
+ * The inverse of decodeRegisters up to the device's resolution: a level is never served as a sentinel (3.2767 m on
+ * `submersible-level` is 3277 at 3 decimals, not 32767 at 4, which the daemon would read as "no value"). Throws a
+ * RangeError when the level cannot be represented (too large for the type, a sentinel at every decimal choice that
+ * fits, or null on an integer profile without sentinels).
  */
 export function encodeLevel(profile: Profile, metres: number | null, opts: EncodeOptions = {}, plan: ReadPlan = planRead(profile)): number[] {
   const block = new Array<number>(plan.count).fill(0);
@@ -42,8 +48,16 @@ export function encodeLevel(profile: Profile, metres: number | null, opts: Encod
     if (!Number.isFinite(metres)) throw new RangeError(`level ${metres} is not a number of metres`);
     const unscaled = (fromMetres(metres, unit) - offset) / scale;
     const candidates = opts.decimals !== undefined ? [opts.decimals] : type === 'float32' ? [0] : range(maxDecimals, 0);
-    const fit = candidates.map((n) => ({ n, raw: toRaw(unscaled * 10 ** n, type) })).find((c) => c.raw !== undefined);
-    if (fit === undefined || fit.raw === undefined) {
+    const fits = candidates.flatMap((n) => {
+      const r = toRaw(unscaled * 10 ** n, type);
+      return r === undefined ? [] : [{ n, raw: r }];
+    });
+    const fit = fits.find((c) => !readsAsNoValue(profile, c.raw));
+    if (fit === undefined) {
+      if (fits.length > 0) {
+        const as = fits.map((c) => `${c.raw} at ${c.n} decimal places`).join(', ');
+        throw new RangeError(`${metres} m would be served as ${as}: a sentinel of the profile (${profile.sentinels.join(', ')}), which the daemon reads as "no value"`);
+      }
       const { min, max } = typeRange(type);
       throw new RangeError(`${metres} m is ${unscaled} ${unit} before scaling, which does not fit a ${type} (${min}..${max}) with ${candidates.join(' or ')} decimal places`);
     }
@@ -62,6 +76,11 @@ function range(from: number, to: number): number[] {
   const out: number[] = [];
   for (let n = from; n >= to; n--) out.push(n);
   return out;
+}
+
+/** Whether the daemon, reading `raw` off the wire, would take it for one of the profile's sentinels. */
+function readsAsNoValue(profile: Profile, raw: number): boolean {
+  return isSentinel(profile, profile.value.type === 'float32' ? shortestFloat32(Math.fround(raw)) : raw);
 }
 
 function toRaw(x: number, type: Profile['value']['type']): number | undefined {
