@@ -59,6 +59,11 @@ export class CircuitBreaker {
     }
   }
 
+  /** The open period ends now: the next request is the re-probe (the line came back, so try the slave at once). */
+  probeNow(): void {
+    if (this.stateNow === 'open') this.openedAt = this.opts.now() - this.openPeriodMs;
+  }
+
   /** The slave answered (a Modbus exception counts: the slave is alive). */
   onSuccess(): void {
     this.failures = 0;

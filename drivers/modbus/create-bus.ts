@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { BusConfig } from '../../node-daemon/config/schema.js';
 import type { ModbusBusCallbacks } from './bus-events.js';
-import { ModbusSerialBus } from './modbus-serial-bus.js';
+import { LateReplyGuard } from './late-reply-guard.js';
+import { LinkBus } from './link-bus.js';
 import { openRtuLink } from './rtu-link.js';
 import { openTcpLink } from './tcp-link.js';
 
@@ -16,7 +17,7 @@ export interface CreateBusDeps {
 const MIN_CONNECT_TIMEOUT_MS = 3_000;
 
 /** Builds the bus for one validated `buses[]` entry of the config. Call start() to open it. */
-export function createModbusBus(config: BusConfig, deps: CreateBusDeps): ModbusSerialBus {
+export function createModbusBus(config: BusConfig, deps: CreateBusDeps): LinkBus {
   const timing = {
     timeoutMs: config.timeoutMs,
     retries: config.retries,
@@ -32,7 +33,9 @@ export function createModbusBus(config: BusConfig, deps: CreateBusDeps): ModbusS
     ...(deps.now ? { now: deps.now } : {}),
   };
   if (config.type === 'rtu') {
-    return new ModbusSerialBus({
+    // One per line, kept across reopenings of the port: a late answer can land on a reopened port too.
+    const guard = new LateReplyGuard({ lateReplyMs: config.lateReplyMs ?? 2 * config.timeoutMs });
+    return new LinkBus({
       ...common,
       endpoint: `rtu ${config.path}`,
       slaveRange: { min: 1, max: 247 },
@@ -44,11 +47,12 @@ export function createModbusBus(config: BusConfig, deps: CreateBusDeps): ModbusS
           dataBits: config.dataBits,
           stopBits: config.stopBits,
           timeoutMs: config.timeoutMs,
+          guard,
           logger: deps.logger,
         }),
     });
   }
-  return new ModbusSerialBus({
+  return new LinkBus({
     ...common,
     endpoint: `tcp ${config.host}:${config.port}`,
     slaveRange: { min: 0, max: 255 },

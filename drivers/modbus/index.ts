@@ -8,4 +8,4 @@ export type {
   ModbusBusStatusEvent,
 } from './bus-events.js';
 export { createModbusBus, type CreateBusDeps } from './create-bus.js';
-export { ModbusSerialBus } from './modbus-serial-bus.js';
+export { LinkBus } from './link-bus.js';

@@ -1,20 +1,16 @@
-import type { ModbusClient } from './modbus-serial-lib.js';
+import type { ReadRequest } from './types.js';
 
 /**
- * One open serial port or TCP connection with a modbus-serial client on it. A link is used once: when it is
- * lost the bus drops it and opens a new one.
+ * One open serial port or TCP connection. A link runs one transaction at a time (the bus sees to that) and is
+ * used once: when it is lost the bus drops it and opens a new one.
  */
 export interface Link {
-  readonly client: ModbusClient;
+  /** Sends one read and resolves with its registers; rejects with a ModbusError (timeout, crc, exception, port). */
+  transact(req: ReadRequest): Promise<number[]>;
+  /** 0 when a request to `slave` may go out now; else how long until it may (an RTU slave's late answer may still come). */
+  waitMs(slave: number): number;
   /** Registers the (single) listener called once if the port or connection goes away without close(). */
   onLost(listener: (err: Error) => void): void;
-  /** Whether any byte arrived since the last request was written (tells a truncated reply from silence). */
-  bytesSeenSinceWrite(): boolean;
-  /**
-   * After a failed transaction: make sure no byte of a late or garbled reply can be taken for the next answer.
-   * `silence` is true when nothing at all came back (a reply may still be on its way).
-   */
-  recover(silence: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import ModbusSerial from 'modbus-serial';
-import type { SerialPort } from 'serialport';
 
 /**
  * Typed access to the parts of modbus-serial 8 we use. The package is CommonJS: its default import is the
@@ -17,27 +16,13 @@ export interface ModbusPort extends EventEmitter {
   write(data: Buffer): void;
 }
 
-/** modbus-serial's RTUBufferedPort: frames replies by expected length; `_buffer` holds bytes not yet framed. */
-export interface RtuBufferedPort extends ModbusPort {
-  _buffer: Buffer;
-  readonly _client: SerialPort;
-}
-
-export interface RtuPortOptions {
-  baudRate: number;
-  parity: 'none' | 'even' | 'odd';
-  dataBits: 7 | 8;
-  stopBits: 1 | 2;
-}
 
 interface ModbusSerialModule {
   new (port: ModbusPort): ModbusClient;
   TcpPort: new (options: { socket: Socket }) => ModbusPort;
-  RTUBufferedPort: new (path: string, options: RtuPortOptions) => RtuBufferedPort;
 }
 
 const lib = ModbusSerial as unknown as ModbusSerialModule;
 
 export const ModbusClientClass = lib;
 export const TcpPortClass = lib.TcpPort;
-export const RtuBufferedPortClass = lib.RTUBufferedPort;

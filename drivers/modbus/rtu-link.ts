@@ -1,97 +1,76 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { SerialPort } from 'serialport';
+import type { LateReplyGuard } from './late-reply-guard.js';
 import { errorOf, type Link } from './link.js';
-import { ModbusClientClass, RtuBufferedPortClass, type RtuPortOptions } from './modbus-serial-lib.js';
+import type { CharFormat } from './rtu-frame.js';
+import { RtuTransactor } from './rtu-transactor.js';
+import { ModbusError } from './types.js';
 
-export interface RtuLinkOptions extends RtuPortOptions {
+export interface RtuLinkOptions {
   readonly path: string;
+  readonly baudRate: number;
+  readonly parity: 'none' | 'even' | 'odd';
+  readonly dataBits: 7 | 8;
+  readonly stopBits: 1 | 2;
   readonly timeoutMs: number;
+  /** Outlives the link: a slave's late answer can land on a reopened port too. */
+  readonly guard: LateReplyGuard;
   readonly logger: Logger;
   /** How often the device path is checked while open. */
   readonly presenceCheckMs?: number;
+  /** 'auto' (default): a pty (/dev/pts/…) is virtual, anything else a real UART. */
+  readonly timing?: 'auto' | 'physical' | 'virtual';
 }
 
 const DEFAULT_PRESENCE_CHECK_MS = 500;
 
-/**
- * modbus-serial's buffered RTU port keeps unframed bytes across requests and frames replies by scanning for
- * the current unit id and function code, so bytes of a late reply (after our timeout) could be framed as the
- * answer to the next request to the same unit. This port discards everything received (its buffer and the OS
- * input queue) just before each request is written, and counts raw bytes so the bus can wait for the line to
- * fall quiet after a failure.
- */
-class GuardedRtuPort extends RtuBufferedPortClass {
-  bytesSinceWrite = 0;
-  lastByteAt = 0;
-
-  constructor(path: string, options: RtuPortOptions) {
-    super(path, options);
-    this._client.on('data', (chunk: Buffer) => {
-      this.bytesSinceWrite += chunk.length;
-      this.lastByteAt = Date.now();
-    });
-  }
-
-  override write(data: Buffer): void {
-    // Whatever was received before a request goes out, in our buffer or still in the OS, can only be stale.
-    this._client.flush((err) => {
-      this._buffer = Buffer.alloc(0);
-      this.bytesSinceWrite = 0;
-      // A failed flush means the port is going away; the loss handler or the timeout ends the transaction.
-      if (!err) super.write(data);
-    });
-  }
-
-  /** Discards bytes the OS and the port still hold. */
-  discardInput(): Promise<void> {
-    this._buffer = Buffer.alloc(0);
-    return new Promise((resolve) => {
-      if (!this._client.isOpen) return resolve();
-      this._client.flush(() => {
-        this._buffer = Buffer.alloc(0);
-        resolve();
-      });
-    });
-  }
+async function isPhysical(path: string, timing: RtuLinkOptions['timing']): Promise<boolean> {
+  if (timing === 'physical') return true;
+  if (timing === 'virtual') return false;
+  const real = await realpath(path).catch(() => path);
+  return !real.startsWith('/dev/pts/');
 }
 
-/** Time on the wire of n characters (start + data + parity + stop bits). */
-function charTimeMs(opts: RtuPortOptions, n: number): number {
-  const bits = 1 + opts.dataBits + (opts.parity === 'none' ? 0 : 1) + opts.stopBits;
-  return (n * bits * 1000) / opts.baudRate;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
+/** Opens the serial port and runs Modbus RTU transactions on it with our own framing (see RtuTransactor). */
 export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
-  const portOptions: RtuPortOptions = {
-    baudRate: opts.baudRate,
-    parity: opts.parity,
-    dataBits: opts.dataBits,
-    stopBits: opts.stopBits,
-  };
-  const port = new GuardedRtuPort(opts.path, portOptions);
-  const client = new ModbusClientClass(port);
-  client.setTimeout(opts.timeoutMs);
+  const format: CharFormat = { baudRate: opts.baudRate, parity: opts.parity, dataBits: opts.dataBits, stopBits: opts.stopBits };
+  const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate, parity: opts.parity, dataBits: opts.dataBits, stopBits: opts.stopBits, autoOpen: false });
   let lostListener: ((err: Error) => void) | undefined;
   let closing = false;
   let lostError: Error | undefined;
   const timers: { presence?: NodeJS.Timeout } = {};
+  const log = opts.logger.child({ path: opts.path });
+
+  const transactor = new RtuTransactor({
+    format,
+    timeoutMs: opts.timeoutMs,
+    guard: opts.guard,
+    physical: await isPhysical(opts.path, opts.timing),
+    write: (frame) => port.write(frame),
+    onStray: (e) => {
+      const fields = { event: 'modbus.rtu.stray_frame', slave: e.slave, fc: e.functionCode, reason: e.reason, ...(e.lateByMs === undefined ? {} : { lateByMs: e.lateByMs }) };
+      if (e.lateByMs !== undefined) log.warn(fields, `slave ${e.slave} answered ${e.lateByMs} ms after its timeout, later than its late-reply window; window widened`);
+      else log.debug(fields, 'frame drained: no request of ours was waiting for it');
+    },
+  });
+
   const lose = (err: Error): void => {
     if (closing || lostError) return;
     lostError = err;
     clearInterval(timers.presence);
+    transactor.abort(new ModbusError('port', err.message));
+    transactor.dispose();
     lostListener?.(err);
   };
-  // modbus-serial re-emits port errors on the client; an 'error' event without a listener would crash the process.
-  client.on('error', (err: unknown) => opts.logger.debug({ event: 'modbus.rtu.port_error', path: opts.path, err: String(err) }, 'serial port error'));
-  port._client.on('close', (err: unknown) => lose(err instanceof Error ? err : new Error('serial port closed')));
+  port.on('data', (chunk: Buffer) => transactor.receive(chunk));
+  // An 'error' event without a listener would crash the process; the close that follows reports the loss.
+  port.on('error', (err: unknown) => log.debug({ event: 'modbus.rtu.port_error', err: String(err) }, 'serial port error'));
+  port.on('close', (err: unknown) => lose(err instanceof Error ? err : new Error('serial port closed')));
 
-  await new Promise<void>((resolve, reject) => {
-    client.open((err?: unknown) => (err ? reject(errorOf(err)) : resolve()));
-  });
-  // Anything already waiting on a freshly opened line belongs to nobody.
-  await port.discardInput();
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(errorOf(err)) : resolve())));
+  // Anything already waiting in the OS on a freshly opened line belongs to nobody.
+  await new Promise<void>((resolve) => port.flush(() => resolve()));
 
   // When a tty is hung up (USB adapter pulled, pty master gone) serialport 13 can spin on zero-byte reads
   // without ever reporting it, so the device node itself is watched: gone or replaced means lost.
@@ -106,34 +85,21 @@ export async function openRtuLink(opts: RtuLinkOptions): Promise<Link> {
   }, opts.presenceCheckMs ?? DEFAULT_PRESENCE_CHECK_MS);
   timers.presence.unref();
 
-  // A frame in progress has inter-character gaps of at most 1.5 characters; waiting for a clearly longer silence
-  // lets a late reply finish arriving so it can be thrown away whole.
-  const quietMs = Math.max(30, Math.ceil(charTimeMs(portOptions, 20)));
-  const maxWaitMs = Math.max(quietMs * 4, opts.timeoutMs);
-  // After silence a slow slave's reply may still be coming: give it this long to show up and be discarded.
-  const lateReplyGuardMs = Math.max(quietMs, Math.min(150, Math.ceil(opts.timeoutMs / 2)));
-
   return {
-    client,
+    transact: (req) => transactor.transact(req),
+    waitMs: (slave) => opts.guard.waitMs(slave, performance.now()),
     onLost: (listener) => {
       lostListener = listener;
       if (lostError) listener(lostError);
-    },
-    bytesSeenSinceWrite: () => port.bytesSinceWrite > 0,
-    recover: async (silence) => {
-      const start = Date.now();
-      await sleep(silence ? lateReplyGuardMs : quietMs);
-      while (Date.now() - port.lastByteAt < quietMs && Date.now() - start < maxWaitMs) {
-        await sleep(quietMs - (Date.now() - port.lastByteAt));
-      }
-      await port.discardInput();
     },
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
         clearInterval(timers.presence);
+        transactor.abort(new ModbusError('closed', 'link closed'));
+        transactor.dispose();
         if (!port.isOpen) return resolve();
-        client.close(() => resolve());
+        port.close(() => resolve());
       }),
   };
 }

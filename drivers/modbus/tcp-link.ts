@@ -1,7 +1,9 @@
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { classifyLibError } from './classify-error.js';
 import { errorOf, type Link } from './link.js';
-import { ModbusClientClass, TcpPortClass } from './modbus-serial-lib.js';
+import { ModbusClientClass, TcpPortClass, type ModbusClient } from './modbus-serial-lib.js';
+import { ModbusError, type ReadRequest } from './types.js';
 
 export interface TcpLinkOptions {
   readonly host: string;
@@ -67,13 +69,12 @@ export async function openTcpLink(opts: TcpLinkOptions): Promise<Link> {
   });
 
   return {
-    client,
+    transact: (req) => transact(client, req),
+    waitMs: () => 0,
     onLost: (listener) => {
       lostListener = listener;
       if (lostError) listener(lostError);
     },
-    bytesSeenSinceWrite: () => false,
-    recover: () => Promise.resolve(),
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
@@ -82,4 +83,19 @@ export async function openTcpLink(opts: TcpLinkOptions): Promise<Link> {
         socket.destroy();
       }),
   };
+}
+
+function transact(client: ModbusClient, req: ReadRequest): Promise<number[]> {
+  return new Promise<number[]>((resolve, reject) => {
+    const write = req.functionCode === 3 ? client.writeFC3 : client.writeFC4;
+    try {
+      write.call(client, req.slave, req.address, req.count, (err, res) => {
+        if (err) reject(classifyLibError(err));
+        else if (res.data.length !== req.count) reject(new ModbusError('crc', `bad frame: ${res.data.length} registers for ${req.count} asked`));
+        else resolve(res.data);
+      });
+    } catch (err) {
+      reject(classifyLibError(err));
+    }
+  });
 }

@@ -27,6 +27,25 @@ export class TransactionQueue<T> {
     return this.items.shift()?.item;
   }
 
+  /** Removes and returns the most urgent item that `ready` accepts, or undefined when none does. */
+  shiftFirst(ready: (item: T) => boolean): T | undefined {
+    const i = this.items.findIndex((e) => ready(e.item));
+    if (i < 0) return undefined;
+    return this.items.splice(i, 1)[0]?.item;
+  }
+
+  /** Puts an item back at the head of its priority (it goes next among equals). */
+  pushFront(item: T, priority: number): void {
+    let i = 0;
+    while (i < this.items.length && (this.items[i]?.priority ?? Infinity) < priority) i++;
+    this.items.splice(i, 0, { item, priority, seq: -1 });
+  }
+
+  /** The waiting items, most urgent first (not removed). */
+  peekAll(): T[] {
+    return this.items.map((e) => e.item);
+  }
+
   /** Removes and returns every waiting item, most urgent first. */
   drain(): T[] {
     return this.items.splice(0).map((e) => e.item);

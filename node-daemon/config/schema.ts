@@ -32,7 +32,7 @@ const busCommon = {
   timeoutMs: z.number().int().min(10).max(60_000).default(1_000).describe('per-request timeout'),
   retries: z.number().int().min(0).max(10).default(1).describe('extra attempts after a failed request'),
   retryBackoffMs: z.number().int().min(0).max(60_000).default(100).describe('first retry delay; doubles on each retry'),
-  reconnectMs: z.number().int().min(100).max(600_000).default(1_000).describe('delay before reopening a lost port or connection; doubles up to 30 s'),
+  reconnectMs: z.number().int().min(100).max(600_000).default(1_000).describe('delay before reopening a port or connection that failed to open; doubles up to 5 s (or this, if larger); a working link that drops is reopened at once'),
   breaker: breakerSchema.default({ failureThreshold: 3, openMs: 5_000, maxOpenMs: 60_000 }),
 };
 
@@ -45,6 +45,15 @@ export const rtuBusSchema = z
     parity: z.enum(['none', 'even', 'odd']).default('none'),
     dataBits: z.literal([7, 8]).default(8),
     stopBits: z.literal([1, 2]).default(1),
+    lateReplyMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .optional()
+      .describe(
+        'how long after its timeout a slave\'s answer may still arrive (default 2 × timeoutMs); that slave is not asked again until its late answer has been drained or this has passed, so a late reply is never taken for the next request',
+      ),
   })
   .describe('a Modbus RTU bus on an RS-485 serial port');
 

@@ -1,4 +1,4 @@
-import { createModbusBus, type ModbusSerialBus } from '../../drivers/modbus/index.js';
+import { createModbusBus, type LinkBus } from '../../drivers/modbus/index.js';
 import type { BusConfig } from '../config/schema.js';
 import type { BreakerEvent, BusErrorEvent, BusStatusEvent, EventHub } from '../core/events.js';
 import type { Logger } from '../core/log.js';
@@ -8,7 +8,7 @@ import type { Clock } from '../core/types.js';
 /** Every configured bus, built from config, its driver callbacks forwarded to the hub, started and stopped as one module. */
 export class BusModules implements Module {
   readonly name = 'modbus-buses';
-  readonly buses: ReadonlyMap<string, ModbusSerialBus>;
+  readonly buses: ReadonlyMap<string, LinkBus>;
 
   constructor(configs: readonly BusConfig[], hub: EventHub, log: Logger, clock: Clock) {
     const callbacks = {

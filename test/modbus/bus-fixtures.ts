@@ -2,12 +2,12 @@ import { rtuBusSchema, tcpBusSchema, type RtuBusConfig, type TcpBusConfig } from
 import { silentLogger } from '../../node-daemon/core/log.js';
 import type { ModbusBreakerEvent, ModbusBusErrorEvent, ModbusBusStatusEvent } from '../../drivers/modbus/bus-events.js';
 import { createModbusBus } from '../../drivers/modbus/create-bus.js';
-import type { ModbusSerialBus } from '../../drivers/modbus/modbus-serial-bus.js';
+import type { LinkBus } from '../../drivers/modbus/link-bus.js';
 import type { ReadRequest } from '../../drivers/modbus/types.js';
 
 /** A bus built from config exactly as the daemon would, with every event it reports recorded. */
 export interface RecordedBus {
-  readonly bus: ModbusSerialBus;
+  readonly bus: LinkBus;
   readonly statuses: ModbusBusStatusEvent[];
   readonly errors: ModbusBusErrorEvent[];
   readonly breakers: ModbusBreakerEvent[];

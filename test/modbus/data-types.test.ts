@@ -8,7 +8,7 @@ import { resolveProfile } from '../../node-daemon/sensing/profiles.js';
 import { planRead } from '../../node-daemon/sensing/read-plan.js';
 import { rawToWords } from '../../node-daemon/sensing/register-codec.js';
 import { PYMODBUS_PYTHON, startPymodbusSlave, type RunningSlave, type SlaveMap } from '../helpers/pymodbus.js';
-import type { ModbusSerialBus } from '../../drivers/modbus/modbus-serial-bus.js';
+import type { LinkBus } from '../../drivers/modbus/link-bus.js';
 import { holding, recordedBus, tcpConfig } from './bus-fixtures.js';
 
 interface Entry {
@@ -54,7 +54,7 @@ const SUBMERSIBLE: { unit: number; decimals: number; value: number; expected: nu
 describe('data types and byte orders: pymodbus encodes, our decoder reads them over Modbus TCP', () => {
   let slave: RunningSlave;
   let layout: { entry: Encoded; address: number }[];
-  let typesBus: ModbusSerialBus;
+  let typesBus: LinkBus;
 
   beforeAll(async () => {
     const encoded = pymodbusEncode(TABLE);

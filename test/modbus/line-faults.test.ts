@@ -45,12 +45,25 @@ describe('RTU bus behind a proxy that damages replies', () => {
     ['a flipped CRC byte', { kind: 'flip', at: -1, mask: 0x01 }],
     ['a truncated reply', { kind: 'truncate', keep: 5 }],
     ['a garbled unit id', { kind: 'flip', at: 0, mask: 0x40 }],
-  ])('%s is a crc error, counted and reported, and the next polls succeed', async (_name, fault) => {
-    const r = await rig();
-    expect(await faultThenRecover(r, fault)).toEqual({ kind: 'crc' });
+  ])('%s is a crc error, counted and reported, asked again at once, and the breaker left alone', async (_name, fault) => {
+    // One failure would open the breaker, and the timeout is long: only an immediate CRC retry gives the values quickly.
+    const r = await rig({ timeoutMs: 3_000, breaker: { failureThreshold: 1 } });
+    const t0 = Date.now();
+    expect(await faultThenRecover(r, fault)).toEqual([1, 2, 3]);
+    expect(Date.now() - t0, 'judged by the silence after the frame, not by the timeout').toBeLessThan(1_500);
     expect(r.bus.counters()).toMatchObject({ crcErrors: 1, timeouts: 0, portErrors: 0 });
     expect(r.errors.map((e) => [e.slave, e.kind])).toEqual([[1, 'crc']]);
+    expect(r.breakers).toEqual([]);
     expect(r.statuses.at(-1)?.state).toBe('open');
+  });
+
+  it('a slave whose every reply is damaged fails with crc after the bounded retries, its breaker still closed', async () => {
+    const r = await rig({ breaker: { failureThreshold: 1 } });
+    r.proxy.faultNextReplies({ kind: 'flip', at: 3 }, 3);
+    expect(await outcome(r.bus.read(holding(1, 0, 3)))).toEqual({ kind: 'crc' });
+    expect(r.bus.counters().crcErrors).toBe(3);
+    expect(r.bus.breakerState(1)).toBe('closed');
+    expect(await r.bus.read(holding(1, 100, 3))).toEqual([7, 8, 9]);
   });
 
   it('a swallowed reply is a timeout', async () => {

@@ -4,21 +4,77 @@ import { createPtyPair, type PtyPair } from '../helpers/socat.js';
 /**
  * A fault on the line, applied to one reply of the slave on its way back to the master:
  * `flip` XORs one byte (index from the start, or from the end when negative) so the CRC no longer matches;
- * `truncate` forwards only the first `keep` bytes; `drop` swallows the reply; `delay` sends it `ms` late.
+ * `flipBit` flips one bit (byte `at`, bit `bit` 0..7; either left out is drawn from the proxy's seeded PRNG);
+ * `truncate` forwards only the first `keep` bytes; `dropBytes` removes `n` bytes starting at index `at`
+ * (default: from the middle of the frame), a frame missing bytes; `junk` sends `bytes` first, then the reply;
+ * `drop` swallows the reply; `delay` sends it `ms` late.
+ *
+ * Several faults can hit one reply: pass an array to `faultNextReplies` (applied in order, delays add up).
  */
 export type ReplyFault =
   | { kind: 'flip'; at: number; mask?: number }
+  | { kind: 'flipBit'; at?: number; bit?: number }
   | { kind: 'truncate'; keep: number }
+  | { kind: 'dropBytes'; n: number; at?: number }
+  | { kind: 'junk'; bytes: Buffer | readonly number[] }
   | { kind: 'drop' }
   | { kind: 'delay'; ms: number };
 
-export interface WireFrame {
-  readonly dir: 'request' | 'reply';
+export type ReplyFaultKind = ReplyFault['kind'];
+
+interface WireFrameBase {
   readonly bytes: Buffer;
   /** Date.now() when the frame was complete. */
   readonly at: number;
-  /** The fault applied to this reply, if any. */
-  readonly fault?: ReplyFault['kind'];
+  /** The fault applied to this reply, if any (the first one when several were; see `faults`). */
+  readonly fault?: ReplyFaultKind;
+}
+
+export interface RequestFrame extends WireFrameBase {
+  readonly dir: 'request';
+}
+
+/** A reply as the slave sent it (`bytes`), and what the proxy did to it. */
+export interface ReplyFrame extends WireFrameBase {
+  readonly dir: 'reply';
+  /** The faults applied, in order, with every drawn parameter filled in (`flipBit` has its `at` and `bit`). Empty if clean. */
+  readonly faults: readonly ReplyFault[];
+  /** Where the faults came from: the queue (`faultNextReplies`) or the random mode; undefined if clean. */
+  readonly source?: 'queued' | 'random';
+  /** Total delay applied before the reply was handed to the master's write queue; 0 if not delayed. */
+  readonly delayMs: number;
+  /** The bytes written to the master's pty; undefined until written, and for ever when swallowed. */
+  readonly sent?: Buffer;
+  /** Date.now() when `sent` was in the master's pty. */
+  readonly sentAt?: number;
+}
+
+export type WireFrame = RequestFrame | ReplyFrame;
+
+/** A uniform random number in [0, 1) from a seeded stream. */
+export type Rng = () => number;
+
+/** One rule of the random mode: with probability `p` per reply, `fault` (or what the factory draws) hits it. */
+export interface RandomFaultRule {
+  readonly p: number;
+  readonly fault: ReplyFault | readonly ReplyFault[] | ((ctx: { rng: Rng; reply: Buffer }) => ReplyFault | readonly ReplyFault[]);
+}
+
+/**
+ * The random mode. Each reply (of `onlyUnit`, if set) gets one independent draw per rule; every rule that hits adds
+ * its faults, in order: first the `probability` shorthands (in the order flip, flipBit, dropBytes, truncate, junk,
+ * drop, delay), then `rules`. The shorthands draw their parameters: `flip` a random byte (mask 0xff), `flipBit` a
+ * random bit, `dropBytes` 1..4 bytes at a random place inside the frame (never the first or last byte), `truncate`
+ * keeps 1..length-1 bytes, `junk` prefixes the reply's own first two bytes (unit id and function code), `delay`
+ * waits U(delayMs[0], delayMs[1]) ms.
+ * Example: 10 % of replies late by timeout + U(0, 2 x timeout): `{ seed, probability: { delay: 0.1 }, delayMs: [t, 3 * t] }`.
+ */
+export interface RandomFaults {
+  readonly seed: number;
+  readonly probability?: Partial<Record<ReplyFaultKind, number>>;
+  readonly rules?: readonly RandomFaultRule[];
+  /** Required when `probability.delay` is set. */
+  readonly delayMs?: readonly [number, number];
 }
 
 export interface CorruptingPtyProxy {
@@ -26,10 +82,19 @@ export interface CorruptingPtyProxy {
   readonly masterPath: string;
   /** The device path the slave (pymodbus) listens on. */
   readonly slavePath: string;
-  /** Queues `fault` for the next `count` replies (after any faults queued earlier). */
-  faultNextReplies(fault: ReplyFault, count?: number): void;
-  /** Every frame that passed, in order, as the proxy saw it (replies before any fault). */
+  /**
+   * Queues `fault` (or several faults for one reply) for the next `count` replies (after any faults queued earlier).
+   * A queued fault takes precedence over the random mode for its reply.
+   */
+  faultNextReplies(fault: ReplyFault | readonly ReplyFault[], count?: number): void;
+  /** Turns the random mode on (re-seeding it) or, with undefined, off. */
+  setRandomFaults(config: RandomFaults | undefined): void;
+  /** Faults (queued and random) hit only replies whose first byte is this unit id; undefined: every reply. */
+  setOnlyUnit(unit: number | undefined): void;
+  /** Every frame that passed, in order, as the proxy saw it (replies before any fault, with what was done to them). */
   readonly wire: readonly WireFrame[];
+  /** The reply entries of `wire`. */
+  replies(): ReplyFrame[];
   /** Delayed replies not yet written to the master's pty. */
   pendingDelayed(): number;
   close(): Promise<void>;
@@ -38,6 +103,29 @@ export interface CorruptingPtyProxy {
 export interface ProxyOptions {
   /** A silence this long ends a frame (RTU frames are delimited by silence). */
   readonly frameGapMs?: number;
+  /** Seeds the draws of queued faults that leave parameters open (`flipBit`); the random mode has its own seed. */
+  readonly seed?: number;
+  /** See `setOnlyUnit`. */
+  readonly onlyUnit?: number;
+  /** The least silence between two frames written to the master (so a late reply stays a frame of its own). Default frameGapMs. */
+  readonly interFrameGapMs?: number;
+}
+
+/** A tiny seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */
+export function mulberry32(seed: number): Rng {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
+
+/** An integer in [lo, hi] (inclusive). */
+function randInt(rng: Rng, lo: number, hi: number): number {
+  return hi <= lo ? lo : lo + Math.floor(rng() * (hi - lo + 1));
 }
 
 function openPort(path: string): Promise<SerialPort> {
@@ -72,6 +160,18 @@ class GapFramer {
   }
 }
 
+/** Fills in the parameters a fault leaves to chance, for this frame. */
+function resolveFault(fault: ReplyFault, frame: Buffer, rng: Rng): ReplyFault {
+  if (fault.kind === 'flipBit') {
+    return { kind: 'flipBit', at: fault.at ?? randInt(rng, 0, Math.max(0, frame.length - 1)), bit: fault.bit ?? randInt(rng, 0, 7) };
+  }
+  if (fault.kind === 'dropBytes' && fault.at === undefined) {
+    return { kind: 'dropBytes', n: fault.n, at: Math.max(0, Math.floor((frame.length - fault.n) / 2)) };
+  }
+  return fault;
+}
+
+/** Applies a resolved fault; undefined means nothing goes out. */
 function applyFault(frame: Buffer, fault: ReplyFault): Buffer | undefined {
   switch (fault.kind) {
     case 'flip': {
@@ -80,8 +180,20 @@ function applyFault(frame: Buffer, fault: ReplyFault): Buffer | undefined {
       if (i >= 0 && i < out.length) out[i] = (out[i] ?? 0) ^ (fault.mask ?? 0xff);
       return out;
     }
+    case 'flipBit': {
+      const out = Buffer.from(frame);
+      const i = fault.at ?? 0;
+      if (i >= 0 && i < out.length) out[i] = (out[i] ?? 0) ^ (1 << ((fault.bit ?? 0) & 7));
+      return out;
+    }
     case 'truncate':
       return frame.subarray(0, fault.keep);
+    case 'dropBytes': {
+      const at = Math.max(0, fault.at ?? 0);
+      return Buffer.concat([frame.subarray(0, at), frame.subarray(at + Math.max(0, fault.n))]);
+    }
+    case 'junk':
+      return Buffer.concat([Buffer.from(fault.bytes), frame]);
     case 'drop':
       return undefined;
     case 'delay':
@@ -89,13 +201,63 @@ function applyFault(frame: Buffer, fault: ReplyFault): Buffer | undefined {
   }
 }
 
+const SHORTHAND_ORDER: readonly ReplyFaultKind[] = ['flip', 'flipBit', 'dropBytes', 'truncate', 'junk', 'drop', 'delay'];
+
+/** Turns a random-mode config into a list of rules, checking it. */
+function compileRandom(config: RandomFaults): RandomFaultRule[] {
+  const rules: RandomFaultRule[] = [];
+  const prob = config.probability ?? {};
+  const range = config.delayMs;
+  if (range && !(range[0] >= 0 && range[1] >= range[0])) throw new Error(`delayMs must be [min, max] with 0 <= min <= max, got [${range.join(', ')}]`);
+  if (range && prob.delay === undefined) throw new Error('delayMs given but probability.delay is not');
+  for (const kind of SHORTHAND_ORDER) {
+    const p = prob[kind];
+    if (p === undefined) continue;
+    const factory = shorthand(kind, range);
+    rules.push({ p, fault: factory });
+  }
+  rules.push(...(config.rules ?? []));
+  for (const r of rules) if (!(r.p >= 0 && r.p <= 1)) throw new Error(`a fault probability must be within [0, 1], got ${r.p}`);
+  return rules;
+}
+
+function shorthand(kind: ReplyFaultKind, range: readonly [number, number] | undefined): (ctx: { rng: Rng; reply: Buffer }) => ReplyFault {
+  switch (kind) {
+    case 'flip':
+      return ({ rng, reply }) => ({ kind: 'flip', at: randInt(rng, 0, Math.max(0, reply.length - 1)) });
+    case 'flipBit':
+      return ({ rng, reply }) => resolveFault({ kind: 'flipBit' }, reply, rng);
+    case 'dropBytes':
+      return ({ rng, reply }) => {
+        const n = randInt(rng, 1, Math.max(1, Math.min(4, reply.length - 2)));
+        return { kind: 'dropBytes', n, at: randInt(rng, 1, Math.max(1, reply.length - n - 1)) };
+      };
+    case 'truncate':
+      return ({ rng, reply }) => ({ kind: 'truncate', keep: randInt(rng, 1, Math.max(1, reply.length - 1)) });
+    case 'junk':
+      return ({ reply }) => ({ kind: 'junk', bytes: Buffer.from(reply.subarray(0, 2)) });
+    case 'drop':
+      return () => ({ kind: 'drop' });
+    case 'delay': {
+      if (!range) throw new Error('probability.delay needs delayMs: [min, max]');
+      const [lo, hi] = range;
+      return ({ rng }) => ({ kind: 'delay', ms: lo + rng() * (hi - lo) });
+    }
+  }
+}
+
+type MutableReplyFrame = { -readonly [K in keyof ReplyFrame]: ReplyFrame[K] };
+
 /**
  * Two socat pty pairs with this proxy between them: master <-> [pair 1] <-> proxy <-> [pair 2] <-> slave.
  * Requests pass through untouched as they arrive; each reply is gathered whole (by silence) and then forwarded,
- * possibly damaged by a queued fault. Byte-level, so the bus under test sees exactly what a noisy RS-485 line gives.
+ * possibly damaged by a queued or random fault. Byte-level, so the bus under test sees exactly what a noisy RS-485
+ * line gives. Writes to the master are serialised like transmissions on one wire: a late reply never interleaves
+ * with another frame, and frames are kept `interFrameGapMs` apart.
  */
 export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<CorruptingPtyProxy> {
   const gapMs = opts.frameGapMs ?? 5;
+  const interFrameGapMs = opts.interFrameGapMs ?? gapMs;
   const pairs: PtyPair[] = [];
   const ports: SerialPort[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -110,7 +272,56 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
     ports.push(slaveSide);
 
     const wire: WireFrame[] = [];
-    const faults: ReplyFault[] = [];
+    const queued: (readonly ReplyFault[])[] = [];
+    const queuedRng = mulberry32(opts.seed ?? 1);
+    let random: { rules: RandomFaultRule[]; decide: Rng; shape: Rng } | undefined;
+    let onlyUnit = opts.onlyUnit;
+    let pending = 0;
+    let closed = false;
+
+    const sleep = (ms: number): Promise<void> =>
+      new Promise((resolve) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          resolve();
+        }, ms);
+        timers.add(t);
+      });
+
+    // One transmitter on the master's side of the line: frames go out one after the other, whole.
+    let line: Promise<void> = Promise.resolve();
+    let lastWriteEnd = 0;
+    const transmit = (bytes: Buffer, entry: MutableReplyFrame): Promise<void> => {
+      const done = line.then(async () => {
+        const wait = lastWriteEnd + interFrameGapMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        if (closed || !masterSide.isOpen) return;
+        await new Promise<void>((resolve) => {
+          masterSide.write(bytes, (err) => (err ? resolve() : masterSide.drain(() => resolve())));
+        });
+        lastWriteEnd = Date.now();
+        entry.sent = bytes;
+        entry.sentAt = lastWriteEnd;
+      });
+      line = done.catch(() => undefined);
+      return done;
+    };
+
+    const pickFaults = (frame: Buffer): { faults: ReplyFault[]; source?: 'queued' | 'random' } => {
+      if (onlyUnit !== undefined && frame[0] !== onlyUnit) return { faults: [] };
+      const next = queued.shift();
+      if (next) return { faults: next.map((f) => resolveFault(f, frame, queuedRng)), source: 'queued' };
+      if (!random) return { faults: [] };
+      const faults: ReplyFault[] = [];
+      // One draw per rule and reply whatever happens, so the same seed hits the same replies.
+      for (const rule of random.rules) {
+        if (!(random.decide() < rule.p)) continue;
+        const drawn = typeof rule.fault === 'function' ? rule.fault({ rng: random.shape, reply: frame }) : rule.fault;
+        const list: readonly ReplyFault[] = Array.isArray(drawn) ? drawn : [drawn as ReplyFault];
+        for (const f of list) faults.push(resolveFault(f, frame, random.shape));
+      }
+      return faults.length > 0 ? { faults, source: 'random' } : { faults: [] };
+    };
 
     const requests = new GapFramer(gapMs, (frame) => wire.push({ dir: 'request', bytes: frame, at: Date.now() }));
     masterSide.on('data', (chunk: Buffer) => {
@@ -119,19 +330,34 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
     });
 
     const replies = new GapFramer(gapMs, (frame) => {
-      const fault = faults.shift();
-      wire.push({ dir: 'reply', bytes: frame, at: Date.now(), ...(fault ? { fault: fault.kind } : {}) });
-      const out = fault ? applyFault(frame, fault) : frame;
+      const { faults, source } = pickFaults(frame);
+      let out: Buffer | undefined = frame;
+      let delayMs = 0;
+      for (const f of faults) {
+        if (f.kind === 'delay') delayMs += Math.max(0, f.ms);
+        if (out) out = applyFault(out, f);
+      }
+      const first = faults[0];
+      const entry: MutableReplyFrame = {
+        dir: 'reply',
+        bytes: frame,
+        at: Date.now(),
+        faults,
+        delayMs,
+        ...(first ? { fault: first.kind } : {}),
+        ...(source ? { source } : {}),
+      };
+      wire.push(entry);
       if (!out || out.length === 0) return;
-      if (fault?.kind === 'delay') {
-        const t = setTimeout(() => {
-          // Counted as pending until the bytes are in the master's pty, so a test can wait for them to land.
-          if (masterSide.isOpen) masterSide.write(out, () => timers.delete(t));
-          else timers.delete(t);
-        }, fault.ms);
-        timers.add(t);
+      const bytes = out;
+      if (delayMs > 0) {
+        // Counted as pending until the bytes are in the master's pty, so a test can wait for them to land.
+        pending++;
+        void sleep(delayMs)
+          .then(() => transmit(bytes, entry))
+          .finally(() => pending--);
       } else {
-        masterSide.write(out);
+        void transmit(bytes, entry);
       }
     });
     slaveSide.on('data', (chunk: Buffer) => replies.push(chunk));
@@ -140,14 +366,27 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
       masterPath: toMaster.a,
       slavePath: toSlave.b,
       faultNextReplies: (fault, count = 1) => {
-        for (let i = 0; i < count; i++) faults.push(fault);
+        const list: readonly ReplyFault[] = Array.isArray(fault) ? fault : [fault as ReplyFault];
+        for (let i = 0; i < count; i++) queued.push(list);
+      },
+      setRandomFaults: (config) => {
+        random = config
+          ? { rules: compileRandom(config), decide: mulberry32(config.seed), shape: mulberry32(config.seed ^ 0x9e3779b9) }
+          : undefined;
+      },
+      setOnlyUnit: (unit) => {
+        onlyUnit = unit;
       },
       wire,
-      pendingDelayed: () => timers.size,
+      replies: () => wire.filter((f): f is ReplyFrame => f.dir === 'reply'),
+      pendingDelayed: () => pending,
       close: async () => {
+        closed = true;
         requests.stop();
         replies.stop();
         for (const t of timers) clearTimeout(t);
+        timers.clear();
+        pending = 0;
         await closeAll(ports, pairs);
       },
     };

@@ -14,7 +14,7 @@ export interface BusTiming {
   readonly breaker: { readonly failureThreshold: number; readonly openMs: number; readonly maxOpenMs: number };
 }
 
-export interface ModbusSerialBusOptions extends BusTiming {
+export interface LinkBusOptions extends BusTiming {
   readonly id: string;
   /** For logs: `rtu /dev/ttyUSB0` or `tcp 10.0.0.5:502`. */
   readonly endpoint: string;
@@ -33,35 +33,51 @@ interface Job {
   readonly reject: (err: ModbusError) => void;
   /** Wire attempts already made. */
   attempts: number;
+  /** Attempts that ended in a damaged reply. */
+  crcAttempts: number;
+  /** Whether it was already put back once after its link went away under it. */
+  requeuedAfterLoss: boolean;
   retryTimer?: NodeJS.Timeout;
 }
 
-const MAX_RECONNECT_MS = 30_000;
-/** Backstop in case modbus-serial never calls back (its own timer normally fires first). */
+/** Reconnect delays double up to this (or reconnectMs, if larger): a peer that is back is found within seconds. */
+const MAX_RECONNECT_MS = 5_000;
+/**
+ * A damaged reply proves the slave alive and the line time already spent: it is asked again at once, this many
+ * times, without touching its breaker (noise is not absence).
+ */
+export const CRC_RETRIES = 2;
+/** Backstop in case a link never settles a transaction (the link's own timers normally end it first). */
 const GUARD_EXTRA_MS = 1_000;
 const WIRE_ERROR_KINDS = new Set(['timeout', 'exception', 'crc', 'port', 'other']);
 
 /**
- * A Modbus bus on modbus-serial: one serial line or one TCP connection, one transaction in flight, a breaker per
- * slave, and a reconnect loop while the port or connection is lost.
+ * A Modbus bus over one link (serial line or TCP connection): one transaction in flight, a breaker per slave,
+ * retries off the line, and a reconnect loop while the port or connection is lost. Requests queued when a
+ * working link drops wait for one immediate reconnect (cheap gateways close after every reply).
  */
-export class ModbusSerialBus implements ModbusBus {
+export class LinkBus implements ModbusBus {
   readonly id: string;
   private readonly now: () => number;
   private readonly log: Logger;
   private state: ModbusBusState | 'new' = 'new';
   private link: Link | undefined;
+  /** A working link was lost and the immediate reopen is under way: requests wait for it. */
+  private reopening = false;
   private readonly queue = new TransactionQueue<Job>();
   private readonly waitingRetry = new Set<Job>();
   private inFlight = false;
   private abortInFlight: ((err: ModbusError) => void) | undefined;
   private readonly breakers = new Map<number, CircuitBreaker>();
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private reconnectDelayMs: number;
   private openedBefore = false;
+  /** Whether the current link has carried an answer (only such a link is reopened at once when lost). */
+  private linkAnswered = false;
   private readonly counts: BusCounters = zeroCounters();
 
-  constructor(private readonly opts: ModbusSerialBusOptions) {
+  constructor(private readonly opts: LinkBusOptions) {
     this.id = opts.id;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger.child({ bus: opts.id });
@@ -81,6 +97,7 @@ export class ModbusSerialBus implements ModbusBus {
       return;
     }
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.wakeTimer);
     this.reconnectTimer = undefined;
     const err = new ModbusError('closed', `bus ${this.id} stopped`);
     this.failWaiting(err);
@@ -100,7 +117,7 @@ export class ModbusSerialBus implements ModbusBus {
     if (this.state !== 'open') return Promise.reject(new ModbusError('port', `bus ${this.id} is ${this.state}`));
     if (this.breakerFor(req.slave).refusesNow()) return Promise.reject(this.breakerOpenError(req.slave));
     return new Promise<number[]>((resolve, reject) => {
-      this.queue.push({ req, resolve, reject, attempts: 0 }, req.priority);
+      this.queue.push({ req, resolve, reject, attempts: 0, crcAttempts: 0, requeuedAfterLoss: false }, req.priority);
       this.pump();
     });
   }
@@ -124,7 +141,9 @@ export class ModbusSerialBus implements ModbusBus {
       if (this.state === 'closed') return;
       const message = err instanceof Error ? err.message : String(err);
       this.log.debug({ event: 'bus.open_failed', endpoint: this.opts.endpoint, err: message }, 'open failed');
+      this.reopening = false;
       this.setState('down', message);
+      this.failWaiting(new ModbusError('port', `bus ${this.id}: ${message}`));
       this.scheduleReconnect();
       return;
     }
@@ -132,11 +151,16 @@ export class ModbusSerialBus implements ModbusBus {
       await link.close().catch(() => undefined);
       return;
     }
+    const wasDown = this.state === 'down';
     this.link = link;
+    this.linkAnswered = false;
+    this.reopening = false;
     if (this.openedBefore) this.counts.reconnects++;
     this.openedBefore = true;
     this.reconnectDelayMs = this.opts.reconnectMs;
     this.setState('open');
+    // After an outage every slave is worth asking again now, not when its breaker's period runs out.
+    if (wasDown) for (const b of this.breakers.values()) b.probeNow();
     link.onLost((err) => this.onLinkLost(link, err));
     this.pump();
   }
@@ -146,10 +170,17 @@ export class ModbusSerialBus implements ModbusBus {
     this.link = undefined;
     this.counts.portErrors++;
     const failure = new ModbusError('port', `bus ${this.id}: ${err.message}`);
-    this.setState('down', err.message);
-    this.failWaiting(failure);
     this.abortInFlight?.(failure);
     void link.close().catch(() => undefined);
+    if (this.linkAnswered) {
+      // A link that worked is reopened at once, and what is queued waits for it.
+      this.log.info({ event: 'bus.reopening', endpoint: this.opts.endpoint, err: err.message }, `bus ${this.id} lost its link; reopening`);
+      this.reopening = true;
+      void this.tryOpen();
+      return;
+    }
+    this.setState('down', err.message);
+    this.failWaiting(failure);
     this.scheduleReconnect();
   }
 
@@ -168,13 +199,28 @@ export class ModbusSerialBus implements ModbusBus {
 
   private pump(): void {
     if (this.inFlight || this.state !== 'open' || !this.link) return;
-    const job = this.queue.shift();
-    if (!job) return;
+    const link = this.link;
+    const job = this.queue.shiftFirst((j) => link.waitMs(j.req.slave) === 0);
+    if (!job) {
+      this.wakeWhenReady(link);
+      return;
+    }
     this.inFlight = true;
-    void this.runAttempt(job, this.link).finally(() => {
+    void this.runAttempt(job, link).finally(() => {
       this.inFlight = false;
       this.pump();
     });
+  }
+
+  /** Every queued request is for a slave whose late answer may still come: look again when the first may be asked. */
+  private wakeWhenReady(link: Link): void {
+    const waits = this.queue.peekAll().map((j) => link.waitMs(j.req.slave));
+    if (waits.length === 0) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.pump();
+    }, Math.max(1, Math.ceil(Math.min(...waits))));
   }
 
   private async runAttempt(job: Job, link: Link): Promise<void> {
@@ -191,6 +237,7 @@ export class ModbusSerialBus implements ModbusBus {
     try {
       const values = await this.transact(link, job.req);
       this.counts.responses++;
+      this.linkAnswered = true;
       breaker.onSuccess();
       job.resolve(values);
       return;
@@ -204,25 +251,38 @@ export class ModbusSerialBus implements ModbusBus {
     }
     this.countError(err);
     this.emitError(slave, err);
-    if (err.kind === 'port') {
-      job.reject(err);
-      this.onLinkLost(link, err);
-      return;
+    switch (err.kind) {
+      case 'port':
+        if (this.reopening && !job.requeuedAfterLoss) {
+          // Reads are idempotent: the one cut off by the drop goes again on the new link.
+          job.requeuedAfterLoss = true;
+          job.attempts--;
+          this.queue.pushFront(job, job.req.priority);
+        } else job.reject(err);
+        return;
+      case 'exception':
+        // The slave answered: it is alive, and asking again would give the same answer.
+        this.counts.responses++;
+        this.linkAnswered = true;
+        breaker.onSuccess();
+        job.reject(err);
+        return;
+      case 'crc':
+        breaker.onSuccess();
+        if (job.crcAttempts++ < CRC_RETRIES && this.state === 'open') {
+          job.attempts--;
+          this.queue.pushFront(job, job.req.priority);
+        } else job.reject(err);
+        return;
+      default: {
+        breaker.onFailure();
+        // A probe is never retried, nor is a slave whose breaker this failure just opened.
+        const retry =
+          decision === 'allow' && breaker.state === 'closed' && job.attempts <= this.opts.retries && this.state === 'open';
+        if (retry) this.retryLater(job);
+        else job.reject(err);
+      }
     }
-    if (err.kind === 'exception') {
-      // The slave answered: it is alive, and asking again would give the same answer.
-      this.counts.responses++;
-      breaker.onSuccess();
-      job.reject(err);
-      return;
-    }
-    breaker.onFailure();
-    await link.recover(err.kind === 'timeout').catch(() => undefined);
-    // A probe is never retried, nor is a slave whose breaker this failure just opened.
-    const retry =
-      decision === 'allow' && breaker.state === 'closed' && job.attempts <= this.opts.retries && this.state === 'open';
-    if (retry) this.retryLater(job);
-    else job.reject(err);
   }
 
   /** The retry waits off the line, so neighbours are polled during the backoff. */
@@ -241,6 +301,7 @@ export class ModbusSerialBus implements ModbusBus {
     }, delay);
   }
 
+  /** The link's transaction, ended early by a loss or stop, with a backstop should the link never answer. */
   private transact(link: Link, req: ReadRequest): Promise<number[]> {
     return new Promise<number[]>((resolve, reject) => {
       let settled = false;
@@ -251,30 +312,21 @@ export class ModbusSerialBus implements ModbusBus {
         this.abortInFlight = undefined;
         settle();
       };
+      // An RTU link may first wait for the line to fall quiet (up to one timeout) before its own timeout starts.
       const guard = setTimeout(
-        () => finish(() => reject(classifyLibError({ errno: 'ETIMEDOUT' }, { bytesSeen: link.bytesSeenSinceWrite() }))),
-        this.opts.timeoutMs + GUARD_EXTRA_MS,
+        () => finish(() => reject(new ModbusError('timeout', 'no reply before timeout (bus backstop)'))),
+        2 * this.opts.timeoutMs + GUARD_EXTRA_MS,
       );
       this.abortInFlight = (err) => finish(() => reject(err));
-      const write = req.functionCode === 3 ? link.client.writeFC3 : link.client.writeFC4;
-      try {
-        write.call(link.client, req.slave, req.address, req.count, (err, res) => {
-          if (err) {
-            const bytesSeen = link.bytesSeenSinceWrite();
-            finish(() => reject(classifyLibError(err, { bytesSeen })));
-          } else if (res.data.length !== req.count) {
-            finish(() => reject(new ModbusError('crc', `bad frame: ${res.data.length} registers for ${req.count} asked`)));
-          } else {
-            finish(() => resolve(res.data));
-          }
-        });
-      } catch (err) {
-        finish(() => reject(classifyLibError(err)));
-      }
+      link.transact(req).then(
+        (values) => finish(() => resolve(values)),
+        (err: unknown) => finish(() => reject(err instanceof ModbusError ? err : classifyLibError(err))),
+      );
     });
   }
 
   private failWaiting(err: ModbusError): void {
+    clearTimeout(this.wakeTimer);
     for (const job of this.queue.drain()) job.reject(err);
     for (const job of this.waitingRetry) {
       clearTimeout(job.retryTimer);
