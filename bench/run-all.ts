@@ -4,6 +4,7 @@ import { benchAlarmLatency } from './alarm-latency.js';
 import { benchMemory } from './daemon-memory.js';
 import { benchPolls } from './poll-throughput.js';
 import type { BenchResult } from './result.js';
+import { benchRtuLine } from './rtu-line.js';
 import { benchStorage } from './storage-throughput.js';
 
 function print(r: BenchResult): void {
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['storage', () => benchStorage()],
   ['memory', () => benchMemory()],
   ['alarms', benchAlarmLatency],
+  ['rtu', benchRtuLine],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
