@@ -7,18 +7,7 @@ import { loadCatalogue, parseProfile } from './profiles.js';
 import { planRead } from './read-plan.js';
 import { shortestFloat32, typeRange } from './register-codec.js';
 import { METRE_RESOLUTION, toMetres } from './units.js';
-
-/** Deterministic pseudo-random numbers in [0, 1), so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 } from '../../test/helpers/seeded-random.js';
 
 const catalogue = Object.entries(CATALOGUE).map(([name, input]) => ({ name, profile: profileSchema.parse(input) }));
 
@@ -57,7 +46,7 @@ function tolerance(profile: Profile, block: readonly number[], metres: number): 
 
 describe('encode -> decode round trip', () => {
   it.each(catalogue)('$name: levels across its range come back within the device resolution', ({ profile }) => {
-    const random = seeded(0xf100d);
+    const random = mulberry32(0xf100d);
     const { min, max } = profile.range;
     const levels = [min, max, (min + max) / 2, ...Array.from({ length: 300 }, () => min + random() * (max - min))];
     let checked = 0;
@@ -88,7 +77,7 @@ describe('encode -> decode round trip', () => {
     const unit = type === 'float32' ? 'm' : 'mm';
     const input: ProfileInput = { functionCode: 4, addressBase: 1, value: { address: 10, type, order, unit }, range: { min: -1e40, max: 1e40 } };
     const profile = parseProfile(`${type}-${order}`, input).profile;
-    const random = seeded(type.length * 31 + order.charCodeAt(0));
+    const random = mulberry32(type.length * 31 + order.charCodeAt(0));
     for (const raw of rawSamples(type, random)) {
       const block = encodeLevel(profile, type === 'float32' ? raw : raw / 1000);
       expect(block).toHaveLength(type.endsWith('16') ? 1 : 2);

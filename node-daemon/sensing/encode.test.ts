@@ -6,18 +6,7 @@ import { profileSchema, type LengthUnit, type Profile, type ProfileInput } from 
 import { planRead } from './read-plan.js';
 import { rawToWords, typeRange, wordCount } from './register-codec.js';
 import { fromMetres, toMetres } from './units.js';
-
-/** Deterministic pseudo-random numbers in [0, 1), so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 } from '../../test/helpers/seeded-random.js';
 
 /** Profiles that are not in the catalogue but exercise sentinels the catalogue's do not: aliases, 0, a float. */
 const extra: Record<string, ProfileInput> = {
@@ -140,7 +129,7 @@ describe('encodeLevel never serves a sentinel for a level', () => {
 
   const cases = profiles.flatMap(({ name, profile }) => unitCodes(profile).map((unitCode) => ({ name, profile, unitCode })));
   it.each(cases)('$name, unit code $unitCode: levels near every sentinel and across the range round-trip or are refused', ({ profile, unitCode }) => {
-    const random = seeded(0x7fff + (unitCode ?? 0));
+    const random = mulberry32(0x7fff + (unitCode ?? 0));
     const { min, max } = profile.range;
     const levels = [...levelsNearSentinels(profile, unitCode), min, max, ...Array.from({ length: 300 }, () => min + random() * (max - min))];
     let served = 0;

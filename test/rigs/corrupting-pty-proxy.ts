@@ -1,5 +1,8 @@
 import { SerialPort } from 'serialport';
 import { createPtyPair, type PtyPair } from '../helpers/socat.js';
+import { mulberry32, type Rng } from '../helpers/seeded-random.js';
+
+export { mulberry32, type Rng };
 
 /**
  * A fault on the line, applied to one reply of the slave on its way back to the master:
@@ -51,8 +54,6 @@ export interface ReplyFrame extends WireFrameBase {
 
 export type WireFrame = RequestFrame | ReplyFrame;
 
-/** A uniform random number in [0, 1) from a seeded stream. */
-export type Rng = () => number;
 
 /** One rule of the random mode: with probability `p` per reply, `fault` (or what the factory draws) hits it. */
 export interface RandomFaultRule {
@@ -109,18 +110,6 @@ export interface ProxyOptions {
   readonly onlyUnit?: number;
   /** The least silence between two frames written to the master (so a late reply stays a frame of its own). Default frameGapMs. */
   readonly interFrameGapMs?: number;
-}
-
-/** A tiny seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
 }
 
 /** An integer in [lo, hi] (inclusive). */
