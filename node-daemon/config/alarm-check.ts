@@ -10,7 +10,7 @@ import { didYouMean } from './suggest.js';
  * a rule naming an unknown sensor, a relay pin used twice, a plan naming a relay the board does not have, an
  * unknown siren pattern or template placeholder, two outputs on one serial port.
  */
-export function checkAlarmsAndOutputs(config: Config): ConfigProblem[] {
+export function checkAlarmsAndOutputs(config: Config, written: unknown = undefined): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const sensorIds = config.sensors.map((s) => s.id);
   const io = config.outputs.ioBoard;
@@ -54,9 +54,22 @@ export function checkAlarmsAndOutputs(config: Config): ConfigProblem[] {
 
   for (const level of ALARM_LEVELS) {
     const plan = config.dispatch[level];
+    const ownPlan = wroteRelays(written, level);
     for (const [j, relay] of plan.relays.entries()) {
-      // Without an I/O board there is nothing to switch; with one, every named relay must exist.
-      if (io && !relayNames.includes(relay)) out.push(unknown(['dispatch', level, 'relays', j], relay, relayNames, 'relay (outputs.ioBoard.relays)', '继电器'));
+      // With an I/O board every named relay must exist; the default plan's relays are named as such.
+      if (!io || relayNames.includes(relay)) continue;
+      out.push(ownPlan ? unknown(['dispatch', level, 'relays', j], relay, relayNames, 'relay (outputs.ioBoard.relays)', '继电器') : defaultRelayMissing(level, relay, relayNames));
+    }
+    if (!io && plan.relays.length > 0 && config.outputs.speakers.length + config.outputs.ledBoards.length > 0) {
+      out.push(
+        makeProblem(['dispatch', level, 'relays'], {
+          severity: 'warning',
+          value: renderValue(plan.relays.join(', ')),
+          message: `there is no I/O board (outputs.ioBoard), so ${ownPlan ? 'the' : 'the default'} ${level} plan's relays (${plan.relays.join(', ')}) will not be switched: no siren or strobe, only the speakers and LED boards`,
+          expected: 'outputs.ioBoard with these relays, or dispatch.' + level + '.relays: []',
+          messageZh: `没有 I/O 板（outputs.ioBoard），${level} 预案中的继电器不会动作`,
+        }),
+      );
     }
     if (plan.sirenPattern !== undefined && !(plan.sirenPattern in SIREN_CATALOGUE)) {
       out.push(unknown(['dispatch', level, 'sirenPattern'], plan.sirenPattern, Object.keys(SIREN_CATALOGUE), 'siren pattern', '警报音'));
@@ -123,4 +136,26 @@ function duplicateIds(list: readonly { readonly id: string }[], at: readonly Pat
     if (seen.has(item.id)) out.push(makeProblem([...at, i, 'id'], { value: renderValue(item.id), message: `"${item.id}" is used twice; ids must be unique`, messageZh: 'id 重复' }));
     seen.add(item.id);
   }
+}
+
+/** Whether the file itself wrote `dispatch.<level>.relays` (otherwise the schema's default plan is in force). */
+function wroteRelays(written: unknown, level: string): boolean {
+  const dispatch = isRecord(written) ? written['dispatch'] : undefined;
+  const plan = isRecord(dispatch) ? dispatch[level] : undefined;
+  return isRecord(plan) && 'relays' in plan;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function defaultRelayMissing(level: string, relay: string, known: readonly string[]): ConfigProblem {
+  const have = known.length > 0 ? known.join(', ') : 'none';
+  // Pointed at the board's relays: that is where the installer adds it (the plan is not in the file).
+  return makeProblem(['outputs', 'ioBoard', 'relays'], {
+    value: renderValue(relay),
+    message: `the default ${level} plan switches relay "${relay}", which outputs.ioBoard.relays does not define (it has: ${have}); add it there, or write dispatch.${level}.relays with the relays this box has`,
+    expected: `a relay of outputs.ioBoard.relays (${have})`,
+    messageZh: `默认的 ${level} 预案要用继电器 "${relay}"，但 outputs.ioBoard.relays 中没有`,
+  });
 }

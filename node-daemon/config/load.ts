@@ -28,7 +28,7 @@ export function parseConfigText(text: string, opts: CrossCheckOptions = {}): Con
   const flagged = new Set(schemaProblems.map((p) => p.path));
   // A field the schema already rejected would only repeat itself as a bad reference.
   const crossProblems = crossCheck(data, opts).filter((p) => !flagged.has(p.path));
-  const profileProblems = result.success ? [...checkProfiles(result.data), ...checkAlarmsAndOutputs(result.data)] : [];
+  const profileProblems = result.success ? [...checkProfiles(result.data), ...checkAlarmsAndOutputs(result.data, data)] : [];
   const all = [...schemaProblems, ...crossProblems, ...profileProblems].map((p) => ({ ...p, ...locate(p.segments, 'key') }));
   all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   const errors = all.filter((p) => p.severity === 'error');

@@ -285,6 +285,12 @@ export const BAD_ALARM_CONFIGS: readonly BadConfig[] = [
     says: '"sirne" is not a known relay (outputs.ioBoard.relays); did you mean "siren"?',
   },
   {
+    name: 'default dispatch plan naming a relay the board does not have',
+    yaml: GOOD_MINIMAL + IO_BOARD.replace(', strobe: 10', ''),
+    path: 'outputs.ioBoard.relays',
+    says: 'the default prepare plan switches relay "strobe", which outputs.ioBoard.relays does not define (it has: amplifier, siren)',
+  },
+  {
     name: 'unknown siren pattern',
     yaml: GOOD_MINIMAL + 'dispatch:\n  prepare:\n    sirenPattern: air-raid\n    message: 准备转移\n    ledText: 准备转移\n',
     path: 'dispatch.prepare.sirenPattern',

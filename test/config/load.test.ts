@@ -35,6 +35,17 @@ describe('parseConfigText', () => {
     expect(result.warnings).toEqual([]);
   });
 
+  it('warns that without an I/O board the dispatch plans\' relays will not be switched', () => {
+    const result = parseConfigText(GOOD_MINIMAL + 'outputs:\n  ledBoards:\n    - { id: led1, path: /dev/ttyUSB3, baudRate: 9600 }\n');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings.map((w) => [w.path, w.severity])).toEqual([
+      ['dispatch.prepare.relays', 'warning'],
+      ['dispatch.evacuate.relays', 'warning'],
+    ]);
+    expect(result.warnings[1]?.message).toContain('the default evacuate plan\'s relays (amplifier, siren, strobe) will not be switched');
+  });
+
   it('reports every problem of a file at once, in file order', () => {
     const result = parseConfigText(
       'buses:\n  - id: rtu1\n    type: rtu\n    path: /dev/ttyUSB0\n    baudRate: 9601\nsensors:\n  - id: s1\n    bus: nowhere\n    slave: 1\n    profile: nope\n',
