@@ -3,7 +3,8 @@
 // own python3), socat for serial pty pairs, the audio tools (espeak-ng, sox, ffmpeg, aplay), and for the browser tests
 // Debian's chromium (driven by playwright-core; no browser is ever downloaded) with the Noto CJK fonts so Chinese
 // renders in the screenshots. As root it installs them; otherwise it prints the exact command.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { aptGet } from './apt.mjs';
 
 const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk'];
 /** The command each package provides, to tell whether it is installed. */
@@ -34,10 +35,10 @@ if (!isRoot) {
 console.error(`installing test dependencies: ${PACKAGES.join(' ')}`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 try {
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...PACKAGES], { stdio: 'inherit', env });
-} catch {
-  console.error(`installing failed; run by hand:\n  apt-get update && ${line}`);
+  await aptGet(['update', '-qq'], { env });
+  await aptGet(['install', '-y', '-qq', ...PACKAGES], { env });
+} catch (err) {
+  console.error(`${err instanceof Error ? err.message : String(err)}\ninstalling failed; run by hand:\n  apt-get update && ${line}`);
   process.exit(1);
 }
 missing = present();
