@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { COMMON_PASSWORDS } from './common-passwords.js';
 
 /**
  * Password hashing with Node's scrypt (memory-hard). Stored as one self-describing string,
@@ -18,6 +19,27 @@ export const DEFAULT_SCRYPT_COST: ScryptCost = { log2N: 15, r: 8, p: 1 };
 export const MIN_PASSWORD_LENGTH = 8;
 /** Long enough for any pass phrase, short enough that hashing it is not a denial of service. */
 export const MAX_PASSWORD_LENGTH = 256;
+
+/** Whitespace and invisible format characters (zero-width space, joiners, BOM): what a password must not be only of. */
+const BLANK = /^[\s\p{Cf}]*$/u;
+
+/** How a candidate is compared with the common list: NFKC (full-width １２３ is 123), trimmed, lower case. */
+export function commonPasswordKey(password: string): string {
+  return password.normalize('NFKC').trim().toLowerCase();
+}
+
+/**
+ * Why a new password is refused, beyond its length: all whitespace, or one of the commonest passwords (the list in
+ * common-passwords.ts, compared regardless of case). Undefined when it may be used. Applies wherever a password is
+ * set (first-run setup, a new account, a password change or reset); never to logging in with an existing one.
+ */
+export function passwordProblem(password: string): string | undefined {
+  if (BLANK.test(password)) return 'a password cannot be all whitespace';
+  if (COMMON_PASSWORDS.has(commonPasswordKey(password))) {
+    return 'this is one of the most common passwords, the first anyone guessing tries; choose a less common one (a few words of a sentence work well)';
+  }
+  return undefined;
+}
 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;

@@ -100,6 +100,18 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * Whether the session is still live: not logged out, not ended by a password change, its user not deleted, not
+   * expired (idle or absolute). Reads only, never touches it: for long-lived answers (the live event stream) to learn
+   * that the session they were opened with has ended.
+   */
+  isLive(idHash: string): boolean {
+    const session = this.byHash(idHash);
+    if (session === undefined) return false;
+    const now = this.clock();
+    return now < session.expiresAt && now < session.lastSeenAt + this.opts.idleMs;
+  }
+
   deleteByHash(idHash: string): void {
     this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
   }

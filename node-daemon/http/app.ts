@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { NEVER } from 'rxjs';
 import { HTTPException } from 'hono/http-exception';
+import type { Auth } from '../auth/auth.js';
 import { API_PREFIX, type AppDeps } from './app-deps.js';
-import { authMiddleware } from './auth-middleware.js';
+import { authMiddleware, principalOf } from './auth-middleware.js';
 import { errorBody } from './errors.js';
 import { alarmsRoutes } from './routes/alarms.js';
 import { authRoutes } from './routes/auth.js';
@@ -22,12 +23,28 @@ function isApi(path: string): boolean {
   return path === '/api' || path.startsWith('/api/');
 }
 
+/** For a live event stream: whether the session that opened it still holds (a bearer token has nothing to re-check). */
+function sessionStillLive(auth: Auth): (c: Context) => (() => boolean) | undefined {
+  return (c) => {
+    const p = principalOf(c);
+    if (p?.kind !== 'session') return undefined;
+    const idHash = p.session.idHash;
+    return () => auth.sessions.isLive(idHash);
+  };
+}
+
 /**
  * The HTTP API. Everything under /api answers JSON, errors included (`{error: {code, param?, message}}`); a failure
  * is logged with its stack and answered with a plain 500 that reveals nothing of the inside.
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+
+  // Every answer is what its Content-Type says: no browser may sniff JSON (or a file) into HTML or script.
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
 
   app.use('/api/*', async (c, next) => {
     await next();
@@ -48,7 +65,7 @@ export function createApp(deps: AppDeps): Hono {
     app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }), ...(deps.shelving === undefined ? {} : { shelving: deps.shelving }) }));
   }
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
-  app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER));
+  app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER, deps.auth === undefined ? {} : { signedIn: sessionStillLive(deps.auth) }));
   app.route(API_PREFIX, uiBackendRoutes(deps));
   app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, ...uiBackendFlags(deps) }));
 

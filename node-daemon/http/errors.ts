@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { apiSchemas } from './api-registry.js';
 
-export const ERROR_CODES = ['bad_request', 'not_found', 'conflict', 'internal'] as const;
+/** `payload_too_large`: HTTP 413, a request body over its route's limit (see validate-body.ts), refused unread. */
+export const ERROR_CODES = ['bad_request', 'not_found', 'conflict', 'payload_too_large', 'internal'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The one error shape of the API: a stable machine code, the offending parameter if any, and a sentence for people. */

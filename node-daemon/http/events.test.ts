@@ -6,7 +6,8 @@ import { StatusRegistry } from '../sensing/status-registry.js';
 import type { ReadingsReader } from '../storage/types.js';
 import { createApp } from './app.js';
 import { HttpServer } from './http-server.js';
-import { liveEvents } from './routes/events.js';
+import { eventsRoutes, liveEvents } from './routes/events.js';
+import { NEVER } from 'rxjs';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -78,5 +79,42 @@ describe('GET /api/v1/events (SSE over a real server)', () => {
     const fourth = await next();
     expect(fourth.event).toBe('output');
     expect(JSON.parse(fourth.data!)).toMatchObject({ type: 'relay', relay: { name: 'siren', on: true } });
+  });
+
+  it('ends a stream soon after its sign-in stops holding, and leaves one with nothing to check open', async () => {
+    let live = true;
+    const checked: string[] = [];
+    const app = eventsRoutes(NEVER, {
+      signedIn: (c) => {
+        if (c.req.header('x-who') === 'token') return undefined;
+        return () => {
+          checked.push('check');
+          return live;
+        };
+      },
+      signInCheckMs: 50,
+    });
+    const server = new HttpServer({ app, listen: '127.0.0.1:0', log: silentLogger() });
+    await server.start();
+    cleanups.push(() => server.stop());
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    const open = async (who: string) => {
+      const res = await fetch(`${server.url()}/events`, { headers: { 'x-who': who }, signal: abort.signal });
+      const next = sseReader(res.body!);
+      expect((await next()).event).toBe('hello');
+      return next;
+    };
+    const session = await open('session');
+    const token = await open('token');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(checked.length).toBeGreaterThan(1);
+    live = false;
+    const from = Date.now();
+    await expect(session()).rejects.toThrow('stream ended');
+    expect(Date.now() - from).toBeLessThan(1_000);
+    // The token's stream is still open: it ends only when the client leaves.
+    const stillOpen = await Promise.race([token().then(() => 'event', () => 'ended'), new Promise((r) => setTimeout(() => r('open'), 300))]);
+    expect(stillOpen).toBe('open');
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,5 +152,129 @@ describe('HttpServer', () => {
     await entered.promise;
     await server.stop();
     await expect(response).rejects.toThrow();
+  });
+});
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Chunks written before the answer came. */
+  written: number;
+}
+
+/**
+ * A POST over node:http: sends `chunks` one by one (`gapMs` apart), stops writing as soon as an answer arrives, and
+ * ends the request after the last chunk unless `end` is false.
+ */
+function rawPost(url: string, opts: { headers?: Record<string, string>; chunks?: string[]; gapMs?: number; end?: boolean }): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks = opts.chunks ?? [];
+    let written = 0;
+    let answered = false;
+    const req = httpRequest(url, { method: 'POST', headers: opts.headers ?? {} });
+    req.on('response', (res) => {
+      answered = true;
+      const at = written;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (s: string) => (body += s));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, written: at });
+      });
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    const next = (): void => {
+      if (answered) return;
+      const chunk = chunks[written];
+      if (chunk === undefined) {
+        if (opts.end !== false) req.end();
+        return;
+      }
+      written++;
+      req.write(chunk);
+      setTimeout(next, opts.gapMs ?? 0);
+    };
+    req.flushHeaders();
+    next();
+  });
+}
+
+describe('HttpServer request body limits', () => {
+  /** An app that answers the size of the body it got, and counts its calls. */
+  const echo = (): { app: { fetch(r: Request): Promise<Response> }; calls: () => number } => {
+    let calls = 0;
+    return {
+      app: {
+        fetch: async (r) => {
+          calls++;
+          return new Response(String((await r.arrayBuffer()).byteLength));
+        },
+      },
+      calls: () => calls,
+    };
+  };
+  const limited = async (limit: number) => {
+    const e = echo();
+    const server = await started(new HttpServer({ app: e.app, listen: '127.0.0.1:0', log: silentLogger(), bodyLimit: () => limit }));
+    return { url: server.url(), calls: e.calls };
+  };
+
+  it('hands a body within the limit on whole: declared, chunked, or after 100 Continue', async () => {
+    const { url } = await limited(1000);
+    expect(await (await fetch(url, { method: 'POST', body: 'x'.repeat(1000) })).text()).toBe('1000');
+    const chunked = await rawPost(url, { chunks: ['a'.repeat(400), 'b'.repeat(400), 'c'.repeat(200)], gapMs: 5 });
+    expect(chunked).toMatchObject({ status: 200, body: '1000' });
+    const continued = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', headers: { 'content-length': '10', expect: '100-continue' } });
+      req.on('continue', () => req.end('0123456789'));
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (s: string) => (body += s));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(continued).toBe('10');
+  });
+
+  it('refuses a declared Content-Length over the limit at once, in the API error shape, and closes the connection', async () => {
+    const { url, calls } = await limited(1000);
+    // Nothing of the body is sent: the answer comes from the headers alone.
+    const answer = await rawPost(url, { headers: { 'content-type': 'application/json', 'content-length': '1001' }, end: false });
+    expect(answer.status).toBe(413);
+    expect(answer.headers['content-type']).toBe('application/json; charset=UTF-8');
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(JSON.parse(answer.body)).toEqual({ error: { code: 'payload_too_large', message: 'the request body must be at most 1000 bytes here' } });
+    expect(calls()).toBe(0);
+  });
+
+  it('refuses a chunked body the moment it goes over, before the client has finished sending', async () => {
+    const { url, calls } = await limited(1000);
+    const answer = await rawPost(url, { chunks: Array.from({ length: 20 }, () => 'y'.repeat(300)), gapMs: 20 });
+    expect(answer.status).toBe(413);
+    // The fourth chunk took it to 1200 bytes; the answer came long before the twentieth.
+    expect(answer.written).toBeGreaterThanOrEqual(4);
+    expect(answer.written).toBeLessThan(12);
+    expect(calls()).toBe(0);
+  });
+
+  it('by default takes 64 KiB on API routes, more on the settings PUTs, and no body outside /api/', async () => {
+    const e = echo();
+    const server = await started(new HttpServer({ app: e.app, listen: '127.0.0.1:0', log: silentLogger() }));
+    const post = async (path: string, size: number, method = 'POST'): Promise<number> =>
+      (await fetch(`${server.url()}${path}`, { method, body: 'z'.repeat(size) })).status;
+    expect(await post('/api/v1/alarms', 64 * 1024)).toBe(200);
+    expect(await post('/api/v1/alarms', 64 * 1024 + 1)).toBe(413);
+    expect(await post('/api/v1/settings/alarms', 700_000, 'PUT')).toBe(200);
+    expect(await post('/api/v1/settings/alarms', 700_000, 'POST')).toBe(413);
+    expect(await post('/', 1)).toBe(413);
+    expect((await fetch(server.url())).status).toBe(200);
   });
 });

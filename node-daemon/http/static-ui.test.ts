@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptsGzip, staticUi } from './static-ui.js';
+import { createHash } from 'node:crypto';
+import { acceptsGzip, pageCsp, staticUi, styleAttributeHashes } from './static-ui.js';
 
 const INDEX = '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/index-AbCd1234.js"></script></head><body>' + '界面'.repeat(400) + '</body></html>';
 const SCRIPT = 'console.log("fenghuo");\n'.repeat(100);
@@ -120,6 +121,44 @@ describe('staticUi', () => {
     const text = await res.text();
     expect(text).toContain('npm run build');
     expect(text).toContain('网页界面尚未构建');
+  });
+
+  it('gives the page a strict CSP: nothing inline but the style attributes index.html itself carries', async () => {
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><body><div id="app"><p style="padding:16px">加载中</p></div></body>');
+    const res = await app(dir).request('/');
+    const csp = res.headers.get('content-security-policy')!.split('; ');
+    const hash = createHash('sha256').update('padding:16px').digest('base64');
+    expect(csp).toEqual([
+      "default-src 'self'",
+      "script-src 'self'",
+      `style-src 'self' 'unsafe-hashes' 'sha256-${hash}'`,
+      "connect-src 'self'",
+      "img-src 'self' data:",
+      "font-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "form-action 'self'",
+    ]);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // Scripts and styles are files: no CSP of their own, but never sniffed.
+    const js = await app(dir).request('/assets/index-AbCd1234.js');
+    expect(js.headers.get('content-security-policy')).toBeNull();
+    expect(js.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('hashes each distinct style attribute once, in either quotes, and leaves out one with a character reference', () => {
+    const html = `<p style="color:red">a</p><p STYLE = 'margin:0'>b</p><p style="color:red">c</p><p style="font-family:&quot;x&quot;">d</p><p data-style="x">e</p>`;
+    const sha = (v: string): string => `'sha256-${createHash('sha256').update(v).digest('base64')}'`;
+    expect(styleAttributeHashes(html)).toEqual([sha('color:red'), sha('margin:0')]);
+    expect(pageCsp('<p>no styles</p>')).toContain("style-src 'self'; ");
+  });
+
+  it('the 503 page has a CSP too, allowing its own style', async () => {
+    const res = await app(join(dir, 'missing')).request('/');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toMatch(/style-src 'self' 'unsafe-hashes' 'sha256-[A-Za-z0-9+/]+=*'/);
   });
 
   it('leaves other methods to the API', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,10 +43,40 @@ const GZIP_MIN_BYTES = 512;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
- * The page itself: no framing (clickjacking an acknowledge button), no plugins, forms and <base> only to the box.
- * No script-src restriction yet: the browser tests inject axe-core as an inline script tag.
+ * The page's Content-Security-Policy: everything from the box itself and nothing inline (no injected script can run,
+ * even if some text ever reached the page as HTML), data: images only (the favicon), no plugins, no <base>, no
+ * framing (clickjacking an acknowledge button), forms only to the box. The UI sets its dynamic styles (level bars,
+ * uPlot) through the CSSOM, which CSP does not restrict; a `style="…"` attribute in index.html itself is allowed by
+ * its hash (`styleAttributeHashes`; CSP level 3 'unsafe-hashes': an older WebView blocks it, which costs only padding).
  */
-const CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
+export function pageCsp(html: string): string {
+  const hashes = styleAttributeHashes(html);
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self'${hashes.length === 0 ? '' : ` 'unsafe-hashes' ${hashes.join(' ')}`}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
+/**
+ * CSP hash sources (`'sha256-…'`) of the `style` attributes written in a page's HTML, e.g. the "loading" line of
+ * index.html. A value with a character reference (`&…;`) is left out: the browser hashes the decoded text.
+ */
+export function styleAttributeHashes(html: string): string[] {
+  const hashes = new Set<string>();
+  for (const m of html.matchAll(/\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
+    const value = m[1] ?? m[2] ?? '';
+    if (!value.includes('&')) hashes.add(`'sha256-${createHash('sha256').update(value, 'utf8').digest('base64')}'`);
+  }
+  return [...hashes];
+}
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -58,12 +89,16 @@ const NOT_BUILT_PAGE = `<!doctype html>
 </body></html>
 `;
 
+const NOT_BUILT_CSP = pageCsp(NOT_BUILT_PAGE);
+
 interface CachedFile {
   readonly body: Buffer;
   readonly gz: Buffer | undefined;
   readonly type: string;
   readonly etag: string;
   readonly mtimeMs: number;
+  /** For an HTML page: its Content-Security-Policy. */
+  readonly csp: string | undefined;
 }
 
 /** dist/web-ui of the package: walks up from this file to the folder holding package.json. */
@@ -121,6 +156,7 @@ export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
       type: TYPES[ext] ?? 'application/octet-stream',
       etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
       mtimeMs: st.mtimeMs,
+      csp: ext === '.html' ? pageCsp(body.toString('utf8')) : undefined,
     };
     cache.set(full, file);
     return file;
@@ -135,7 +171,7 @@ export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
     });
     if (file.gz !== undefined) headers.set('Vary', 'Accept-Encoding');
     if (isPage) {
-      headers.set('Content-Security-Policy', CSP);
+      headers.set('Content-Security-Policy', file.csp ?? pageCsp(''));
       headers.set('X-Frame-Options', 'DENY');
       headers.set('Referrer-Policy', 'same-origin');
     }
@@ -176,7 +212,7 @@ export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
         warnedMissing = true;
         opts.log.warn({ event: 'http.ui_missing', dir: root }, 'web UI not built; serving the 503 page');
       }
-      return c.html(NOT_BUILT_PAGE, 503, { 'Cache-Control': 'no-store', 'Retry-After': '60' });
+      return c.html(NOT_BUILT_PAGE, 503, { 'Cache-Control': 'no-store', 'Retry-After': '60', 'Content-Security-Policy': NOT_BUILT_CSP });
     }
     warnedMissing = false;
     return send(c, index, 'no-cache', true);

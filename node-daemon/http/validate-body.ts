@@ -6,6 +6,47 @@ import type { Validated } from './validate-query.js';
 export const MAX_BODY_CHARS = 16_384;
 
 /**
+ * The largest request body, in bytes, of each class of route. The HTTP server (http-server.ts) enforces it while the
+ * body streams in, before the app sees the request: a Content-Length over it is answered 413 without reading, a
+ * chunked body is counted and cut off with 413 the moment it goes over. UTF-8 takes at most 3 bytes per UTF-16 unit,
+ * so these never refuse a body that the routes' own character limits would take.
+ */
+export const BODY_LIMITS = {
+  /** Every API route: JSON of a few fields (MAX_BODY_CHARS characters at most). */
+  api: 64 * 1024,
+  /** PUT /api/v1/settings/*: a whole alarms or dispatch section (routes/settings.ts takes 262,144 characters). */
+  settings: 1024 * 1024,
+  /** Outside /api/ only the web UI's files are served (GET and HEAD): no request there has a body. */
+  other: 0,
+} as const;
+
+/**
+ * The body limit of a request, from its method and request target as the client sent it (percent-escapes decoded,
+ * query cut off). A target that cannot be read falls in the strictest class.
+ */
+export function bodyLimitFor(method: string, target: string): number {
+  let path = target;
+  const query = path.search(/[?#]/);
+  if (query >= 0) path = path.slice(0, query);
+  if (!path.startsWith('/')) {
+    // The absolute form (`POST http://box/api/v1/...`).
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      return BODY_LIMITS.other;
+    }
+  }
+  try {
+    path = decodeURI(path);
+  } catch {
+    return BODY_LIMITS.other;
+  }
+  if (path !== '/api' && !path.startsWith('/api/')) return BODY_LIMITS.other;
+  if (method.toUpperCase() === 'PUT' && path.startsWith('/api/v1/settings/')) return BODY_LIMITS.settings;
+  return BODY_LIMITS.api;
+}
+
+/**
  * Parses a request body as JSON and checks it against a zod object schema. The first problem is reported as a
  * `bad_request` error body naming its field (`param`).
  */

@@ -1,7 +1,7 @@
 // Browser-test harness: Debian's chromium driven by playwright-core (never a downloaded browser), the real daemon
 // started from the compiled CLI on its embedded demo, screenshots under test-artifacts/, and axe-core run in the page.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -342,10 +342,13 @@ export interface AxeViolation {
   nodes: string[];
 }
 
-/** Injects axe-core (from node_modules, no network) and runs it on the whole page; returns the violations. */
+/**
+ * Injects axe-core (from node_modules, no network) and runs it on the whole page; returns the violations. Injected
+ * through the DevTools protocol (page.evaluate), not as a <script> tag: the page's CSP refuses inline scripts.
+ */
 export async function runAxe(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate(() => (globalThis as unknown as PageGlobals).axe !== undefined);
-  if (!loaded) await page.addScriptTag({ path: AXE_PATH });
+  if (!loaded) await page.evaluate(readFileSync(AXE_PATH, 'utf8'));
   const results = await page.evaluate(async () => {
     const g = globalThis as unknown as PageGlobals;
     return g.axe!.run(g.document, { resultTypes: ['violations'] });
