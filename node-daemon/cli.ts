@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { printSetupCode, resetPassword } from './cli-auth.js';
 import { formatProblems, summarizeProblems } from './config/format-problems.js';
 import { renderConfigJsonSchema } from './config/json-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './config/listen.js';
@@ -35,6 +36,11 @@ Usage:
         --listen HOST:PORT  address of the HTTP API, overrides http.listen
   fenghuo check-config [--zh] FILE
       Check a configuration file and print every problem (--zh: with Chinese explanations).
+  fenghuo users reset-password NAME [--data DIR] [--stdin]
+      On the box: set a new password for the account NAME (asked twice on the terminal, or the first line of
+      stdin with --stdin) and end all its sessions. Works while the daemon runs. Unknown NAME: exit 2.
+  fenghuo setup-code [--data DIR]
+      On the box: print the one-time setup code a first-run setup from another computer needs (exit 1 if none).
   fenghuo sim [ARGS...]     Run the site simulator on its own (fenghuo sim --help)
   fenghuo schema            Print the JSON Schema of the configuration file
   fenghuo --help            Show this text
@@ -63,6 +69,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return await runCommand(rest, io);
       case 'check-config':
         return await checkConfigCommand(rest, io);
+      case 'users':
+        return await usersCommand(rest, io);
+      case 'setup-code':
+        return setupCodeCommand(rest, io);
       case 'sim':
         return await simMain(rest);
       case 'schema':
@@ -137,6 +147,43 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     ...(config !== undefined ? { config } : {}),
     ...(values.listen !== undefined ? { listen: values.listen } : {}),
   });
+}
+
+async function usersCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse(
+    {
+      args: [...args],
+      options: { data: { type: 'string', default: './data' }, stdin: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.values.help === true) {
+    io.out(USAGE);
+    return EXIT_OK;
+  }
+  const [verb, name, ...extra] = parsed.positionals;
+  if (verb !== 'reset-password') return usageError(io, verb === undefined ? 'users needs a verb: users reset-password NAME' : `unknown verb "users ${verb}"`);
+  if (name === undefined || name.trim() === '') return usageError(io, 'users reset-password needs the account name');
+  if (extra.length > 0) return usageError(io, `users reset-password takes one name (got ${[name, ...extra].join(' ')})`);
+  if (parsed.values.data === '') return usageError(io, '--data needs a directory');
+  return resetPassword({ dataDir: parsed.values.data ?? './data', name: name.trim(), fromStdin: parsed.values.stdin === true }, io);
+}
+
+function setupCodeCommand(args: readonly string[], io: CliIo): number {
+  const parsed = parse(
+    { args: [...args], options: { data: { type: 'string', default: './data' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.values.help === true) {
+    io.out(USAGE);
+    return EXIT_OK;
+  }
+  if (parsed.values.data === '') return usageError(io, '--data needs a directory');
+  return printSetupCode({ dataDir: parsed.values.data ?? './data' }, io);
 }
 
 async function checkConfigCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -110,6 +110,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     }
   });
   const siteRain = new SiteRain(db);
+  // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
+  // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
+  const auth = createAuth({ db, log, clock, apiTokens: config.http.apiTokens, dataDir: deps.dataDir, listen: deps.listen });
   const app = createApp({
     sensors: config.sensors,
     health: registry,
@@ -125,8 +128,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     shelving: () => settings.effective().alarms.shelving,
     log,
     clock,
-    // Always: the daemon's API is never served without sign-in.
-    auth: createAuth({ db, log, clock, apiTokens: config.http.apiTokens }),
+    auth,
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
@@ -142,6 +144,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     new ManualButton(devices.buttonPress$, alarms, log),
     buses,
     poller,
+    auth.setupCode,
     http,
   ];
   return {

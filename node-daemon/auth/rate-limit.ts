@@ -1,81 +1,193 @@
 import type { Clock } from '../core/types.js';
 
-export interface RateLimitOptions {
-  /** Failed logins a key may have within the window; the next attempt is refused. Default 5. */
-  readonly maxFailures: number;
-  /** Default 5 minutes. */
-  readonly windowMs: number;
-  /** Keys remembered at most (oldest forgotten first), so a flood of made-up names cannot exhaust memory. */
+/**
+ * Throttling of failed sign-in attempts (passwords, bearer tokens, the first-run setup code): pure logic on an
+ * injected clock, no I/O.
+ *
+ * Failures are counted per key. The first `freeFailures` of a key cost nothing; from then on each further failure
+ * makes the key wait before its next attempt is even checked: `baseDelayMs`, then twice that, and so on up to
+ * `maxDelayMs`. A key with no failure for `forgetAfterMs` is forgotten, and so is one whose owner succeeds. Nothing
+ * is ever blocked outright, so nobody can lock an account out: the worst a guesser does is slow down their own key.
+ */
+export interface ThrottleOptions {
+  /** Failures a key may have before delays start. */
+  readonly freeFailures: number;
+  /** The wait after the first failure past the free ones; it doubles with each further failure. */
+  readonly baseDelayMs: number;
+  /** The longest wait. */
+  readonly maxDelayMs: number;
+  /** A key with no failure this long is forgotten (at least maxDelayMs, so no key is forgotten while it waits). */
+  readonly forgetAfterMs: number;
+  /** Keys remembered at most (the least recently failed forgotten first), so made-up names cannot exhaust memory. */
   readonly maxKeys: number;
 }
 
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { maxFailures: 5, windowMs: 5 * 60_000, maxKeys: 10_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = {
+  freeFailures: 5,
+  baseDelayMs: 1_000,
+  maxDelayMs: 5 * 60_000,
+  forgetAfterMs: 15 * 60_000,
+  maxKeys: 10_000,
+};
 
-/** The keys a login attempt counts against: its client address and the user name it tried. */
-export function loginKeys(address: string, name: string): string[] {
-  return [`addr:${address}`, `name:${name.trim().toLowerCase()}`];
+/** Where a key stands: how long until its next attempt may be checked (0: now) and how many failures stay free. */
+export interface ThrottleState {
+  readonly waitMs: number;
+  readonly triesLeft: number;
 }
 
-/**
- * Login throttle, pure logic on an injected clock: a key (client address, user name) with `maxFailures` failed
- * logins in the last `windowMs` is refused until the oldest of those leaves the window. Refused attempts are not
- * checked and do not count, so the block lifts on its own; a successful login forgets the key's failures.
- */
-export class LoginRateLimiter {
-  private readonly opts: RateLimitOptions;
-  /** Per key, the times of its most recent failures (at most maxFailures), oldest first. Map order = last touched. */
-  private readonly failures = new Map<string, number[]>();
+interface KeyState {
+  failures: number;
+  lastFailureAt: number;
+  /** No attempt is checked before this time. */
+  until: number;
+}
+
+export class FailureThrottle {
+  readonly opts: ThrottleOptions;
+  /** Map order = least recently failed first. */
+  private readonly keys = new Map<string, KeyState>();
 
   constructor(
     private readonly clock: Clock,
-    opts: Partial<RateLimitOptions> = {},
+    opts: Partial<ThrottleOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_RATE_LIMIT, ...opts };
+    this.opts = { ...DEFAULT_THROTTLE, ...opts };
+    const { freeFailures, baseDelayMs, maxDelayMs, forgetAfterMs, maxKeys } = this.opts;
+    if (![freeFailures, baseDelayMs, maxDelayMs, forgetAfterMs].every((n) => Number.isFinite(n) && n >= 0) || !(maxKeys >= 1)) {
+      throw new Error(`fenghuo: bad throttle options ${JSON.stringify(this.opts)}`);
+    }
+    if (forgetAfterMs < maxDelayMs) throw new Error('fenghuo: throttle forgetAfterMs must be at least maxDelayMs');
   }
 
-  /** undefined when an attempt may go ahead, else how many ms until it may (at least 1). */
-  blockedForMs(keys: readonly string[]): number | undefined {
+  check(key: string): ThrottleState {
     const now = this.clock();
-    let wait = 0;
-    for (const key of keys) {
-      const times = this.recent(key, now);
-      if (times.length >= this.opts.maxFailures) {
-        const oldest = times[times.length - this.opts.maxFailures]!;
-        wait = Math.max(wait, oldest + this.opts.windowMs - now);
-      }
-    }
-    return wait > 0 ? wait : undefined;
+    const s = this.live(key, now);
+    if (s === undefined) return { waitMs: 0, triesLeft: this.opts.freeFailures };
+    return { waitMs: Math.max(0, s.until - now), triesLeft: Math.max(0, this.opts.freeFailures - s.failures) };
   }
 
-  recordFailure(keys: readonly string[]): void {
+  /** Counts a failure of the key; returns where it stands afterwards. */
+  fail(key: string): ThrottleState {
     const now = this.clock();
-    for (const key of keys) {
-      const times = [...this.recent(key, now), now].slice(-this.opts.maxFailures);
-      this.failures.delete(key);
-      this.failures.set(key, times);
-    }
-    while (this.failures.size > this.opts.maxKeys) {
-      const oldest = this.failures.keys().next().value;
+    const s = this.live(key, now) ?? { failures: 0, lastFailureAt: now, until: now };
+    s.failures += 1;
+    s.lastFailureAt = now;
+    const past = s.failures - this.opts.freeFailures;
+    if (past > 0) s.until = Math.max(s.until, now + this.delayMs(past));
+    this.keys.delete(key);
+    this.keys.set(key, s);
+    while (this.keys.size > this.opts.maxKeys) {
+      const oldest = this.keys.keys().next().value;
       if (oldest === undefined) break;
-      this.failures.delete(oldest);
+      this.keys.delete(oldest);
     }
+    return { waitMs: Math.max(0, s.until - now), triesLeft: Math.max(0, this.opts.freeFailures - s.failures) };
   }
 
-  recordSuccess(keys: readonly string[]): void {
-    for (const key of keys) this.failures.delete(key);
+  succeed(key: string): void {
+    this.keys.delete(key);
   }
 
   /** How many keys are remembered (for tests and health). */
   size(): number {
-    return this.failures.size;
+    return this.keys.size;
   }
 
-  private recent(key: string, now: number): number[] {
-    const times = this.failures.get(key);
-    if (times === undefined) return [];
-    const kept = times.filter((t) => t > now - this.opts.windowMs);
-    if (kept.length === 0) this.failures.delete(key);
-    else if (kept.length !== times.length) this.failures.set(key, kept);
-    return kept;
+  /** The wait after the `n`th failure past the free ones (n >= 1). */
+  private delayMs(n: number): number {
+    // 2^(n-1) grows past any cap long before 2^40; clamping the exponent keeps the number finite.
+    return Math.min(this.opts.baseDelayMs * 2 ** Math.min(n - 1, 40), this.opts.maxDelayMs);
   }
+
+  private live(key: string, now: number): KeyState | undefined {
+    const s = this.keys.get(key);
+    if (s === undefined) return undefined;
+    if (now - s.lastFailureAt >= this.opts.forgetAfterMs) {
+      this.keys.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+}
+
+/** A login attempt: where it comes from and which account it names. */
+export interface LoginAttempt {
+  /** The client address (the socket's peer). */
+  readonly address: string;
+  /**
+   * The account the attempt names, as the limiter should tell accounts apart: the caller folds case (names compare
+   * regardless of it) and may add the password's generation, so that setting a new password starts afresh.
+   */
+  readonly account: string;
+  /** The request came from a browser with a live session (a known device): its address's failures do not hold it back. */
+  readonly knownDevice?: boolean;
+}
+
+export interface LoginThrottleOptions {
+  /** Failures from one address, whatever names they tried (10 free by default). */
+  readonly perAddress: ThrottleOptions;
+  /** Failures from one address for one name (5 free by default). */
+  readonly perPair: ThrottleOptions;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
+  perAddress: { ...DEFAULT_THROTTLE, freeFailures: 10 },
+  perPair: { ...DEFAULT_THROTTLE, freeFailures: 5 },
+};
+
+/**
+ * The login throttle: failed logins count against the client address and against the (address, name) pair, never
+ * against a name alone, so wrong passwords from one address never slow down a login from another. An attempt waits
+ * for the longer of its keys' delays; the tries left are the fewer of the two. A success clears the pair only (the
+ * address keeps its count, so logging in to one's own account does not reset a spray over other names).
+ */
+export class LoginRateLimiter {
+  private readonly byAddress: FailureThrottle;
+  private readonly byPair: FailureThrottle;
+
+  constructor(clock: Clock, opts: { readonly perAddress?: Partial<ThrottleOptions>; readonly perPair?: Partial<ThrottleOptions> } = {}) {
+    this.byAddress = new FailureThrottle(clock, { ...DEFAULT_LOGIN_THROTTLE.perAddress, ...opts.perAddress });
+    this.byPair = new FailureThrottle(clock, { ...DEFAULT_LOGIN_THROTTLE.perPair, ...opts.perPair });
+  }
+
+  check(attempt: LoginAttempt): ThrottleState {
+    const pair = this.byPair.check(pairKey(attempt));
+    return attempt.knownDevice === true ? pair : worst(pair, this.byAddress.check(attempt.address));
+  }
+
+  recordFailure(attempt: LoginAttempt): ThrottleState {
+    const pair = this.byPair.fail(pairKey(attempt));
+    const address = this.byAddress.fail(attempt.address);
+    return attempt.knownDevice === true ? pair : worst(pair, address);
+  }
+
+  recordSuccess(attempt: LoginAttempt): void {
+    this.byPair.succeed(pairKey(attempt));
+  }
+
+  size(): number {
+    return this.byAddress.size() + this.byPair.size();
+  }
+}
+
+function pairKey(a: LoginAttempt): string {
+  // JSON keeps the two parts apart whatever characters the name has.
+  return JSON.stringify([a.address, a.account]);
+}
+
+function worst(a: ThrottleState, b: ThrottleState): ThrottleState {
+  return { waitMs: Math.max(a.waitMs, b.waitMs), triesLeft: Math.min(a.triesLeft, b.triesLeft) };
+}
+
+/** `::ffff:10.0.0.7` (an IPv4 client of a dual-stack socket) and `10.0.0.7` are one client. */
+export function normalizeAddress(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return (mapped?.[1] ?? address).toLowerCase();
+}
+
+/** 127.0.0.0/8 and ::1 (also IPv4-mapped): a client on the box itself. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = normalizeAddress(address);
+  return /^127(?:\.\d{1,3}){3}$/.test(a) || a === '::1' || a === '0:0:0:0:0:0:0:1';
 }

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Auth } from '../../auth/auth.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../auth/password.js';
-import { loginKeys } from '../../auth/rate-limit.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../../auth/password.js';
+import { isLoopbackAddress, type LoginAttempt } from '../../auth/rate-limit.js';
 import { ROLES } from '../../auth/roles.js';
+import type { User } from '../../auth/users.js';
 import { apiSchemas } from '../api-registry.js';
 import {
   authError,
@@ -11,6 +12,8 @@ import {
   clearSessionCookie,
   CSRF_HEADER,
   principalOf,
+  rateLimited,
+  retryAfterSeconds,
   SESSION_COOKIE,
   setSessionCookie,
   socketAddress,
@@ -31,13 +34,22 @@ export const userNameSchema = z
 export const newPasswordSchema = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(MAX_PASSWORD_LENGTH, `a password has at most ${MAX_PASSWORD_LENGTH} characters`);
+  .max(MAX_PASSWORD_LENGTH, `a password has at most ${MAX_PASSWORD_LENGTH} characters`)
+  // Not all whitespace, not one of the commonest passwords (auth/password.ts).
+  .superRefine((password, ctx) => {
+    const problem = passwordProblem(password);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const userSummarySchema = z.strictObject({ name: z.string(), role: z.enum(ROLES) }).register(apiSchemas, { id: 'UserSummary' });
 
 export const authStateSchema = z
   .strictObject({
     setupRequired: z.boolean().describe('true until the first account (an admin) is made with POST /auth/setup'),
+    setupCodeRequired: z
+      .literal(true)
+      .optional()
+      .describe('present (true) while setup is needed and this client is not on the box itself: POST /auth/setup must carry setupCode'),
     user: userSummarySchema.optional().describe('who this request is signed in as (a token shows as token:<id>)'),
     csrfToken: z.string().optional().describe(`send it as ${CSRF_HEADER} with every change made on a cookie session`),
   })
@@ -45,7 +57,15 @@ export const authStateSchema = z
 
 export const signedInSchema = z.strictObject({ user: userSummarySchema, csrfToken: z.string() }).register(apiSchemas, { id: 'SignedIn' });
 
-const setupBodySchema = z.strictObject({ name: userNameSchema, password: newPasswordSchema });
+const setupBodySchema = z.strictObject({
+  name: userNameSchema,
+  password: newPasswordSchema,
+  setupCode: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('the one-time setup code the box logs at start (fenghuo setup-code prints it); needed unless the request comes from the box itself'),
+});
 // Login does not repeat the password rules: an old password must still be checkable, and the rules are no hint.
 const loginBodySchema = z.strictObject({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(MAX_PASSWORD_LENGTH) });
 
@@ -57,9 +77,25 @@ function isJson(c: Context): boolean {
 
 const NOT_JSON = errorBody('bad_request', 'send the body as JSON (Content-Type: application/json)');
 
+/** Headers a proxy adds: a request that passed one is not taken for a local one, whatever its socket says. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
+/** How the login limiter tells accounts apart: case folded, and a new password starts the pair afresh. */
+function accountKey(name: string, user: User | undefined): string {
+  return JSON.stringify([(user?.name ?? name).toLowerCase(), user?.updatedAt ?? 0]);
+}
+
+function triesLeftText(triesLeft: number): string {
+  if (triesLeft === 0) return 'each further failure makes this address wait longer';
+  return `${triesLeft} more ${triesLeft === 1 ? 'try' : 'tries'} before this address must wait`;
+}
+
 export function authRoutes(auth: Auth, opts: AuthHttpOptions = {}): Hono<AuthEnv> {
   const address = opts.clientAddress ?? socketAddress;
-  const { users, sessions, limiter, log } = auth;
+  const { users, sessions, limiter, setupLimiter, setupCode, log } = auth;
+  /** The first admin may be made without the setup code only from the box itself, and not through a proxy. */
+  const setupCodeNeeded = (c: Context): boolean =>
+    !isLoopbackAddress(address(c)) || FORWARDING_HEADERS.some((h) => c.req.header(h) !== undefined);
 
   const signIn = (c: Context, name: string, status: 200 | 201): Response => {
     const previous = principalOf(c);
@@ -72,8 +108,10 @@ export function authRoutes(auth: Auth, opts: AuthHttpOptions = {}): Hono<AuthEnv
   return new Hono<AuthEnv>()
     .get('/auth/state', (c) => {
       const p = principalOf(c);
+      const setupRequired = users.count() === 0;
       const body: z.infer<typeof authStateSchema> = {
-        setupRequired: users.count() === 0,
+        setupRequired,
+        ...(setupRequired && setupCodeNeeded(c) ? { setupCodeRequired: true as const } : {}),
         ...(p === undefined ? {} : { user: { name: p.name, role: p.role } }),
         ...(p?.kind === 'session' ? { csrfToken: p.session.csrfToken } : {}),
       };
@@ -82,11 +120,33 @@ export function authRoutes(auth: Auth, opts: AuthHttpOptions = {}): Hono<AuthEnv
     .post('/auth/setup', async (c) => {
       if (users.count() > 0) return c.json(errorBody('conflict', 'the box is already set up; sign in instead'), 409);
       if (!isJson(c)) return c.json(NOT_JSON, 400);
+      const from = address(c);
+      const needsCode = setupCodeNeeded(c);
+      if (needsCode) {
+        const throttle = setupLimiter.check(from);
+        if (throttle.waitMs > 0) {
+          log.warn({ event: 'auth.setup_refused', address: from, reason: 'rate_limited', retryAfterS: retryAfterSeconds(throttle.waitMs) }, 'setup refused: too many wrong codes');
+          return rateLimited(c, 'setup codes', throttle);
+        }
+      }
       const body = validateJsonBody(await c.req.text(), setupBodySchema);
       if (!body.ok) return c.json(body.error, 400);
+      if (needsCode && !setupCode.matches(body.data.setupCode)) {
+        const after = setupLimiter.fail(from);
+        const reason = body.data.setupCode === undefined ? 'no_code' : 'wrong_code';
+        log.warn({ event: 'auth.setup_refused', address: from, reason, triesLeft: after.triesLeft }, 'setup refused: no or a wrong setup code');
+        const message =
+          (reason === 'no_code'
+            ? 'creating the first admin from another computer needs the one-time setup code (setupCode)'
+            : 'the setup code is wrong') +
+          ': it is in the log at start (event auth.setup_code) and `fenghuo setup-code` prints it on the box; from the box itself (127.0.0.1) no code is needed';
+        return c.json(authError('setup_code', message, after), 403);
+      }
       const user = await users.createFirstAdmin(body.data.name, body.data.password);
       if (user === undefined) return c.json(errorBody('conflict', 'the box is already set up; sign in instead'), 409);
-      log.info({ event: 'auth.setup', user: user.name, address: address(c) }, 'first admin account created');
+      setupCode.consumed();
+      setupLimiter.succeed(from);
+      log.info({ event: 'auth.setup', user: user.name, address: from, setupCode: needsCode }, 'first admin account created');
       return signIn(c, user.name, 201);
     })
     .post('/auth/login', async (c) => {
@@ -95,21 +155,23 @@ export function authRoutes(auth: Auth, opts: AuthHttpOptions = {}): Hono<AuthEnv
       if (!body.ok) return c.json(body.error, 400);
       const { name, password } = body.data;
       const from = address(c);
-      const keys = loginKeys(from, name);
-      const waitMs = limiter.blockedForMs(keys);
-      if (waitMs !== undefined) {
-        const seconds = Math.ceil(waitMs / 1000);
-        log.warn({ event: 'auth.login_failed', user: name, address: from, reason: 'rate_limited', retryAfterS: seconds }, 'login refused: too many failures');
-        c.header('Retry-After', String(seconds));
-        return c.json(authError('rate_limited', `too many failed logins; try again in ${seconds} s`), 429);
+      // A browser with a live session is a known device: failures of others at its address do not hold it back.
+      const attempt: LoginAttempt = { address: from, account: accountKey(name, users.get(name)), knownDevice: principalOf(c)?.kind === 'session' };
+      const throttle = limiter.check(attempt);
+      if (throttle.waitMs > 0) {
+        log.warn(
+          { event: 'auth.login_failed', user: name, address: from, reason: 'rate_limited', retryAfterS: retryAfterSeconds(throttle.waitMs) },
+          'login refused: too many failures',
+        );
+        return rateLimited(c, 'logins', throttle);
       }
       const user = await users.verify(name, password);
       if (user === undefined) {
-        limiter.recordFailure(keys);
-        log.warn({ event: 'auth.login_failed', user: name, address: from, reason: 'bad_credentials' }, 'login failed');
-        return c.json(authError('unauthenticated', 'wrong name or password'), 401);
+        const after = limiter.recordFailure(attempt);
+        log.warn({ event: 'auth.login_failed', user: name, address: from, reason: 'bad_credentials', triesLeft: after.triesLeft }, 'login failed');
+        return c.json(authError('unauthenticated', `wrong name or password; ${triesLeftText(after.triesLeft)}`, after), 401);
       }
-      limiter.recordSuccess(keys);
+      limiter.recordSuccess(attempt);
       log.info({ event: 'auth.login', user: user.name, role: user.role, address: from }, 'signed in');
       return signIn(c, user.name, 200);
     })
@@ -124,8 +186,6 @@ export function authRoutes(auth: Auth, opts: AuthHttpOptions = {}): Hono<AuthEnv
     });
 }
 
-const unauthenticated = { '401': jsonResponse('not signed in', authErrorBodySchema) };
-
 export const authPaths: PathsDoc = {
   '/auth/state': {
     get: {
@@ -138,12 +198,18 @@ export const authPaths: PathsDoc = {
     post: {
       operationId: 'setup',
       summary: 'First run: create the admin account and sign in',
-      description: `Only while no account exists (there is no default password). Sets the \`${SESSION_COOKIE}\` cookie.`,
+      description:
+        `Only while no account exists (there is no default password). Sets the \`${SESSION_COOKIE}\` cookie. ` +
+        'From anywhere but the box itself (127.0.0.0/8, ::1, not through a proxy) the body must carry `setupCode`, the ' +
+        'one-time code the box logs at start (event `auth.setup_code`) and `fenghuo setup-code` prints; wrong codes are ' +
+        'throttled per address like failed logins.',
       requestBody: jsonRequestBody(setupBodySchema),
       responses: {
         '201': jsonResponse('the admin account, signed in', signedInSchema),
         '400': errorResponse('a bad name or a password under 8 characters'),
+        '403': jsonResponse('no setup code, or a wrong one (code setup_code, with triesLeft)', authErrorBodySchema),
         '409': errorResponse('an account exists already'),
+        '429': jsonResponse('too many wrong setup codes from this address; see Retry-After and retryAfterMs', authErrorBodySchema),
       },
     },
   },
@@ -153,13 +219,16 @@ export const authPaths: PathsDoc = {
       summary: 'Sign in with name and password',
       description:
         `Sets the \`${SESSION_COOKIE}\` cookie (HttpOnly, SameSite=Strict) and answers the session's CSRF token. ` +
-        'Five failures in five minutes from one address or for one name refuse further attempts (429, Retry-After).',
+        'Failures are counted per client address (10 free) and per address and name (5 free); a 401 says `triesLeft`. ' +
+        'Past the free ones each failure makes that key wait longer (1 s, 2 s, 4 s … at most 5 min) before its next attempt ' +
+        'is checked (429 with Retry-After and `retryAfterMs`). A success clears the address and name pair; failures from ' +
+        'one address never slow down another, and a browser with a live session is not held back by its address.',
       requestBody: jsonRequestBody(loginBodySchema),
       responses: {
         '200': jsonResponse('signed in', signedInSchema),
         '400': errorResponse('not a JSON body with name and password'),
-        ...unauthenticated,
-        '429': jsonResponse('too many failed logins; see the Retry-After header', authErrorBodySchema),
+        '401': jsonResponse('wrong name or password (with triesLeft, and retryAfterMs when this failure started a wait)', authErrorBodySchema),
+        '429': jsonResponse('too many failed logins from this address; see Retry-After and retryAfterMs', authErrorBodySchema),
       },
     },
   },
