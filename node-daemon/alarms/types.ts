@@ -49,7 +49,13 @@ export interface Alarm {
   readonly raisedAt: number;
   readonly updatedAt: number;
   readonly acknowledgedAt?: number;
+  /** On behalf of whom it was acknowledged: free text the operator gave (`by`), absent when none was given. */
   readonly acknowledgedBy?: string;
+  /**
+   * The account that acknowledged it: the signed-in user's name, or `token:<id>` for an API token. Absent on alarms
+   * acknowledged before accounts were recorded.
+   */
+  readonly acknowledgedByAccount?: string;
   readonly ackNote?: string;
   readonly clearedAt?: number;
   /** A shelved (silenced) fault alarm stays on record but drives no output until this UTC ms. */
@@ -66,8 +72,17 @@ export interface AlarmTransition {
   readonly type: TransitionType;
   /** The level after the transition (null for faults). */
   readonly level: AlarmLevel | null;
-  /** Operator name for acknowledged/shelved/manual raises. */
+  /**
+   * On behalf of whom: free text the operator gave (e.g. 县长), stored as given; absent when none was given. (A press
+   * of the box's alarm button is `button:<input>`.)
+   */
   readonly by?: string;
+  /**
+   * The account that made this transition: the signed-in user's name, or `token:<id>` for an API token, from the
+   * request's authentication (never from its body). Absent for transitions the rules make and for those recorded
+   * before accounts were.
+   */
+  readonly account?: string;
   readonly note?: string;
   readonly cause: AlarmCause;
 }

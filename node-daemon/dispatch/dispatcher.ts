@@ -85,6 +85,9 @@ export interface AnnounceRequest {
   readonly text: string;
   /** Speaker ids; default every speaker. */
   readonly speakers?: readonly string[];
+  /** The signed-in account (user name or `token:<id>`) asking; journalled with the announcement. */
+  readonly account?: string;
+  /** On behalf of whom (free text), when given. */
   readonly by?: string;
 }
 
@@ -94,6 +97,9 @@ export interface ShowTextRequest {
   readonly boards?: readonly string[];
   /** How long the text stays (default 10). */
   readonly minutes?: number;
+  /** The signed-in account (user name or `token:<id>`) asking; journalled with the text. */
+  readonly account?: string;
+  /** On behalf of whom (free text), when given. */
   readonly by?: string;
 }
 
@@ -299,7 +305,7 @@ export class Dispatcher implements Module {
     };
     for (const s of targets) s.queue.enqueue({ key, cls: 'county', payload: programme });
     const ids = targets.map((s) => s.cfg.id);
-    this.opts.log.info({ event: 'dispatch.announce', key, speakers: ids, by: req.by, chars: req.text.length }, 'operator announcement queued');
+    this.opts.log.info({ event: 'dispatch.announce', key, speakers: ids, account: req.account, by: req.by, chars: req.text.length }, 'operator announcement queued');
     return { key, speakers: ids };
   }
 
@@ -319,7 +325,7 @@ export class Dispatcher implements Module {
     }, Math.max(0, until - this.opts.clock()) + 10);
     this.noticeTimers.add(timer);
     const ids = targets.map((l) => l.id);
-    this.opts.log.info({ event: 'dispatch.led_notice', boards: ids, by: req.by, until, text: req.text }, 'operator LED text');
+    this.opts.log.info({ event: 'dispatch.led_notice', boards: ids, account: req.account, by: req.by, until, text: req.text }, 'operator LED text');
     this.reconcile();
     return { boards: ids, until, shownNow: this.desired.ledText === null };
   }

@@ -32,23 +32,31 @@ export const alarmsQuerySchema = z.strictObject({
     .describe(`most alarms returned, newest first; default ${DEFAULT_ALARM_LIMIT}, at most ${MAX_ALARM_LIMIT}`),
 });
 
-const operator = z
-  .string({ error: 'by must name the operator' })
+/** Before accounts were recorded `by` named the operator and was required; it is now only "on behalf of". */
+const onBehalfOf = z
+  .string({ error: 'by must be text: on behalf of whom' })
   .trim()
-  .min(1, { error: 'by must name the operator' })
+  .min(1, { error: 'by must not be blank; leave it out when acting for yourself' })
   .max(64, { error: 'by must be at most 64 characters' })
-  .describe('the operator doing this, as recorded in the alarm history');
+  .optional()
+  .describe(
+    'optional, on behalf of whom (free text, e.g. 县长), recorded as given beside the signed-in account; leave it out when ' +
+      'acting for yourself. The account itself always comes from the sign-in or API token, never from the body.',
+  );
+const account = z
+  .string()
+  .describe('the account that did this: the signed-in user\'s name, or `token:<id>` for an API token; absent for the rules\' own transitions and for records older than accounts');
 const note = z.string({ error: 'note must be text' }).max(500, { error: 'note must be at most 500 characters' }).optional();
 const level = z.enum(ALARM_LEVELS, { error: `level must be ${ALARM_LEVELS.join(' or ')}` });
 const title = z.string({ error: 'title must be text' }).trim().min(1, { error: 'title must not be empty' }).max(100, { error: 'title must be at most 100 characters' });
 const message = z.string({ error: 'message must be text' }).max(2_000, { error: 'message must be at most 2000 characters' });
 
-export const ackBodySchema = z.strictObject({ by: operator, note });
+export const ackBodySchema = z.strictObject({ by: onBehalfOf, note });
 
-export const clearBodySchema = z.strictObject({ by: operator, note });
+export const clearBodySchema = z.strictObject({ by: onBehalfOf, note });
 
 export const shelveBodySchema = z.strictObject({
-  by: operator,
+  by: onBehalfOf,
   minutes: z
     .int({ error: `minutes must be a whole number from 1 to ${MAX_SHELVE_MINUTES}` })
     .min(1, { error: `minutes must be a whole number from 1 to ${MAX_SHELVE_MINUTES}` })
@@ -64,7 +72,7 @@ export const manualAlarmBodySchema = z.strictObject({
   title: title.optional().describe('default: site (or 全镇) and the level, e.g. 「全镇 立即转移」'),
   message: message.optional().describe('read out / shown with the alarm; also the CAP description'),
   drill: z.boolean({ error: 'drill must be true or false' }).describe('true for a 演练: marked as such in every output and record'),
-  by: operator,
+  by: onBehalfOf,
 });
 
 export const countyAlarmBodySchema = z.strictObject({
@@ -92,9 +100,11 @@ export const alarmTransitionSchema = z
     id: z.int(),
     alarmId: z.int(),
     ts: z.int().describe('UTC ms'),
+    iso: z.string().describe('the same instant, ISO 8601 UTC'),
     type: z.enum(TRANSITION_TYPES),
     level: level.nullable().describe('the level after the transition; null for faults'),
-    by: z.string().optional(),
+    by: z.string().optional().describe('on behalf of whom, as the operator gave it (`by` of the request); absent when none was given. `button:<input>` for the alarm button'),
+    account: account.optional(),
     note: z.string().optional(),
     cause,
   })
@@ -111,12 +121,18 @@ const alarmShape = {
   state: z.enum(ALARM_STATES),
   title: z.string(),
   raisedAt: z.int(),
+  raisedAtIso: z.string().describe('the same instant, ISO 8601 UTC'),
   updatedAt: z.int(),
+  updatedAtIso: z.string().describe('the same instant, ISO 8601 UTC'),
   acknowledgedAt: z.int().optional(),
-  acknowledgedBy: z.string().optional(),
+  acknowledgedAtIso: z.string().describe('the same instant, ISO 8601 UTC').optional(),
+  acknowledgedBy: z.string().optional().describe('on behalf of whom it was acknowledged (the `by` given); absent when none was given'),
+  acknowledgedByAccount: account.optional().describe('the account that acknowledged it: the signed-in user\'s name, or `token:<id>`; absent on records older than accounts'),
   ackNote: z.string().optional(),
   clearedAt: z.int().optional(),
+  clearedAtIso: z.string().describe('the same instant, ISO 8601 UTC').optional(),
   shelvedUntil: z.int().optional().describe('a shelved fault drives no output until this UTC ms'),
+  shelvedUntilIso: z.string().describe('the same instant, ISO 8601 UTC').optional(),
 };
 
 export const alarmSchema = z.strictObject(alarmShape).register(apiSchemas, { id: 'Alarm' });
@@ -148,7 +164,15 @@ export type AlarmChangeBody = z.infer<typeof alarmChangeSchema>;
 // The documented shapes must stay the shapes the store produces: these fail to compile if the contract drifts.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-const alarmMatches: Same<z.infer<typeof alarmSchema>, Mutable<Alarm>> = true;
-const historyMatches: Same<z.infer<typeof alarmTransitionSchema>, Mutable<AlarmWithHistory['transitions'][number]>> = true;
+/** The ISO copies the routes add (http/iso-times.ts). */
+interface AlarmIsoCopies {
+  raisedAtIso: string;
+  updatedAtIso: string;
+  acknowledgedAtIso?: string;
+  clearedAtIso?: string;
+  shelvedUntilIso?: string;
+}
+const alarmMatches: Same<z.infer<typeof alarmSchema>, Mutable<Alarm> & AlarmIsoCopies> = true;
+const historyMatches: Same<z.infer<typeof alarmTransitionSchema>, Mutable<AlarmWithHistory['transitions'][number]> & { iso: string }> = true;
 void alarmMatches;
 void historyMatches;

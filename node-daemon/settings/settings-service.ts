@@ -80,9 +80,12 @@ export class SettingsService {
     this.appliers.push(applier);
   }
 
-  /** Validates, stores (with an audit row) and applies a new section. Changes run one at a time. */
-  update(section: SettingsSection, value: unknown, by: string): Promise<SettingsUpdate> {
-    const run = this.chain.then(() => this.doUpdate(section, value, by));
+  /**
+   * Validates, stores (with an audit row) and applies a new section. Changes run one at a time. `by` names who in
+   * the audit log; `account` is the signed-in account (user name or `token:<id>`), recorded beside it when there is one.
+   */
+  update(section: SettingsSection, value: unknown, by: string, account?: string): Promise<SettingsUpdate> {
+    const run = this.chain.then(() => this.doUpdate(section, value, by, account));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -91,7 +94,7 @@ export class SettingsService {
     return this.store.audit(q);
   }
 
-  private async doUpdate(section: SettingsSection, value: unknown, by: string): Promise<SettingsUpdate> {
+  private async doUpdate(section: SettingsSection, value: unknown, by: string, account: string | undefined): Promise<SettingsUpdate> {
     const previous = this.current;
     const check = checkWithSection(previous, section, value);
     if (!check.ok) {
@@ -100,10 +103,10 @@ export class SettingsService {
     }
     const next = check.config;
     const ts = this.clock();
-    const auditId = this.store.save({ section, value, before: previous[section], after: next[section], by, ts });
+    const auditId = this.store.save({ section, value, before: previous[section], after: next[section], by, account, ts });
     this.current = next;
     this.info.set(section, { updatedAt: ts, by });
-    this.log.info({ event: 'settings.changed', section, by, auditId }, `${section} settings changed`);
+    this.log.info({ event: 'settings.changed', section, by, account, auditId }, `${section} settings changed`);
     for (const apply of this.appliers) {
       try {
         await apply(section, next, previous);

@@ -16,7 +16,10 @@ export interface AuditEntry {
   readonly id: number;
   /** UTC ms. */
   readonly ts: number;
+  /** Who made the change: the signed-in account, or (without one) the `by` given, or "unknown". */
   readonly by: string;
+  /** The signed-in account (user name, or `token:<id>`) that made it; absent for changes without one and older rows. */
+  readonly account?: string;
   readonly section: string;
   /** The section as in effect before and after the change. */
   readonly before: unknown;
@@ -41,6 +44,7 @@ interface AuditRow {
   id: number;
   ts: number;
   by: string;
+  account: string | null;
   section: string;
   before_json: string;
   after_json: string;
@@ -49,11 +53,19 @@ interface AuditRow {
 const isSection = (s: string): s is SettingsSection => (SETTINGS_SECTIONS as readonly string[]).includes(s);
 
 function toEntry(r: AuditRow): AuditEntry {
-  return { id: r.id, ts: r.ts, by: r.by, section: r.section, before: JSON.parse(r.before_json) as unknown, after: JSON.parse(r.after_json) as unknown };
+  return {
+    id: r.id,
+    ts: r.ts,
+    by: r.by,
+    ...(r.account === null ? {} : { account: r.account }),
+    section: r.section,
+    before: JSON.parse(r.before_json) as unknown,
+    after: JSON.parse(r.after_json) as unknown,
+  };
 }
 
 /**
- * `settings_overrides` and `settings_audit` (migration 5). A change is one transaction: the override and its audit
+ * `settings_overrides` and `settings_audit` (migrations 5 and 6). A change is one transaction: the override and its audit
  * row are committed together or not at all.
  */
 export class SettingsStore {
@@ -69,14 +81,14 @@ export class SettingsStore {
       `INSERT INTO settings_overrides (section, value_json, updated_at, updated_by) VALUES (?, ?, ?, ?)
        ON CONFLICT (section) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
     );
-    this.insertAudit = db.prepare<[number, string, string, string, string]>(
-      'INSERT INTO settings_audit (ts, "by", section, before_json, after_json) VALUES (?, ?, ?, ?, ?)',
+    this.insertAudit = db.prepare<[number, string, string | null, string, string, string]>(
+      'INSERT INTO settings_audit (ts, "by", account, section, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.auditAll = db.prepare<[number, number], AuditRow>(
-      'SELECT id, ts, "by" AS by, section, before_json, after_json FROM settings_audit WHERE id < ? ORDER BY id DESC LIMIT ?',
+      'SELECT id, ts, "by" AS by, account, section, before_json, after_json FROM settings_audit WHERE id < ? ORDER BY id DESC LIMIT ?',
     );
     this.auditBySection = db.prepare<[string, number, number], AuditRow>(
-      'SELECT id, ts, "by" AS by, section, before_json, after_json FROM settings_audit WHERE section = ? AND id < ? ORDER BY id DESC LIMIT ?',
+      'SELECT id, ts, "by" AS by, account, section, before_json, after_json FROM settings_audit WHERE section = ? AND id < ? ORDER BY id DESC LIMIT ?',
     );
   }
 
@@ -89,10 +101,10 @@ export class SettingsStore {
   }
 
   /** Stores a section's override and its audit row in one transaction; returns the audit row's id. */
-  save(change: { section: SettingsSection; value: unknown; before: unknown; after: unknown; by: string; ts: number }): number {
+  save(change: { section: SettingsSection; value: unknown; before: unknown; after: unknown; by: string; account?: string | undefined; ts: number }): number {
     return this.db.transaction(() => {
       this.upsert.run(change.section, JSON.stringify(change.value), change.ts, change.by);
-      const res = this.insertAudit.run(change.ts, change.by, change.section, JSON.stringify(change.before), JSON.stringify(change.after));
+      const res = this.insertAudit.run(change.ts, change.by, change.account ?? null, change.section, JSON.stringify(change.before), JSON.stringify(change.after));
       return Number(res.lastInsertRowid);
     })();
   }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { createApp } from '../http/app.js';
 import { settingsProblemsSchema } from '../http/routes/settings.js';
 import { StatusRegistry } from '../sensing/status-registry.js';
 import { openDatabase, type Db } from '../storage/database.js';
+import { MIGRATIONS, migrate } from '../storage/migrations.js';
 import { SqliteReadingsReader } from '../storage/readings-reader.js';
 import { checkWithSection } from './effective-config.js';
 import { SettingsService } from './settings-service.js';
@@ -150,6 +152,37 @@ describe('SettingsService on SQLite', () => {
     expect(s.audit({ limit: 5, section: 'alarms' })).toEqual([]);
   });
 
+  it('records the signed-in account of a change beside `by` in the audit log; a change without one has none', async () => {
+    const d = database();
+    let now = 0;
+    const s = new SettingsService({ db: d.db, fileConfig: fileConfig(), log: silentLogger(), clock: () => ++now });
+    const sites = [{ id: 'qingshui', sensors: ['river'], prepare: { levelM: 4 }, evacuate: { levelM: 8 } }];
+    expect((await s.update('alarms', { sites }, 'Wang.Admin', 'Wang.Admin')).ok).toBe(true);
+    expect((await s.update('alarms', { sites }, 'token:ops', 'token:ops')).ok).toBe(true);
+    expect((await s.update('alarms', { sites }, '王工')).ok).toBe(true);
+    expect(s.audit({ limit: 10 }).map((e) => [e.id, e.by, e.account ?? null])).toEqual([
+      [3, '王工', null],
+      [2, 'token:ops', 'token:ops'],
+      [1, 'Wang.Admin', 'Wang.Admin'],
+    ]);
+    expect(s.audit({ limit: 1 })[0]).not.toHaveProperty('account');
+    expect(d.db.prepare('SELECT account FROM settings_audit ORDER BY id').pluck().all()).toEqual(['Wang.Admin', 'token:ops', null]);
+  });
+
+  it('migration 6: audit rows written before it keep no account', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fenghuo-settings-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const old = new Database(join(dir, 'fenghuo.db'));
+    migrate(old, silentLogger(), MIGRATIONS.filter((m) => m.version <= 5));
+    old.prepare(`INSERT INTO settings_audit (ts, "by", section, before_json, after_json) VALUES (1, '李工', 'alarms', '{}', '{}')`).run();
+    old.close();
+    const { db } = openDatabase({ dataDir: dir, log: silentLogger() });
+    cleanups.push(() => db.close());
+    expect(db.prepare('SELECT account FROM settings_audit').pluck().all()).toEqual([null]);
+    const s = new SettingsService({ db, fileConfig: fileConfig(), log: silentLogger() });
+    expect(s.audit({ limit: 10 })).toEqual([{ id: 1, ts: 1, by: '李工', section: 'alarms', before: {}, after: {} }]);
+  });
+
   it('an applier that fails makes the update reject; the change is stored and applies at the next start', async () => {
     const d = database();
     const s = new SettingsService({ db: d.db, fileConfig: fileConfig(), log: silentLogger() });
@@ -188,6 +221,8 @@ describe('settings routes (createApp, no auth layer)', () => {
     expect(settings.audit({ limit: 1 })[0]?.by).toBe('王工');
     expect((await put('/api/v1/settings/dispatch', JSON.stringify({}))).status).toBe(200);
     expect(settings.audit({ limit: 1 })[0]).toMatchObject({ by: 'unknown', section: 'dispatch' });
+    // Without the auth layer nobody is signed in: no account is recorded, and none is made up from `by`.
+    expect(settings.audit({ limit: 2 }).map((e) => e.account ?? null)).toEqual([null, null]);
 
     const audit = await app.request('/api/v1/audit?limit=1&before=2');
     expect(await audit.json()).toMatchObject({ entries: [{ id: 1, by: '王工' }], truncated: false });

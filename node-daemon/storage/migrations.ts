@@ -182,6 +182,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'account on alarm transitions, alarms and settings_audit',
+    up(db) {
+      // Who did it (issue 10): `account` is the signed-in user's name, or `token:<id>` for an API token, taken from
+      // the request's authentication. It sits beside the free-text "by" (on behalf of whom, as typed), which stays
+      // as it was. Rows written before keep NULL (the API then leaves the field out); so do the rules' transitions.
+      db.exec(`
+        ALTER TABLE alarm_transitions ADD COLUMN account TEXT;
+        ALTER TABLE alarms ADD COLUMN acknowledged_by_account TEXT;
+        ALTER TABLE settings_audit ADD COLUMN account TEXT;
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

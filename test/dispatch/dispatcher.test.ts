@@ -219,7 +219,7 @@ describe('Dispatcher on real peers (Firmata and BX simulators on socat ptys, SQL
 
     // acknowledge during the second repeat: the sound stops at once, siren and amplifier off; strobe and LED stay
     const ackAt = Date.now();
-    b.alarms.acknowledge(raised.alarm.id, '值班员');
+    b.alarms.acknowledge(raised.alarm.id, { by: '值班员' });
     await waitFor(() => hw.firmata.output(SIREN) === 0 && hw.firmata.output(AMP) === 0, 'siren and amplifier off after ack');
     await waitFor(() => b.dispatcher.outputs().speakers[0]?.state === 'idle', 'speaker idle after ack');
     expect(Date.now() - ackAt).toBeLessThan(3_000);
@@ -335,7 +335,7 @@ describe('Dispatcher on real peers (Firmata and BX simulators on socat ptys, SQL
     const raised = first.alarms.raise(evacuate());
     await waitFor(() => audioSeconds(spk.file) > 0.5, 'sounded before the restart', 15_000);
     await waitFor(() => first.dispatcher.outputs().speakers[0]?.state === 'idle', 'done playing');
-    first.alarms.acknowledge(raised.alarm.id, '值班员');
+    first.alarms.acknowledge(raised.alarm.id, { by: '值班员' });
     await waitFor(() => hw.firmata.output(SIREN) === 0, 'siren off after ack');
     const text = hw.led.textOf(0);
     expect(text?.startsWith('清水河 立即转移！')).toBe(true);

@@ -237,12 +237,14 @@ describe('RuleEngine', () => {
     expect(box.engine.levels().qingshui).toBe('evacuate');
 
     const id = box.openFlood()[0]!.id;
-    box.alarms.acknowledge(id, '张三');
+    box.alarms.acknowledge(id, { account: 'op1', by: '张三' });
     // The ack is fed after the service's announcement (a microtask later), so every subscriber sees ack before clear.
     expect(box.floodTransitions()).toEqual(['raised:evacuate', 'acknowledged:evacuate']);
     await settle();
     expect(box.floodTransitions()).toEqual(['raised:evacuate', 'acknowledged:evacuate', 'cleared:evacuate']);
-    expect(box.seen.at(-1)!.transition.cause).toMatchObject({ rule: 'ack', detail: 'acknowledged by 张三' });
+    // The rule's clear names who acknowledged: the account, and on behalf of whom.
+    expect(box.seen.at(-1)!.transition.cause).toMatchObject({ rule: 'ack', detail: 'acknowledged by op1 on behalf of 张三' });
+    expect(box.seen.at(-1)!.transition).not.toHaveProperty('account');
     expect(box.engine.levels().qingshui).toBeNull();
     await box.close();
   });
@@ -252,7 +254,7 @@ describe('RuleEngine', () => {
     const box = new Box(tempDir(), vt);
     await box.engine.start();
     box.readUp(3.1, 3.2);
-    box.alarms.acknowledge(box.openFlood()[0]!.id, '李四');
+    box.alarms.acknowledge(box.openFlood()[0]!.id, { by: '李四' });
     await settle();
     expect(box.engine.levels().qingshui).toBe('prepare');
     box.readUp(2.5, 2.5);
@@ -420,7 +422,7 @@ describe('RuleEngine', () => {
     a.readUp(3.1, 3.2, 2.0, 2.0);
     expect(a.engine.levels().qingshui).toBe('prepare'); // latched
     await a.engine.stop(); // the engine is gone when the operator acknowledges (the crash)
-    a.alarms.acknowledge(a.openFlood()[0]!.id, '王五');
+    a.alarms.acknowledge(a.openFlood()[0]!.id, { by: '王五' });
     a.db.close();
 
     const b = new Box(dir, vt, [cfg]);

@@ -188,7 +188,7 @@ export class RuleEngine implements Module {
     if (e.transition.type !== 'acknowledged') return;
     const site = this.byFloodKey.get(e.alarm.key);
     if (!site) return;
-    const by = e.transition.by;
+    const by = ackedBy(e.transition.account, e.transition.by);
     // Later, not inside the service's announcement: a clear caused by the ack must reach every other subscriber
     // after the acknowledgement itself, not nested before it.
     queueMicrotask(() => {
@@ -410,8 +410,9 @@ export class RuleEngine implements Module {
     }
     // An acknowledgement the state missed (a crash between the store's commit and our state write) releases the latch.
     if (flood?.state === 'acknowledged' && site.state.latched !== null) {
-      this.log.warn({ event: 'alarm.rules.reconciled', siteId: cfg.id, key, action: 'release_latch', by: flood.acknowledgedBy }, 'acknowledged alarm releases the latched level');
-      this.feed(site, flood.acknowledgedBy === undefined ? { kind: 'ack' } : { kind: 'ack', by: flood.acknowledgedBy });
+      const by = ackedBy(flood.acknowledgedByAccount, flood.acknowledgedBy);
+      this.log.warn({ event: 'alarm.rules.reconciled', siteId: cfg.id, key, action: 'release_latch', by }, 'acknowledged alarm releases the latched level');
+      this.feed(site, by === undefined ? { kind: 'ack' } : { kind: 'ack', by });
     }
   }
 
@@ -422,6 +423,12 @@ export class RuleEngine implements Module {
   private sensorName(sensorId: string): string {
     return this.sensorNames[sensorId] ?? sensorId;
   }
+}
+
+/** Who acknowledged, as the rules' cause text names it: the account, and on behalf of whom when given. */
+function ackedBy(account: string | undefined, by: string | undefined): string | undefined {
+  if (account === undefined) return by;
+  return by === undefined ? account : `${account} on behalf of ${by}`;
 }
 
 function isFloodEvent(ev: RuleEvent): ev is FloodEvent {

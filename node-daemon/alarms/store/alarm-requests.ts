@@ -1,5 +1,13 @@
 import type { Alarm, AlarmCause, AlarmKind, AlarmLevel, AlarmTransition } from '../types.js';
 
+/** Who makes a change: the account that is signed in, and whom it acts for. Either may be absent; none is invented. */
+export interface Actor {
+  /** The signed-in user's name, or `token:<id>` for an API token: from the request's authentication only. */
+  readonly account?: string;
+  /** On behalf of whom, free text as the operator typed it (e.g. 县长). */
+  readonly by?: string;
+}
+
 /** Ask for an alarm to sound (or to keep sounding at a new level). Same key, same alarm while it is not cleared. */
 export interface RaiseRequest {
   readonly key: string;
@@ -11,16 +19,17 @@ export interface RaiseRequest {
   readonly drill: boolean;
   readonly title: string;
   readonly cause: AlarmCause;
-  /** Operator, for manual raises. */
+  /** On behalf of whom, for manual raises (free text), or `button:<input>` for the box's alarm button. */
   readonly by?: string;
+  /** The signed-in account (or `token:<id>`) raising it by hand or through the API; absent for the rules. */
+  readonly account?: string;
   /** Free text kept on the transition (a manual or county message). */
   readonly note?: string;
 }
 
 export type ClearTarget = { readonly key: string } | { readonly id: number };
 
-export interface ClearOptions {
-  readonly by?: string;
+export interface ClearOptions extends Actor {
   readonly note?: string;
 }
 

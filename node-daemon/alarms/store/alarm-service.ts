@@ -1,7 +1,7 @@
 import type { EventHub } from '../../core/events.js';
 import { systemClock, type Clock } from '../../core/types.js';
 import type { Alarm, AlarmCause, AlarmWithHistory } from '../types.js';
-import type { AlarmChange, AlarmListQuery, ClearOptions, ClearTarget, RaiseRequest } from './alarm-requests.js';
+import type { Actor, AlarmChange, AlarmListQuery, ClearOptions, ClearTarget, RaiseRequest } from './alarm-requests.js';
 import type { AlarmStore } from './alarm-store.js';
 
 /**
@@ -10,11 +10,12 @@ import type { AlarmStore } from './alarm-store.js';
  */
 export interface AlarmService {
   raise(req: RaiseRequest): AlarmChange;
-  acknowledge(id: number, by: string, note?: string): AlarmChange;
+  /** `who`: the signed-in account and/or whom it acts for (see Actor). */
+  acknowledge(id: number, who: Actor, note?: string): AlarmChange;
   /** null when clearing a key that has no open alarm. */
   clear(target: ClearTarget, cause: AlarmCause, opts?: ClearOptions): AlarmChange | null;
-  shelve(id: number, by: string, untilMs: number, note?: string): AlarmChange;
-  unshelve(id: number, by: string, note?: string): AlarmChange;
+  shelve(id: number, who: Actor, untilMs: number, note?: string): AlarmChange;
+  unshelve(id: number, who: Actor, note?: string): AlarmChange;
   get(id: number): AlarmWithHistory | undefined;
   /** The newest alarm ever raised under a key, cleared or not. */
   findByKey(key: string): Alarm | undefined;
@@ -45,8 +46,8 @@ export class EmittingAlarmService implements AlarmService {
     return this.announce(this.store.raise(req, this.clock()));
   }
 
-  acknowledge(id: number, by: string, note?: string): AlarmChange {
-    return this.announce(this.store.acknowledge(id, by, note, this.clock()));
+  acknowledge(id: number, who: Actor, note?: string): AlarmChange {
+    return this.announce(this.store.acknowledge(id, who, note, this.clock()));
   }
 
   clear(target: ClearTarget, cause: AlarmCause, opts?: ClearOptions): AlarmChange | null {
@@ -54,12 +55,12 @@ export class EmittingAlarmService implements AlarmService {
     return change === null ? null : this.announce(change);
   }
 
-  shelve(id: number, by: string, untilMs: number, note?: string): AlarmChange {
-    return this.announce(this.store.shelve(id, by, untilMs, note, this.clock()));
+  shelve(id: number, who: Actor, untilMs: number, note?: string): AlarmChange {
+    return this.announce(this.store.shelve(id, who, untilMs, note, this.clock()));
   }
 
-  unshelve(id: number, by: string, note?: string): AlarmChange {
-    return this.announce(this.store.unshelve(id, by, note, this.clock()));
+  unshelve(id: number, who: Actor, note?: string): AlarmChange {
+    return this.announce(this.store.unshelve(id, who, note, this.clock()));
   }
 
   get(id: number): AlarmWithHistory | undefined {

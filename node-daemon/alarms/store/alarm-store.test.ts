@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventHub, type AlarmEvent } from '../../core/events.js';
 import { silentLogger } from '../../core/log.js';
 import { openDatabase, type Db } from '../../storage/database.js';
+import { MIGRATIONS, migrate, userVersion } from '../../storage/migrations.js';
 import { AlarmError } from './alarm-errors.js';
 import type { RaiseRequest } from './alarm-requests.js';
 import { EmittingAlarmService } from './alarm-service.js';
@@ -101,14 +103,14 @@ describe('AlarmStore', () => {
     const store = new AlarmStore(open(tempDir()));
     const first = store.raise(flood('prepare'), T0);
     const id = first.alarm.id;
-    const acked = store.acknowledge(id, '张三', '已通知村组', T0 + 60_000);
+    const acked = store.acknowledge(id, { by: '张三' }, '已通知村组', T0 + 60_000);
     expect(acked.alarm).toMatchObject({ state: 'acknowledged', acknowledgedAt: T0 + 60_000, acknowledgedBy: '张三', ackNote: '已通知村组' });
 
     const up = store.raise(flood('evacuate'), T0 + 120_000);
     expect(up.alarm.state).toBe('active');
     expect(up.alarm.acknowledgedBy).toBeUndefined();
 
-    store.acknowledge(id, '李四', undefined, T0 + 180_000);
+    store.acknowledge(id, { by: '李四' }, undefined, T0 + 180_000);
     const down = store.raise(flood('prepare'), T0 + 240_000);
     expect(down.alarm).toMatchObject({ state: 'acknowledged', acknowledgedBy: '李四', level: 'prepare' });
     expect(store.get(id)?.transitions.map((t) => [t.type, t.by ?? null])).toEqual([
@@ -124,19 +126,19 @@ describe('AlarmStore', () => {
     const db = open(tempDir());
     const store = new AlarmStore(db);
     const { alarm } = store.raise(flood('prepare'), T0);
-    store.acknowledge(alarm.id, '张三', undefined, T0 + 1);
+    store.acknowledge(alarm.id, { by: '张三' }, undefined, T0 + 1);
     const before = alarmChanges(db).length;
 
-    const twice = (): unknown => store.acknowledge(alarm.id, '张三', undefined, T0 + 2);
+    const twice = (): unknown => store.acknowledge(alarm.id, { by: '张三' }, undefined, T0 + 2);
     expect(twice).toThrow(AlarmError);
     expect(twice).toThrow(/alarm \d+ is acknowledged; only an active alarm can be acknowledged/);
-    expect(() => store.acknowledge(999, 'x', undefined, T0)).toThrow(expect.objectContaining({ code: 'not_found', alarmId: 999 }) as Error);
-    expect(() => store.shelve(alarm.id, 'x', T0 + 60_000, undefined, T0)).toThrow(expect.objectContaining({ code: 'invalid_transition' }) as Error);
-    expect(() => store.unshelve(alarm.id, 'x', undefined, T0)).toThrow(/not shelved/);
+    expect(() => store.acknowledge(999, { by: 'x' }, undefined, T0)).toThrow(expect.objectContaining({ code: 'not_found', alarmId: 999 }) as Error);
+    expect(() => store.shelve(alarm.id, { by: 'x' }, T0 + 60_000, undefined, T0)).toThrow(expect.objectContaining({ code: 'invalid_transition' }) as Error);
+    expect(() => store.unshelve(alarm.id, { by: 'x' }, undefined, T0)).toThrow(/not shelved/);
 
     store.clear({ id: alarm.id }, { detail: 'water fell' }, T0 + 3);
     expect(() => store.clear({ id: alarm.id }, {}, T0 + 4)).toThrow(/already cleared/);
-    expect(() => store.acknowledge(alarm.id, 'x', undefined, T0 + 5)).toThrow(/is cleared/);
+    expect(() => store.acknowledge(alarm.id, { by: 'x' }, undefined, T0 + 5)).toThrow(/is cleared/);
     expect(alarmChanges(db).length).toBe(before + 1);
   });
 
@@ -168,12 +170,12 @@ describe('AlarmStore', () => {
     const store = new AlarmStore(open(tempDir()));
     const { alarm } = store.raise(fault, T0);
     expect(alarm.level).toBeNull();
-    expect(() => store.shelve(alarm.id, '王五', T0, undefined, T0)).toThrow(/end in the future/);
-    const shelved = store.shelve(alarm.id, '王五', T0 + 3_600_000, '换电池中', T0);
+    expect(() => store.shelve(alarm.id, { by: '王五' }, T0, undefined, T0)).toThrow(/end in the future/);
+    const shelved = store.shelve(alarm.id, { by: '王五' }, T0 + 3_600_000, '换电池中', T0);
     expect(shelved.alarm.shelvedUntil).toBe(T0 + 3_600_000);
     expect(isShelved(shelved.alarm, T0 + 1)).toBe(true);
     expect(isShelved(shelved.alarm, T0 + 3_600_000)).toBe(false);
-    const un = store.unshelve(alarm.id, '王五', undefined, T0 + 60_000);
+    const un = store.unshelve(alarm.id, { by: '王五' }, undefined, T0 + 60_000);
     expect(un.alarm.shelvedUntil).toBeUndefined();
     expect(un.changed && un.transition).toMatchObject({ type: 'unshelved', by: '王五' });
     expect(store.get(alarm.id)?.transitions.map((t) => [t.type, t.note ?? null])).toEqual([
@@ -190,7 +192,7 @@ describe('AlarmStore', () => {
       store.raise(flood('prepare'), T0),
       store.raise(flood('prepare'), T0 + 1),
       store.raise(flood('evacuate'), T0 + 2),
-      store.acknowledge(1, '张三', undefined, T0 + 3),
+      store.acknowledge(1, { by: '张三' }, undefined, T0 + 3),
       store.clear({ key: 'flood:qingshui' }, {}, T0 + 4),
     ];
     const committed = changes.flatMap((c) => (c?.changed ? [c] : []));
@@ -224,7 +226,7 @@ describe('AlarmStore', () => {
     const db1 = open(dir);
     const store1 = new AlarmStore(db1);
     const a = store1.raise(flood('evacuate'), T0);
-    store1.acknowledge(a.alarm.id, '张三', '广播已播', T0 + 10);
+    store1.acknowledge(a.alarm.id, { by: '张三' }, '广播已播', T0 + 10);
     const b = store1.raise(fault, T0 + 20);
     store1.raise({ ...fault, key: 'fault:stuck:town', sensorId: 'town' }, T0 + 30);
     store1.clear({ key: 'fault:stuck:town' }, {}, T0 + 40);
@@ -242,6 +244,91 @@ describe('AlarmStore', () => {
   });
 });
 
+describe('AlarmStore: who did it (account and on behalf of)', () => {
+  it('stores the signed-in account beside the free-text by on every operator transition, and never invents either', () => {
+    const db = open(tempDir());
+    const store = new AlarmStore(db);
+    const manual: RaiseRequest = { key: 'manual:all', kind: 'manual', level: 'prepare', drill: false, title: '全镇 准备转移', cause: { rule: 'manual' } };
+
+    const raised = store.raise({ ...manual, account: 'op1', by: '县长' }, T0);
+    expect(raised.changed && raised.transition).toMatchObject({ type: 'raised', account: 'op1', by: '县长' });
+    const id = raised.alarm.id;
+    const acked = store.acknowledge(id, { account: 'op1', by: '县长' }, '已通知', T0 + 1);
+    expect(acked.alarm).toMatchObject({ state: 'acknowledged', acknowledgedBy: '县长', acknowledgedByAccount: 'op1', ackNote: '已通知' });
+    expect(acked.changed && acked.transition).toMatchObject({ type: 'acknowledged', account: 'op1', by: '县长' });
+
+    // A higher level sounds again: whoever acknowledged the lower one did not acknowledge this.
+    const up = store.raise({ ...manual, level: 'evacuate', account: 'token:county' }, T0 + 2);
+    expect(up.alarm.acknowledgedBy).toBeUndefined();
+    expect(up.alarm.acknowledgedByAccount).toBeUndefined();
+    expect(up.changed && up.transition).not.toHaveProperty('by');
+
+    // Only the account: no `by`, no `acknowledgedBy`.
+    const self = store.acknowledge(id, { account: 'op2' }, undefined, T0 + 3);
+    expect(self.alarm).toMatchObject({ acknowledgedByAccount: 'op2' });
+    expect(self.alarm).not.toHaveProperty('acknowledgedBy');
+    expect(self.changed && self.transition).not.toHaveProperty('by');
+    store.clear({ id }, { rule: 'operator' }, T0 + 4, { account: 'op1' });
+
+    const { alarm: f } = store.raise(fault, T0 + 5);
+    store.shelve(f.id, { account: 'op1', by: '县长' }, T0 + 3_600_000, undefined, T0 + 6);
+    store.unshelve(f.id, { account: 'op2' }, undefined, T0 + 7);
+
+    // What `get` reads back is what was written, for each transition; rules' transitions carry no account.
+    const who = (alarmId: number): (readonly [string, string | null, string | null])[] =>
+      store.get(alarmId)!.transitions.map((t) => [t.type, t.account ?? null, t.by ?? null] as const);
+    expect(who(id)).toEqual([
+      ['raised', 'op1', '县长'],
+      ['acknowledged', 'op1', '县长'],
+      ['escalated', 'token:county', null],
+      ['acknowledged', 'op2', null],
+      ['cleared', 'op1', null],
+    ]);
+    expect(who(f.id)).toEqual([
+      ['raised', null, null],
+      ['shelved', 'op1', '县长'],
+      ['unshelved', 'op2', null],
+    ]);
+    // The columns themselves, so a reader of the file (the county sync) sees the same.
+    expect(db.prepare('SELECT type, account, "by" FROM alarm_transitions WHERE alarm_id = ? ORDER BY id').raw().all(id)).toEqual(who(id));
+    expect(store.list({ state: 'all', limit: 10 }).find((a) => a.id === id)).toMatchObject({ acknowledgedByAccount: 'op2' });
+  });
+
+  it('migration 6 adds the account columns: rows written before keep null and read back without account', () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'fenghuo.db'));
+    migrate(old, silentLogger(), MIGRATIONS.filter((m) => m.version <= 5));
+    expect(userVersion(old)).toBe(5);
+    old
+      .prepare(
+        `INSERT INTO alarms (key, kind, level, drill, state, title, raised_at, updated_at, acknowledged_at, acknowledged_by)
+         VALUES ('manual:all', 'manual', 'prepare', 0, 'acknowledged', '全镇 准备转移', ?, ?, ?, '县长')`,
+      )
+      .run(T0, T0 + 1, T0 + 1);
+    old.prepare(`INSERT INTO alarm_transitions (alarm_id, ts, type, level, "by", cause) VALUES (1, ?, 'raised', 'prepare', '值班员', '{}')`).run(T0);
+    old.prepare(`INSERT INTO alarm_transitions (alarm_id, ts, type, level, "by", cause) VALUES (1, ?, 'acknowledged', 'prepare', '县长', '{}')`).run(T0 + 1);
+    old.close();
+
+    const db = open(dir);
+    expect(userVersion(db)).toBeGreaterThanOrEqual(6);
+    expect(db.prepare('SELECT account FROM alarm_transitions ORDER BY id').pluck().all()).toEqual([null, null]);
+    expect(db.prepare('SELECT acknowledged_by_account FROM alarms').pluck().all()).toEqual([null]);
+    const store = new AlarmStore(db);
+    const before = store.get(1)!;
+    expect(before).toMatchObject({ acknowledgedBy: '县长' });
+    expect(before).not.toHaveProperty('acknowledgedByAccount');
+    expect(before.transitions.map((t) => [t.type, t.by])).toEqual([
+      ['raised', '值班员'],
+      ['acknowledged', '县长'],
+    ]);
+    for (const t of before.transitions) expect(t).not.toHaveProperty('account');
+    // New transitions on the migrated file carry it.
+    const cleared = store.clear({ id: 1 }, { rule: 'operator' }, T0 + 2, { account: 'op1' });
+    expect(cleared?.changed && cleared.transition).toMatchObject({ type: 'cleared', account: 'op1' });
+    expect(store.get(1)!.transitions.map((t) => t.account ?? null)).toEqual([null, null, 'op1']);
+  });
+});
+
 describe('EmittingAlarmService', () => {
   it('announces each committed transition on hub.alarm$, and nothing for a no-op or a refusal', () => {
     const hub = new EventHub();
@@ -252,8 +339,8 @@ describe('EmittingAlarmService', () => {
     const { alarm } = service.raise(flood('prepare'));
     now += 1_000;
     service.raise(flood('prepare'));
-    expect(() => service.unshelve(alarm.id, 'x')).toThrow(AlarmError);
-    service.acknowledge(alarm.id, '张三');
+    expect(() => service.unshelve(alarm.id, { by: 'x' })).toThrow(AlarmError);
+    service.acknowledge(alarm.id, { by: '张三' });
     expect(service.clear({ key: 'nothing-open' }, {})).toBeNull();
     expect(seen.map((e) => [e.transition.type, e.transition.ts, e.alarm.state])).toEqual([
       ['raised', T0, 'active'],

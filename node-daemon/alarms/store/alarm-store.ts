@@ -11,7 +11,7 @@ import {
   type TransitionType,
 } from '../types.js';
 import { AlarmError } from './alarm-errors.js';
-import type { AlarmChange, AlarmListQuery, ClearOptions, ClearTarget, RaiseRequest } from './alarm-requests.js';
+import type { Actor, AlarmChange, AlarmListQuery, ClearOptions, ClearTarget, RaiseRequest } from './alarm-requests.js';
 
 /** Kinds an operator may shelve: a silenced flood alarm could hide an evacuation, so those are acknowledged instead. */
 export const SHELVABLE_KINDS: readonly AlarmKind[] = ['fault', 'output_fault'];
@@ -30,6 +30,7 @@ interface AlarmRow {
   updated_at: number;
   acknowledged_at: number | null;
   acknowledged_by: string | null;
+  acknowledged_by_account: string | null;
   ack_note: string | null;
   cleared_at: number | null;
   shelved_until: number | null;
@@ -42,12 +43,13 @@ interface TransitionRow {
   type: TransitionType;
   level: AlarmLevel | null;
   by: string | null;
+  account: string | null;
   note: string | null;
   cause: string;
 }
 
 const ALARM_COLUMNS =
-  'id, key, kind, site_id, sensor_id, level, drill, state, title, raised_at, updated_at, acknowledged_at, acknowledged_by, ack_note, cleared_at, shelved_until';
+  'id, key, kind, site_id, sensor_id, level, drill, state, title, raised_at, updated_at, acknowledged_at, acknowledged_by, acknowledged_by_account, ack_note, cleared_at, shelved_until';
 
 function rank(level: AlarmLevel | null): number {
   return level === null ? 0 : LEVEL_RANK[level];
@@ -68,6 +70,7 @@ function toAlarm(r: AlarmRow): Alarm {
     updatedAt: r.updated_at,
     ...(r.acknowledged_at === null ? {} : { acknowledgedAt: r.acknowledged_at }),
     ...(r.acknowledged_by === null ? {} : { acknowledgedBy: r.acknowledged_by }),
+    ...(r.acknowledged_by_account === null ? {} : { acknowledgedByAccount: r.acknowledged_by_account }),
     ...(r.ack_note === null ? {} : { ackNote: r.ack_note }),
     ...(r.cleared_at === null ? {} : { clearedAt: r.cleared_at }),
     ...(r.shelved_until === null ? {} : { shelvedUntil: r.shelved_until }),
@@ -82,6 +85,7 @@ function toTransition(r: TransitionRow): AlarmTransition {
     type: r.type,
     level: r.level,
     ...(r.by === null ? {} : { by: r.by }),
+    ...(r.account === null ? {} : { account: r.account }),
     ...(r.note === null ? {} : { note: r.note }),
     cause: JSON.parse(r.cause) as AlarmCause,
   };
@@ -117,27 +121,28 @@ export class AlarmStore {
     this.openByKey = db.prepare<[string], AlarmRow>(`SELECT ${ALARM_COLUMNS} FROM alarms WHERE key = ? AND state <> 'cleared'`);
     this.latestByKey = db.prepare<[string], AlarmRow>(`SELECT ${ALARM_COLUMNS} FROM alarms WHERE key = ? ORDER BY id DESC LIMIT 1`);
     this.transitionsOf = db.prepare<[number], TransitionRow>(
-      'SELECT id, alarm_id, ts, type, level, "by", note, cause FROM alarm_transitions WHERE alarm_id = ? ORDER BY id',
+      'SELECT id, alarm_id, ts, type, level, "by", account, note, cause FROM alarm_transitions WHERE alarm_id = ? ORDER BY id',
     );
     this.insertAlarm = db.prepare(
       `INSERT INTO alarms (key, kind, site_id, sensor_id, level, drill, state, title, raised_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
     );
     this.insertTransition = db.prepare(
-      'INSERT INTO alarm_transitions (alarm_id, ts, type, level, "by", note, cause) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO alarm_transitions (alarm_id, ts, type, level, "by", account, note, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.logChange = db.prepare("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'alarm', ?)");
 
     this.raiseTx = db.transaction((req: RaiseRequest, now: number): AlarmChange => this.raiseIn(req, now));
-    this.acknowledgeTx = db.transaction((id: number, by: string, note: string | undefined, now: number): AlarmChange => {
+    this.acknowledgeTx = db.transaction((id: number, who: Actor, note: string | undefined, now: number): AlarmChange => {
       const alarm = this.mustGet(id);
       if (alarm.state !== 'active') {
         throw new AlarmError('invalid_transition', `alarm ${id} is ${alarm.state}; only an active alarm can be acknowledged`, id);
       }
       db.prepare(
-        "UPDATE alarms SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, ack_note = ?, updated_at = ? WHERE id = ?",
-      ).run(now, by, note ?? null, now, id);
-      return this.record(id, now, 'acknowledged', alarm.level, { by, note }, {});
+        `UPDATE alarms SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, acknowledged_by_account = ?, ack_note = ?,
+           updated_at = ? WHERE id = ?`,
+      ).run(now, who.by ?? null, who.account ?? null, note ?? null, now, id);
+      return this.record(id, now, 'acknowledged', alarm.level, { ...who, note }, {});
     });
     this.clearTx = db.transaction((target: ClearTarget, cause: AlarmCause, opts: ClearOptions, now: number): AlarmChange | null => {
       let alarm: Alarm | undefined;
@@ -154,7 +159,7 @@ export class AlarmStore {
       db.prepare("UPDATE alarms SET state = 'cleared', cleared_at = ?, updated_at = ? WHERE id = ?").run(now, now, alarm.id);
       return this.record(alarm.id, now, 'cleared', alarm.level, opts, cause);
     });
-    this.shelveTx = db.transaction((id: number, by: string, untilMs: number, note: string | undefined, now: number): AlarmChange => {
+    this.shelveTx = db.transaction((id: number, who: Actor, untilMs: number, note: string | undefined, now: number): AlarmChange => {
       const alarm = this.mustGet(id);
       if (alarm.state === 'cleared') throw new AlarmError('invalid_transition', `alarm ${id} is cleared; there is nothing to shelve`, id);
       if (!SHELVABLE_KINDS.includes(alarm.kind)) {
@@ -168,15 +173,15 @@ export class AlarmStore {
         throw new AlarmError('invalid_transition', `a shelve must end in the future (until ${String(untilMs)}, now ${now})`, id);
       }
       db.prepare('UPDATE alarms SET shelved_until = ?, updated_at = ? WHERE id = ?').run(untilMs, now, id);
-      return this.record(id, now, 'shelved', alarm.level, { by, note }, {});
+      return this.record(id, now, 'shelved', alarm.level, { ...who, note }, {});
     });
-    this.unshelveTx = db.transaction((id: number, by: string, note: string | undefined, now: number): AlarmChange => {
+    this.unshelveTx = db.transaction((id: number, who: Actor, note: string | undefined, now: number): AlarmChange => {
       const alarm = this.mustGet(id);
       if (alarm.shelvedUntil === undefined || alarm.state === 'cleared') {
         throw new AlarmError('invalid_transition', `alarm ${id} is not shelved`, id);
       }
       db.prepare('UPDATE alarms SET shelved_until = NULL, updated_at = ? WHERE id = ?').run(now, id);
-      return this.record(id, now, 'unshelved', alarm.level, { by, note }, {});
+      return this.record(id, now, 'unshelved', alarm.level, { ...who, note }, {});
     });
   }
 
@@ -189,9 +194,12 @@ export class AlarmStore {
     return this.raiseTx(req, now);
   }
 
-  /** active → acknowledged. Anything else is an `invalid_transition` AlarmError; an unknown id is `not_found`. */
-  acknowledge(id: number, by: string, note: string | undefined, now: number): AlarmChange {
-    return this.acknowledgeTx(id, by, note, now);
+  /**
+   * active → acknowledged, by `who.account` on behalf of `who.by` (each kept on the alarm and the transition when
+   * given). Anything else is an `invalid_transition` AlarmError; an unknown id is `not_found`.
+   */
+  acknowledge(id: number, who: Actor, note: string | undefined, now: number): AlarmChange {
+    return this.acknowledgeTx(id, who, note, now);
   }
 
   /**
@@ -203,12 +211,12 @@ export class AlarmStore {
   }
 
   /** Silences a fault alarm until `untilMs` (UTC ms, in the future). Shelving again moves the end. */
-  shelve(id: number, by: string, untilMs: number, note: string | undefined, now: number): AlarmChange {
-    return this.shelveTx(id, by, untilMs, note, now);
+  shelve(id: number, who: Actor, untilMs: number, note: string | undefined, now: number): AlarmChange {
+    return this.shelveTx(id, who, untilMs, note, now);
   }
 
-  unshelve(id: number, by: string, note: string | undefined, now: number): AlarmChange {
-    return this.unshelveTx(id, by, note, now);
+  unshelve(id: number, who: Actor, note: string | undefined, now: number): AlarmChange {
+    return this.unshelveTx(id, who, note, now);
   }
 
   get(id: number): AlarmWithHistory | undefined {
@@ -253,7 +261,7 @@ export class AlarmStore {
 
   private raiseIn(req: RaiseRequest, now: number): AlarmChange {
     const open = this.openByKey.get(req.key);
-    const who = { by: req.by, note: req.note };
+    const who = { by: req.by, account: req.account, note: req.note };
     if (open === undefined) {
       const id = Number(
         this.insertAlarm.run(req.key, req.kind, req.siteId ?? null, req.sensorId ?? null, req.level, req.drill ? 1 : 0, req.title, now, now)
@@ -269,7 +277,7 @@ export class AlarmStore {
       this.db
         .prepare(
           `UPDATE alarms SET level = ?, title = ?, state = 'active', acknowledged_at = NULL, acknowledged_by = NULL,
-             ack_note = NULL, shelved_until = NULL, updated_at = ? WHERE id = ?`,
+             acknowledged_by_account = NULL, ack_note = NULL, shelved_until = NULL, updated_at = ? WHERE id = ?`,
         )
         .run(req.level, req.title, now, current.id);
       return this.record(current.id, now, 'escalated', req.level, who, req.cause);
@@ -290,11 +298,11 @@ export class AlarmStore {
     now: number,
     type: TransitionType,
     level: AlarmLevel | null,
-    who: { readonly by?: string | undefined; readonly note?: string | undefined },
+    who: { readonly by?: string | undefined; readonly account?: string | undefined; readonly note?: string | undefined },
     cause: AlarmCause,
   ): AlarmChange {
     const transitionId = Number(
-      this.insertTransition.run(alarmId, now, type, level, who.by ?? null, who.note ?? null, JSON.stringify(cause)).lastInsertRowid,
+      this.insertTransition.run(alarmId, now, type, level, who.by ?? null, who.account ?? null, who.note ?? null, JSON.stringify(cause)).lastInsertRowid,
     );
     const seq = Number(this.logChange.run(now, JSON.stringify({ alarmId, transitionId, type })).lastInsertRowid);
     const alarm = this.mustGet(alarmId);
@@ -305,6 +313,7 @@ export class AlarmStore {
       type,
       level,
       ...(who.by === undefined ? {} : { by: who.by }),
+      ...(who.account === undefined ? {} : { account: who.account }),
       ...(who.note === undefined ? {} : { note: who.note }),
       cause,
     };

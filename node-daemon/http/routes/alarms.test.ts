@@ -120,8 +120,10 @@ describe('alarm API over SQLite', () => {
     expect(await bad('GET', '/api/v1/alarms/0/cap')).toMatchObject({ param: 'id' });
     const id = floodAlarm();
     expect(await bad('POST', `/api/v1/alarms/${id}/ack`, '{not json')).toMatchObject({ message: expect.stringMatching(/JSON object/) as string });
-    expect(await bad('POST', `/api/v1/alarms/${id}/ack`, {})).toMatchObject({ param: 'by', message: expect.stringMatching(/by is required/) as string });
+    // `by` (on behalf of) is optional, but when sent it must be a name.
+    expect(await bad('POST', `/api/v1/alarms/${id}/ack`, { by: 7 })).toMatchObject({ param: 'by', message: expect.stringMatching(/on behalf of/) as string });
     expect(await bad('POST', `/api/v1/alarms/${id}/ack`, { by: '  ' })).toMatchObject({ param: 'by' });
+    expect(await bad('POST', `/api/v1/alarms/${id}/ack`, { account: 'admin' })).toMatchObject({ param: 'account' });
     expect(await bad('POST', `/api/v1/alarms/${id}/ack`, { by: '张三', colour: 1 })).toMatchObject({ param: 'colour' });
     expect(await bad('POST', `/api/v1/alarms/${id}/shelve`, { by: '张三', minutes: 1441 })).toMatchObject({ param: 'minutes' });
     expect(await bad('POST', '/api/v1/alarms', { level: 'panic', drill: false, by: '张三' })).toMatchObject({ param: 'level' });
@@ -152,6 +154,26 @@ describe('alarm API over SQLite', () => {
     expect(events.map((e) => [e.transition.type, e.alarm.state])).toEqual([['acknowledged', 'acknowledged']]);
     const log = db.prepare("SELECT payload FROM change_log WHERE kind = 'alarm' ORDER BY seq").all() as { payload: string }[];
     expect(log.map((r) => (JSON.parse(r.payload) as { type: string }).type)).toEqual(['raised', 'acknowledged']);
+  });
+
+  it('gives an ISO 8601 UTC copy of every time: the alarm\'s …At fields and each transition\'s ts', async () => {
+    const id = floodAlarm();
+    now = NOW + 5 * MIN;
+    await call<AlarmChangeBody>('POST', `/api/v1/alarms/${id}/ack`, { note: '已通知' });
+    const one = await call<AlarmChangeBody['alarm']>('GET', `/api/v1/alarms/${id}`);
+    expect(one.body).toMatchObject({
+      raisedAt: NOW,
+      raisedAtIso: '2024-07-01T16:00:00.000Z',
+      acknowledgedAt: NOW + 5 * MIN,
+      acknowledgedAtIso: '2024-07-01T16:05:00.000Z',
+      updatedAtIso: '2024-07-01T16:05:00.000Z',
+    });
+    expect(one.body.transitions.map((t) => [t.ts, t.iso])).toEqual([
+      [NOW, '2024-07-01T16:00:00.000Z'],
+      [NOW + 5 * MIN, '2024-07-01T16:05:00.000Z'],
+    ]);
+    const list = await call<AlarmList>('GET', '/api/v1/alarms');
+    expect(list.body.alarms[0]).toMatchObject({ id, raisedAtIso: '2024-07-01T16:00:00.000Z' });
   });
 
   it('raises manual alarms and drills by site, escalating the open one, and clears them by hand', async () => {

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { alarmToCap, type CapContext } from '../../alarms/cap/cap.js';
 import { AlarmError, isAlarmError } from '../../alarms/store/alarm-errors.js';
-import type { AlarmChange } from '../../alarms/store/alarm-requests.js';
+import type { Actor, AlarmChange } from '../../alarms/store/alarm-requests.js';
 import type { AlarmService } from '../../alarms/store/alarm-service.js';
 import type { ShelvingConfig } from '../../alarms/rules/schema.js';
 import type { AlarmLevel } from '../../alarms/types.js';
@@ -27,6 +27,8 @@ import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, pathParameter, queryParameters, type PathsDoc } from '../openapi-doc.js';
 import { validateJsonBody } from '../validate-body.js';
 import { validateQuery } from '../validate-query.js';
+import { requestUser } from './request-user.js';
+import { alarmWithIsoTimes } from '../iso-times.js';
 
 export interface AlarmRouteDeps {
   readonly alarms: AlarmService;
@@ -61,6 +63,15 @@ function failure(err: unknown): Failure {
     : { status: 409, body: errorBody('conflict', err.message, 'id') };
 }
 
+/**
+ * Who makes a change: the account from the request's authentication (the signed-in user, or `token:<id>`; none
+ * when the API runs without its auth layer) and, when the body gives one, whom it acts for (`by`). Nothing else.
+ */
+function actorOf(c: Context, by: string | undefined): Actor {
+  const account = requestUser(c);
+  return { ...(account === undefined ? {} : { account }), ...(by === undefined ? {} : { by }) };
+}
+
 function parseId(c: Context): { ok: true; id: number } | { ok: false; res: Response } {
   const parsed = alarmIdParam.safeParse(c.req.param('id'));
   if (parsed.success) return { ok: true, id: parsed.data };
@@ -74,20 +85,20 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
   const changeBody = (change: AlarmChange): AlarmChangeBody => {
     const alarm = alarms.get(change.alarm.id);
     if (alarm === undefined) throw new Error(`alarm ${change.alarm.id} vanished after its change`);
-    return { changed: change.changed, alarm: alarm as AlarmChangeBody['alarm'] };
+    return { changed: change.changed, alarm: alarmWithIsoTimes(alarm) as AlarmChangeBody['alarm'] };
   };
   const created = (change: AlarmChange): 200 | 201 => (change.changed && change.transition.type === 'raised' ? 201 : 200);
 
   /** Parses the id and the JSON body, runs the step, maps refusals to 404/409. */
   const step =
-    <S extends z.ZodType>(schema: S, act: (id: number, body: z.output<S>) => AlarmChange) =>
+    <S extends z.ZodType<{ by?: string | undefined }>>(schema: S, act: (id: number, body: z.output<S>, who: Actor) => AlarmChange) =>
     async (c: Context): Promise<Response> => {
       const id = parseId(c);
       if (!id.ok) return id.res;
       const body = validateJsonBody(await c.req.text(), schema);
       if (!body.ok) return c.json(body.error, 400);
       try {
-        return c.json(changeBody(act(id.id, body.data)), 200);
+        return c.json(changeBody(act(id.id, body.data, actorOf(c, body.data.by))), 200);
       } catch (err) {
         if (err instanceof ParamError) return c.json(errorBody('bad_request', err.message, err.param), 400);
         const f = failure(err);
@@ -117,7 +128,7 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
         truncated: found.length > limit,
-        alarms: found.slice(0, limit) as AlarmList['alarms'],
+        alarms: found.slice(0, limit).map((a) => alarmWithIsoTimes(a)) as AlarmList['alarms'],
       };
       return c.json(body, 200);
     })
@@ -134,7 +145,7 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
         drill: b.drill,
         title: b.title ?? `${b.drill ? '【演练】' : ''}${b.siteId ?? '全镇'} ${LEVEL_TEXT[b.level]}`,
         cause: { rule: 'manual' },
-        by: b.by,
+        ...actorOf(c, b.by),
         ...(b.message === undefined ? {} : { note: b.message }),
       });
       return c.json(changeBody(change), created(change));
@@ -154,6 +165,7 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
         drill: b.drill ?? false,
         title: b.title,
         cause: { rule: 'county', detail: `county alert ${b.id} issued ${new Date(b.issuedAt).toISOString()}` },
+        ...actorOf(c, undefined),
         ...(b.message === undefined ? {} : { note: b.message }),
       });
       return c.json(changeBody(change), created(change));
@@ -163,7 +175,7 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
       if (!id.ok) return id.res;
       const alarm = alarms.get(id.id);
       if (alarm === undefined) return c.json(failure(notFound(id.id)).body, 404);
-      return c.json(alarm as AlarmChangeBody['alarm'], 200);
+      return c.json(alarmWithIsoTimes(alarm) as AlarmChangeBody['alarm'], 200);
     })
     .get('/alarms/:id/cap', (c) => {
       const id = parseId(c);
@@ -175,24 +187,24 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
     })
     .post(
       '/alarms/:id/ack',
-      step(ackBodySchema, (id, b) => alarms.acknowledge(id, b.by, b.note)),
+      step(ackBodySchema, (id, b, who) => alarms.acknowledge(id, who, b.note)),
     )
     .post(
       '/alarms/:id/shelve',
-      step(shelveBodySchema, (id, b) => alarms.shelve(id, b.by, clock() + shelveMs(b.minutes), b.note)),
+      step(shelveBodySchema, (id, b, who) => alarms.shelve(id, who, clock() + shelveMs(b.minutes), b.note)),
     )
     .post(
       '/alarms/:id/unshelve',
-      step(clearBodySchema, (id, b) => alarms.unshelve(id, b.by, b.note)),
+      step(clearBodySchema, (id, b, who) => alarms.unshelve(id, who, b.note)),
     )
     .post(
       '/alarms/:id/clear',
-      step(clearBodySchema, (id, b) => {
+      step(clearBodySchema, (id, b, who) => {
         const alarm = alarms.get(id);
         if (alarm !== undefined && !OPERATOR_CLEARABLE.has(alarm.kind)) {
           throw conflict(id, `alarm ${id} is a ${alarm.kind} alarm; it clears when its rule sees the condition end`);
         }
-        const change = alarms.clear({ id }, { rule: 'operator' }, { by: b.by, ...(b.note === undefined ? {} : { note: b.note }) });
+        const change = alarms.clear({ id }, { rule: 'operator' }, { ...who, ...(b.note === undefined ? {} : { note: b.note }) });
         if (change === null) throw notFound(id);
         return change;
       }),
@@ -208,6 +220,12 @@ function conflict(id: number, message: string): AlarmError {
 }
 
 const idParameter = pathParameter('id', alarmIdParam);
+
+/** Said of every operator step: who is recorded, and what `by` is now. */
+const WHO =
+  'The transition records `account`: the signed-in user\'s name, or `token:<id>` for an API token, taken from the ' +
+  'request\'s authentication and never from the body. `by` is optional: on behalf of whom (free text), stored as given ' +
+  'beside the account; leave it out when acting for yourself.';
 const refusals = {
   '400': errorResponse('a parameter or body field is invalid; `error.param` names it'),
   '404': errorResponse('no alarm has this id'),
@@ -228,7 +246,8 @@ export const alarmsPaths: PathsDoc = {
       summary: 'Raise an alarm by hand, or a drill (演练)',
       description:
         'One manual alarm per site (and one drill per site) at a time: posting a higher level escalates it, a lower one ' +
-        'de-escalates it, the same level changes nothing. 201 when a new alarm was raised, 200 otherwise.',
+        'de-escalates it, the same level changes nothing. 201 when a new alarm was raised, 200 otherwise. ' +
+        WHO,
       requestBody: jsonRequestBody(manualAlarmBodySchema),
       responses: {
         '201': jsonResponse('a new alarm', alarmChangeSchema),
@@ -243,7 +262,8 @@ export const alarmsPaths: PathsDoc = {
       summary: 'An alarm issued by the county hub',
       description:
         'Keyed by the county alert id: posting the same id again changes nothing (even after the alarm was cleared), ' +
-        'except that a new level escalates or de-escalates the open alarm.',
+        'except that a new level escalates or de-escalates the open alarm. The transition records the posting token as ' +
+        '`account` (`token:<id>`).',
       requestBody: jsonRequestBody(countyAlarmBodySchema),
       responses: {
         '201': jsonResponse('a new alarm', alarmChangeSchema),
@@ -277,7 +297,10 @@ export const alarmsPaths: PathsDoc = {
     post: {
       operationId: 'acknowledgeAlarm',
       summary: 'Acknowledge an active alarm',
-      description: 'Only an active alarm can be acknowledged. If it later escalates it becomes active again.',
+      description:
+        'Only an active alarm can be acknowledged. If it later escalates it becomes active again. The alarm shows ' +
+        '`acknowledgedByAccount` (who) and `acknowledgedBy` (on behalf of whom, when `by` was given). ' +
+        WHO,
       parameters: [idParameter],
       requestBody: jsonRequestBody(ackBodySchema),
       responses: { '200': jsonResponse('the acknowledged alarm', alarmChangeSchema), ...refusals },
@@ -287,7 +310,7 @@ export const alarmsPaths: PathsDoc = {
     post: {
       operationId: 'shelveAlarm',
       summary: 'Silence a sensor or output fault alarm for a while',
-      description: 'Only fault and output_fault alarms can be shelved; flood alarms are acknowledged instead. Shelving again moves the end.',
+      description: `Only fault and output_fault alarms can be shelved; flood alarms are acknowledged instead. Shelving again moves the end. ${WHO}`,
       parameters: [idParameter],
       requestBody: jsonRequestBody(shelveBodySchema),
       responses: { '200': jsonResponse('the shelved alarm', alarmChangeSchema), ...refusals },
@@ -297,6 +320,7 @@ export const alarmsPaths: PathsDoc = {
     post: {
       operationId: 'unshelveAlarm',
       summary: 'End a shelve early',
+      description: WHO,
       parameters: [idParameter],
       requestBody: jsonRequestBody(clearBodySchema),
       responses: { '200': jsonResponse('the alarm', alarmChangeSchema), ...refusals },
@@ -306,7 +330,7 @@ export const alarmsPaths: PathsDoc = {
     post: {
       operationId: 'clearAlarm',
       summary: 'Clear (解除) a manual alarm, a drill or a county alarm',
-      description: 'Flood and fault alarms cannot be cleared by hand: they clear when their rule sees the condition end.',
+      description: `Flood and fault alarms cannot be cleared by hand: they clear when their rule sees the condition end. ${WHO}`,
       parameters: [idParameter],
       requestBody: jsonRequestBody(clearBodySchema),
       responses: { '200': jsonResponse('the cleared alarm', alarmChangeSchema), ...refusals },

@@ -15,7 +15,16 @@ export interface Broadcaster {
 }
 
 const outputId = idSchema;
-const by = z.string().min(1).max(100).optional().describe('who asks (used only when the request is not from a signed-in user)');
+const by = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .describe('optional, on behalf of whom (free text, e.g. 县长), journalled beside the signed-in account that asks; the account always comes from the sign-in or API token');
+const account = z
+  .string()
+  .optional()
+  .describe('the account recorded as asking: the signed-in user\'s name, or `token:<id>` for an API token (absent only when the API runs without its auth layer)');
 
 export const speakBodySchema = z.strictObject({
   text: z.string().trim().min(1, 'text must not be empty').max(500).describe('what the loudspeakers say (Mandarin)'),
@@ -34,6 +43,7 @@ export const speakAcceptedSchema = z
   .strictObject({
     key: z.string().describe('playout key of the announcement (shown as alarmKey by GET /outputs while it plays)'),
     speakers: z.array(z.string()),
+    account,
   })
   .register(apiSchemas, { id: 'SpeakAccepted' });
 
@@ -42,6 +52,7 @@ export const ledAcceptedSchema = z
     boards: z.array(z.string()),
     until: z.number().int().describe('UTC ms when the text goes'),
     shownNow: z.boolean().describe('false while an alarm or all-clear text holds the boards: the text shows after it, if not expired'),
+    account,
   })
   .register(apiSchemas, { id: 'LedAccepted' });
 
@@ -55,14 +66,19 @@ function refusal(err: unknown): Refusal {
   throw err;
 }
 
+/** Who asks: the account from the request's authentication, and whom it acts for when the body says (`by`). */
+type Asker = { readonly account?: string; readonly by?: string };
+
 export function broadcastRoutes(target: Broadcaster): Hono {
   const handle =
-    <S extends z.ZodType, R>(schema: S, act: (body: z.output<S>, by: string | undefined) => R) =>
+    <S extends z.ZodType<{ by?: string | undefined }>, R extends object>(schema: S, act: (body: z.output<S>, who: Asker) => R) =>
     async (c: Context): Promise<Response> => {
       const body = validateJsonBody(await c.req.text(), schema);
       if (!body.ok) return c.json(body.error, 400);
+      const account = requestUser(c);
+      const who: Asker = { ...(account === undefined ? {} : { account }), ...(body.data.by === undefined ? {} : { by: body.data.by }) };
       try {
-        return c.json(act(body.data, requestUser(c) ?? (body.data as { by?: string }).by) as object, 202);
+        return c.json({ ...act(body.data, who), ...(account === undefined ? {} : { account }) }, 202);
       } catch (err) {
         const r = refusal(err);
         return c.json(r.body, r.status);
@@ -71,7 +87,7 @@ export function broadcastRoutes(target: Broadcaster): Hono {
   return new Hono()
     .post(
       '/broadcast/speak',
-      handle(speakBodySchema, (b, who) => target.announce({ text: b.text, ...(b.speakers === undefined ? {} : { speakers: b.speakers }), ...(who === undefined ? {} : { by: who }) })),
+      handle(speakBodySchema, (b, who) => target.announce({ text: b.text, ...(b.speakers === undefined ? {} : { speakers: b.speakers }), ...who })),
     )
     .post(
       '/broadcast/led',
@@ -80,7 +96,7 @@ export function broadcastRoutes(target: Broadcaster): Hono {
           text: b.text,
           ...(b.boards === undefined ? {} : { boards: b.boards }),
           ...(b.minutes === undefined ? {} : { minutes: b.minutes }),
-          ...(who === undefined ? {} : { by: who }),
+          ...who,
         }),
       ),
     );
@@ -98,7 +114,9 @@ export const broadcastPaths: PathsDoc = {
       summary: 'Speak an operator\'s message on the loudspeakers now',
       description:
         'Spoken once with espeak-ng on the named speakers (default all), as playout class `county`: an alarm programme ' +
-        'pre-empts it (the message plays again, whole, afterwards) and it never interrupts an alarm.',
+        'pre-empts it (the message plays again, whole, afterwards) and it never interrupts an alarm. The asking account ' +
+        '(signed-in user or `token:<id>`) is journalled with it (`dispatch.announce`: `account`, and `by` when given) and ' +
+        'returned as `account`.',
       requestBody: jsonRequestBody(speakBodySchema),
       responses: { '202': jsonResponse('queued on each speaker', speakAcceptedSchema), ...refusals },
     },
@@ -109,7 +127,8 @@ export const broadcastPaths: PathsDoc = {
       summary: 'Show an operator\'s text on the LED boards now',
       description:
         'Shown on the named boards (default all) for `minutes`. Alarm and all-clear texts take the boards back: while one is ' +
-        'shown the operator\'s text waits (its time runs on) and returns after it if not expired.',
+        'shown the operator\'s text waits (its time runs on) and returns after it if not expired. The asking account is ' +
+        'journalled with it (`dispatch.led_notice`: `account`, and `by` when given) and returned as `account`.',
       requestBody: jsonRequestBody(ledBodySchema),
       responses: { '202': jsonResponse('the boards and when the text goes', ledAcceptedSchema), ...refusals },
     },

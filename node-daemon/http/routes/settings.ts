@@ -16,7 +16,7 @@ import { requestUser } from './request-user.js';
 export interface SettingsSource {
   effective(): Config;
   overrides(): Record<SettingsSection, OverrideInfo | null>;
-  update(section: SettingsSection, value: unknown, by: string): Promise<SettingsUpdate>;
+  update(section: SettingsSection, value: unknown, by: string, account?: string): Promise<SettingsUpdate>;
   audit(q: AuditQuery): AuditEntry[];
 }
 
@@ -86,7 +86,11 @@ export const auditListSchema = z
       z.strictObject({
         id: z.int(),
         ts: z.int().describe('UTC ms'),
-        by: z.string().describe('the signed-in user (or the `by` given, or "unknown")'),
+        by: z.string().describe('who: the signed-in user or `token:<id>` (without one, the `by` given, or "unknown")'),
+        account: z
+          .string()
+          .optional()
+          .describe('the account that made the change, from its sign-in or API token (user name or `token:<id>`); absent for changes made without one and for entries older than accounts'),
         section: z.string(),
         before: z.unknown().describe('the section as in effect before'),
         after: z.unknown().describe('the section as in effect after'),
@@ -120,8 +124,9 @@ export function settingsRoutes(settings: SettingsSource): Hono {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return c.json(errorBody('bad_request', `the body must be the ${section} section as a JSON object`, section), 400);
     }
-    const by = requestUser(c) ?? query.data.by ?? UNKNOWN_USER;
-    const result = await settings.update(section, value, by);
+    const account = requestUser(c);
+    const by = account ?? query.data.by ?? UNKNOWN_USER;
+    const result = await settings.update(section, value, by, account);
     if (!result.ok) return c.json(problemsBody(result.problems), 400);
     return c.json({ section: result.section, value: result.value, warnings: result.warnings.map((w) => ({ ...w })), auditId: result.auditId }, 200);
   };
@@ -153,7 +158,8 @@ const STORED =
   'The section is validated as part of the whole config, with the same schema and cross-checks as the config file ' +
   '(every problem is listed with its key path, as `fenghuo check-config` would). Accepted, it is stored in SQLite and ' +
   'wins over the config file\'s section at every start (an override the file no longer supports, say one naming a ' +
-  'removed sensor, is logged and the file\'s section used), written to the audit log (who, when, before, after) and ' +
+  'removed sensor, is logged and the file\'s section used), written to the audit log (who, when, before, after; ' +
+  '`account` is the signed-in user or `token:<id>` that made the change) and ' +
   'applied at once.';
 
 const putDoc = (section: SettingsSection, schema: z.ZodType, applied: string): OperationDoc => ({
