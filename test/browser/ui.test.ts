@@ -258,7 +258,7 @@ describe('web UI on the demo daemon', () => {
     expect(await page.getByTestId('nav-settings').count()).toBe(0);
     // The banner's button does not promise an acknowledgement the viewer cannot make.
     expect((await page.getByTestId('banner-goto').innerText()).trim()).toBe('查看');
-    expect((await adminPage.getByTestId('banner-goto').innerText()).trim()).toBe('查看并确认');
+    expect((await adminPage.getByTestId('banner-goto').innerText()).trim()).toBe('查看并停止鸣响');
     await screenshot(page, '1024x768', 'alarms-viewer');
 
     const viewer = await ApiSession.login(daemon.url, VIEWER.name, VIEWER.password);
@@ -288,7 +288,8 @@ describe('web UI on the demo daemon', () => {
     await row.getByTestId('ack-button').click();
     const dialog = page.getByTestId('ack-dialog');
     await dialog.waitFor();
-    expect(await dialog.getByTestId('ack-name').inputValue()).toBe(OPERATOR.name);
+    // 代表（可不填）: never prefilled (the daemon records the signed-in account itself).
+    expect(await dialog.getByTestId('ack-name').inputValue()).toBe('');
     await dialog.getByTestId('ack-name').fill('李值班');
     await dialog.getByTestId('ack-note').fill('已电话通知梅森村干部');
     await capture(page, 'ack-dialog', 'ack-dialog');
@@ -316,8 +317,9 @@ describe('web UI on the demo daemon', () => {
     await page.getByTestId('manual-alarm-button').click();
     const form = page.getByTestId('manual-dialog');
     await form.waitFor();
-    expect(await form.getByTestId('drill-checkbox').isChecked()).toBe(true);
-    await form.getByTestId('manual-level').selectOption('prepare');
+    // Nothing is chosen beforehand (night-alarms.test.ts checks that): drill, then the level.
+    await form.getByTestId('manual-kind-drill').check();
+    await form.getByTestId('manual-level-prepare').check();
     await form.getByTestId('manual-by').fill('李值班');
     await form.getByTestId('manual-submit').click();
     // The confirmation first; cancelling it raises nothing.
@@ -420,7 +422,8 @@ describe('web UI on the demo daemon', () => {
       const stored = (await admin.request<{ shelvedUntil?: number; transitions: { type: string; by?: string; note?: string }[] }>('GET', `/api/v1/alarms/${fault.id}`)).body;
       expect(stored.shelvedUntil).toBeGreaterThanOrEqual(sentAt + 30 * 60_000 - 5_000);
       expect(stored.shelvedUntil).toBeLessThanOrEqual(Date.now() + 30 * 60_000 + 5_000);
-      expect(stored.transitions).toContainEqual(expect.objectContaining({ type: 'shelved', by: OPERATOR.name, note: '水尺重新测量中' }));
+      // 代表 left empty: no `by`; the daemon records the signed-in account.
+      expect(stored.transitions).toContainEqual(expect.objectContaining({ type: 'shelved', account: OPERATOR.name, note: '水尺重新测量中' }));
       const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(stored.shelvedUntil!)).replace(/^24:/, '00:');
       await expect.poll(() => row.getByTestId('alarm-shelved').innerText().catch(() => '')).toBe(`已屏蔽至 ${hhmm}`);
       expect(await row.getByTestId('shelve-button').count()).toBe(0);

@@ -32,6 +32,8 @@ export interface AuthState {
   readonly setupRequired: boolean;
   readonly user?: User;
   readonly csrfToken?: string;
+  /** The first admin can only be made with the box's setup code (`setupCode`; printed in its log, `fenghuo setup-code`). */
+  readonly setupCodeRequired?: boolean;
   /** Set by the UI when the daemon has no auth routes (development before auth landed): everything is allowed. */
   readonly noAuth?: boolean;
 }
@@ -116,6 +118,8 @@ export class ApiError extends Error {
     message: string,
     readonly problems: readonly Problem[],
     readonly retryAfterS: number | undefined,
+    /** The parsed answer, for fields beside the error (a login's `triesLeft`, `retryAfterMs`). */
+    readonly body: unknown = undefined,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -201,7 +205,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     const message = typeof err.message === 'string' ? err.message : res.statusText;
     const retry = Number(res.headers.get('Retry-After'));
     if (res.status === 401 && path !== '/auth/login' && onUnauthenticated !== undefined) onUnauthenticated();
-    throw new ApiError(res.status, code, message, problemsOf(json), isFinite(retry) && retry > 0 ? retry : undefined);
+    throw new ApiError(res.status, code, message, problemsOf(json), isFinite(retry) && retry > 0 ? retry : undefined, json);
   }
   return json as T;
 }
@@ -234,8 +238,8 @@ export interface Session {
   readonly csrfToken: string;
 }
 
-export async function setup(name: string, password: string): Promise<Session> {
-  const s = await post<Session>('/auth/setup', { name, password });
+export async function setup(name: string, password: string, setupCode?: string): Promise<Session> {
+  const s = await post<Session>('/auth/setup', setupCode === undefined ? { name, password } : { name, password, setupCode });
   setCsrfToken(s.csrfToken);
   return s;
 }

@@ -4,6 +4,7 @@ import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type
 import { displayTitle } from './alarm-text.js';
 import { errorText } from './components/ui.js';
 import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
+import { evacuateStrip, type EvacuateStrip as EvacuateStripState } from './night-alarm.js';
 import { AlarmsPage } from './pages/alarms.js';
 import { LoginPage, SetupPage } from './pages/auth.js';
 import { BroadcastPage } from './pages/broadcast.js';
@@ -77,6 +78,28 @@ function AlarmBanner(): JSX.Element | null {
   );
 }
 
+/**
+ * While any 立即转移 alarm is open, acknowledged or not, this slim red strip stays at the very top of every page, also
+ * when scrolled (sticky, the nav under it): the red banner goes once the siren is stopped, the evacuation does not.
+ * Nothing in it closes it.
+ */
+function EvacuateStrip(props: { strip: EvacuateStripState }): JSX.Element {
+  const strip = props.strip;
+  const first = strip.titles[0];
+  return (
+    <div class={`evac-strip ${strip.drill ? 'evac-strip-drill' : ''}`} role="status" data-testid="evacuate-strip" data-drill={String(strip.drill)} data-silenced={String(strip.silenced)}>
+      {strip.drill && <span class="chip chip-drill evac-chip">{t('drill')}</span>}
+      <strong class="evac-main">{t('stripEvacuate')}</strong>
+      <span class="evac-names">
+        {first !== undefined && ` · ${first}`}
+        {strip.titles.length > 1 && ` ${t('stripMore', { n: strip.titles.length - 1 })}`}
+        {strip.drillsToo && ` · ${t('stripDrillsToo')}`}
+      </span>
+      <span class="evac-state">· {t(strip.silenced ? 'stripSilenced' : 'stripSounding')}</span>
+    </div>
+  );
+}
+
 const NAV: { page: Route['page']; key: MsgKey; path: string; admin?: boolean }[] = [
   { page: 'overview', key: 'nav_overview', path: '/' },
   { page: 'alarms', key: 'nav_alarms', path: '/alarms' },
@@ -92,8 +115,10 @@ function Shell(props: { onLogout: () => void }): JSX.Element {
   const admin = auth !== undefined && isAdmin(auth);
   const activeCount = s.activeAlarms.filter((a) => a.state === 'active').length;
   const current = route.page === 'site' ? 'overview' : route.page;
+  const strip = evacuateStrip(s.activeAlarms);
   return (
-    <div class="shell">
+    <div class={`shell ${strip !== undefined ? 'has-evac' : ''}`}>
+      {strip !== undefined && <EvacuateStrip strip={strip} />}
       <header class="topbar">
         <h1 class="brand">{t('appTitle')}</h1>
         <div class="topbar-right">

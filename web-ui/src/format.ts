@@ -21,7 +21,7 @@ export function timeZone(): string {
   return zone;
 }
 
-type TimeKind = 'full' | 'short' | 'time' | 'day';
+type TimeKind = 'full' | 'short' | 'time' | 'seconds' | 'day';
 
 function fmt(kind: TimeKind): Intl.DateTimeFormat {
   const en = lang() === 'en';
@@ -39,9 +39,11 @@ function fmt(kind: TimeKind): Intl.DateTimeFormat {
           : { ...base, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
         : kind === 'time'
           ? { ...base, hour: '2-digit', minute: '2-digit' }
-          : en
-            ? { ...base, month: 'short', day: 'numeric' }
-            : { ...base, month: '2-digit', day: '2-digit' };
+          : kind === 'seconds'
+            ? { ...base, hour: '2-digit', minute: '2-digit', second: '2-digit' }
+            : en
+              ? { ...base, month: 'short', day: 'numeric' }
+              : { ...base, month: '2-digit', day: '2-digit' };
   const made = new Intl.DateTimeFormat(en ? 'en-GB' : 'zh-CN', opts);
   cache[key] = made;
   return made;
@@ -57,7 +59,7 @@ function isoLike(f: Intl.DateTimeFormat, d: Date): string {
 
 /**
  * A time in the box's zone. zh-CN: 2026/12/01 19:54:59 (full), 12/01 19:54 (short); English: 2026-12-01 19:54:59,
- * 2026-12-01 19:54; both: 19:54 (time); day: 12/01 or 1 Dec.
+ * 2026-12-01 19:54; both: 19:54 (time), 19:54:59 (seconds); day: 12/01 or 1 Dec.
  */
 export function formatTime(ms: number | undefined | null, kind: TimeKind = 'full'): string {
   if (ms === undefined || ms === null || !isFinite(ms)) return '—';
@@ -66,6 +68,29 @@ export function formatTime(ms: number | undefined | null, kind: TimeKind = 'full
   if (lang() === 'en' && (kind === 'full' || kind === 'short')) return isoLike(f, d);
   // Chrome before 73 writes midnight as 24:00 with hour12: false.
   return f.format(d).replace(/(^|\D)24:(\d\d)/, (_m, before: string, mm: string) => `${before}00:${mm}`);
+}
+
+/** The calendar day of a time in the box's zone (YYYY-MM-DD), to tell today from another day. */
+export function localDay(ms: number): string {
+  const key = `${zone}|day-key`;
+  let f = cache[key];
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    cache[key] = f;
+  }
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(new Date(ms))) p[part.type] = part.value;
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/**
+ * When something happened, as short as it can be read: in Chinese 08:42 today (the box's day) and 12/01 08:42 on
+ * another day; in English always 2026-12-01 08:42 (no day/month order to guess).
+ */
+export function formatWhen(ms: number | undefined | null, now: number): string {
+  if (ms === undefined || ms === null || !isFinite(ms)) return '—';
+  if (lang() !== 'en' && localDay(ms) === localDay(now)) return formatTime(ms, 'time');
+  return formatTime(ms, 'short');
 }
 
 export function formatAge(ms: number): string {

@@ -15,7 +15,11 @@ export interface State {
   activeAlarms: readonly Alarm[];
   outputs: Outputs | null | undefined;
   system: SystemInfo | null | undefined;
-  /** 'open' after the event stream said hello; 'down' while it reconnects. */
+  /**
+   * 'open' after the event stream said hello; 'down' while the box cannot be reached: the stream failed, a refresh
+   * failed on the network, or the watchdog's probe found the box silent (a frozen connection never errors by itself).
+   * While 'down' the pages show every value greyed with 已断开, its age still counting.
+   */
   live: 'connecting' | 'open' | 'down';
   /** Bumped by every live reading, so charts and ages move. */
   readingTick: number;
@@ -67,13 +71,19 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A refresh failed: kept for the record; a network failure means the box cannot be reached (values turn stale). */
+function failed(err: unknown): void {
+  const unreachable = err instanceof ApiError && err.status === 0;
+  update(unreachable && state.live === 'open' ? { lastError: message(err), live: 'down' } : { lastError: message(err) });
+}
+
 export async function refreshHealth(): Promise<void> {
   try {
     const health = await get<Health>('/health');
     if (health.timezone !== undefined) setTimeZone(health.timezone);
     update({ health });
   } catch (err) {
-    update({ lastError: message(err) });
+    failed(err);
   }
 }
 
@@ -83,7 +93,7 @@ export async function refreshSites(): Promise<void> {
     const sites = body === null ? null : Array.isArray(body) ? (body as readonly Site[]) : (body as { sites: readonly Site[] }).sites;
     update({ sites });
   } catch (err) {
-    update({ lastError: message(err) });
+    failed(err);
   }
 }
 
@@ -97,7 +107,7 @@ export async function refreshAlarms(): Promise<void> {
     const next = alarmBook.applyActive(seq, list.alarms, state.activeAlarms);
     if (next !== undefined) update({ activeAlarms: next });
   } catch (err) {
-    update({ lastError: message(err) });
+    failed(err);
   }
 }
 
@@ -117,7 +127,7 @@ export async function refreshOutputs(): Promise<void> {
   try {
     update({ outputs: await optional<Outputs>('/outputs') });
   } catch (err) {
-    update({ lastError: message(err) });
+    failed(err);
   }
 }
 
@@ -127,7 +137,7 @@ export async function refreshSystem(): Promise<void> {
     if (system !== null) setTimeZone(system.timezone !== undefined ? system.timezone : system.timeZone);
     update({ system });
   } catch (err) {
-    update({ lastError: message(err) });
+    failed(err);
   }
 }
 
@@ -169,12 +179,91 @@ export function onAlarmEvent(listener: () => void): () => void {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Connection watchdog. The event stream's errors catch a box that is off or a refused port, but a Wi-Fi that drops
+// silently leaves the stream "open" with nothing coming, and the daemon's 15-s keep-alive comments are invisible to
+// EventSource. So when nothing has been heard for SILENCE_MS the box is asked directly (GET /health, PROBE_TIMEOUT_MS
+// at most; Chrome 61 has no AbortController, so the answer races a timer).
+
+/** Nothing heard on the stream for this long: ask the box whether it is still there. */
+export const SILENCE_MS = 15_000;
+export const PROBE_TIMEOUT_MS = 6_000;
+const WATCH_EVERY_MS = 3_000;
+
+/** Whether the watchdog asks the box now: silent long enough, no probe under way, none in the last SILENCE_MS. */
+export function shouldProbe(w: { readonly now: number; readonly lastHeardAt: number; readonly lastProbeAt: number; readonly probing: boolean }): boolean {
+  return !w.probing && w.now - w.lastHeardAt >= SILENCE_MS && w.now - w.lastProbeAt >= SILENCE_MS;
+}
+
+/**
+ * What a probe's answer means. The box answered: with the stream open it is only quiet (and reachable again if a
+ * failed refresh had said otherwise); with the stream not open it is reopened. No answer: the box is unreachable; a
+ * stream that still looks open is dead and is reopened (one that is reconnecting is left to the browser).
+ */
+export function afterProbe(answered: boolean, stream: 'connecting' | 'open' | 'closed'): { live?: 'open' | 'down'; reopen: boolean } {
+  if (answered) return stream === 'open' ? { live: 'open', reopen: false } : { reopen: true };
+  return { live: 'down', reopen: stream === 'open' };
+}
+
+let lastHeardAt = 0;
+let lastProbeAt = 0;
+let probing = false;
+let watchdog: number | undefined;
+
+/** Something came on the stream: the box is there. */
+function heard(): void {
+  lastHeardAt = Date.now();
+  if (state.live !== 'open') update({ live: 'open' });
+}
+
+function streamState(): 'connecting' | 'open' | 'closed' {
+  if (source === undefined || source.readyState === EventSource.CLOSED) return 'closed';
+  return source.readyState === EventSource.OPEN ? 'open' : 'connecting';
+}
+
+function reopen(): void {
+  if (source !== undefined) source.close();
+  source = undefined;
+  if (wanted) startLive();
+}
+
+function probe(): void {
+  probing = true;
+  lastProbeAt = Date.now();
+  let timer: number | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = window.setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
+  });
+  Promise.race([get<Health>('/health'), timeout]).then(
+    () => done(true),
+    () => done(false),
+  );
+  function done(answered: boolean): void {
+    window.clearTimeout(timer);
+    probing = false;
+    if (!wanted) return;
+    if (answered) lastHeardAt = Date.now();
+    const next = afterProbe(answered, streamState());
+    if (next.live !== undefined && next.live !== state.live) update({ live: next.live });
+    if (next.reopen) reopen();
+  }
+}
+
+function startWatchdog(): void {
+  if (watchdog !== undefined) return;
+  lastHeardAt = Date.now();
+  watchdog = window.setInterval(() => {
+    if (wanted && shouldProbe({ now: Date.now(), lastHeardAt, lastProbeAt, probing })) probe();
+  }, WATCH_EVERY_MS);
+}
+
 /**
  * Opens the live stream. EventSource reconnects by itself (the server's retry hint is 3 s); while it is down the UI
- * says 连接中断…, and on every (re)open it refetches everything, since events in the gap are lost.
+ * says 连接中断… and greys every value, and on every (re)open it refetches everything, since events in the gap are lost.
  */
 export function startLive(): void {
   wanted = true;
+  startWatchdog();
   if (source !== undefined) return;
   const es = new EventSource('/api/v1/events', { withCredentials: false });
   source = es;
@@ -188,23 +277,30 @@ export function startLive(): void {
   }, 500);
   const readings = throttle(() => update({ readingTick: state.readingTick + 1 }), 2000);
   es.addEventListener('hello', () => {
-    update({ live: 'open' });
+    heard();
     void refreshAll();
   });
   es.addEventListener('reading', () => {
+    heard();
     readings();
     sites();
     health();
   });
-  es.addEventListener('bus', health);
-  es.addEventListener('breaker', health);
-  es.addEventListener('alarm', alarms);
-  es.addEventListener('output', outputs);
+  const on = (name: string, then: () => void): void =>
+    es.addEventListener(name, () => {
+      heard();
+      then();
+    });
+  on('bus', health);
+  on('breaker', health);
+  on('alarm', alarms);
+  on('output', outputs);
   es.onerror = () => {
+    if (source !== es) return;
     if (state.live !== 'down') update({ live: 'down' });
     // A closed stream (e.g. 401 after the session expired) does not retry by itself: try again shortly.
     if (es.readyState === EventSource.CLOSED) {
-      if (source === es) source = undefined;
+      source = undefined;
       es.close();
       // If the session expired this fetch answers 401 and the app goes back to the login page.
       void refreshAlarms();
@@ -219,4 +315,6 @@ export function stopLive(): void {
   wanted = false;
   if (source !== undefined) source.close();
   source = undefined;
+  if (watchdog !== undefined) window.clearInterval(watchdog);
+  watchdog = undefined;
 }

@@ -1,10 +1,30 @@
 import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import type { Quality as Q, SensorHealth, Site, SiteSensor } from '../api.js';
 import { Card, LevelChip, Notice, Quality } from '../components/ui.js';
 import { formatAge, formatTime, metres, metresPerHour, metreUnit, millimetres, num } from '../format.js';
 import { t } from '../i18n.js';
 import { onLinkClick } from '../router.js';
 import { useStore } from '../store.js';
+
+/** Re-renders every `ms` with the time now: ages keep counting while nothing new arrives (e.g. the box is cut off). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => window.clearInterval(timer);
+  }, [ms]);
+  return Math.max(now, Date.now());
+}
+
+/** The 已断开 chip shown instead of a reading's quality while the box cannot be reached. */
+export function Disconnected(): JSX.Element {
+  return (
+    <span class="chip q-disconnected" data-testid="reading-disconnected">
+      {t('disconnected')}
+    </span>
+  );
+}
 
 export interface SensorView {
   readonly id: string;
@@ -70,25 +90,30 @@ function Trend(props: { trend: number | null | undefined }): JSX.Element {
   );
 }
 
-function ReadingLine(props: { v: SensorView; now: number }): JSX.Element {
-  const { v, now } = props;
+/** One sensor's last reading, its quality and age; greyed with 已断开 (the age still counting) while `stale`. */
+export function ReadingLine(props: { v: SensorView; now: number; stale: boolean }): JSX.Element {
+  const { v, now, stale } = props;
   return (
-    <li class="reading-line">
+    <li class={`reading-line${stale ? ' stale' : ''}`} data-testid="reading-line" data-stale={stale ? 'true' : 'false'} title={stale ? t('staleValueTitle') : undefined}>
       <span class="reading-name">{v.name}</span>
-      <span class="reading-value">{metres(v.value)}</span>
-      <Quality q={v.quality} />
-      <span class="reading-age">{v.ts === undefined ? t('noReading') : <time title={formatTime(v.ts)}>{t('readingAge', { age: formatAge(now - v.ts) })}</time>}</span>
+      <span class="reading-value" data-testid="reading-value">
+        {metres(v.value)}
+      </span>
+      {stale ? <Disconnected /> : <Quality q={v.quality} />}
+      <span class="reading-age" data-testid="reading-age">
+        {v.ts === undefined ? t('noReading') : <time title={formatTime(v.ts)}>{t('readingAge', { age: formatAge(now - v.ts) })}</time>}
+      </span>
     </li>
   );
 }
 
-function SiteCard(props: { site: Site; now: number }): JSX.Element {
-  const { site, now } = props;
+function SiteCard(props: { site: Site; now: number; stale: boolean }): JSX.Element {
+  const { site, now, stale } = props;
   const views = site.sensors.map((s) => sensorView(s, now));
   const value = siteValue(views);
   const rain = site.rainfall;
   return (
-    <Card class={`site-card site-${site.level !== null ? site.level : 'normal'}`} testid="site-card">
+    <Card class={`site-card site-${site.level !== null ? site.level : 'normal'}${stale ? ' stale' : ''}`} testid="site-card">
       <div class="site-head">
         <h2 class="card-title">
           <a href={`/site/${encodeURIComponent(site.id)}`} onClick={onLinkClick} data-testid="site-link">
@@ -98,7 +123,7 @@ function SiteCard(props: { site: Site; now: number }): JSX.Element {
         <LevelChip level={site.level} />
       </div>
       <div class="site-value">
-        <span class="big">{num(value)}</span> <span class="unit">{metreUnit()}</span>
+        <span class="big">{num(value)}</span> <span class="unit">{metreUnit()}</span> {stale && <Disconnected />}
       </div>
       <LevelBar value={value} prepare={site.thresholds.prepareM} evacuate={site.thresholds.evacuateM} />
       <dl class="facts">
@@ -117,37 +142,46 @@ function SiteCard(props: { site: Site; now: number }): JSX.Element {
       </dl>
       <ul class="readings">
         {views.map((v) => (
-          <ReadingLine key={v.id} v={v} now={now} />
+          <ReadingLine key={v.id} v={v} now={now} stale={stale} />
         ))}
       </ul>
     </Card>
   );
 }
 
-/** Before the /sites route exists: each sensor from /health, without thresholds. */
-function SensorCard(props: { s: SensorHealth; now: number }): JSX.Element {
-  const { s, now } = props;
+/** A sensor from /health, without thresholds: before the /sites route exists, or one that belongs to no site. */
+function SensorCard(props: { s: SensorHealth; now: number; stale: boolean; heading?: 'h2' | 'h3' }): JSX.Element {
+  const { s, now, stale } = props;
   const r = s.lastReading;
   const v: SensorView = { id: s.id, name: s.name !== undefined ? s.name : s.id, value: r !== undefined ? r.value : null, ts: r !== undefined ? r.ts : undefined, quality: s.status };
+  const Heading = props.heading !== undefined ? props.heading : 'h2';
   return (
-    <Card class="site-card" testid="sensor-card">
+    <Card class={`site-card${stale ? ' stale' : ''}`} testid="sensor-card">
       <div class="site-head">
-        <h2 class="card-title">{v.name}</h2>
-        <Quality q={s.status} />
+        <Heading class="card-title">{v.name}</Heading>
+        {stale ? <Disconnected /> : <Quality q={s.status} />}
       </div>
       <div class="site-value">
         <span class="big">{num(v.value)}</span> <span class="unit">{metreUnit()}</span>
       </div>
       <ul class="readings">
-        <ReadingLine v={v} now={now} />
+        <ReadingLine v={v} now={now} stale={stale} />
       </ul>
     </Card>
   );
 }
 
+/** The sensors /health lists that no alarm site names (they raise no flood alarm, but their readings matter). */
+export function unassignedSensors<T extends { readonly id: string }>(sensors: readonly T[], sites: readonly { readonly sensors: readonly { readonly id: string }[] }[]): T[] {
+  const inSite: Record<string, true> = {};
+  for (const site of sites) for (const x of site.sensors) inSite[x.id] = true;
+  return sensors.filter((x) => inSite[x.id] !== true);
+}
+
 export function OverviewPage(): JSX.Element {
   const s = useStore();
-  const now = Date.now();
+  const now = useNow(1000);
+  const stale = s.live === 'down';
   if (s.sites === undefined && s.health === undefined) return <p class="loading">{t('loading')}</p>;
   if (s.sites === null || s.sites === undefined) {
     const sensors = s.health !== undefined ? s.health.sensors : [];
@@ -156,18 +190,37 @@ export function OverviewPage(): JSX.Element {
         {s.sites === null && <Notice kind="warn">{t('sitesUnavailable')}</Notice>}
         <div class="grid">
           {sensors.map((x) => (
-            <SensorCard key={x.id} s={x} now={now} />
+            <SensorCard key={x.id} s={x} now={now} stale={stale} />
           ))}
         </div>
       </div>
     );
   }
-  if (s.sites.length === 0) return <Notice>{t('noSites')}</Notice>;
+  const loose = s.health !== undefined ? unassignedSensors(s.health.sensors, s.sites) : [];
   return (
-    <div class="grid" data-testid="overview">
-      {s.sites.map((site) => (
-        <SiteCard key={site.id} site={site} now={now} />
-      ))}
+    <div data-testid="overview">
+      {s.sites.length === 0 ? (
+        <Notice>{t('noSites')}</Notice>
+      ) : (
+        <div class="grid">
+          {s.sites.map((site) => (
+            <SiteCard key={site.id} site={site} now={now} stale={stale} />
+          ))}
+        </div>
+      )}
+      {loose.length > 0 && (
+        <section class="unassigned" aria-labelledby="unassigned-title" data-testid="unassigned-sensors">
+          <h2 id="unassigned-title" class="group-title">
+            {t('unassignedSensors')}
+          </h2>
+          <p class="hint">{t('unassignedHint')}</p>
+          <div class="grid">
+            {loose.map((x) => (
+              <SensorCard key={x.id} s={x} now={now} stale={stale} heading="h3" />
+            ))}
+          </div>
+        </section>
+      )}
     </div>
   );
 }
