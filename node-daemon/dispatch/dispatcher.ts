@@ -378,6 +378,7 @@ export class Dispatcher implements Module {
       relays: [...this.relays.values()].map((r) => this.relaySnapshot(r)),
       speakers: this.speakers.map((s) => this.speakerSnapshot(s)),
       ledBoards: this.leds.map((l) => this.ledSnapshot(l)),
+      silenceOnAck: { prepare: this.plans.prepare.silenceOnAck, evacuate: this.plans.evacuate.silenceOnAck },
     };
   }
 

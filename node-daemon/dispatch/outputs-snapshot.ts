@@ -43,6 +43,11 @@ export interface OutputsSnapshot {
   readonly relays: readonly RelaySnapshot[];
   readonly speakers: readonly SpeakerSnapshot[];
   readonly ledBoards: readonly LedBoardSnapshot[];
+  /**
+   * Per level, whether acknowledging stops the siren and the spoken warning (the current dispatch plans'
+   * `silenceOnAck`, live after a settings change): the UI says what 停止鸣响 does without reading the admin-only settings.
+   */
+  readonly silenceOnAck: { readonly prepare: boolean; readonly evacuate: boolean };
 }
 
 /** One change of an output, as the dispatcher's `output$` announces it. */

@@ -21,6 +21,7 @@ import {
   ensureBuilt,
   horizontalOverflow,
   launchBrowser,
+  loginUi as signIn,
   runAxe,
   screenshot,
   smallTargets,
@@ -63,14 +64,7 @@ describe('the operator at night: 停止鸣响, the 立即转移 strip, drill or 
     return ctx.newPage();
   };
 
-  const loginUi = async (page: Page, user: { name: string; password: string }): Promise<void> => {
-    await page.goto(daemon.url);
-    await page.getByTestId('login-form').waitFor();
-    await page.getByTestId('login-name').fill(user.name);
-    await page.getByTestId('login-password').fill(user.password);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-  };
+  const loginUi = (page: Page, user: { name: string; password: string }): Promise<void> => signIn(page, daemon.url, user);
 
   const openAlarms = async (): Promise<AlarmBody[]> => {
     const res = await admin.request<{ alarms: AlarmBody[] }>('GET', '/api/v1/alarms?state=active');
@@ -327,6 +321,49 @@ describe('the operator at night: 停止鸣响, the 立即转移 strip, drill or 
     expect(clears[0]).not.toHaveProperty('by');
     await strip.waitFor({ state: 'detached' });
     await adminPage.getByTestId('evacuate-strip').waitFor({ state: 'detached' });
+  });
+
+  it('when the 立即转移 plan does not silence on acknowledging (silenceOnAck false), acknowledging is 已知晓: the dialog says the siren goes on, the strip says 已知晓（仍在鸣响）', async () => {
+    const settings = await admin.request<{ dispatch: { evacuate: Record<string, unknown> } & Record<string, unknown> }>('GET', '/api/v1/settings');
+    expect(settings.status).toBe(200);
+    const dispatch = settings.body.dispatch;
+    const put = await admin.request('PUT', '/api/v1/settings/dispatch', { ...dispatch, evacuate: { ...dispatch.evacuate, silenceOnAck: false } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    try {
+      const raised = await admin.request<{ alarm: AlarmBody }>('POST', '/api/v1/alarms', { level: 'evacuate', drill: false, by: '测试', title: '全镇 立即转移（不停鸣）' });
+      expect(raised.status, JSON.stringify(raised.body)).toBe(201);
+      const real = raised.body.alarm;
+      const page = await newPage();
+      await loginUi(page, OPERATOR);
+      await page.goto(`${daemon.url}/alarms`);
+      const row = page.locator(`[data-testid=alarm-row][data-alarm-id="${real.id}"]`);
+      await expect.poll(() => row.getByTestId('ack-button').innerText()).toBe('已知晓');
+      await row.getByTestId('ack-button').click();
+      const dialog = page.getByTestId('ack-dialog');
+      await dialog.waitFor();
+      expect(await dialog.getByTestId('ack-submit').innerText()).toBe('已知晓');
+      expect(await dialog.innerText()).not.toContain('停止鸣响');
+      const effects = await dialog.getByTestId('ack-effects').innerText();
+      expect(effects).toMatch(/警报器鸣响和喇叭的语音播报继续，直到警报解除/);
+      expect(effects).toMatch(/LED/);
+      expect(effects).toMatch(/警示灯/);
+      expect(effects).not.toMatch(/停止：警报器/);
+      await capture(page, 'ack-dialog-keeps-sounding', 'ack-dialog');
+      await dialog.getByTestId('ack-submit').click();
+      await dialog.waitFor({ state: 'hidden' });
+      await expect.poll(async () => (await openAlarms()).find((a) => a.id === real.id)?.state).toBe('acknowledged');
+      const strip = page.getByTestId('evacuate-strip');
+      await expect.poll(() => strip.getAttribute('data-acknowledged')).toBe('true');
+      expect(await strip.getAttribute('data-silenced')).toBe('false');
+      expect(await strip.innerText()).toContain('已知晓（仍在鸣响）');
+      expect(await strip.innerText()).not.toContain('已停止鸣响');
+      expect(await row.getByTestId('alarm-state').innerText()).toBe('已知晓（仍在鸣响）');
+      await capture(page, 'acked-keeps-sounding', 'alarms-page');
+      const cleared = await admin.request('POST', `/api/v1/alarms/${real.id}/clear`, {});
+      expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    } finally {
+      await admin.request('PUT', '/api/v1/settings/dispatch', dispatch);
+    }
   });
 
   it('login says how many tries are left (the daemon\'s triesLeft) and how long to wait, counting down', async () => {

@@ -10,6 +10,7 @@ import { buildDaemon, type Daemon } from '../../node-daemon/compose.js';
 import { parseConfigText } from '../../node-daemon/config/load.js';
 import { silentLogger } from '../../node-daemon/core/log.js';
 import { systemClock } from '../../node-daemon/core/types.js';
+import { outputsSnapshotSchema } from '../../node-daemon/http/routes/outputs.js';
 import { auditListSchema, settingsBodySchema, settingsProblemsSchema } from '../../node-daemon/http/routes/settings.js';
 import { sitesBodySchema } from '../../node-daemon/http/routes/sites.js';
 import { systemBodySchema } from '../../node-daemon/http/routes/system.js';
@@ -309,6 +310,16 @@ describe('settings', () => {
     level = 2.0;
     await waitUntil(async () => (await floodAlarm()) === undefined, 5_000, 'the alarm cleared at 2 m');
     expect(auditListSchema.parse((await api('/audit')).body).entries).toHaveLength(2);
+  });
+
+  it('GET /outputs tells operators and viewers whether acknowledging silences each level, live after PUT /settings/dispatch', async () => {
+    const viewer = `${TEST_API_TOKEN}-viewer`;
+    expect(outputsSnapshotSchema.parse((await api('/outputs', { token: viewer })).body).silenceOnAck).toEqual({ prepare: true, evacuate: true });
+    const current = settingsBodySchema.parse((await api('/settings')).body).dispatch;
+    const put = await api('/settings/dispatch', { method: 'PUT', json: { ...current, evacuate: { ...current.evacuate, silenceOnAck: false } } });
+    expect(put.status).toBe(200);
+    expect(outputsSnapshotSchema.parse((await api('/outputs', { token: `${TEST_API_TOKEN}-operator` })).body).silenceOnAck).toEqual({ prepare: true, evacuate: false });
+    expect(outputsSnapshotSchema.parse((await api('/outputs', { token: viewer })).body).silenceOnAck).toEqual({ prepare: true, evacuate: false });
   });
 });
 

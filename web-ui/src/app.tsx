@@ -4,7 +4,7 @@ import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type
 import { displayTitle } from './alarm-text.js';
 import { errorText } from './components/ui.js';
 import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
-import { evacuateStrip, type EvacuateStrip as EvacuateStripState } from './night-alarm.js';
+import { ackSilences, evacuateStrip, stripStateKey, type EvacuateStrip as EvacuateStripState } from './night-alarm.js';
 import { AlarmsPage } from './pages/alarms.js';
 import { LoginPage, SetupPage } from './pages/auth.js';
 import { BroadcastPage } from './pages/broadcast.js';
@@ -83,11 +83,13 @@ function AlarmBanner(): JSX.Element | null {
  * when scrolled (sticky, the nav under it): the red banner goes once the siren is stopped, the evacuation does not.
  * Nothing in it closes it.
  */
-function EvacuateStrip(props: { strip: EvacuateStripState }): JSX.Element {
+function EvacuateStrip(props: { strip: EvacuateStripState; silences: boolean | undefined }): JSX.Element {
   const strip = props.strip;
+  // Acknowledged is 已停止鸣响 only when the 立即转移 plan silences on acknowledging (GET /outputs).
+  const silenced = strip.acknowledged && props.silences === true;
   const first = strip.titles[0];
   return (
-    <div class={`evac-strip ${strip.drill ? 'evac-strip-drill' : ''}`} role="status" data-testid="evacuate-strip" data-drill={String(strip.drill)} data-silenced={String(strip.silenced)}>
+    <div class={`evac-strip ${strip.drill ? 'evac-strip-drill' : ''}`} role="status" data-testid="evacuate-strip" data-drill={String(strip.drill)} data-acknowledged={String(strip.acknowledged)} data-silenced={String(silenced)}>
       {strip.drill && <span class="chip chip-drill evac-chip">{t('drill')}</span>}
       <strong class="evac-main">{t('stripEvacuate')}</strong>
       <span class="evac-names">
@@ -95,7 +97,7 @@ function EvacuateStrip(props: { strip: EvacuateStripState }): JSX.Element {
         {strip.titles.length > 1 && ` ${t('stripMore', { n: strip.titles.length - 1 })}`}
         {strip.drillsToo && ` · ${t('stripDrillsToo')}`}
       </span>
-      <span class="evac-state">· {t(strip.silenced ? 'stripSilenced' : 'stripSounding')}</span>
+      <span class="evac-state">· {t(stripStateKey(strip, props.silences))}</span>
     </div>
   );
 }
@@ -118,7 +120,7 @@ function Shell(props: { onLogout: () => void }): JSX.Element {
   const strip = evacuateStrip(s.activeAlarms);
   return (
     <div class={`shell ${strip !== undefined ? 'has-evac' : ''}`}>
-      {strip !== undefined && <EvacuateStrip strip={strip} />}
+      {strip !== undefined && <EvacuateStrip strip={strip} silences={ackSilences(s.outputs, 'evacuate')} />}
       <header class="topbar">
         <h1 class="brand">{t('appTitle')}</h1>
         <div class="topbar-right">

@@ -16,8 +16,8 @@ export interface StripAlarm {
 export interface EvacuateStrip {
   /** Only drills are open: the strip is marked 演练. */
   readonly drill: boolean;
-  /** Every alarm it names is acknowledged: siren and spoken warning stopped, the evacuation goes on. */
-  readonly silenced: boolean;
+  /** Every alarm it names is acknowledged; whether that stopped the sound is the plan's (see `stripStateKey`). */
+  readonly acknowledged: boolean;
   /** The named alarms' titles, oldest first (a drill's leading 【演练】 dropped: the chip says it). */
   readonly titles: readonly string[];
   /** Real alarms are named and drills are open too. */
@@ -35,7 +35,7 @@ export function evacuateStrip(alarms: readonly StripAlarm[]): EvacuateStrip | un
   const shown = (real.length > 0 ? real : open).slice().sort((a, b) => a.raisedAt - b.raisedAt);
   return {
     drill: real.length === 0,
-    silenced: shown.every((a) => a.state === 'acknowledged'),
+    acknowledged: shown.every((a) => a.state === 'acknowledged'),
     titles: shown.map(displayTitle),
     drillsToo: real.length > 0 && real.length < open.length,
   };
@@ -76,21 +76,54 @@ export function manualBody(form: { kind: ManualKind | undefined; level: 'prepare
   return body;
 }
 
+type Level = 'prepare' | 'evacuate';
+
 /**
- * What 停止鸣响 (acknowledge) does, as [head, text] message keys, said in its dialog before it is done. With the
- * dispatch plans' default `silenceOnAck: true`: a level alarm's siren, spoken warning and the screens' beep stop, its
- * LED text and strobe stay until it clears, and it stays open; a fault only ever beeped on the screens.
+ * Whether acknowledging an alarm of `level` stops its siren and spoken warning: the dispatch plan's `silenceOnAck`
+ * as `GET /outputs` reports it (every role may read it; /settings is admin-only). Undefined while the outputs are not
+ * loaded: the UI then says neither "stops" nor "continues". A fault (level null) only ever beeped on the screens.
  */
-export function stopEffects(level: 'prepare' | 'evacuate' | null): [MsgKey, MsgKey][] {
+export function ackSilences(outputs: { readonly silenceOnAck: Readonly<Record<Level, boolean>> } | null | undefined, level: Level | null): boolean | undefined {
+  if (level === null) return true;
+  return outputs === null || outputs === undefined ? undefined : outputs.silenceOnAck[level];
+}
+
+/**
+ * What acknowledging does, as [head, text] message keys, said in its dialog before it is done (`silences` from
+ * `ackSilences`). When the plan silences (停止鸣响): a level alarm's siren, spoken warning and the screens' beep stop.
+ * When it does not (已知晓): it is recorded as seen and the siren and spoken warning go on until it clears. Either way
+ * its LED text and strobe stay until it clears, and it stays open; a fault only ever beeped on the screens.
+ */
+export function stopEffects(level: Level | null, silences: boolean | undefined): [MsgKey, MsgKey][] {
   if (level === null) {
     return [
       ['stopSirenStopsHead', 'stopSirenFaultStops'],
       ['stopSirenOpenHead', 'stopSirenFaultOpen'],
     ];
   }
+  const open: [MsgKey, MsgKey] = ['stopSirenOpenHead', level === 'evacuate' ? 'stopSirenOpenEvacuate' : silences === true ? 'stopSirenOpenPrepare' : 'ackSeenOpenPrepare'];
+  if (silences === true) return [['stopSirenStopsHead', 'stopSirenStops'], ['stopSirenStaysHead', 'stopSirenStays'], open];
   return [
-    ['stopSirenStopsHead', 'stopSirenStops'],
+    ['ackSeenRecordsHead', 'ackSeenRecords'],
+    silences === false ? ['ackSeenContinuesHead', 'ackSeenContinues'] : ['ackUnknownSoundHead', 'ackUnknownSound'],
     ['stopSirenStaysHead', 'stopSirenStays'],
-    ['stopSirenOpenHead', level === 'evacuate' ? 'stopSirenOpenEvacuate' : 'stopSirenOpenPrepare'],
+    open,
   ];
+}
+
+/** The acknowledge dialog's title and button (also the row's button): 停止鸣响 only when it does stop the sound. */
+export function ackText(level: Level | null, silences: boolean | undefined): { title: MsgKey; submit: MsgKey } {
+  if (level === null) return { title: 'stopBeepTitle', submit: 'stopBeepSubmit' };
+  return silences === true ? { title: 'stopSirenTitle', submit: 'stopSirenSubmit' } : { title: 'ackSeenTitle', submit: 'ackSeenSubmit' };
+}
+
+/** An acknowledged alarm's state: 已停止鸣响, 已知晓（仍在鸣响） when the plan does not silence, 已知晓 when unknown. */
+export function ackedStateKey(silences: boolean | undefined): MsgKey {
+  return silences === true ? 'alarmState_acknowledged' : silences === false ? 'ackedSounding' : 'ackedSeen';
+}
+
+/** What the 立即转移 strip says of the sound (`silences` of level evacuate). */
+export function stripStateKey(strip: { readonly acknowledged: boolean }, silences: boolean | undefined): MsgKey {
+  if (!strip.acknowledged) return 'stripSounding';
+  return silences === true ? 'stripSilenced' : ackedStateKey(silences);
 }

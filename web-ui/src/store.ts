@@ -273,6 +273,8 @@ export function startLive(): void {
   const alarms = throttle(() => {
     void refreshAlarms();
     void refreshSites();
+    // what acknowledging does (the plans' silenceOnAck) may have changed since the last output event
+    void refreshOutputs();
     alarmListeners.forEach((l) => l());
   }, 500);
   const readings = throttle(() => update({ readingTick: state.readingTick + 1 }), 2000);

@@ -45,6 +45,12 @@ export const outputsSnapshotSchema = z
     relays: z.array(relaySnapshotSchema),
     speakers: z.array(speakerSnapshotSchema),
     ledBoards: z.array(ledBoardSnapshotSchema),
+    silenceOnAck: z
+      .object({ prepare: z.boolean(), evacuate: z.boolean() })
+      .describe(
+        "per level, whether acknowledging stops the siren and the spoken warning (the dispatch plans' `silenceOnAck`, as in effect now); " +
+          'false: acknowledging only records that the alarm was seen, the sound goes on until it clears. LED text and strobe stay either way',
+      ),
   })
   .register(apiSchemas, { id: 'Outputs' });
 
@@ -65,7 +71,8 @@ export const outputsPaths: PathsDoc = {
       summary: 'Relays, loudspeakers and LED boards: what each was told to do and whether it confirmed',
       description:
         'A relay is confirmed when the I/O board read back the commanded level; an LED board when it acknowledged the text. ' +
-        'A failing output also raises an `output_fault` alarm (see /alarms).',
+        'A failing output also raises an `output_fault` alarm (see /alarms). ' +
+        '`silenceOnAck` says, per level, whether acknowledging stops the sound; unlike /settings it is readable by every role.',
       responses: { '200': jsonResponse('every output', outputsSnapshotSchema) },
     },
   },

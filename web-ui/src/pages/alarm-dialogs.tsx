@@ -5,15 +5,14 @@ import { displayTitle } from '../alarm-text.js';
 import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Dialog, useId } from '../components/ui.js';
 import { t, tk, type MsgKey } from '../i18n.js';
-import { actionBody, manualBody, stopEffects, type ManualBody, type ManualKind } from '../night-alarm.js';
+import { ackSilences, ackText, actionBody, manualBody, stopEffects, type ManualBody, type ManualKind } from '../night-alarm.js';
 import { noteAlarm, refreshAlarms, state, useStore } from '../store.js';
 
 /** What a row's dialog does: each posts {by?, note?} (shelve also minutes?) to `/alarms/:id/<mode>`. */
 export type AlarmAction = 'ack' | 'clear' | 'shelve' | 'unshelve';
 
-/** Acknowledging is 停止鸣响: never words that read as "confirm the alarm is real". */
-const ACTION_TEXT: Record<AlarmAction, { title: MsgKey; submit: MsgKey }> = {
-  ack: { title: 'stopSirenTitle', submit: 'stopSirenSubmit' },
+/** Acknowledging is 停止鸣响 or 已知晓 (see `ackText`): never words that read as "confirm the alarm is real". */
+const ACTION_TEXT: Record<Exclude<AlarmAction, 'ack'>, { title: MsgKey; submit: MsgKey }> = {
   clear: { title: 'clearTitle', submit: 'clearAlarm' },
   shelve: { title: 'shelveTitle', submit: 'shelveSubmit' },
   unshelve: { title: 'unshelveTitle', submit: 'unshelve' },
@@ -49,10 +48,9 @@ function OnBehalfField(props: { value: string; onInput: (v: string) => void; tes
   );
 }
 
-/** What 停止鸣响 does, said before it is done: what stops, what stays, that the alarm stays open. */
-function StopSirenEffects(props: { alarm: Alarm }): JSX.Element {
-  const a = props.alarm;
-  const lines = stopEffects(a.level);
+/** What acknowledging does, said before it is done: what stops (or goes on, per the plan), what stays, that the alarm stays open. */
+function StopSirenEffects(props: { alarm: Alarm; silences: boolean | undefined }): JSX.Element {
+  const lines = stopEffects(props.alarm.level, props.silences);
   return (
     <ul class="stop-effects" data-testid="ack-effects">
       {lines.map(([head, text]) => (
@@ -90,8 +88,9 @@ export function AlarmActionDialog(props: { alarm: Alarm; onClose: () => void; mo
   };
   // A refusal that names `minutes` (longer than this box allows) marks the field too.
   const badMinutes = act.error instanceof ApiError && act.error.problems.some((p) => p.path === 'minutes');
-  // A fault never sounded the siren: stopping it stops the screens' beep, and says so.
-  const text = props.mode === 'ack' && props.alarm.level === null ? { title: 'stopBeepTitle' as const, submit: 'stopBeepSubmit' as const } : ACTION_TEXT[props.mode];
+  // Whether acknowledging silences this level is the dispatch plan's (GET /outputs); a fault only stops the screens' beep.
+  const silences = ackSilences(useStore().outputs, props.alarm.level);
+  const text = props.mode === 'ack' ? ackText(props.alarm.level, silences) : ACTION_TEXT[props.mode];
   return (
     <Dialog
       title={
@@ -103,7 +102,7 @@ export function AlarmActionDialog(props: { alarm: Alarm; onClose: () => void; mo
       testid={props.mode === 'shelve' || props.mode === 'unshelve' ? 'shelve-dialog' : 'ack-dialog'}
     >
       <form onSubmit={submit} data-testid="ack-form">
-        {props.mode === 'ack' && <StopSirenEffects alarm={props.alarm} />}
+        {props.mode === 'ack' && <StopSirenEffects alarm={props.alarm} silences={silences} />}
         {shelving && (
           <>
             <label for={ids.minutes}>{t('shelveMinutes')}</label>

@@ -5,6 +5,7 @@ import { actorText, causeLine, displayTitle, levelSteps, triggerOf, type CauseCo
 import { ErrorBox, LevelChip, useId } from '../components/ui.js';
 import { formatTime, formatWhen } from '../format.js';
 import { t, tk } from '../i18n.js';
+import { ackedStateKey, ackSilences, ackText } from '../night-alarm.js';
 import { noteAlarm, state, useStore } from '../store.js';
 import { AlarmActionDialog, type AlarmAction } from './alarm-dialogs.js';
 
@@ -185,6 +186,8 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
   // Who raised it by hand (a manual alarm, the alarm button): 「人工发出 · 操作人 op1（代表 县长）」.
   const raisedBy = trigger !== undefined ? actorText(trigger) : undefined;
   const ackBy = actorText({ account: a.acknowledgedByAccount, by: a.acknowledgedBy });
+  // 已停止鸣响 only when this level's plan silences on acknowledging (GET /outputs).
+  const silences = ackSilences(state.outputs, a.level);
   return (
     <li class={`alarm-row state-${a.state} ${a.level !== null ? `lvl-row-${a.level}` : 'lvl-row-fault'}`} data-testid="alarm-row" data-alarm-id={a.id} data-state={a.state}>
       <div class="alarm-main">
@@ -192,7 +195,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
           {a.drill && <span class="chip chip-drill">{t('drill')}</span>} <strong data-testid="alarm-title">{displayTitle(a)}</strong>
         </div>
         <div class="alarm-meta">
-          {a.level !== null && <LevelChip level={a.level} />} <span class="chip">{tk(`kind_${a.kind}`)}</span> <span class={`chip st-${a.state}`} data-testid="alarm-state">{tk(`alarmState_${a.state}`)}</span>{' '}
+          {a.level !== null && <LevelChip level={a.level} />} <span class="chip">{tk(`kind_${a.kind}`)}</span> <span class={`chip st-${a.state}`} data-testid="alarm-state">{a.state === 'acknowledged' ? t(ackedStateKey(silences)) : tk(`alarmState_${a.state}`)}</span>{' '}
           {shelvedNow && (
             <span class="chip st-shelved" data-testid="alarm-shelved">
               {t('shelvedUntil', { time: formatTime(a.shelvedUntil, 'time') })}
@@ -201,7 +204,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
           {a.acknowledgedAt !== undefined && (
             <span data-testid="alarm-acked">
               {' '}
-              · {t('ackDone')} {ackBy !== undefined ? `${t('by', { name: ackBy })} ` : ''}
+              · {t(silences === true ? 'ackDone' : 'ackedSeen')} {ackBy !== undefined ? `${t('by', { name: ackBy })} ` : ''}
               {formatWhen(a.acknowledgedAt, now)}
               {a.ackNote !== undefined && a.ackNote !== '' ? ` · ${a.ackNote}` : ''}
             </span>
@@ -225,7 +228,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
         </button>
         {props.operate && a.state === 'active' && (
           <button type="button" class="btn btn-primary" onClick={() => setDialog('ack')} data-testid="ack-button">
-            {t('ack')}
+            {t(ackText(a.level, silences).submit)}
           </button>
         )}
         {props.operate && canShelve(a) && !shelvedNow && (
