@@ -233,6 +233,16 @@ export class ApiSession {
 // Screenshots and accessibility
 
 /** Saves a full-page PNG at test-artifacts/screenshots/<viewport>/<page>.png and returns its path. */
+/** Signs in through the login page at `url` and waits until the page shows who is signed in. */
+export async function loginUi(page: Page, url: string, user: { readonly name: string; readonly password: string }): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId('login-form').waitFor();
+  await page.getByTestId('login-name').fill(user.name);
+  await page.getByTestId('login-password').fill(user.password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('current-user').waitFor();
+}
+
 export async function screenshot(page: Page, viewport: string, name: string): Promise<string> {
   const dir = join(SCREENSHOTS, viewport);
   mkdirSync(dir, { recursive: true });

@@ -26,6 +26,7 @@ import {
   ensureBuilt,
   horizontalOverflow,
   launchBrowser,
+  loginUi as signIn,
   runAxe,
   screenshot,
   smallTargets,
@@ -169,14 +170,7 @@ describe('operator views: stale values, alarm rows that say why, broadcast prese
     return ctx.newPage();
   };
 
-  const loginUi = async (page: Page, user: { name: string; password: string }): Promise<void> => {
-    await page.goto(gate.url);
-    await page.getByTestId('login-form').waitFor();
-    await page.getByTestId('login-name').fill(user.name);
-    await page.getByTestId('login-password').fill(user.password);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-  };
+  const loginUi = (page: Page, user: { name: string; password: string }): Promise<void> => signIn(page, gate.url, user);
 
   /** Screenshot at both sizes, sideways overflow, touch targets, axe-core (soft checks). */
   const capture = async (page: Page, name: string, ready: string, opts: { axe?: boolean } = {}): Promise<void> => {

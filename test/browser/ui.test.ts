@@ -19,6 +19,7 @@ import {
   ensureBuilt,
   horizontalOverflow,
   launchBrowser,
+  loginUi as signIn,
   runAxe,
   screenshot,
   SCREENSHOTS,
@@ -67,14 +68,7 @@ describe('web UI on the demo daemon', () => {
     return ctx.newPage();
   };
 
-  const loginUi = async (page: Page, user: { name: string; password: string }): Promise<void> => {
-    await page.goto(daemon.url);
-    await page.getByTestId('login-form').waitFor();
-    await page.getByTestId('login-name').fill(user.name);
-    await page.getByTestId('login-password').fill(user.password);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-  };
+  const loginUi = (page: Page, user: { name: string; password: string }): Promise<void> => signIn(page, daemon.url, user);
 
   const activeAlarms = async (): Promise<AlarmBody[]> => {
     const res = await admin.request<{ alarms: AlarmBody[] }>('GET', '/api/v1/alarms?state=active');
