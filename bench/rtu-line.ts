@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { createModbusBus } from '../drivers/modbus/index.js';
 import { rtuLineLimit, startPacedLine, type PacedLine, type PacedLineStats, type SerialFraming } from '../drivers/modbus/sim/paced-line.js';
-import { READ_REQUEST_BYTES, readReplyBytes, readRequestFrame } from '../drivers/modbus/sim/rtu-slave-sim.js';
+import { buildReadRequest, REQUEST_BYTES, replyBytes } from '../drivers/modbus/rtu-frame.js';
 import { rtuBusSchema } from '../node-daemon/config/schema.js';
 import { silentLogger } from '../node-daemon/core/log.js';
 import type { BenchResult } from './result.js';
@@ -23,7 +23,7 @@ type Bus = ReturnType<typeof createModbusBus>;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function limitFor(count: number): number {
-  return rtuLineLimit(FRAMING, READ_REQUEST_BYTES, readReplyBytes(count)).perSecond;
+  return rtuLineLimit(FRAMING, REQUEST_BYTES, replyBytes(count)).perSecond;
 }
 
 /**
@@ -33,8 +33,8 @@ function limitFor(count: number): number {
 async function bareLoop(path: string, charMs: number, count: number, seconds: number): Promise<number> {
   const port = new SerialPort({ path, baudRate: FRAMING.baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-  const want = readReplyBytes(count);
-  const frame = readRequestFrame(UNIT, 3, 0, count);
+  const want = replyBytes(count);
+  const frame = buildReadRequest({ slave: UNIT, functionCode: 3, address: 0, count });
   let got = 0;
   let waiting: ((at: number) => void) | undefined;
   port.on('data', (d: Buffer) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { answers, buildReadRequest, charsMs, findFrames, hasHeaderOf, interFrameMs, replyBytes } from './rtu-frame.js';
+import { answers, buildReadRequest, charsMs, findFrames, hasHeaderOf, interFrameMs, replyBytes, withCrc } from './rtu-frame.js';
 
-/** A reply as a slave would send it, CRC from the request builder's own CRC (same library). */
+/** A reply as a slave would send it. */
 function reply(slave: number, fc: number, values: number[]): Buffer {
   const body = Buffer.alloc(3 + 2 * values.length);
   body.writeUInt8(slave, 0);
@@ -9,25 +9,6 @@ function reply(slave: number, fc: number, values: number[]): Buffer {
   body.writeUInt8(2 * values.length, 2);
   values.forEach((v, i) => body.writeUInt16BE(v, 3 + 2 * i));
   return withCrc(body);
-}
-
-function withCrc(body: Buffer): Buffer {
-  // buildReadRequest CRCs its first six bytes; reuse it on any six-byte prefix to learn the library's CRC of longer bodies.
-  const crc = crcOf(body);
-  const out = Buffer.alloc(body.length + 2);
-  body.copy(out);
-  out.writeUInt16LE(crc, body.length);
-  return out;
-}
-
-/** CRC-16/MODBUS, bit by bit: the test's own independent reference, to check the library's bytes on the wire. */
-function crcOf(buf: Buffer): number {
-  let crc = 0xffff;
-  for (const b of buf) {
-    crc ^= b;
-    for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-  }
-  return crc;
 }
 
 describe('RTU read frames', () => {

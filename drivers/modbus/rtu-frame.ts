@@ -18,14 +18,27 @@ export interface RtuRead {
 export const REQUEST_BYTES = 8;
 export const EXCEPTION_BYTES = 5;
 
+/** A Modbus RTU frame: the payload with its CRC appended (low byte first). */
+export function withCrc(payload: Buffer | readonly number[]): Buffer {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  const out = Buffer.alloc(body.length + 2);
+  body.copy(out);
+  out.writeUInt16LE(crc16(body), body.length);
+  return out;
+}
+
+/** Whether the last two bytes of `frame` are the CRC of the rest. */
+export function crcOk(frame: Buffer): boolean {
+  return frame.length >= 4 && crc16(frame.subarray(0, frame.length - 2)) === frame.readUInt16LE(frame.length - 2);
+}
+
 export function buildReadRequest(req: RtuRead): Buffer {
-  const frame = Buffer.alloc(REQUEST_BYTES);
-  frame.writeUInt8(req.slave, 0);
-  frame.writeUInt8(req.functionCode, 1);
-  frame.writeUInt16BE(req.address, 2);
-  frame.writeUInt16BE(req.count, 4);
-  frame.writeUInt16LE(crc16(frame.subarray(0, 6)), 6);
-  return frame;
+  const body = Buffer.alloc(REQUEST_BYTES - 2);
+  body.writeUInt8(req.slave, 0);
+  body.writeUInt8(req.functionCode, 1);
+  body.writeUInt16BE(req.address, 2);
+  body.writeUInt16BE(req.count, 4);
+  return withCrc(body);
 }
 
 export function replyBytes(count: number): number {
@@ -33,8 +46,7 @@ export function replyBytes(count: number): number {
 }
 
 function crcHolds(buf: Buffer, start: number, length: number): boolean {
-  if (start + length > buf.length) return false;
-  return crc16(buf.subarray(start, start + length - 2)) === buf.readUInt16LE(start + length - 2);
+  return start + length <= buf.length && crcOk(buf.subarray(start, start + length));
 }
 
 /** A whole frame some unit sent for a register read: a reply or an exception, CRC checked. */

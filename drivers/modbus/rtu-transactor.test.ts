@@ -1,23 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LateReplyGuard } from './late-reply-guard.js';
-import { buildReadRequest } from './rtu-frame.js';
+import { buildReadRequest, withCrc } from './rtu-frame.js';
 import { RtuTransactor, type StrayFrameEvent } from './rtu-transactor.js';
 
 const FORMAT = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 } as const;
 const READ = { slave: 1, functionCode: 3, address: 100, count: 1 } as const;
 
-/** Unit 1's 1-register answer with value `v`, its CRC-16/MODBUS computed bit by bit (the test's own reference). */
+/** Unit 1's 1-register answer with value `v`. */
 function replyWith(v: number): Buffer {
-  const body = Buffer.from([1, 3, 2, v >> 8, v & 0xff]);
-  let crc = 0xffff;
-  for (const b of body) {
-    crc ^= b;
-    for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-  }
-  const out = Buffer.alloc(7);
-  body.copy(out);
-  out.writeUInt16LE(crc, 5);
-  return out;
+  return withCrc([1, 3, 2, v >> 8, v & 0xff]);
 }
 
 describe('RtuTransactor on a real UART: timing the wire', () => {

@@ -1,7 +1,11 @@
 import { SerialPort } from 'serialport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bitsPerChar, rtuLineLimit, startPacedLine, type PacedLine } from '../../drivers/modbus/sim/paced-line.js';
-import { crcOk, readRequestFrame, RtuSlaveSim, withCrc } from '../../drivers/modbus/sim/rtu-slave-sim.js';
+import { buildReadRequest, crcOk, withCrc } from '../../drivers/modbus/rtu-frame.js';
+import { RtuSlaveSim } from '../../drivers/modbus/sim/rtu-slave-sim.js';
+
+const readRequestFrame = (slave: number, functionCode: 3 | 4, address: number, count: number): Buffer =>
+  buildReadRequest({ slave, functionCode, address, count });
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 import { linkExists } from '../helpers/wait-for.js';
 

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import ModbusSerial from 'modbus-serial';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildReadRequest, crcOk, withCrc } from '../../drivers/modbus/rtu-frame.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startPymodbusSlave, type SlaveMap } from '../helpers/pymodbus.js';
 import { startClosingTcpGateway } from './closing-tcp-gateway.js';
@@ -11,8 +11,6 @@ import { mulberry32, startCorruptingPtyProxy, type CorruptingPtyProxy, type Prox
 const ModbusRTU = ModbusSerial as unknown as typeof ModbusSerial.default;
 type ModbusClient = InstanceType<typeof ModbusRTU>;
 
-const crc16 = createRequire(import.meta.url)('modbus-serial/utils/crc16.js') as (b: Buffer) => number;
-
 const MAP: SlaveMap = {
   units: {
     '1': { holding: { '0': [1, 2, 3] } },
@@ -20,12 +18,9 @@ const MAP: SlaveMap = {
   },
 };
 
-/** A hand-made RTU frame: FC3, read `count` holding registers from `address` of `unit`. */
+/** An RTU request: FC3, read `count` holding registers from `address` of `unit`. */
 function fc3(unit: number, address: number, count: number): Buffer {
-  const pdu = Buffer.from([unit, 3, address >> 8, address & 0xff, count >> 8, count & 0xff]);
-  const crc = Buffer.alloc(2);
-  crc.writeUInt16LE(crc16(pdu));
-  return Buffer.concat([pdu, crc]);
+  return buildReadRequest({ slave: unit, functionCode: 3, address, count });
 }
 
 /** The reply pymodbus gives to fc3(unit, 0, 3). */
@@ -35,17 +30,11 @@ function fc3Reply(unit: number, words: number[]): Buffer {
   body[1] = 3;
   body[2] = 2 * words.length;
   words.forEach((w, i) => body.writeUInt16BE(w, 3 + 2 * i));
-  const crc = Buffer.alloc(2);
-  crc.writeUInt16LE(crc16(body));
-  return Buffer.concat([body, crc]);
+  return withCrc(body);
 }
 
 const CLEAN_1 = fc3Reply(1, [1, 2, 3]);
 const CLEAN_3 = fc3Reply(3, [30, 31, 32]);
-
-function crcOk(frame: Buffer): boolean {
-  return frame.length >= 4 && crc16(frame.subarray(0, -2)) === frame.readUInt16LE(frame.length - 2);
-}
 
 function bitsDiffering(a: Buffer, b: Buffer): number {
   let n = 0;

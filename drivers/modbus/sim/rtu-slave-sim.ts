@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { crcOk, withCrc } from '../rtu-frame.js';
 
 /**
  * A byte-level Modbus RTU slave (one or more unit ids behind one RS-485 drop) for the simulated line in
@@ -18,9 +18,6 @@ import { createRequire } from 'node:module';
  * after its own reply: characters that start earlier are lost and each one restarts the wait, so a master that
  * does not leave the inter-frame silence loses its request.
  */
-
-// modbus-serial's CRC (CommonJS, no typings for this file).
-const crc16 = createRequire(import.meta.url)('modbus-serial/utils/crc16') as (buffer: Buffer) => number;
 
 /** Start address (decimal) -> consecutive 16-bit words, as in the pymodbus test slave's map. */
 export type SimRegisterBlocks = Record<string, readonly number[]>;
@@ -70,37 +67,6 @@ export interface SlaveReply {
 
 export function zeroSlaveStats(): RtuSlaveStats {
   return { requests: 0, replies: 0, exceptions: 0, crcErrors: 0, brokenFrames: 0, ignored: 0, earlyRequests: 0, lostChars: 0 };
-}
-
-/** A Modbus RTU frame: the payload with modbus-serial's CRC appended (low byte first). */
-export function withCrc(payload: Buffer | readonly number[]): Buffer {
-  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-  const out = Buffer.alloc(body.length + 2);
-  body.copy(out);
-  out.writeUInt16LE(crc16(body), body.length);
-  return out;
-}
-
-/** Whether the last two bytes of `frame` are the CRC of the rest. */
-export function crcOk(frame: Buffer): boolean {
-  if (frame.length < 4) return false;
-  return crc16(frame.subarray(0, frame.length - 2)) === frame.readUInt16LE(frame.length - 2);
-}
-
-/** A read request frame (FC3 holding / FC4 input), as a master sends it. */
-export function readRequestFrame(unit: number, functionCode: 3 | 4, address: number, count: number): Buffer {
-  const body = Buffer.alloc(6);
-  body.writeUInt8(unit, 0);
-  body.writeUInt8(functionCode, 1);
-  body.writeUInt16BE(address, 2);
-  body.writeUInt16BE(count, 4);
-  return withCrc(body);
-}
-
-/** Bytes of an FC3/FC4 request and of its normal reply. */
-export const READ_REQUEST_BYTES = 8;
-export function readReplyBytes(count: number): number {
-  return 5 + 2 * count;
 }
 
 type Table = Map<number, number>;
