@@ -7,7 +7,6 @@ describe('classifyLibError', () => {
     const exc = Object.assign(new Error('Modbus exception 2: Illegal data address'), { modbusCode: 2 });
     expect(classifyLibError(exc)).toMatchObject({ kind: 'exception', exceptionCode: 2 });
     expect(classifyLibError({ name: 'TransactionTimedOutError', message: 'Timed out', errno: 'ETIMEDOUT' }).kind).toBe('timeout');
-    expect(classifyLibError({ name: 'TransactionTimedOutError', errno: 'ETIMEDOUT' }, { bytesSeen: true }).kind).toBe('crc');
     expect(classifyLibError(new Error('CRC error')).kind).toBe('crc');
     expect(classifyLibError(new Error('Data length error, expected 11 got 7')).kind).toBe('crc');
     expect(classifyLibError(new Error('Unexpected data error, expected address 1 got 3')).kind).toBe('crc');

@@ -10,21 +10,16 @@ interface LibError {
 }
 
 /**
- * Maps an error from modbus-serial to a ModbusError kind. `bytesSeen` says whether any byte arrived on the line
- * after the request was written: a timeout with bytes seen means a truncated or unframeable reply, which is a
- * bad frame (`crc`), not a silent slave.
+ * Maps an error from modbus-serial (the Modbus TCP link) to a ModbusError kind. RTU frames are judged by our own
+ * transactor (rtu-transactor.ts), which tells a damaged reply from silence itself.
  */
-export function classifyLibError(err: unknown, opts: { bytesSeen?: boolean } = {}): ModbusError {
+export function classifyLibError(err: unknown): ModbusError {
   if (err instanceof ModbusError) return err;
   const e: LibError = typeof err === 'object' && err !== null ? (err as LibError) : {};
   const message = typeof e.message === 'string' ? e.message : String(err);
 
   if (typeof e.modbusCode === 'number') return new ModbusError('exception', message, e.modbusCode);
-  if (e.errno === 'ETIMEDOUT' || e.name === 'TransactionTimedOutError') {
-    return opts.bytesSeen
-      ? new ModbusError('crc', 'incomplete or unframeable reply before timeout')
-      : new ModbusError('timeout', 'no reply before timeout');
-  }
+  if (e.errno === 'ETIMEDOUT' || e.name === 'TransactionTimedOutError') return new ModbusError('timeout', 'no reply before timeout');
   if (message === 'CRC error') return new ModbusError('crc', 'CRC error in reply');
   if (message.startsWith('Data length error') || message.startsWith('Unexpected data error')) {
     return new ModbusError('crc', `bad frame: ${message}`);

@@ -15,19 +15,16 @@ export interface LateReplyGuardOptions {
   readonly maxLateReplyMs?: number;
 }
 
-interface Pending {
-  readonly sentAt: number;
-  readonly until: number;
-}
 
 const DEFAULT_MAX_LATE_MS = 60_000;
 
 export class LateReplyGuard {
-  private readonly pending = new Map<number, Pending>();
+  /** Slaves whose late answer may still come, and until when. */
+  private readonly pending = new Map<number, number>();
   /** Slaves whose window was widened by a reply seen later than it; ms after the deadline. */
   private readonly learned = new Map<number, number>();
-  /** When each slave was last asked, to judge how late a stray reply is. */
-  private readonly lastSent = new Map<number, { sentAt: number; deadline: number }>();
+  /** The deadline of each slave's last request, to judge how late a stray reply is. */
+  private readonly lastDeadline = new Map<number, number>();
 
   constructor(private readonly opts: LateReplyGuardOptions) {}
 
@@ -35,17 +32,16 @@ export class LateReplyGuard {
     return this.learned.get(slave) ?? this.opts.lateReplyMs;
   }
 
-  /** A request went out to `slave` at `sentAt`, to be answered by `deadline`. */
-  sent(slave: number, sentAt: number, deadline: number): void {
+  /** A request went out to `slave`, to be answered by `deadline`. */
+  sent(slave: number, deadline: number): void {
     // Only sent when allowed: whatever was pending is over.
     this.pending.delete(slave);
-    this.lastSent.set(slave, { sentAt, deadline });
+    this.lastDeadline.set(slave, deadline);
   }
 
   /** The request to `slave` got no answer of its own by its deadline: its answer may still come. */
   unanswered(slave: number, deadline: number): void {
-    const sent = this.lastSent.get(slave);
-    this.pending.set(slave, { sentAt: sent?.sentAt ?? deadline, until: deadline + this.windowMs(slave) });
+    this.pending.set(slave, deadline + this.windowMs(slave));
   }
 
   /**
@@ -54,11 +50,11 @@ export class LateReplyGuard {
    * been widened), else undefined.
    */
   strayFrom(slave: number, now: number): number | undefined {
-    const p = this.pending.get(slave);
+    const until = this.pending.get(slave);
     this.pending.delete(slave);
-    const sent = this.lastSent.get(slave);
-    if ((p && now <= p.until) || !sent) return undefined;
-    const lateBy = now - sent.deadline;
+    const deadline = this.lastDeadline.get(slave);
+    if ((until !== undefined && now <= until) || deadline === undefined) return undefined;
+    const lateBy = now - deadline;
     if (lateBy <= 0) return undefined;
     const max = this.opts.maxLateReplyMs ?? DEFAULT_MAX_LATE_MS;
     this.learned.set(slave, Math.min(max, Math.max(this.windowMs(slave), Math.ceil(lateBy * 1.5))));
@@ -67,12 +63,12 @@ export class LateReplyGuard {
 
   /** 0 when `slave` may be asked now, else how long until its late answer can no longer come. */
   waitMs(slave: number, now: number): number {
-    const p = this.pending.get(slave);
-    if (!p) return 0;
-    if (now >= p.until) {
+    const until = this.pending.get(slave);
+    if (until === undefined) return 0;
+    if (now >= until) {
       this.pending.delete(slave);
       return 0;
     }
-    return p.until - now;
+    return until - now;
   }
 }

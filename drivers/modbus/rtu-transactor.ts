@@ -103,7 +103,7 @@ export class RtuTransactor {
     const deadline = sentAt + this.opts.timeoutMs;
     const wireMs = charsMs(this.opts.format, REQUEST_BYTES + Math.min(replyBytes(read.count), EXCEPTION_BYTES));
     this.lineFreeAt = sentAt + charsMs(this.opts.format, REQUEST_BYTES);
-    this.opts.guard.sent(read.slave, sentAt, deadline);
+    this.opts.guard.sent(read.slave, deadline);
     return new Promise<number[]>((resolve, reject) => {
       this.current = {
         req: read,
