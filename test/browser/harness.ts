@@ -233,6 +233,11 @@ export class ApiSession {
 // Screenshots and accessibility
 
 /** Saves a full-page PNG at test-artifacts/screenshots/<viewport>/<page>.png and returns its path. */
+/** The accounts the browser tests create: each test file's daemon starts empty and makes them. */
+export const ADMIN = { name: 'admin', password: 'zhan-zhang-2026' } as const;
+export const OPERATOR = { name: 'duty', password: 'zhi-ban-yuan-1' } as const;
+export const VIEWER = { name: 'look', password: 'zhi-kan-kan-22' } as const;
+
 /** Signs in through the login page at `url` and waits until the page shows who is signed in. */
 export async function loginUi(page: Page, url: string, user: { readonly name: string; readonly password: string }): Promise<void> {
   await page.goto(url);

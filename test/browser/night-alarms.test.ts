@@ -13,7 +13,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alarm } from '../../node-daemon/alarms/types.js';
 import {
+  ADMIN,
+  OPERATOR,
   ApiSession,
   ARTIFACTS,
   critical,
@@ -31,20 +34,10 @@ import {
   type Daemon,
 } from './harness.js';
 
-const ADMIN = { name: 'admin', password: 'zhan-zhang-2026' };
-const OPERATOR = { name: 'duty', password: 'zhi-ban-yuan-1' };
 const SHOTS = 'night-alarms';
 
-interface AlarmBody {
-  id: number;
-  key: string;
-  kind: string;
-  state: 'active' | 'acknowledged' | 'cleared';
-  level: 'prepare' | 'evacuate' | null;
-  drill: boolean;
-  title: string;
-  acknowledgedBy?: string;
-}
+/** An alarm as the API answers it (the daemon's own type). */
+type AlarmBody = Alarm;
 
 const axeReport: Record<string, AxeViolation[]> = {};
 

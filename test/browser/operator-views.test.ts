@@ -17,8 +17,11 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlarmWithHistory } from '../../node-daemon/alarms/types.js';
 import { freePort } from '../../node-daemon/core/free-port.js';
 import {
+  ADMIN,
+  OPERATOR,
   ApiSession,
   ARTIFACTS,
   critical,
@@ -37,29 +40,11 @@ import {
 } from './harness.js';
 
 const SPEED_UP = 1200;
-const ADMIN = { name: 'admin', password: 'zhan-zhang-2026' };
-const OPERATOR = { name: 'duty', password: 'zhi-ban-yuan-1' };
 const SHOTS = 'operator-views';
 const ZONE = 'Asia/Shanghai';
 
-interface TransitionBody {
-  id: number;
-  ts: number;
-  type: string;
-  level: 'prepare' | 'evacuate' | null;
-  by?: string;
-  account?: string;
-  cause: { rule?: string; sensorId?: string; value?: number | null };
-}
-interface AlarmBody {
-  id: number;
-  key: string;
-  state: 'active' | 'acknowledged' | 'cleared';
-  level: 'prepare' | 'evacuate' | null;
-  raisedAt: number;
-  title: string;
-  transitions: TransitionBody[];
-}
+/** An alarm with its history as the API answers it (the daemon's own type). */
+type AlarmBody = AlarmWithHistory;
 
 /**
  * A TCP gate between the browser and the daemon: `open` forwards, `freeze` stops every byte but keeps the

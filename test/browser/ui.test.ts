@@ -11,7 +11,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alarm } from '../../node-daemon/alarms/types.js';
 import {
+  ADMIN,
+  OPERATOR,
+  VIEWER,
   ApiSession,
   ARTIFACTS,
   critical,
@@ -35,20 +39,9 @@ const SPEED_UP = 1200;
 const PREPARE_AFTER_MS = (22_800 / SPEED_UP) * 1000;
 const EVACUATE_AFTER_MS = (28_800 / SPEED_UP) * 1000;
 
-const ADMIN = { name: 'admin', password: 'zhan-zhang-2026' };
-const OPERATOR = { name: 'duty', password: 'zhi-ban-yuan-1' };
-const VIEWER = { name: 'look', password: 'zhi-kan-kan-22' };
 
-interface AlarmBody {
-  id: number;
-  key: string;
-  state: 'active' | 'acknowledged' | 'cleared';
-  level: 'prepare' | 'evacuate' | null;
-  drill: boolean;
-  title: string;
-  acknowledgedBy?: string;
-  ackNote?: string;
-}
+/** An alarm as the API answers it (the daemon's own type). */
+type AlarmBody = Alarm;
 
 /** What each capture found, written to test-artifacts/axe.json for the record (serious ones included). */
 const axeReport: Record<string, AxeViolation[]> = {};
