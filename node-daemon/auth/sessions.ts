@@ -89,7 +89,7 @@ export class SessionStore {
     const session = this.byHash(idHash);
     if (session === undefined) return undefined;
     const now = this.clock();
-    if (now >= session.expiresAt || now >= session.lastSeenAt + this.opts.idleMs) {
+    if (!this.unexpired(session, now)) {
       this.deleteByHash(idHash);
       return undefined;
     }
@@ -107,8 +107,11 @@ export class SessionStore {
    */
   isLive(idHash: string): boolean {
     const session = this.byHash(idHash);
-    if (session === undefined) return false;
-    const now = this.clock();
+    return session !== undefined && this.unexpired(session, this.clock());
+  }
+
+  /** Neither past its absolute end nor idle too long. */
+  private unexpired(session: Session, now: number): boolean {
     return now < session.expiresAt && now < session.lastSeenAt + this.opts.idleMs;
   }
 
