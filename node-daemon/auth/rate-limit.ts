@@ -63,8 +63,7 @@ export class FailureThrottle {
   check(key: string): ThrottleState {
     const now = this.clock();
     const s = this.live(key, now);
-    if (s === undefined) return { waitMs: 0, triesLeft: this.opts.freeFailures };
-    return { waitMs: Math.max(0, s.until - now), triesLeft: Math.max(0, this.opts.freeFailures - s.failures) };
+    return s === undefined ? { waitMs: 0, triesLeft: this.opts.freeFailures } : this.stateOf(s, now);
   }
 
   /** Counts a failure of the key; returns where it stands afterwards. */
@@ -82,7 +81,7 @@ export class FailureThrottle {
       if (oldest === undefined) break;
       this.keys.delete(oldest);
     }
-    return { waitMs: Math.max(0, s.until - now), triesLeft: Math.max(0, this.opts.freeFailures - s.failures) };
+    return this.stateOf(s, now);
   }
 
   succeed(key: string): void {
@@ -92,6 +91,10 @@ export class FailureThrottle {
   /** How many keys are remembered (for tests and health). */
   size(): number {
     return this.keys.size;
+  }
+
+  private stateOf(s: KeyState, now: number): ThrottleState {
+    return { waitMs: Math.max(0, s.until - now), triesLeft: Math.max(0, this.opts.freeFailures - s.failures) };
   }
 
   /** The wait after the `n`th failure past the free ones (n >= 1). */

@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
 import { parseBindAddress } from '../config/listen.js';
 import type { UserStore } from './users.js';
+import { isLoopbackAddress } from './rate-limit.js';
 
 /** The file in the data dir that holds the setup code while the box has no account (mode 0600). */
 export const SETUP_CODE_FILE = 'setup-code';
@@ -26,7 +27,7 @@ export interface SetupCodeOptions {
 /** `HOST:PORT` with a loopback host (127.0.0.0/8, ::1, localhost): only this machine can connect. */
 export function listensOnLoopbackOnly(listen: string): boolean {
   const { host } = parseBindAddress(listen);
-  return /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host.toLowerCase() === 'localhost';
+  return isLoopbackAddress(host) || host.toLowerCase() === 'localhost';
 }
 
 /** Digits only: `1234 5678` and `1234-5678` are the code `12345678`. */
