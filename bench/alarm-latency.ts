@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { FIRMATA } from '../drivers/io-board/firmata-constants.js';
-import { FirmataSimulator, type SimFrame } from '../drivers/io-board/firmata-simulator.js';
+import { FirmataSimulator, type SimFrame } from '../drivers/io-board/sim/firmata-simulator.js';
 import { buildDaemon, type Daemon } from '../node-daemon/compose.js';
 import { parseConfigText } from '../node-daemon/config/load.js';
 import type { OutputsSnapshot } from '../node-daemon/dispatch/outputs-snapshot.js';

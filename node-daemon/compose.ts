@@ -14,17 +14,18 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { createApp } from './http/app.js';
 import { liveEvents } from './http/routes/events.js';
 import { HttpServer } from './http/http-server.js';
+import { boardInputs } from './inputs/board-inputs.js';
 import { buildOutputDevices } from './outputs/devices.js';
 import { BusModules } from './sensing/bus-modules.js';
 import { Poller } from './sensing/poller.js';
 import { resolveSensors } from './sensing/profiles.js';
-import { StatusRegistry } from './sensing/status-registry.js';
-import { storageHealthFrom } from './sensing/storage-health.js';
+import { StatusRegistry } from './health/status-registry.js';
+import { storageHealthFrom } from './health/storage-health.js';
 import { openDatabase, type Db } from './storage/database.js';
 import { SqliteReadingsReader } from './storage/readings-reader.js';
-import { LiveRuleEngine, siteNamesOf } from './settings/live-rules.js';
+import { LiveRuleEngine, siteNamesOf } from './alarms/engine/live-rules.js';
 import { SettingsService } from './settings/settings-service.js';
-import { SiteRain } from './settings/site-rain.js';
+import { SiteRain } from './alarms/engine/site-rain.js';
 import { ReadingsWriter } from './storage/readings-writer.js';
 import { RetentionJob } from './storage/retention-job.js';
 
@@ -76,6 +77,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   registry.seed(reader);
   const alarms = new EmittingAlarmService({ store: new AlarmStore(db), hub, clock });
   const devices = buildOutputDevices(config.outputs, log);
+  const inputs = boardInputs(devices.ioBoard, config.outputs.ioBoard);
   const siteNames = siteNamesOf(config.alarms.sites);
   const rules = new LiveRuleEngine({
     db,
@@ -83,7 +85,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     hub,
     clock,
     log,
-    rainTips$: devices.rainTips$,
+    rainTips$: inputs.rainTips$,
     sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])),
   }, config.alarms.sites);
   const dispatcher = new Dispatcher({
@@ -141,7 +143,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     devices.module,
     dispatcher,
     rules,
-    new ManualButton(devices.buttonPress$, alarms, log),
+    new ManualButton(inputs.buttonPress$, alarms, log),
     buses,
     poller,
     auth.setupCode,

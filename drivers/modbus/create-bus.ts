@@ -1,10 +1,15 @@
 import type { Logger } from 'pino';
-import type { BusConfig } from '../../node-daemon/config/schema.js';
 import type { ModbusBusCallbacks } from './bus-events.js';
 import { LateReplyGuard } from './late-reply-guard.js';
-import { LinkBus } from './link-bus.js';
-import { openRtuLink } from './rtu-link.js';
+import { LinkBus, type BusTiming } from './link-bus.js';
+import { openRtuLink, type RtuLinkOptions } from './rtu-link.js';
 import { openTcpLink } from './tcp-link.js';
+
+/** One bus as the driver needs it (the daemon's validated `buses[]` entry has this shape). */
+export type ModbusBusConfig = BusTiming & { readonly id: string } & (
+    | ({ readonly type: 'rtu'; readonly lateReplyMs?: number | undefined } & Pick<RtuLinkOptions, 'path' | 'baudRate' | 'parity' | 'dataBits' | 'stopBits'>)
+    | { readonly type: 'tcp'; readonly host: string; readonly port: number }
+  );
 
 export interface CreateBusDeps {
   readonly logger: Logger;
@@ -17,7 +22,7 @@ export interface CreateBusDeps {
 const MIN_CONNECT_TIMEOUT_MS = 3_000;
 
 /** Builds the bus for one validated `buses[]` entry of the config. Call start() to open it. */
-export function createModbusBus(config: BusConfig, deps: CreateBusDeps): LinkBus {
+export function createModbusBus(config: ModbusBusConfig, deps: CreateBusDeps): LinkBus {
   const timing = {
     timeoutMs: config.timeoutMs,
     retries: config.retries,

@@ -7,5 +7,5 @@ export type {
   ModbusBusState,
   ModbusBusStatusEvent,
 } from './bus-events.js';
-export { createModbusBus, type CreateBusDeps } from './create-bus.js';
+export { createModbusBus, type CreateBusDeps, type ModbusBusConfig } from './create-bus.js';
 export { LinkBus } from './link-bus.js';

@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
-import type { ButtonPress } from '../outputs/devices.js';
+import type { ButtonPress } from '../inputs/board-inputs.js';
 import type { AlarmService } from './store/alarm-service.js';
 
 /**

@@ -6,7 +6,7 @@ import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { SensorConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { Clock } from '../core/types.js';
-import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
+import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
 import type { ReadingsReader } from '../storage/types.js';
 import type { AuthHttpOptions } from './auth-middleware.js';
 import type { LiveEvent } from './routes/events.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../config/fields.js';
 import { QUALITIES } from '../core/types.js';
-import type { HealthSnapshot, SensorHealth } from '../sensing/health-types.js';
+import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 

@@ -1,4 +1,3 @@
-import { Observable } from 'rxjs';
 import type { IoBoard } from '../../drivers/io-board/io-board.js';
 import { JohnnyFiveBoard } from '../../drivers/io-board/johnny-five-board.js';
 import { BxBoard } from '../../drivers/led/bx-board.js';
@@ -7,49 +6,23 @@ import type { IoBoardConfig, LedBoardConfig, OutputsConfig } from '../config/out
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
 
-/** One tipping-bucket activation batch from an I/O board input (role rain_gauge), for the rule engine. */
-export interface RainTips {
-  readonly gaugeId: string;
-  readonly ts: number;
-  readonly tips: number;
-}
-
-/** A press of an input with role manual_alarm. */
-export interface ButtonPress {
-  readonly input: string;
-  readonly ts: number;
-}
-
 export interface OutputDevices {
   readonly ioBoard?: IoBoard;
   /** Relay name → pin, as configured. */
   readonly relays: Readonly<Record<string, number>>;
   readonly ledBoards: readonly { readonly id: string; readonly board: LedBoard }[];
-  /** Bucket tips of every rain_gauge input, keyed by the input's name (the gauge id in alarms.sites[].rainfall). */
-  readonly rainTips$: Observable<RainTips>;
-  readonly buttonPress$: Observable<ButtonPress>;
   /** Opens the I/O board first thing and closes every device last (LED boards open on first use). */
   readonly module: Module;
 }
 
 /**
- * Builds the output drivers from `outputs`. No policy here: which relay sounds when is dispatch's business.
+ * Builds the output drivers from `outputs`. No policy here: which relay sounds when is dispatch's business. The I/O
+ * board's inputs (rain gauge, button) are read by `inputs/board-inputs.ts`.
  * The I/O board is started with the daemon so that its reconnect loop runs from the first second.
  */
 export function buildOutputDevices(cfg: OutputsConfig, log: Logger): OutputDevices {
   const ioBoard = cfg.ioBoard ? ioBoardFrom(cfg.ioBoard, log) : undefined;
   const ledBoards = cfg.ledBoards.map((b) => ({ id: b.id, board: ledBoardFrom(b, log) }));
-  const inputs = Object.entries(cfg.ioBoard?.inputs ?? {});
-  const activations = (role: string) =>
-    new Observable<{ name: string; at: number }>((sub) => {
-      if (!ioBoard) return undefined;
-      const offs = inputs
-        .filter(([, input]) => input.role === role)
-        .map(([name, input]) => ioBoard.onInput(input.pin, (ev) => ev.active && sub.next({ name, at: ev.at })));
-      return () => offs.forEach((off) => off());
-    });
-  const rainTips$ = new Observable<RainTips>((sub) => activations('rain_gauge').subscribe(({ name, at }) => sub.next({ gaugeId: name, ts: at, tips: 1 })));
-  const buttonPress$ = new Observable<ButtonPress>((sub) => activations('manual_alarm').subscribe(({ name, at }) => sub.next({ input: name, ts: at })));
 
   const module: Module = {
     name: 'output-devices',
@@ -61,7 +34,7 @@ export function buildOutputDevices(cfg: OutputsConfig, log: Logger): OutputDevic
       await Promise.allSettled([ioBoard?.stop(), ...ledBoards.map((b) => b.board.close())]);
     },
   };
-  return { ...(ioBoard ? { ioBoard } : {}), relays: { ...(cfg.ioBoard?.relays ?? {}) }, ledBoards, rainTips$, buttonPress$, module };
+  return { ...(ioBoard ? { ioBoard } : {}), relays: { ...(cfg.ioBoard?.relays ?? {}) }, ledBoards, module };
 }
 
 function ioBoardFrom(cfg: IoBoardConfig, log: Logger): IoBoard {

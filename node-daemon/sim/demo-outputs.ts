@@ -1,6 +1,6 @@
 import { resolve, join } from 'node:path';
-import { FirmataSimulator } from '../../drivers/io-board/firmata-simulator.js';
-import { BxSimulator, type BxSimulatorEvent } from '../../drivers/led/bx-simulator.js';
+import { FirmataSimulator } from '../../drivers/io-board/sim/firmata-simulator.js';
+import { BxSimulator, type BxSimulatorEvent } from '../../drivers/led/sim/bx-simulator.js';
 import type { Logger } from '../core/log.js';
 import { createPtyPair, type PtyBridgeKind, type PtyPair } from './pty-pair.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../node-daemon/core/paths.js';
-import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
+import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
 import { bearerHeaders, withTestToken } from '../helpers/auth.js';
 import { freeTcpPort } from '../helpers/pymodbus.js';
 

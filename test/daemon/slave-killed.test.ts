@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
+import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
 import { startPymodbusSlave, type RunningSlave, type SlaveMap } from '../helpers/pymodbus.js';
 import { health, readingsSince, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from './daemon-harness.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';

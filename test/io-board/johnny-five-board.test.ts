@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FirmataSimulator } from '../../drivers/io-board/firmata-simulator.js';
+import { FirmataSimulator } from '../../drivers/io-board/sim/firmata-simulator.js';
 import { IoBoardError, type InputEvent } from '../../drivers/io-board/io-board.js';
 import { JohnnyFiveBoard, type JohnnyFiveBoardOptions } from '../../drivers/io-board/johnny-five-board.js';
 import { createPtyPair, type PtyPair } from '../helpers/socat.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BxBoard, type BxBoardOptions } from '../../drivers/led/bx-board.js';
 import { BX_CMD, buildDynamicTextData } from '../../drivers/led/bx-commands.js';
 import { BxFrameParser, encodeFrame, type BxPacket } from '../../drivers/led/bx-frame.js';
-import { BxSimulator } from '../../drivers/led/bx-simulator.js';
+import { BxSimulator } from '../../drivers/led/sim/bx-simulator.js';
 import { createPtyPair, type PtyPair } from '../helpers/socat.js';
 
 const cleanups: (() => Promise<void>)[] = [];

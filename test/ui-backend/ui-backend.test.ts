@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BxSimulator } from '../../drivers/led/bx-simulator.js';
+import { BxSimulator } from '../../drivers/led/sim/bx-simulator.js';
 import { buildDaemon, type Daemon } from '../../node-daemon/compose.js';
 import { parseConfigText } from '../../node-daemon/config/load.js';
 import { silentLogger } from '../../node-daemon/core/log.js';

@@ -7,7 +7,7 @@
 import type { Role } from '../../node-daemon/auth/roles.js';
 import type { Quality } from '../../node-daemon/core/types.js';
 import type { Alarm, AlarmLevel } from '../../node-daemon/alarms/types.js';
-import type { HealthSnapshot } from '../../node-daemon/sensing/health-types.js';
+import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
 import type { OutputsSnapshot } from '../../node-daemon/dispatch/outputs-snapshot.js';
 
 export const API = '/api/v1';
@@ -15,7 +15,7 @@ export const API = '/api/v1';
 export type { Role } from '../../node-daemon/auth/roles.js';
 export type { Quality } from '../../node-daemon/core/types.js';
 export type { AlarmLevel } from '../../node-daemon/alarms/types.js';
-export type { BusHealth, SensorHealth } from '../../node-daemon/sensing/health-types.js';
+export type { BusHealth, SensorHealth } from '../../node-daemon/health/health-types.js';
 
 export interface User {
   readonly name: string;

@@ -3,6 +3,7 @@ import type { AlarmEvent, EventHub } from '../../core/events.js';
 import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 import type { Clock, Reading } from '../../core/types.js';
+import type { RainTips } from '../../inputs/board-inputs.js';
 import type { Db } from '../../storage/database.js';
 import { FAULT_KINDS, faultKey, floodKey, maxLevel, rankOf, type FloodEvent, type Level, type RuleEvent } from '../rules/events.js';
 import { isFaulted } from '../rules/faults.js';
@@ -17,11 +18,7 @@ import { parsePending, parseState, readingProblem, RuleStateStore, siteShape } f
 import { faultTitle, floodTitle } from './titles.js';
 
 /** Bucket tips counted by a rain gauge since its previous report. */
-export interface RainTips {
-  readonly gaugeId: string;
-  readonly ts: number;
-  readonly tips: number;
-}
+export type { RainTips };
 
 export interface RuleEngineOptions {
   readonly sites: readonly AlarmSiteConfig[];

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { packageVersion } from '../../sensing/package-version.js';
+import { packageVersion } from '../../health/package-version.js';
 import { accessFor } from '../../auth/policy.js';
 import { API_PREFIX } from '../app-deps.js';
 import { authErrorBodySchema, CSRF_HEADER, SESSION_COOKIE } from '../auth-middleware.js';

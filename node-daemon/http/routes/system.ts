@@ -2,11 +2,11 @@ import { freemem, hostname, totalmem, uptime } from 'node:os';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../core/types.js';
-import { diskUsage } from '../../sensing/disk-usage.js';
-import { packageVersion } from '../../sensing/package-version.js';
+import { diskUsage } from '../../health/disk-usage.js';
+import { packageVersion } from '../../health/package-version.js';
 import { apiSchemas } from '../api-registry.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
-import { probeClockSync, type ClockSync } from './clock-sync.js';
+import { probeClockSync, type ClockSync } from '../../health/clock-sync.js';
 
 export interface SystemRouteOptions {
   /** The data directory: its file system's space is reported. */

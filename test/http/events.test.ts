@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { configSchema } from '../config/schema.js';
-import { EventHub } from '../core/events.js';
-import { silentLogger } from '../core/log.js';
-import { StatusRegistry } from '../sensing/status-registry.js';
-import type { ReadingsReader } from '../storage/types.js';
-import { createApp } from './app.js';
-import { HttpServer } from './http-server.js';
-import { eventsRoutes, liveEvents } from './routes/events.js';
+import { configSchema } from '../../node-daemon/config/schema.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import { StatusRegistry } from '../../node-daemon/health/status-registry.js';
+import type { ReadingsReader } from '../../node-daemon/storage/types.js';
+import { createApp } from '../../node-daemon/http/app.js';
+import { HttpServer } from '../../node-daemon/http/http-server.js';
+import { eventsRoutes, liveEvents } from '../../node-daemon/http/routes/events.js';
 import { NEVER } from 'rxjs';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { FIRMATA, PIN_MODE, PROTOCOL_VERSION, SYSEX } from './firmata-constants.js';
+import { FIRMATA, PIN_MODE, PROTOCOL_VERSION, SYSEX } from '../firmata-constants.js';
 
 /**
  * An Arduino Uno running StandardFirmata, at the byte level, on the far end of a serial line (usually a socat pty).

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../core/paths.js';
-import { parseCsv, parseRdb, parseSeries, SeriesError, type Series } from './series.js';
+import { packageRoot } from '../../node-daemon/core/paths.js';
+import { parseCsv, parseRdb, parseSeries, SeriesError, type Series } from '../../node-daemon/sim/series.js';
 
 const FT = 0.3048;
 const shared = join(packageRoot(), '../shared/data/flood');

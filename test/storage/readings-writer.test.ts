@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger, tempDir, waitFor } from '../../test/storage/storage-helpers.js';
-import { EventHub, type StoredBatchEvent } from '../core/events.js';
-import type { Reading } from '../core/types.js';
-import { openDatabase, type Db } from './database.js';
-import { ReadingsWriter, type ReadingsWriterOptions } from './readings-writer.js';
-import { RetentionJob } from './retention-job.js';
+import { captureLogger, tempDir, waitFor } from './storage-helpers.js';
+import { EventHub, type StoredBatchEvent } from '../../node-daemon/core/events.js';
+import type { Reading } from '../../node-daemon/core/types.js';
+import { openDatabase, type Db } from '../../node-daemon/storage/database.js';
+import { ReadingsWriter, type ReadingsWriterOptions } from '../../node-daemon/storage/readings-writer.js';
+import { RetentionJob } from '../../node-daemon/storage/retention-job.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {

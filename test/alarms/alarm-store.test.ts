@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventHub, type AlarmEvent } from '../../core/events.js';
-import { silentLogger } from '../../core/log.js';
-import { openDatabase, type Db } from '../../storage/database.js';
-import { MIGRATIONS, migrate, userVersion } from '../../storage/migrations.js';
-import { AlarmError } from './alarm-errors.js';
-import type { RaiseRequest } from './alarm-requests.js';
-import { EmittingAlarmService } from './alarm-service.js';
-import { AlarmStore, isShelved } from './alarm-store.js';
+import { EventHub, type AlarmEvent } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import { openDatabase, type Db } from '../../node-daemon/storage/database.js';
+import { MIGRATIONS, migrate, userVersion } from '../../node-daemon/storage/migrations.js';
+import { AlarmError } from '../../node-daemon/alarms/store/alarm-errors.js';
+import type { RaiseRequest } from '../../node-daemon/alarms/store/alarm-requests.js';
+import { EmittingAlarmService } from '../../node-daemon/alarms/store/alarm-service.js';
+import { AlarmStore, isShelved } from '../../node-daemon/alarms/store/alarm-store.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

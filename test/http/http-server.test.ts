@@ -4,14 +4,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configSchema } from '../config/schema.js';
-import { EventHub } from '../core/events.js';
-import { createLogger, silentLogger } from '../core/log.js';
-import { StatusRegistry } from '../sensing/status-registry.js';
-import type { ReadingsReader } from '../storage/types.js';
-import { createApp } from './app.js';
-import { parseBindAddress } from './bind-address.js';
-import { HttpServer } from './http-server.js';
+import { configSchema } from '../../node-daemon/config/schema.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import { createLogger, silentLogger } from '../../node-daemon/core/log.js';
+import { StatusRegistry } from '../../node-daemon/health/status-registry.js';
+import type { ReadingsReader } from '../../node-daemon/storage/types.js';
+import { createApp } from '../../node-daemon/http/app.js';
+import { parseBindAddress } from '../../node-daemon/http/bind-address.js';
+import { HttpServer } from '../../node-daemon/http/http-server.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { configSchema } from '../config/schema.js';
-import { EventHub } from '../core/events.js';
-import { silentLogger } from '../core/log.js';
-import type { Reading } from '../core/types.js';
-import { StatusRegistry } from '../sensing/status-registry.js';
-import { storageHealthFrom } from '../sensing/storage-health.js';
-import { openDatabase } from '../storage/database.js';
-import { SqliteReadingsReader } from '../storage/readings-reader.js';
-import { ReadingsWriter } from '../storage/readings-writer.js';
-import { createApp } from './app.js';
-import type { AggregatesResponse, RawReadingsResponse } from './schemas.js';
+import { configSchema } from '../../node-daemon/config/schema.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import type { Reading } from '../../node-daemon/core/types.js';
+import { StatusRegistry } from '../../node-daemon/health/status-registry.js';
+import { storageHealthFrom } from '../../node-daemon/health/storage-health.js';
+import { openDatabase } from '../../node-daemon/storage/database.js';
+import { SqliteReadingsReader } from '../../node-daemon/storage/readings-reader.js';
+import { ReadingsWriter } from '../../node-daemon/storage/readings-writer.js';
+import { createApp } from '../../node-daemon/http/app.js';
+import type { AggregatesResponse, RawReadingsResponse } from '../../node-daemon/http/schemas.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../core/log.js';
-import { openDatabase } from '../storage/database.js';
-import { SessionStore } from './sessions.js';
-import { UserStore } from './users.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import { openDatabase } from '../../node-daemon/storage/database.js';
+import { SessionStore } from '../../node-daemon/auth/sessions.js';
+import { UserStore } from '../../node-daemon/auth/users.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeClockSync } from './clock-sync.js';
+import { probeClockSync } from '../../node-daemon/health/clock-sync.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModbusError, zeroCounters, type BusCounters, type ModbusBus, type ReadRequest } from '../../drivers/modbus/types.js';
-import { configSchema, type Config } from '../config/schema.js';
-import { EventHub } from '../core/events.js';
-import { silentLogger } from '../core/log.js';
-import type { StoredReading } from '../core/types.js';
-import { Poller, type PollerTimers } from './poller.js';
-import { resolveSensors } from './profiles.js';
-import type { StorageHealth } from './storage-health.js';
-import { storageHealthFrom } from './storage-health.js';
-import { StatusRegistry, busEndpoint, sensorStatus } from './status-registry.js';
+import { configSchema, type Config } from '../../node-daemon/config/schema.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import type { StoredReading } from '../../node-daemon/core/types.js';
+import { Poller, type PollerTimers } from '../../node-daemon/sensing/poller.js';
+import { resolveSensors } from '../../node-daemon/sensing/profiles.js';
+import type { StorageHealth } from '../../node-daemon/health/storage-health.js';
+import { storageHealthFrom } from '../../node-daemon/health/storage-health.js';
+import { StatusRegistry, busEndpoint, sensorStatus } from '../../node-daemon/health/status-registry.js';
 
 const T0 = Date.UTC(2024, 5, 10, 0, 0, 0);
 

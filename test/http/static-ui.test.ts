@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { acceptsGzip, pageCsp, staticUi, styleAttributeHashes } from './static-ui.js';
+import { acceptsGzip, pageCsp, staticUi, styleAttributeHashes } from '../../node-daemon/http/static-ui.js';
 
 const INDEX = '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/index-AbCd1234.js"></script></head><body>' + '界面'.repeat(400) + '</body></html>';
 const SCRIPT = 'console.log("fenghuo");\n'.repeat(100);

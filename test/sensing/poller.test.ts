@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BusCounters, ModbusBus, ReadRequest } from '../../drivers/modbus/types.js';
-import { startPymodbusSlave, type SlaveMap } from '../../test/helpers/pymodbus.js';
-import { recordedBus, tcpConfig, waitFor } from '../../test/modbus/bus-fixtures.js';
-import { sensorSchema } from '../config/schema.js';
-import { EventHub } from '../core/events.js';
-import { silentLogger } from '../core/log.js';
-import { systemClock, type Reading } from '../core/types.js';
-import { Poller } from './poller.js';
-import { resolveSensors } from './profiles.js';
+import { startPymodbusSlave, type SlaveMap } from '../helpers/pymodbus.js';
+import { recordedBus, tcpConfig, waitFor } from '../modbus/bus-fixtures.js';
+import { sensorSchema } from '../../node-daemon/config/schema.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import { systemClock, type Reading } from '../../node-daemon/core/types.js';
+import { Poller } from '../../node-daemon/sensing/poller.js';
+import { resolveSensors } from '../../node-daemon/sensing/profiles.js';
 
 /** Passes every read to a real bus and records what the poller asked for and how many reads per slave overlap. */
 class WatchedBus implements ModbusBus {

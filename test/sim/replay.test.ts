@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../core/paths.js';
-import { Replay } from './replay.js';
-import { parseCsv, parseRdb } from './series.js';
-import { resolveStart } from './start-spec.js';
+import { packageRoot } from '../../node-daemon/core/paths.js';
+import { Replay } from '../../node-daemon/sim/replay.js';
+import { parseCsv, parseRdb } from '../../node-daemon/sim/series.js';
+import { resolveStart } from '../../node-daemon/sim/start-spec.js';
 
 const shared = join(packageRoot(), '../shared/data/flood');
 const hasShared = existsSync(shared);

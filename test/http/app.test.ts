@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema, type Config } from '../config/schema.js';
-import { EventHub } from '../core/events.js';
-import { silentLogger } from '../core/log.js';
-import type { StoredReading } from '../core/types.js';
-import { StatusRegistry } from '../sensing/status-registry.js';
-import type { Aggregate, ReadingsQuery, ReadingsReader } from '../storage/types.js';
-import { createApp } from './app.js';
-import type { ErrorBody } from './errors.js';
-import type { AggregatesResponse, RawReadingsResponse, SensorSummary } from './schemas.js';
+import { configSchema, type Config } from '../../node-daemon/config/schema.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import type { StoredReading } from '../../node-daemon/core/types.js';
+import { StatusRegistry } from '../../node-daemon/health/status-registry.js';
+import type { Aggregate, ReadingsQuery, ReadingsReader } from '../../node-daemon/storage/types.js';
+import { createApp } from '../../node-daemon/http/app.js';
+import type { ErrorBody } from '../../node-daemon/http/errors.js';
+import type { AggregatesResponse, RawReadingsResponse, SensorSummary } from '../../node-daemon/http/schemas.js';
 
 const NOW = Date.UTC(2024, 5, 10, 8, 0, 0); // 2024-06-10T08:00:00Z = 16:00 in Asia/Shanghai
 const MIN = 60_000;
@@ -281,7 +281,7 @@ describe('HTTP API', () => {
 
     it('answers JSON 500 without the stack when a dependency throws, and logs it', async () => {
       const lines: string[] = [];
-      const { createLogger } = await import('../core/log.js');
+      const { createLogger } = await import('../../node-daemon/core/log.js');
       const log = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
       const broken = new (class extends MemoryReadingsReader {
         override readings(): StoredReading[] {

@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlarmStore } from '../../alarms/store/alarm-store.js';
-import { EmittingAlarmService } from '../../alarms/store/alarm-service.js';
-import { configSchema } from '../../config/schema.js';
-import { EventHub, type AlarmEvent } from '../../core/events.js';
-import { silentLogger } from '../../core/log.js';
-import { StatusRegistry } from '../../sensing/status-registry.js';
-import { openDatabase, type Db } from '../../storage/database.js';
-import { SqliteReadingsReader } from '../../storage/readings-reader.js';
-import type { AlarmChangeBody, AlarmList } from '../alarm-schemas.js';
-import { createApp } from '../app.js';
-import type { ErrorBody } from '../errors.js';
+import { AlarmStore } from '../../node-daemon/alarms/store/alarm-store.js';
+import { EmittingAlarmService } from '../../node-daemon/alarms/store/alarm-service.js';
+import { configSchema } from '../../node-daemon/config/schema.js';
+import { EventHub, type AlarmEvent } from '../../node-daemon/core/events.js';
+import { silentLogger } from '../../node-daemon/core/log.js';
+import { StatusRegistry } from '../../node-daemon/health/status-registry.js';
+import { openDatabase, type Db } from '../../node-daemon/storage/database.js';
+import { SqliteReadingsReader } from '../../node-daemon/storage/readings-reader.js';
+import type { AlarmChangeBody, AlarmList } from '../../node-daemon/http/alarm-schemas.js';
+import { createApp } from '../../node-daemon/http/app.js';
+import type { ErrorBody } from '../../node-daemon/http/errors.js';
 
 const NOW = Date.UTC(2024, 6, 1, 16, 0, 0); // 2024-07-02 00:00:00 in Asia/Shanghai
 const MIN = 60_000;
@@ -285,7 +285,7 @@ describe('alarm API over SQLite', () => {
 });
 
 it('documents a time field of a body as required', async () => {
-  const { openApiDocument } = await import('./openapi.js');
+  const { openApiDocument } = await import('../../node-daemon/http/routes/openapi.js');
   const doc = openApiDocument('test') as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }> };
   expect(doc.paths['/api/v1/alarms/county']?.post?.requestBody.content['application/json']?.schema.required).toEqual(['id', 'level', 'title', 'issuedAt']);
 });

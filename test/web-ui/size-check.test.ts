@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
-import { checkDist, chrome61Problems, DEFAULT_DIR, LIMIT_GZ_BYTES } from './size-check.mjs';
+import { checkDist, chrome61Problems, DEFAULT_DIR, LIMIT_GZ_BYTES } from '../../web-ui/size-check.mjs';
 
 interface Result {
   files: { file: string; bytes: number; gzBytes: number }[];

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger, tempDir } from '../../test/storage/storage-helpers.js';
-import { EventHub } from '../core/events.js';
-import type { Reading } from '../core/types.js';
-import { openDatabase, type Db } from './database.js';
-import { SqliteReadingsReader } from './readings-reader.js';
-import { ReadingsWriter } from './readings-writer.js';
-import { RetentionJob } from './retention-job.js';
-import { BUCKET_MS, DAY_MS } from './retention.js';
+import { captureLogger, tempDir } from './storage-helpers.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import type { Reading } from '../../node-daemon/core/types.js';
+import { openDatabase, type Db } from '../../node-daemon/storage/database.js';
+import { SqliteReadingsReader } from '../../node-daemon/storage/readings-reader.js';
+import { ReadingsWriter } from '../../node-daemon/storage/readings-writer.js';
+import { RetentionJob } from '../../node-daemon/storage/retention-job.js';
+import { BUCKET_MS, DAY_MS } from '../../node-daemon/storage/retention.js';
 
 const NOW = Date.UTC(2025, 8, 1, 12, 0, 0);
 const OLD = NOW - 100 * DAY_MS; // a bucket start, 100 days back

@@ -1,7 +1,7 @@
-import { parseState, RuleStateStore, siteShape } from '../alarms/engine/state-store.js';
-import { rainSum } from '../alarms/rules/rainfall.js';
-import type { AlarmSiteConfig } from '../alarms/rules/schema.js';
-import type { Db } from '../storage/database.js';
+import { parseState, RuleStateStore, siteShape } from './state-store.js';
+import { rainSum } from '../rules/rainfall.js';
+import type { AlarmSiteConfig } from '../rules/schema.js';
+import type { Db } from '../../storage/database.js';
 
 export interface RainTotals {
   /** Rain in mm over the last 1, 3 and 6 hours. */

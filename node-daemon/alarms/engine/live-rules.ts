@@ -1,8 +1,8 @@
-import { RuleEngine, type RuleEngineOptions } from '../alarms/engine/rule-engine.js';
-import type { Level } from '../alarms/rules/events.js';
-import type { AlarmSiteConfig } from '../alarms/rules/schema.js';
-import type { Logger } from '../core/log.js';
-import type { Module } from '../core/module.js';
+import { RuleEngine, type RuleEngineOptions } from './rule-engine.js';
+import type { Level } from '../rules/events.js';
+import type { AlarmSiteConfig } from '../rules/schema.js';
+import type { Logger } from '../../core/log.js';
+import type { Module } from '../../core/module.js';
 
 /** Everything a rule engine needs but its sites (and the site names, which come from the sites). */
 export type RuleEngineBase = Omit<RuleEngineOptions, 'sites' | 'siteNames'>;

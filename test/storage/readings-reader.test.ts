@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger, tempDir } from '../../test/storage/storage-helpers.js';
-import { EventHub } from '../core/events.js';
-import type { Reading } from '../core/types.js';
-import { openDatabase } from './database.js';
-import { SqliteReadingsReader } from './readings-reader.js';
-import { ReadingsWriter } from './readings-writer.js';
-import { BUCKET_MS } from './retention.js';
+import { captureLogger, tempDir } from './storage-helpers.js';
+import { EventHub } from '../../node-daemon/core/events.js';
+import type { Reading } from '../../node-daemon/core/types.js';
+import { openDatabase } from '../../node-daemon/storage/database.js';
+import { SqliteReadingsReader } from '../../node-daemon/storage/readings-reader.js';
+import { ReadingsWriter } from '../../node-daemon/storage/readings-writer.js';
+import { BUCKET_MS } from '../../node-daemon/storage/retention.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const cleanups: (() => void)[] = [];

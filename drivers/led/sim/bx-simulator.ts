@@ -8,8 +8,8 @@ import {
   type BxDisplayMode,
   type BxRunMode,
   type BxTextEncoding,
-} from './bx-commands.js';
-import { BROADCAST_ADDRESS, BxFrameParser, DEFAULT_DST, FLAG_REPLY_REQUIRED, encodeFrame, type BxPacket } from './bx-frame.js';
+} from '../bx-commands.js';
+import { BROADCAST_ADDRESS, BxFrameParser, DEFAULT_DST, FLAG_REPLY_REQUIRED, encodeFrame, type BxPacket } from '../bx-frame.js';
 
 /**
  * A BX-5K/6K board at the byte level, on the far end of a serial line (usually a socat pty). It reads frames byte by

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger, tempDir } from '../../test/storage/storage-helpers.js';
-import { DB_FILE_NAME, openDatabase } from './database.js';
-import { databaseId, MIGRATIONS, migrate, userVersion } from './migrations.js';
+import { captureLogger, tempDir } from './storage-helpers.js';
+import { DB_FILE_NAME, openDatabase } from '../../node-daemon/storage/database.js';
+import { databaseId, MIGRATIONS, migrate, userVersion } from '../../node-daemon/storage/migrations.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
