@@ -1,16 +1,18 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { z } from 'zod';
 import type { Auth } from '../auth/auth.js';
 import { accessFor, isMutating } from '../auth/policy.js';
 import { roleAtLeast, type Role } from '../auth/roles.js';
 import { normalizeAddress, type ThrottleState } from '../auth/rate-limit.js';
 import { csrfTokenMatches, type Session } from '../auth/sessions.js';
-import { apiSchemas } from './api-registry.js';
 import { API_PREFIX } from './app-deps.js';
+import { AUTH_ERROR_CODES, authErrorBodySchema, type AuthErrorBody, type AuthErrorCode } from './errors.js';
+import { CSRF_HEADER, SESSION_COOKIE } from './auth-names.js';
 
-export const SESSION_COOKIE = 'fenghuo_session';
-export const CSRF_HEADER = 'X-CSRF-Token';
+export { CSRF_HEADER, SESSION_COOKIE };
+// The auth layer's error shape lives with the API's other error shape (errors.ts, free of Node: the web UI's contract
+// reads it); re-exported for the code that has always found it here.
+export { AUTH_ERROR_CODES, authErrorBodySchema, type AuthErrorBody, type AuthErrorCode };
 
 /** Who a request acts as: a signed-in user (cookie session) or a configured API token (`token:<id>`). */
 export type Principal =
@@ -18,33 +20,6 @@ export type Principal =
   | { readonly kind: 'token'; readonly name: string; readonly role: Role; readonly tokenId: string };
 
 export type AuthEnv = { Variables: { principal: Principal | undefined } };
-
-export const AUTH_ERROR_CODES = ['unauthenticated', 'forbidden', 'csrf', 'rate_limited', 'setup_code'] as const;
-export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
-
-/** The API's error shape with the codes of the auth layer. */
-export const authErrorBodySchema = z
-  .strictObject({
-    error: z.strictObject({
-      code: z.enum(AUTH_ERROR_CODES),
-      message: z.string(),
-      triesLeft: z
-        .number()
-        .int()
-        .min(0)
-        .optional()
-        .describe('after a failed login, bearer token or setup code: how many more may fail before each further one makes this client wait'),
-      retryAfterMs: z
-        .number()
-        .int()
-        .min(0)
-        .optional()
-        .describe('how long this client must wait before its next attempt is checked (429; also a failure that started a wait)'),
-    }),
-  })
-  .register(apiSchemas, { id: 'AuthError' });
-
-export type AuthErrorBody = z.infer<typeof authErrorBodySchema>;
 
 export function authError(code: AuthErrorCode, message: string, throttle?: ThrottleState): AuthErrorBody {
   if (throttle === undefined) return { error: { code, message } };

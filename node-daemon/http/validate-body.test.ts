@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SETTINGS_BODY_CHARS } from './routes/settings.js';
-import { BODY_LIMITS, bodyLimitFor, MAX_BODY_CHARS } from './validate-body.js';
+import { BODY_LIMITS, bodyLimitFor, MAX_BODY_CHARS, MAX_SETTINGS_BODY_CHARS } from './validate-body.js';
 
 describe('bodyLimitFor', () => {
   it('gives API routes 64 KiB, the settings PUTs 1 MiB, and everything outside /api/ no body', () => {

@@ -5,6 +5,9 @@ import type { Validated } from './validate-query.js';
 /** Operator requests are a few fields; anything bigger is a mistake or an attack. */
 export const MAX_BODY_CHARS = 16_384;
 
+/** A whole alarms section with many sites (`PUT /settings/alarms|dispatch`) is bigger than an operator request; still bounded. */
+export const MAX_SETTINGS_BODY_CHARS = 262_144;
+
 /**
  * The largest request body, in bytes, of each class of route. The HTTP server (http-server.ts) enforces it while the
  * body streams in, before the app sees the request: a Content-Length over it is answered 413 without reading, a

@@ -1,115 +1,127 @@
 /**
  * The daemon's HTTP API as the UI uses it. Same-origin cookies, `X-CSRF-Token` on every mutating request, JSON both
- * ways. Shapes follow README.md (HTTP API) and notes/ui-contract.md; fields the UI cannot rely on yet are optional.
+ * ways. Every request and answer is typed by the daemon's own contract (node-daemon/http/contract.ts, inferred from
+ * the schemas the routes validate with and the OpenAPI document shows), imported type-only: no daemon code enters the
+ * bundle, and a field the daemon renames fails the UI's type check instead of going blank on the tablets.
  */
+import type {
+  AckBody,
+  Aggregates,
+  Alarm,
+  AlarmCause,
+  AlarmChange,
+  AlarmKind,
+  AlarmLevel,
+  AlarmList,
+  AlarmState,
+  AlarmTransition,
+  AlarmWithHistory,
+  ApiErrorBody,
+  AuditEntry,
+  AuditLog,
+  AuthErrorBody,
+  AuthState,
+  BusHealth,
+  ClearBody,
+  CsrfHeader,
+  Health,
+  LedAccepted,
+  LedBoardSnapshot,
+  LedBody,
+  LoginBody,
+  ManualAlarmBody,
+  NewUserBody,
+  NoContent,
+  Outputs,
+  PasswordBody,
+  Quality,
+  Readings,
+  RelaySnapshot,
+  Role,
+  SensorHealth,
+  SensorStatus,
+  Settings,
+  SettingsChanged,
+  SettingsProblem,
+  SettingsProblems,
+  SettingsSection,
+  SetupBody,
+  ShelveBody,
+  SignedIn,
+  Site,
+  Sites,
+  SiteSensor,
+  SpeakAccepted,
+  SpeakBody,
+  SpeakerSnapshot,
+  System,
+  TransitionType,
+  User,
+  UserCreated,
+  UserList,
+  UserSummary,
+} from '../../node-daemon/http/contract.js';
 
-// Types the daemon defines are imported type-only (erased by the build: no daemon code enters the bundle).
-import type { Role } from '../../node-daemon/auth/roles.js';
-import type { Quality } from '../../node-daemon/core/types.js';
-import type { Alarm, AlarmLevel } from '../../node-daemon/alarms/types.js';
-import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
-import type { OutputsSnapshot } from '../../node-daemon/dispatch/outputs-snapshot.js';
+// What the pages and the pure modules use, under the contract's names.
+export type {
+  AckBody,
+  Aggregates,
+  Alarm,
+  AlarmCause,
+  AlarmChange,
+  AlarmKind,
+  AlarmLevel,
+  AlarmList,
+  AlarmState,
+  AlarmTransition,
+  AlarmWithHistory,
+  AuditEntry,
+  AuditLog,
+  AuthErrorBody,
+  AuthState,
+  BusHealth,
+  ClearBody,
+  Health,
+  LedAccepted,
+  LedBoardSnapshot,
+  LedBody,
+  ManualAlarmBody,
+  NewUserBody,
+  NoContent,
+  Outputs,
+  PasswordBody,
+  Quality,
+  Readings,
+  RelaySnapshot,
+  Role,
+  SensorHealth,
+  SensorStatus,
+  Settings,
+  SettingsChanged,
+  SettingsSection,
+  ShelveBody,
+  SignedIn,
+  Site,
+  Sites,
+  SiteSensor,
+  SpeakAccepted,
+  SpeakBody,
+  SpeakerSnapshot,
+  System,
+  TransitionType,
+  User,
+  UserCreated,
+  UserList,
+  UserSummary,
+};
 
 export const API = '/api/v1';
 
-export type { Role } from '../../node-daemon/auth/roles.js';
-export type { Quality } from '../../node-daemon/core/types.js';
-export type { AlarmLevel } from '../../node-daemon/alarms/types.js';
-export type { BusHealth, SensorHealth } from '../../node-daemon/health/health-types.js';
+/** The daemon's CSRF header (the contract's CsrfHeader: a rename there fails here). */
+const CSRF_HEADER: CsrfHeader = 'X-CSRF-Token';
 
-export interface User {
-  readonly name: string;
-  readonly role: Role;
-}
-
-/** An account as `GET /users` lists it (admin). */
-export interface UserAccount extends User {
-  readonly createdAt?: number;
-  readonly updatedAt?: number;
-}
-
-export interface AuthState {
-  readonly setupRequired: boolean;
-  readonly user?: User;
-  readonly csrfToken?: string;
-  /** The first admin can only be made with the box's setup code (`setupCode`; printed in its log, `fenghuo setup-code`). */
-  readonly setupCodeRequired?: boolean;
-  /** Set by the UI when the daemon has no auth routes (development before auth landed): everything is allowed. */
-  readonly noAuth?: boolean;
-}
-
-/** `GET /health` (the daemon's HealthSnapshot). */
-export interface Health extends HealthSnapshot {
-  /** Not in the health schema today; read when present. */
-  readonly timezone?: string;
-}
-
-export interface SiteSensor {
-  readonly id: string;
-  readonly name?: string;
-  readonly value?: number | null;
-  readonly ts?: number;
-  readonly quality?: Quality | 'unknown';
-  /** The sensor's status (quality of its newest reading, or stale/unknown), as /health reports it. */
-  readonly status?: Quality | 'unknown';
-  readonly ageMs?: number;
-  /** Some shapes nest the reading. */
-  readonly lastReading?: { readonly ts: number; readonly value: number | null; readonly quality: Quality; readonly ageMs?: number } | null;
-}
-
-export interface Site {
-  readonly id: string;
-  readonly name: string;
-  readonly sensors: readonly SiteSensor[];
-  readonly thresholds: { readonly prepareM: number; readonly evacuateM: number };
-  readonly level: AlarmLevel | null;
-  /** metres per hour over the last 30 min; null when too few readings. */
-  readonly trend?: number | null;
-  readonly rainfall?: { readonly h1: number | null; readonly h3: number | null; readonly h6: number | null } | null;
-}
-
-export type { Alarm, AlarmCause, AlarmKind, AlarmState, AlarmTransition, AlarmWithHistory, TransitionType } from '../../node-daemon/alarms/types.js';
-
-export interface AlarmList {
-  readonly state: 'active' | 'all';
-  readonly truncated: boolean;
-  readonly alarms: readonly Alarm[];
-}
-
-/** `GET /outputs`. */
-export type Outputs = OutputsSnapshot;
-
-/** `GET /system`: the contract names the parts, not the field names; the UI reads what it finds. */
-export interface SystemInfo {
-  readonly memory?: { readonly rss?: number; readonly rssBytes?: number; readonly systemFree?: number; readonly systemFreeBytes?: number; readonly systemTotal?: number; readonly systemTotalBytes?: number; readonly free?: number; readonly total?: number };
-  readonly uptime?: { readonly process?: number; readonly processS?: number; readonly system?: number; readonly systemS?: number };
-  readonly disk?: { readonly path?: string; readonly freeBytes?: number; readonly totalBytes?: number };
-  readonly clock?: { readonly synchronized?: boolean | null; readonly synchronised?: boolean | null; readonly ntpSynchronized?: boolean | null; readonly source?: string };
-  readonly version?: string;
-  readonly timezone?: string;
-  readonly timeZone?: string;
-}
-
-export interface RawReadings {
-  readonly resolution: 'raw';
-  readonly truncated: boolean;
-  readonly nextFrom?: number;
-  readonly readings: readonly { readonly ts: number; readonly value: number | null; readonly quality: Quality }[];
-}
-
-export interface Aggregates {
-  readonly resolution: '15m';
-  readonly truncated: boolean;
-  readonly nextFrom?: number;
-  readonly aggregates: readonly { readonly bucket: number; readonly min: number; readonly mean: number; readonly max: number; readonly count: number }[];
-}
-
-export interface Problem {
-  readonly path: string;
-  readonly message: string;
-  /** The same in Chinese, when the server gives one (settings validation does). */
-  readonly messageZh?: string;
-}
+/** A problem of a refused request as the UI lists it: a settings problem (`problems` of a 400), or `error.param`. */
+export type Problem = Pick<SettingsProblem, 'path' | 'message' | 'messageZh'>;
 
 export class ApiError extends Error {
   constructor(
@@ -142,43 +154,25 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function pathText(p: unknown): string {
-  if (Array.isArray(p)) return p.map(String).join('.');
-  return typeof p === 'string' ? p : '';
-}
-
-/** Reads the problems of a 400 wherever the server put them: `error.problems`, `error.issues` or `problems`. */
+/**
+ * The problems of a refused request: a refused settings section lists every one (`problems` beside `error`, each with
+ * its key path and maybe a Chinese message); any other 400 names at most one parameter (`error.param`).
+ */
 export function problemsOf(body: unknown): Problem[] {
-  const out: Problem[] = [];
-  const lists: unknown[] = [];
-  if (isRecord(body)) {
-    const err = body.error;
-    if (isRecord(err)) lists.push(err.problems, err.issues, err.details);
-    lists.push(body.problems, body.issues);
+  if (!isRecord(body)) return [];
+  const answer = body as Partial<SettingsProblems>;
+  if (Array.isArray(answer.problems) && answer.problems.length > 0) {
+    return answer.problems.map((p) => ({ path: p.path, message: p.message, ...(p.messageZh !== undefined ? { messageZh: p.messageZh } : {}) }));
   }
-  for (const list of lists) {
-    if (!Array.isArray(list)) continue;
-    for (const item of list) {
-      if (!isRecord(item)) continue;
-      const path = pathText(item.path !== undefined ? item.path : item.param !== undefined ? item.param : item.key);
-      out.push({
-        path,
-        message: typeof item.message === 'string' ? item.message : JSON.stringify(item),
-        ...(typeof item.messageZh === 'string' ? { messageZh: item.messageZh } : {}),
-      });
-    }
-    if (out.length > 0) break;
-  }
-  if (out.length === 0 && isRecord(body) && isRecord(body.error) && typeof body.error.param === 'string') {
-    out.push({ path: body.error.param, message: typeof body.error.message === 'string' ? body.error.message : '' });
-  }
-  return out;
+  const err = isRecord(answer.error) ? answer.error : undefined;
+  if (err !== undefined && typeof err.param === 'string') return [{ path: err.param, message: typeof err.message === 'string' ? err.message : '' }];
+  return [];
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && method !== 'HEAD' && csrfToken !== undefined) headers['X-CSRF-Token'] = csrfToken;
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken !== undefined) headers[CSRF_HEADER] = csrfToken;
   let res: Response;
   try {
     res = await fetch(API + path, {
@@ -200,7 +194,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     json = undefined;
   }
   if (!res.ok) {
-    const err = isRecord(json) && isRecord(json.error) ? json.error : {};
+    // The daemon's error shape; anything else (a proxy's page) still gives a status.
+    const err: Partial<ApiErrorBody['error']> = isRecord(json) && isRecord(json.error) ? (json.error as Partial<ApiErrorBody['error']>) : {};
     const code = typeof err.code === 'string' ? err.code : `http_${res.status}`;
     const message = typeof err.message === 'string' ? err.message : res.statusText;
     const retry = Number(res.headers.get('Retry-After'));
@@ -210,48 +205,34 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return json as T;
 }
 
+/** `T` is the route's answer in the contract. */
 export const get = <T>(path: string): Promise<T> => request<T>('GET', path);
-export const post = <T>(path: string, body?: unknown): Promise<T> => request<T>('POST', path, body === undefined ? {} : body);
-export const put = <T>(path: string, body: unknown): Promise<T> => request<T>('PUT', path, body);
+/** `T` the answer, `B` the body (both from the contract); without a body `{}` is sent. */
+export const post = <T, B extends object = never>(path: string, body?: B): Promise<T> => request<T>('POST', path, body === undefined ? {} : body);
+export const put = <T, B>(path: string, body: B): Promise<T> => request<T>('PUT', path, body);
 export const del = <T>(path: string): Promise<T> => request<T>('DELETE', path);
 
-/**
- * `GET /auth/state`. A daemon without the auth routes answers 404: then the UI runs without login (development only;
- * the contract has the route on every real box).
- */
+/** `GET /auth/state` (public): whether the box needs its first account, who is signed in, the CSRF token. */
 export async function authState(): Promise<AuthState> {
-  try {
-    const s = await get<AuthState>('/auth/state');
-    setCsrfToken(s.csrfToken);
-    return s;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
-      setCsrfToken(undefined);
-      return { setupRequired: false, noAuth: true, user: { name: '', role: 'admin' } };
-    }
-    throw err;
-  }
-}
-
-export interface Session {
-  readonly user: User;
-  readonly csrfToken: string;
-}
-
-export async function setup(name: string, password: string, setupCode?: string): Promise<Session> {
-  const s = await post<Session>('/auth/setup', setupCode === undefined ? { name, password } : { name, password, setupCode });
+  const s = await get<AuthState>('/auth/state');
   setCsrfToken(s.csrfToken);
   return s;
 }
 
-export async function login(name: string, password: string): Promise<Session> {
-  const s = await post<Session>('/auth/login', { name, password });
+export async function setup(name: string, password: string, setupCode?: string): Promise<SignedIn> {
+  const s = await post<SignedIn, SetupBody>('/auth/setup', setupCode === undefined ? { name, password } : { name, password, setupCode });
+  setCsrfToken(s.csrfToken);
+  return s;
+}
+
+export async function login(name: string, password: string): Promise<SignedIn> {
+  const s = await post<SignedIn, LoginBody>('/auth/login', { name, password });
   setCsrfToken(s.csrfToken);
   return s;
 }
 
 export async function logout(): Promise<void> {
-  await post<void>('/auth/logout');
+  await post<NoContent>('/auth/logout');
   setCsrfToken(undefined);
 }
 

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type Session } from './api.js';
+import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type SignedIn } from './api.js';
 import { displayTitle } from './alarm-text.js';
 import { errorText } from './components/ui.js';
 import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
@@ -124,7 +124,7 @@ function Shell(props: { onLogout: () => void }): JSX.Element {
       <header class="topbar">
         <h1 class="brand">{t('appTitle')}</h1>
         <div class="topbar-right">
-          {auth !== undefined && auth.user !== undefined && auth.noAuth !== true && (
+          {auth !== undefined && auth.user !== undefined && (
             <span class="user" data-testid="current-user">
               {t('loggedInAs', { name: auth.user.name, role: tk(`role_${auth.user.role}`) })}
             </span>
@@ -132,7 +132,7 @@ function Shell(props: { onLogout: () => void }): JSX.Element {
           <button type="button" class="btn btn-light" lang={lang() === 'zh-CN' ? 'en' : 'zh-CN'} title={t('langSwitchLabel')} onClick={() => switchLang()} data-testid="lang-switch">
             {t('langSwitch')}
           </button>
-          {auth !== undefined && auth.noAuth !== true && (
+          {auth !== undefined && (
             <button type="button" class="btn btn-light" onClick={props.onLogout} data-testid="logout-button">
               {t('logout')}
             </button>
@@ -209,7 +209,7 @@ export function App(): JSX.Element {
     void decide();
   }, []);
 
-  const loggedIn = (session: Session): void => {
+  const loggedIn = (session: SignedIn): void => {
     update({ auth: { setupRequired: false, user: session.user, csrfToken: session.csrfToken } });
     if (window.location.pathname === '/login' || window.location.pathname === '/setup') navigate('/');
     setPhase({ kind: 'app' });

@@ -1,8 +1,10 @@
 /**
  * What a refused login tells the person at the login page. Pure: unit-tested in auth-refusal.test.ts.
  * The daemon puts `triesLeft` (401, 429) and `retryAfterMs` (429, and a 401 whose failure started a wait) in its error
- * object; read beside it too. A 429 without `retryAfterMs` still has the Retry-After header (seconds).
+ * object (the contract's `AuthErrorBody`); a 429 without `retryAfterMs` still has the Retry-After header (seconds).
  */
+import type { AuthErrorBody } from './api.js';
+
 export interface LoginRefusal {
   /** The name or password was wrong (401); false: refused unchecked, too many failures (429). */
   readonly bad: boolean;
@@ -11,12 +13,11 @@ export interface LoginRefusal {
   readonly waitS?: number;
 }
 
-function field(body: unknown, name: string): unknown {
+/** A field of the answer's error object, checked at run time: the body is whatever came over the wire. */
+function field(body: unknown, name: 'triesLeft' | 'retryAfterMs'): unknown {
   if (typeof body !== 'object' || body === null) return undefined;
-  const b = body as Record<string, unknown>;
-  const err = b.error;
-  if (typeof err === 'object' && err !== null && name in err) return (err as Record<string, unknown>)[name];
-  return b[name];
+  const err = (body as Partial<Record<keyof AuthErrorBody, unknown>>).error;
+  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;
 }
 
 function count(v: unknown): number | undefined {

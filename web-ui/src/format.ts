@@ -1,6 +1,6 @@
 import { lang, t } from './i18n.js';
 
-/** Display time zone: the box's (site.timezone via /system or /health), Asia/Shanghai until known. */
+/** Display time zone: the box's (site.timezone, `timeZone` of GET /system), Asia/Shanghai until known. */
 let zone = 'Asia/Shanghai';
 const cache: Record<string, Intl.DateTimeFormat> = {};
 

@@ -2,6 +2,7 @@
  * The operator at night (issue 10 items 6 and 7), the pure parts: unit-tested in night-alarm.test.ts.
  */
 import { displayTitle } from './alarm-text.js';
+import type { AckBody, ClearBody, ManualAlarmBody, ShelveBody } from './api.js';
 import type { MsgKey } from './i18n.js';
 
 export interface StripAlarm {
@@ -41,15 +42,14 @@ export function evacuateStrip(alarms: readonly StripAlarm[]): EvacuateStrip | un
   };
 }
 
-/** `by` is free text "on behalf of", sent only when someone is named: the daemon records the signed-in account itself. */
-export interface ActionBody {
-  by?: string;
-  note?: string;
-  minutes?: number;
-}
+/**
+ * What an alarm row's dialog posts: `by` is free text "on behalf of", sent only when someone is named (the daemon
+ * records the signed-in account itself); `minutes` only when shelving.
+ */
+export type ActionBody = AckBody | ClearBody | ShelveBody;
 
 export function actionBody(form: { by: string; note: string; minutes?: number }): ActionBody {
-  const body: ActionBody = {};
+  const body: ShelveBody = {};
   if (form.by.trim() !== '') body.by = form.by.trim();
   if (form.minutes !== undefined) body.minutes = form.minutes;
   if (form.note.trim() !== '') body.note = form.note.trim();
@@ -58,13 +58,8 @@ export function actionBody(form: { by: string; note: string; minutes?: number })
 
 export type ManualKind = 'drill' | 'real';
 
-export interface ManualBody {
-  level: 'prepare' | 'evacuate';
-  drill: boolean;
-  siteId?: string;
-  message?: string;
-  by?: string;
-}
+/** `POST /alarms` as the manual-alarm dialog sends it (no title: the daemon makes one from the site and level). */
+export type ManualBody = Omit<ManualAlarmBody, 'title'>;
 
 /** The manual alarm to post; undefined until drill-or-real and the level are both chosen (neither has a default). */
 export function manualBody(form: { kind: ManualKind | undefined; level: 'prepare' | 'evacuate' | undefined; siteId: string; message: string; by: string }): ManualBody | undefined {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get, type Alarm, type AlarmList, type AuthState, type Health, type Outputs, type Site, type SystemInfo } from './api.js';
+import { ApiError, get, type Alarm, type AlarmList, type AuthState, type Health, type Outputs, type Site, type Sites, type System } from './api.js';
 import { AlarmBook } from './alarm-book.js';
 import { setTimeZone } from './format.js';
 
@@ -14,7 +14,7 @@ export interface State {
   sites: readonly Site[] | null | undefined;
   activeAlarms: readonly Alarm[];
   outputs: Outputs | null | undefined;
-  system: SystemInfo | null | undefined;
+  system: System | null | undefined;
   /**
    * 'open' after the event stream said hello; 'down' while the box cannot be reached: the stream failed, a refresh
    * failed on the network, or the watchdog's probe found the box silent (a frozen connection never errors by itself).
@@ -79,9 +79,7 @@ function failed(err: unknown): void {
 
 export async function refreshHealth(): Promise<void> {
   try {
-    const health = await get<Health>('/health');
-    if (health.timezone !== undefined) setTimeZone(health.timezone);
-    update({ health });
+    update({ health: await get<Health>('/health') });
   } catch (err) {
     failed(err);
   }
@@ -89,9 +87,8 @@ export async function refreshHealth(): Promise<void> {
 
 export async function refreshSites(): Promise<void> {
   try {
-    const body = await optional<{ sites: readonly Site[] } | readonly Site[]>('/sites');
-    const sites = body === null ? null : Array.isArray(body) ? (body as readonly Site[]) : (body as { sites: readonly Site[] }).sites;
-    update({ sites });
+    const body = await optional<Sites>('/sites');
+    update({ sites: body === null ? null : body.sites });
   } catch (err) {
     failed(err);
   }
@@ -133,8 +130,8 @@ export async function refreshOutputs(): Promise<void> {
 
 export async function refreshSystem(): Promise<void> {
   try {
-    const system = await optional<SystemInfo>('/system');
-    if (system !== null) setTimeZone(system.timezone !== undefined ? system.timezone : system.timeZone);
+    const system = await optional<System>('/system');
+    if (system !== null) setTimeZone(system.timeZone);
     update({ system });
   } catch (err) {
     failed(err);

@@ -3,14 +3,11 @@ import { z } from 'zod';
 import type { Auth } from '../../auth/auth.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../../auth/password.js';
 import { isLoopbackAddress, type LoginAttempt } from '../../auth/rate-limit.js';
-import { ROLES } from '../../auth/roles.js';
 import type { User } from '../../auth/users.js';
-import { apiSchemas } from '../api-registry.js';
 import {
   authError,
   authErrorBodySchema,
   clearSessionCookie,
-  CSRF_HEADER,
   principalOf,
   rateLimited,
   retryAfterSeconds,
@@ -21,8 +18,13 @@ import {
   type AuthHttpOptions,
 } from '../auth-middleware.js';
 import { errorBody } from '../errors.js';
+import type { LoginBody, SetupBody } from '../contract.js';
 import { errorResponse, jsonRequestBody, jsonResponse, type PathsDoc } from '../openapi-doc.js';
+import { authStateSchema, signedInSchema } from '../schemas/auth.js';
 import { validateJsonBody } from '../validate-body.js';
+
+// The answers' schemas live in a module free of Node (the web UI's contract reads them); re-exported from here as before.
+export { authStateSchema, signedInSchema, userSummarySchema } from '../schemas/auth.js';
 
 /** 1-64 characters: letters (any script), digits, spaces inside, `_ . @ -`. Compared regardless of case. */
 export const userNameSchema = z
@@ -41,22 +43,6 @@ export const newPasswordSchema = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-export const userSummarySchema = z.strictObject({ name: z.string(), role: z.enum(ROLES) }).register(apiSchemas, { id: 'UserSummary' });
-
-export const authStateSchema = z
-  .strictObject({
-    setupRequired: z.boolean().describe('true until the first account (an admin) is made with POST /auth/setup'),
-    setupCodeRequired: z
-      .literal(true)
-      .optional()
-      .describe('present (true) while setup is needed and this client is not on the box itself: POST /auth/setup must carry setupCode'),
-    user: userSummarySchema.optional().describe('who this request is signed in as (a token shows as token:<id>)'),
-    csrfToken: z.string().optional().describe(`send it as ${CSRF_HEADER} with every change made on a cookie session`),
-  })
-  .register(apiSchemas, { id: 'AuthState' });
-
-export const signedInSchema = z.strictObject({ user: userSummarySchema, csrfToken: z.string() }).register(apiSchemas, { id: 'SignedIn' });
-
 const setupBodySchema = z.strictObject({
   name: userNameSchema,
   password: newPasswordSchema,
@@ -68,6 +54,13 @@ const setupBodySchema = z.strictObject({
 });
 // Login does not repeat the password rules: an old password must still be checkable, and the rules are no hint.
 const loginBodySchema = z.strictObject({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(MAX_PASSWORD_LENGTH) });
+
+// The bodies need the password rules (Node's crypto comes with them), so the contract spells them out; these keep it honest.
+type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const setupBodyMatches: Identical<z.input<typeof setupBodySchema>, SetupBody> = true;
+const loginBodyMatches: Identical<z.input<typeof loginBodySchema>, LoginBody> = true;
+void setupBodyMatches;
+void loginBodyMatches;
 
 /** A cross-site HTML form cannot send application/json without a CORS preflight, which this API never grants. */
 function isJson(c: Context): boolean {

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { DispatchRequestError, DEFAULT_NOTICE_MINUTES, type AnnounceRequest, type ShowTextRequest } from '../../dispatch/dispatcher.js';
-import { apiSchemas } from '../api-registry.js';
+import type { LedBody, SpeakBody } from '../contract.js';
 import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, type PathsDoc } from '../openapi-doc.js';
+import { ledAcceptedSchema, speakAcceptedSchema } from '../schemas/broadcast.js';
 import { validateJsonBody } from '../validate-body.js';
 import { requestUser } from './request-user.js';
 import { idSchema } from '../../config/fields.js';
@@ -21,10 +22,6 @@ const by = z
   .max(100)
   .optional()
   .describe('optional, on behalf of whom (free text, e.g. 县长), journalled beside the signed-in account that asks; the account always comes from the sign-in or API token');
-const account = z
-  .string()
-  .optional()
-  .describe('the account recorded as asking: the signed-in user\'s name, or `token:<id>` for an API token (absent only when the API runs without its auth layer)');
 
 export const speakBodySchema = z.strictObject({
   text: z.string().trim().min(1, 'text must not be empty').max(500).describe('what the loudspeakers say (Mandarin)'),
@@ -39,22 +36,15 @@ export const ledBodySchema = z.strictObject({
   by,
 });
 
-export const speakAcceptedSchema = z
-  .strictObject({
-    key: z.string().describe('playout key of the announcement (shown as alarmKey by GET /outputs while it plays)'),
-    speakers: z.array(z.string()),
-    account,
-  })
-  .register(apiSchemas, { id: 'SpeakAccepted' });
+// The answers' schemas live in a module free of Node (the web UI's contract reads them); re-exported from here as before.
+export { ledAcceptedSchema, speakAcceptedSchema } from '../schemas/broadcast.js';
 
-export const ledAcceptedSchema = z
-  .strictObject({
-    boards: z.array(z.string()),
-    until: z.number().int().describe('UTC ms when the text goes'),
-    shownNow: z.boolean().describe('false while an alarm or all-clear text holds the boards: the text shows after it, if not expired'),
-    account,
-  })
-  .register(apiSchemas, { id: 'LedAccepted' });
+// The bodies name the dispatcher's default (it brings Node along), so the contract spells them out; these keep it honest.
+type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const speakBodyMatches: Identical<z.input<typeof speakBodySchema>, SpeakBody> = true;
+const ledBodyMatches: Identical<z.input<typeof ledBodySchema>, LedBody> = true;
+void speakBodyMatches;
+void ledBodyMatches;
 
 type Refusal = { status: 400 | 409; body: ReturnType<typeof errorBody> };
 

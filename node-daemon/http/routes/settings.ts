@@ -5,10 +5,11 @@ import type { Config } from '../../config/schema.js';
 import { dispatchPlanSchema } from '../../dispatch/plan-schema.js';
 import type { SettingsProblem } from '../../settings/effective-config.js';
 import type { OverrideInfo, SettingsUpdate } from '../../settings/settings-service.js';
-import { SETTINGS_SECTIONS, type AuditEntry, type AuditQuery, type SettingsSection } from '../../settings/settings-store.js';
-import { apiSchemas } from '../api-registry.js';
-import { errorBody, errorBodySchema } from '../errors.js';
+import type { AuditEntry, AuditQuery, SETTINGS_SECTIONS, SettingsSection } from '../../settings/settings-store.js';
+import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, queryParameters, type OperationDoc, type PathItemDoc } from '../openapi-doc.js';
+import { auditListSchema, settingsBodySchema, settingsChangedSchema, settingsProblemsSchema, SETTINGS_SECTION_NAMES } from '../schemas/settings.js';
+import { MAX_SETTINGS_BODY_CHARS } from '../validate-body.js';
 import { validateQuery } from '../validate-query.js';
 import { requestUser } from './request-user.js';
 
@@ -20,8 +21,6 @@ export interface SettingsSource {
   audit(q: AuditQuery): AuditEntry[];
 }
 
-/** A whole alarms section with many sites is bigger than an operator request; still bounded. */
-export const MAX_SETTINGS_BODY_CHARS = 262_144;
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 1_000;
 const UNKNOWN_USER = 'unknown';
@@ -45,60 +44,13 @@ export const auditQuerySchema = z.strictObject({
     .describe('only entries older than this id (the next page: the last id of the previous one)'),
 });
 
-const overrideInfoSchema = z
-  .strictObject({ updatedAt: z.int().describe('UTC ms'), by: z.string() })
-  .nullable()
-  .describe('when and by whom the section was last changed through the API; null: the config file\'s section is in effect');
+// The answers' schemas live in a module free of Node (the web UI's contract reads them); re-exported from here as before.
+export { auditListSchema, settingsBodySchema, settingsChangedSchema, settingsProblemsSchema } from '../schemas/settings.js';
 
-export const settingsBodySchema = z
-  .strictObject({
-    alarms: alarmsSchema,
-    dispatch: dispatchPlanSchema,
-    overrides: z.strictObject({ alarms: overrideInfoSchema, dispatch: overrideInfoSchema }),
-  })
-  .register(apiSchemas, { id: 'Settings' });
-
-const problemSchema = z.strictObject({
-  severity: z.enum(['error', 'warning']),
-  path: z.string().describe('key path from the top of the config, e.g. alarms.sites[0].sensors[0]'),
-  message: z.string(),
-  messageZh: z.string().optional(),
-  value: z.string().optional().describe('the offending value as sent'),
-  expected: z.string().optional(),
-});
-
-export const settingsProblemsSchema = errorBodySchema
-  .extend({ problems: z.array(problemSchema).describe('every problem found, each with its key path') })
-  .register(apiSchemas, { id: 'SettingsProblems' });
-
-export const settingsChangedSchema = z
-  .strictObject({
-    section: z.enum(SETTINGS_SECTIONS),
-    value: z.unknown().describe('the section as now in effect (defaults filled in)'),
-    warnings: z.array(problemSchema),
-    auditId: z.int(),
-  })
-  .register(apiSchemas, { id: 'SettingsChanged' });
-
-export const auditListSchema = z
-  .strictObject({
-    entries: z.array(
-      z.strictObject({
-        id: z.int(),
-        ts: z.int().describe('UTC ms'),
-        by: z.string().describe('who: the signed-in user or `token:<id>` (without one, the `by` given, or "unknown")'),
-        account: z
-          .string()
-          .optional()
-          .describe('the account that made the change, from its sign-in or API token (user name or `token:<id>`); absent for changes made without one and for entries older than accounts'),
-        section: z.string(),
-        before: z.unknown().describe('the section as in effect before'),
-        after: z.unknown().describe('the section as in effect after'),
-      }),
-    ),
-    truncated: z.boolean().describe('more entries exist: ask again with before = the last id'),
-  })
-  .register(apiSchemas, { id: 'AuditLog' });
+// That module cannot import the store's list of sections (it needs the database); the two lists must agree.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameSections: Same<typeof SETTINGS_SECTION_NAMES, typeof SETTINGS_SECTIONS> = true;
+void sameSections;
 
 function problemsBody(problems: readonly SettingsProblem[]): z.output<typeof settingsProblemsSchema> {
   const first = problems[0];

@@ -1,16 +1,14 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { floodKey } from '../../alarms/rules/events.js';
 import type { AlarmSiteConfig } from '../../alarms/rules/schema.js';
 import type { AlarmService } from '../../alarms/store/alarm-service.js';
-import { ALARM_LEVELS } from '../../alarms/types.js';
 import type { SensorConfig } from '../../config/schema.js';
-import { QUALITIES, systemClock, type Clock } from '../../core/types.js';
+import { systemClock, type Clock } from '../../core/types.js';
 import type { ReadingsReader } from '../../storage/types.js';
-import { apiSchemas } from '../api-registry.js';
 import type { HealthSource } from '../app-deps.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
-import { TREND_MIN_READINGS, TREND_MIN_SPAN_MS, TREND_WINDOW_MS, trendMetresPerHour } from './site-trend.js';
+import { sitesBodySchema, type SiteBody } from '../schemas/sites.js';
+import { TREND_WINDOW_MS, trendMetresPerHour } from './site-trend.js';
 
 export interface RainTotalsMm {
   readonly h1: number;
@@ -38,50 +36,8 @@ export interface SitesRouteDeps {
 /** Enough for 30 minutes of readings at the fastest poll interval (100 ms). */
 const TREND_READINGS_LIMIT = 20_000;
 
-const level = z.enum(ALARM_LEVELS).nullable();
-const trend = z
-  .number()
-  .nullable()
-  .describe(
-    `metres per hour over the last ${TREND_WINDOW_MS / 60_000} minutes of stored good readings (median of pairwise slopes); ` +
-      `null with fewer than ${TREND_MIN_READINGS} readings or less than ${TREND_MIN_SPAN_MS / 60_000} minutes of them`,
-  );
-
-export const siteSensorSchema = z.strictObject({
-  id: z.string(),
-  name: z.string().describe('the sensor\'s name, else its id'),
-  status: z.enum([...QUALITIES, 'unknown']).describe('as in /health'),
-  lastReading: z
-    .strictObject({
-      value: z.number().nullable().describe('metres on the local gauge datum'),
-      ts: z.int().describe('UTC ms'),
-      quality: z.enum(QUALITIES),
-      ageMs: z.int().describe('how old the reading is'),
-    })
-    .nullable(),
-  trend,
-});
-
-export const siteSchema = z.strictObject({
-  id: z.string(),
-  name: z.string().describe('the site\'s name, else its id'),
-  sensors: z.array(siteSensorSchema),
-  thresholds: z.strictObject({ prepareM: z.number(), evacuateM: z.number() }).describe('准备转移 and 立即转移 levels, metres on the local gauge datum'),
-  level: level.describe('the level of the site\'s open flood alarm, null when none'),
-  alarm: z
-    .strictObject({ id: z.int(), state: z.enum(['active', 'acknowledged']), level })
-    .nullable()
-    .describe('the site\'s open flood alarm (for acknowledging it), null when none'),
-  trend: trend.describe('the fastest-moving of the site\'s sensors (metres per hour; null when none has a trend)'),
-  rainfall: z
-    .strictObject({ h1: z.number(), h3: z.number(), h6: z.number() })
-    .nullable()
-    .describe('rain in mm over the last 1, 3 and 6 hours; null when the site has no rain gauge'),
-});
-
-export const sitesBodySchema = z.strictObject({ ts: z.int(), sites: z.array(siteSchema) }).register(apiSchemas, { id: 'Sites' });
-
-export type SiteBody = z.output<typeof siteSchema>;
+// The answer's schema lives in a module free of Node (the web UI's contract reads it); re-exported from here as before.
+export { siteSchema, siteSensorSchema, sitesBodySchema, type SiteBody } from '../schemas/sites.js';
 
 export function sitesRoutes(deps: SitesRouteDeps): Hono {
   const clock = deps.clock ?? systemClock;

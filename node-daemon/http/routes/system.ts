@@ -1,11 +1,11 @@
 import { freemem, hostname, totalmem, uptime } from 'node:os';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { systemClock, type Clock } from '../../core/types.js';
 import { diskUsage } from '../../health/disk-usage.js';
 import { packageVersion } from '../../health/package-version.js';
-import { apiSchemas } from '../api-registry.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
+import { systemBodySchema } from '../schemas/system.js';
 import { probeClockSync, type ClockSync } from '../../health/clock-sync.js';
 
 export interface SystemRouteOptions {
@@ -21,29 +21,8 @@ export interface SystemRouteOptions {
   readonly clockSyncCacheMs?: number;
 }
 
-export const systemBodySchema = z
-  .strictObject({
-    ts: z.int().describe('UTC ms'),
-    version: z.string().describe('fenghuo version'),
-    node: z.string().describe('Node.js version'),
-    hostname: z.string(),
-    timeZone: z.string().describe('the box\'s IANA time zone (site.timezone); the UI shows local times in it'),
-    memory: z.strictObject({
-      rssBytes: z.int().describe('resident memory of the daemon'),
-      heapUsedBytes: z.int(),
-      systemFreeBytes: z.int(),
-      systemTotalBytes: z.int(),
-    }),
-    uptime: z.strictObject({ processS: z.int(), systemS: z.int() }),
-    disk: z.strictObject({ path: z.string(), freeBytes: z.int(), totalBytes: z.int() }).describe('the file system of the data directory'),
-    clock: z
-      .strictObject({
-        source: z.enum(['timedatectl', 'timesyncd', 'unknown']),
-        synchronized: z.boolean().nullable().describe('NTP-synchronised; null when it cannot be told'),
-      })
-      .describe('whether the system clock can be trusted (alarm and reading times come from it)'),
-  })
-  .register(apiSchemas, { id: 'System' });
+// The answer's schema lives in a module free of Node (the web UI's contract reads it); re-exported from here as before.
+export { systemBodySchema } from '../schemas/system.js';
 
 export function systemRoutes(opts: SystemRouteOptions): Hono {
   const clock = opts.clock ?? systemClock;

@@ -3,23 +3,26 @@ import { z } from 'zod';
 import type { Auth } from '../../auth/auth.js';
 import { ROLES } from '../../auth/roles.js';
 import { UserExistsError, type User } from '../../auth/users.js';
-import { apiSchemas } from '../api-registry.js';
 import { principalOf, type AuthEnv } from '../auth-middleware.js';
+import type { NewUserBody, PasswordBody } from '../contract.js';
 import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, pathParameter, type OperationDoc, type PathItemDoc } from '../openapi-doc.js';
+import { userCreatedSchema, userListSchema, userSchema } from '../schemas/users.js';
 import { validateJsonBody } from '../validate-body.js';
 import { newPasswordSchema, userNameSchema } from './auth.js';
 
-const utcMs = z.number().int().describe('UTC milliseconds');
-
-export const userSchema = z
-  .strictObject({ name: z.string(), role: z.enum(ROLES), createdAt: utcMs, updatedAt: utcMs.describe('last change of role or password') })
-  .register(apiSchemas, { id: 'User' });
-
-export const userListSchema = z.strictObject({ users: z.array(userSchema) }).register(apiSchemas, { id: 'UserList' });
-
 const newUserBodySchema = z.strictObject({ name: userNameSchema, password: newPasswordSchema, role: z.enum(ROLES) });
 const passwordBodySchema = z.strictObject({ password: newPasswordSchema });
+
+// The answers' schemas live in a module free of Node (the web UI's contract reads them); re-exported from here as before.
+export { userCreatedSchema, userListSchema, userSchema } from '../schemas/users.js';
+
+// The bodies need the password rules (Node's crypto comes with them), so the contract spells them out; these keep it honest.
+type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const newUserBodyMatches: Identical<z.input<typeof newUserBodySchema>, NewUserBody> = true;
+const passwordBodyMatches: Identical<z.input<typeof passwordBodySchema>, PasswordBody> = true;
+void newUserBodyMatches;
+void passwordBodyMatches;
 
 function userBody(u: User): z.infer<typeof userSchema> {
   return { name: u.name, role: u.role, createdAt: u.createdAt, updatedAt: u.updatedAt };
@@ -80,7 +83,7 @@ export const usersPaths: Readonly<Record<string, PathItemDoc & { readonly delete
       summary: 'Create an account',
       requestBody: jsonRequestBody(newUserBodySchema),
       responses: {
-        '201': jsonResponse('the new account', z.strictObject({ user: userSchema })),
+        '201': jsonResponse('the new account', userCreatedSchema),
         '400': errorResponse('a bad name, role, or a password under 8 characters'),
         '409': errorResponse('the name is taken (names compare regardless of case)'),
       },

@@ -1,11 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, post, type Alarm, type AlarmLevel } from '../api.js';
+import { ApiError, post, type Alarm, type AlarmChange, type AlarmLevel } from '../api.js';
 import { displayTitle } from '../alarm-text.js';
 import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Dialog, useId } from '../components/ui.js';
 import { t, tk, type MsgKey } from '../i18n.js';
-import { ackSilences, ackText, actionBody, manualBody, stopEffects, type ManualBody, type ManualKind } from '../night-alarm.js';
+import { ackSilences, ackText, actionBody, manualBody, stopEffects, type ActionBody, type ManualBody, type ManualKind } from '../night-alarm.js';
 import { noteAlarm, refreshAlarms, state, useStore } from '../store.js';
 
 /** What a row's dialog does: each posts {by?, note?} (shelve also minutes?) to `/alarms/:id/<mode>`. */
@@ -79,9 +79,9 @@ export function AlarmActionDialog(props: { alarm: Alarm; onClose: () => void; mo
     if (m !== undefined && isNaN(m)) return act.refuse(t('shelveMinutesInvalid'));
     void act.run(async () => {
       const body = actionBody({ by, note, ...(m === undefined ? {} : { minutes: m }) });
-      const answer = await post<{ alarm?: Alarm } | undefined>(`/alarms/${props.alarm.id}/${props.mode}`, body);
+      const answer = await post<AlarmChange, ActionBody>(`/alarms/${props.alarm.id}/${props.mode}`, body);
       // The answer is the alarm as changed: shown now, and no older snapshot can undo it.
-      if (answer !== undefined && answer.alarm !== undefined) noteAlarm(answer.alarm);
+      noteAlarm(answer.alarm);
       await refreshAlarms();
       props.onClose();
     });
@@ -196,7 +196,7 @@ export function ManualAlarm(props: { onClose: () => void }): JSX.Element {
   const send = async (): Promise<void> => {
     if (body === undefined) return;
     const ok = await act.run(async () => {
-      await post('/alarms', body);
+      await post<AlarmChange, ManualBody>('/alarms', body);
       await refreshAlarms();
       props.onClose();
     });

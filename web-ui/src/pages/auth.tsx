@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, login, setup, type Session } from '../api.js';
+import { ApiError, login, setup, type SignedIn } from '../api.js';
 import { loginRefusal } from '../auth-refusal.js';
 import { ErrorBox, useId } from '../components/ui.js';
 import { t } from '../i18n.js';
@@ -13,7 +13,7 @@ function setupCodeRefused(err: unknown): boolean {
 }
 
 /** First run: the box has no user; whoever opens it first creates the admin (there is no default password). */
-export function SetupPage(props: { onDone: (s: Session) => void; onExists: () => void }): JSX.Element {
+export function SetupPage(props: { onDone: (s: SignedIn) => void; onExists: () => void }): JSX.Element {
   const [name, setName] = useState('');
   const [pw, setPw] = useState('');
   const [pw2, setPw2] = useState('');
@@ -120,7 +120,7 @@ function useSecondsLeft(until: number | undefined): number {
   return until === undefined ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
 }
 
-export function LoginPage(props: { onDone: (s: Session) => void; notice?: string }): JSX.Element {
+export function LoginPage(props: { onDone: (s: SignedIn) => void; notice?: string }): JSX.Element {
   const [name, setName] = useState('');
   const [pw, setPw] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { canOperate, isAdmin, post, type Alarm, type Outputs } from '../api.js';
+import { canOperate, isAdmin, post, type Alarm, type LedAccepted, type LedBody, type Outputs, type SpeakAccepted, type SpeakBody, type SpeakerSnapshot } from '../api.js';
 import { alarmForKey, displayTitle } from '../alarm-text.js';
 import { BUILTIN_PRESETS, broadcastError, checkPresets, LED_MAX, loadPresets, MAX_PRESETS, playingOf, PRESET_TITLE_MAX, savePresets, SPEAK_MAX, type Preset } from '../broadcast-text.js';
 import { DialogActions, useFormAction, type FormAction } from '../components/form.js';
@@ -150,7 +150,7 @@ function SpeakForm(props: { outputs: Outputs | null | undefined }): JSX.Element 
     const message = text.trim();
     if (message === '' || act.busy) return;
     void act.run(async () => {
-      await post('/broadcast/speak', { text: message, ...(speakers.length > 0 ? { speakers } : {}) });
+      await post<SpeakAccepted, SpeakBody>('/broadcast/speak', { text: message, ...(speakers.length > 0 ? { speakers } : {}) });
       // Sent: the box empties (and 立即播报 with it), so the same message is not sent twice by accident.
       setSent(message);
       setText('');
@@ -233,7 +233,7 @@ function LedForm(props: { outputs: Outputs | null | undefined }): JSX.Element {
     if (message === '' || act.busy) return;
     const m = Number(minutes);
     void act.run(async () => {
-      await post('/broadcast/led', { text: message, ...(boards.length > 0 ? { boards } : {}), ...(minutes !== '' && isFinite(m) && m > 0 ? { minutes: m } : {}) });
+      await post<LedAccepted, LedBody>('/broadcast/led', { text: message, ...(boards.length > 0 ? { boards } : {}), ...(minutes !== '' && isFinite(m) && m > 0 ? { minutes: m } : {}) });
       setSent(message);
       setText('');
       void refreshOutputs();
@@ -272,7 +272,7 @@ function LedForm(props: { outputs: Outputs | null | undefined }): JSX.Element {
 }
 
 /** What a loudspeaker plays: an operator's 通知广播, a 解除通知, or the alarm by its title (its key is an internal). */
-function PlayingAlarm(props: { speaker: Outputs['speakers'][number]; alarms: readonly Alarm[] }): JSX.Element | null {
+function PlayingAlarm(props: { speaker: SpeakerSnapshot; alarms: readonly Alarm[] }): JSX.Element | null {
   const p = playingOf(props.speaker);
   if (p === undefined) return null;
   if (p.kind === 'announcement') return <span data-testid="speaker-alarm"> {t('playingAnnouncement')}</span>;

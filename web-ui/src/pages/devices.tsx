@@ -1,26 +1,22 @@
 import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
-import type { SystemInfo } from '../api.js';
+import type { System } from '../api.js';
 import { Card, Notice, Quality } from '../components/ui.js';
 import { bytes, formatDuration, formatTime, metres, timeZone } from '../format.js';
 import { t, tk } from '../i18n.js';
 import { refreshSystem, useStore } from '../store.js';
 import { OutputsState } from './broadcast.js';
 
-function first(...values: (number | undefined)[]): number | undefined {
-  for (const v of values) if (typeof v === 'number') return v;
-  return undefined;
-}
-
-function SystemCard(props: { system: SystemInfo | null | undefined; uptimeS: number | undefined; disk: { freeBytes: number; totalBytes: number } | undefined; version: string | undefined }): JSX.Element {
+/** The box itself (GET /system); before it answers (or where the route is absent) what /health also says. */
+function SystemCard(props: { system: System | null | undefined; uptimeS: number | undefined; disk: { freeBytes: number; totalBytes: number } | undefined; version: string | undefined }): JSX.Element {
   const sys = props.system;
-  const m = sys !== null && sys !== undefined ? sys.memory : undefined;
-  const u = sys !== null && sys !== undefined ? sys.uptime : undefined;
-  const c = sys !== null && sys !== undefined ? sys.clock : undefined;
-  const d = sys !== null && sys !== undefined && sys.disk !== undefined ? sys.disk : props.disk;
-  const syncedRaw = c === undefined ? undefined : c.synchronized !== undefined ? c.synchronized : c.synchronised !== undefined ? c.synchronised : c.ntpSynchronized;
-  const synced = syncedRaw === null ? undefined : syncedRaw;
-  const version = sys !== null && sys !== undefined && sys.version !== undefined ? sys.version : props.version;
+  const known = sys !== null && sys !== undefined ? sys : undefined;
+  const m = known !== undefined ? known.memory : undefined;
+  const u = known !== undefined ? known.uptime : undefined;
+  const c = known !== undefined ? known.clock : undefined;
+  const d = known !== undefined ? known.disk : props.disk;
+  const synced = c === undefined || c.synchronized === null ? undefined : c.synchronized;
+  const version = known !== undefined ? known.version : props.version;
   return (
     <Card title={t('health')} testid="system-card">
       {sys === null && <Notice kind="warn">{t('systemUnavailable')}</Notice>}
@@ -30,15 +26,15 @@ function SystemCard(props: { system: SystemInfo | null | undefined; uptimeS: num
         {m !== undefined && (
           <>
             <dt>{t('memory')}</dt>
-            <dd data-testid="sys-memory">{t('memoryValue', { rss: bytes(first(m.rss, m.rssBytes)), free: bytes(first(m.systemFree, m.systemFreeBytes, m.free)), total: bytes(first(m.systemTotal, m.systemTotalBytes, m.total)) })}</dd>
+            <dd data-testid="sys-memory">{t('memoryValue', { rss: bytes(m.rssBytes), free: bytes(m.systemFreeBytes), total: bytes(m.systemTotalBytes) })}</dd>
           </>
         )}
         <dt>{t('uptime')}</dt>
-        <dd data-testid="sys-uptime">{t('uptimeValue', { p: formatDuration(first(u !== undefined ? u.process : undefined, u !== undefined ? u.processS : undefined, props.uptimeS)), s: formatDuration(u !== undefined ? first(u.system, u.systemS) : undefined) })}</dd>
+        <dd data-testid="sys-uptime">{t('uptimeValue', { p: formatDuration(u !== undefined ? u.processS : props.uptimeS), s: formatDuration(u !== undefined ? u.systemS : undefined) })}</dd>
         <dt>{t('clock')}</dt>
         <dd data-testid="sys-clock">
           {synced === undefined ? t('unknown') : synced ? t('clockSynced') : <span class="err">{t('clockNotSynced')}</span>}
-          {c !== undefined && c.source !== undefined && c.source !== 'unknown' ? t('paren', { v: c.source }) : ''} · {formatTime(Date.now())}
+          {c !== undefined && c.source !== 'unknown' ? t('paren', { v: c.source }) : ''} · {formatTime(Date.now())}
         </dd>
         <dt>{t('timeZone')}</dt>
         <dd>{timeZone()}</dd>

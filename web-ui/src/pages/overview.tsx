@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { Quality as Q, SensorHealth, Site, SiteSensor } from '../api.js';
+import type { SensorHealth, SensorStatus, Site, SiteSensor } from '../api.js';
 import { Card, LevelChip, Notice, Quality } from '../components/ui.js';
 import { formatAge, formatTime, metres, metresPerHour, metreUnit, millimetres, num } from '../format.js';
 import { t } from '../i18n.js';
@@ -31,18 +31,13 @@ export interface SensorView {
   readonly name: string;
   readonly value: number | null;
   readonly ts: number | undefined;
-  readonly quality: Q | 'unknown';
+  readonly quality: SensorStatus;
 }
 
-/** A site's sensor in one shape, whichever way /sites nests its last reading. */
-export function sensorView(s: SiteSensor, now: number): SensorView {
+/** A site's sensor (GET /sites) as a reading line shows it: its last reading, if any, and its status. */
+export function sensorView(s: SiteSensor): SensorView {
   const r = s.lastReading;
-  const value = r !== undefined && r !== null ? r.value : s.value !== undefined ? s.value : null;
-  let ts = r !== undefined && r !== null ? r.ts : s.ts;
-  const age = r !== undefined && r !== null && r.ageMs !== undefined ? r.ageMs : s.ageMs;
-  if (ts === undefined && age !== undefined) ts = now - age;
-  const quality = s.status !== undefined ? s.status : s.quality !== undefined ? s.quality : r !== undefined && r !== null ? r.quality : 'unknown';
-  return { id: s.id, name: s.name !== undefined ? s.name : s.id, value, ts, quality };
+  return { id: s.id, name: s.name, value: r !== null ? r.value : null, ts: r !== null ? r.ts : undefined, quality: s.status };
 }
 
 /** The highest good reading of a site: what its alarm rule would look at. */
@@ -109,7 +104,7 @@ export function ReadingLine(props: { v: SensorView; now: number; stale: boolean 
 
 function SiteCard(props: { site: Site; now: number; stale: boolean }): JSX.Element {
   const { site, now, stale } = props;
-  const views = site.sensors.map((s) => sensorView(s, now));
+  const views = site.sensors.map(sensorView);
   const value = siteValue(views);
   const rain = site.rainfall;
   return (
@@ -131,7 +126,7 @@ function SiteCard(props: { site: Site; now: number; stale: boolean }): JSX.Eleme
         <dd>
           <Trend trend={site.trend} />
         </dd>
-        {rain !== undefined && rain !== null && (
+        {rain !== null && (
           <>
             <dt>{t('rainfall')}</dt>
             <dd data-testid="rainfall">
@@ -149,7 +144,7 @@ function SiteCard(props: { site: Site; now: number; stale: boolean }): JSX.Eleme
   );
 }
 
-/** A sensor from /health, without thresholds: before the /sites route exists, or one that belongs to no site. */
+/** A sensor from /health, without thresholds: where the daemon serves no /sites (404), or one that belongs to no site. */
 function SensorCard(props: { s: SensorHealth; now: number; stale: boolean; heading?: 'h2' | 'h3' }): JSX.Element {
   const { s, now, stale } = props;
   const r = s.lastReading;

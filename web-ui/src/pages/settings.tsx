@@ -1,14 +1,20 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { get, isAdmin, put } from '../api.js';
+import { get, isAdmin, put, type AuditEntry, type AuditLog, type Settings, type SettingsChanged, type SettingsSection } from '../api.js';
 import { Card, ErrorBox, Notice, useId } from '../components/ui.js';
 import { formatTime, withMetreUnit } from '../format.js';
 import { t } from '../i18n.js';
 import { refreshSites, useStore } from '../store.js';
 import { UsersSection } from './users.js';
 
+/** A settings section as the editor handles it: plain JSON, checked by the daemon (like the config file) when saved. */
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
+
+/** A section as the daemon answered it (parsed JSON), for the editor. */
+function asJson(v: unknown): Json {
+  return v as Json;
+}
 
 function isObj(v: Json | undefined): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -147,7 +153,7 @@ function DispatchForm(props: { value: Json; onChange: (v: Json) => void }): JSX.
 }
 
 /** One settings section (alarms or dispatch): a form for the common fields, or the whole section as JSON. */
-function SectionEditor(props: { section: 'alarms' | 'dispatch'; title: string; initial: Json; onSaved: (v: Json) => void }): JSX.Element {
+function SectionEditor(props: { section: SettingsSection; title: string; initial: Json; onSaved: (v: Json) => void }): JSX.Element {
   const [value, setValue] = useState<Json>(props.initial);
   const [mode, setMode] = useState<'form' | 'json'>('form');
   const [text, setText] = useState(JSON.stringify(props.initial, null, 2));
@@ -186,8 +192,10 @@ function SectionEditor(props: { section: 'alarms' | 'dispatch'; title: string; i
     }
     setBusy(true);
     try {
-      const answer = await put<Json | undefined>(`/settings/${props.section}`, body);
-      const next = answer !== undefined && isObj(answer) && answer[props.section] !== undefined ? (answer[props.section] as Json) : body;
+      // The body is the section as edited: any JSON, refused with every problem listed (400) when it is not a valid section.
+      const answer = await put<SettingsChanged, Json>(`/settings/${props.section}`, body);
+      // The section as now in effect (defaults filled in), as GET /settings will give it.
+      const next = asJson(answer.value);
       setValue(next);
       setText(JSON.stringify(next, null, 2));
       setSaved(true);
@@ -242,25 +250,12 @@ function SectionEditor(props: { section: 'alarms' | 'dispatch'; title: string; i
   );
 }
 
-interface AuditEntry {
-  readonly id?: number;
-  readonly ts?: number;
-  readonly at?: number;
-  readonly who?: string;
-  readonly by?: string;
-  readonly user?: string;
-  readonly what?: string;
-  readonly action?: string;
-  readonly detail?: string;
-  readonly section?: string;
-}
-
 function AuditLog(props: { version: number }): JSX.Element {
   const [entries, setEntries] = useState<readonly AuditEntry[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
-    get<{ entries?: AuditEntry[]; audit?: AuditEntry[] } | AuditEntry[]>('/audit').then(
-      (body) => setEntries(Array.isArray(body) ? body : body.entries !== undefined ? body.entries : body.audit !== undefined ? body.audit : []),
+    get<AuditLog>('/audit').then(
+      (body) => setEntries(body.entries),
       (e: unknown) => setError(e),
     );
   }, [props.version]);
@@ -281,11 +276,11 @@ function AuditLog(props: { version: number }): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {entries.map((e, i) => (
-              <tr key={e.id !== undefined ? e.id : i} data-testid="audit-row">
-                <td>{formatTime(e.ts !== undefined ? e.ts : e.at, 'short')}</td>
-                <td>{e.who !== undefined ? e.who : e.by !== undefined ? e.by : e.user !== undefined ? e.user : '—'}</td>
-                <td>{[e.what !== undefined ? e.what : e.action, e.section, e.detail].filter((x) => x !== undefined && x !== '').join(' · ')}</td>
+            {entries.map((e) => (
+              <tr key={e.id} data-testid="audit-row">
+                <td>{formatTime(e.ts, 'short')}</td>
+                <td>{e.by}</td>
+                <td>{e.section}</td>
               </tr>
             ))}
           </tbody>
@@ -297,13 +292,13 @@ function AuditLog(props: { version: number }): JSX.Element {
 
 export function SettingsPage(): JSX.Element {
   const s = useStore();
-  const [settings, setSettings] = useState<{ alarms: Json; dispatch: Json } | undefined>(undefined);
+  const [settings, setSettings] = useState<Settings | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [version, setVersion] = useState(0);
   const admin = s.auth !== undefined && isAdmin(s.auth);
   useEffect(() => {
     if (!admin) return;
-    get<{ alarms: Json; dispatch: Json }>('/settings').then(setSettings, (e: unknown) => setError(e));
+    get<Settings>('/settings').then(setSettings, (e: unknown) => setError(e));
   }, [admin]);
   if (!admin) return <Notice kind="warn">{t('adminOnly')}</Notice>;
   return (
@@ -313,8 +308,8 @@ export function SettingsPage(): JSX.Element {
         error === undefined && <p class="loading">{t('loading')}</p>
       ) : (
         <>
-          <SectionEditor section="alarms" title={t('settingsThresholds')} initial={settings.alarms} onSaved={() => setVersion(version + 1)} />
-          <SectionEditor section="dispatch" title={t('settingsDispatch')} initial={settings.dispatch} onSaved={() => setVersion(version + 1)} />
+          <SectionEditor section="alarms" title={t('settingsThresholds')} initial={asJson(settings.alarms)} onSaved={() => setVersion(version + 1)} />
+          <SectionEditor section="dispatch" title={t('settingsDispatch')} initial={asJson(settings.dispatch)} onSaved={() => setVersion(version + 1)} />
         </>
       )}
       <UsersSection />

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { get, type Aggregates, type Alarm, type RawReadings } from '../api.js';
+import { get, type Aggregates, type Alarm, type Readings } from '../api.js';
 import { clip, eventWindow, LOOKBACK_MS } from '../chart-range.js';
 import { LevelChart, type ChartSeries } from '../components/chart.js';
 import { Card, ErrorBox, LevelChip, Notice } from '../components/ui.js';
@@ -46,7 +46,7 @@ async function loadSeries(sensorId: string, label: string, from: number, to: num
       if (!body.truncated || body.nextFrom === undefined) break;
       start = body.nextFrom;
     } else {
-      const body = await get<RawReadings>(q);
+      const body = await get<Readings>(q);
       for (const r of body.readings) {
         xs.push(r.ts / 1000);
         ys.push(r.quality === 'out_of_range' || r.quality === 'comm_fail' ? null : r.value);
@@ -68,11 +68,11 @@ export function SitePage(props: { id: string }): JSX.Element {
   // Whether the automatic choice found an event: then 本次过程 stays offered beside the fixed ranges.
   const [eventSeen, setEventSeen] = useState(false);
   const site = s.sites !== null && s.sites !== undefined ? s.sites.filter((x) => x.id === props.id)[0] : undefined;
-  // Without /sites, a sensor id works as a one-sensor site (development before the backend route lands).
+  // Where the daemon serves no /sites (404: an app built without its sites source), a sensor id works as a one-sensor site.
   const sensorOnly = site === undefined && s.health !== undefined ? s.health.sensors.filter((x) => x.id === props.id)[0] : undefined;
   const sensorIds = site !== undefined ? site.sensors.map((x) => x.id).join(',') : sensorOnly !== undefined ? sensorOnly.id : '';
   // The chart reloads when the sensors or their names change (the site list may arrive after the health).
-  const sensorKey = site !== undefined ? site.sensors.map((x) => `${x.id}:${x.name !== undefined ? x.name : ''}`).join(',') : sensorIds;
+  const sensorKey = site !== undefined ? site.sensors.map((x) => `${x.id}:${x.name}`).join(',') : sensorIds;
   const live = range === 'auto' || range === '6h' || range === '24h';
   // Short ranges follow live readings, at most twice a minute.
   const tick = live ? Math.floor(s.readingTick / 15) : 0;
@@ -88,7 +88,7 @@ export function SitePage(props: { id: string }): JSX.Element {
     const from = range === 'auto' ? Math.min(to - DAY, alarmSince !== undefined ? alarmSince - LOOKBACK_MS : to) : to - (r !== undefined ? r.ms : DAY);
     const aggregated = range === '7d' || range === '30d' || (range === 'auto' && to - from > 2 * DAY);
     const names: Record<string, string> = {};
-    if (site !== undefined) site.sensors.forEach((x) => (names[x.id] = x.name !== undefined ? x.name : x.id));
+    if (site !== undefined) site.sensors.forEach((x) => (names[x.id] = x.name));
     Promise.all(sensorIds.split(',').map((id) => loadSeries(id, names[id] !== undefined ? names[id] : id, from, to, aggregated))).then(
       (loaded) => {
         if (cancelled) return;
@@ -121,7 +121,7 @@ export function SitePage(props: { id: string }): JSX.Element {
     return s.sites === undefined ? <p class="loading">{t('loading')}</p> : <Notice kind="warn">{t('siteNotFound')}</Notice>;
   }
   const stale = s.live === 'down';
-  const views = site !== undefined ? site.sensors.map((x) => sensorView(x, now)) : [];
+  const views = site !== undefined ? site.sensors.map(sensorView) : [];
   const value = site !== undefined ? siteValue(views) : sensorOnly !== undefined && sensorOnly.lastReading !== undefined ? sensorOnly.lastReading.value : null;
   const empty = series !== undefined && series.every((x) => x.xs.length === 0);
 

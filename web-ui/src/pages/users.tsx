@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, post, type Role, type UserAccount } from '../api.js';
+import { del, get, post, type NewUserBody, type NoContent, type PasswordBody, type Role, type User, type UserCreated, type UserList } from '../api.js';
 import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Card, Confirm, Dialog, ErrorBox, Notice, useId } from '../components/ui.js';
 import { formatTime } from '../format.js';
@@ -19,7 +19,7 @@ function PasswordDialog(props: { name: string; onClose: () => void; onDone: () =
     e.preventDefault();
     if (password.length < MIN_PASSWORD) return act.refuse(t('passwordTooShort'));
     void act.run(async () => {
-      await post(`/users/${encodeURIComponent(props.name)}/password`, { password });
+      await post<NoContent, PasswordBody>(`/users/${encodeURIComponent(props.name)}/password`, { password });
       props.onDone();
     });
   };
@@ -52,7 +52,7 @@ function CreateUser(props: { onCreated: (name: string) => void }): JSX.Element {
     if (name.trim() === '') return act.refuse(t('nameRequired'));
     if (password.length < MIN_PASSWORD) return act.refuse(t('passwordTooShort'));
     void act.run(async () => {
-      await post('/users', { name: name.trim(), password, role });
+      await post<UserCreated, NewUserBody>('/users', { name: name.trim(), password, role });
       props.onCreated(name.trim());
       setName('');
       setPassword('');
@@ -95,7 +95,7 @@ function CreateUser(props: { onCreated: (name: string) => void }): JSX.Element {
 export function UsersSection(): JSX.Element {
   const s = useStore();
   const me = s.auth !== undefined && s.auth.user !== undefined ? s.auth.user.name : '';
-  const [users, setUsers] = useState<readonly UserAccount[] | undefined>(undefined);
+  const [users, setUsers] = useState<readonly User[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
@@ -103,7 +103,7 @@ export function UsersSection(): JSX.Element {
   const [busy, setBusy] = useState(false);
 
   const load = (): void => {
-    get<{ users: UserAccount[] }>('/users').then(
+    get<UserList>('/users').then(
       (body) => setUsers(body.users),
       (e: unknown) => setError(e),
     );
@@ -115,7 +115,7 @@ export function UsersSection(): JSX.Element {
     setError(undefined);
     setDone(undefined);
     try {
-      await del(`/users/${encodeURIComponent(name)}`);
+      await del<NoContent>(`/users/${encodeURIComponent(name)}`);
       setDone(t('userDeleted', { name }));
     } catch (err) {
       setError(err);
@@ -143,11 +143,9 @@ export function UsersSection(): JSX.Element {
               <div class="user-row-main">
                 <strong data-testid="user-name">{u.name}</strong>
                 {u.name === me ? <span class="sub">{t('userYou')}</span> : null} <span class={`chip role-${u.role}`} data-testid="user-role">{tk(`role_${u.role}`)}</span>
-                {u.createdAt !== undefined && (
-                  <div class="sub">
-                    {t('userCreatedAt')} {formatTime(u.createdAt, 'short')}
-                  </div>
-                )}
+                <div class="sub">
+                  {t('userCreatedAt')} {formatTime(u.createdAt, 'short')}
+                </div>
               </div>
               <div class="user-row-actions">
                 <button type="button" class="btn" onClick={() => setResetting(u.name)} data-testid="user-password-button">
