@@ -1,8 +1,107 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.js';
+
+// ---- The layers (issue #11): `npm run lint` enforces them; test/lint/layers.test.ts proves each rule bites. ----
+//
+// Pure logic does no I/O of its own: it imports no module that does I/O, only other pure modules (so purity holds
+// transitively), and is handed what it needs through its own small interfaces (a clock, a scheduler, a callback),
+// never a database, a port or a socket. `import type` from anywhere is allowed: tsc erases it, it loads nothing.
+// Whole folders where the folder is pure, files where it is mixed. A new pure file goes in this list.
+const PURE = [
+  'broadcast/playout/**',
+  'drivers/modbus/{circuit-breaker,classify-error,exception-message,late-reply-guard,rtu-frame,rtu-transactor,transaction-queue,types}.ts',
+  'drivers/io-board/{debounce,firmata-constants}.ts',
+  'drivers/led/{bx-commands,bx-frame}.ts',
+  'drivers/audio/{civil-defence,siren-pattern}.ts',
+  'node-daemon/alarms/{rules,cap}/**',
+  'node-daemon/alarms/types.ts',
+  'node-daemon/auth/{common-passwords,password,policy,rate-limit,roles,tokens}.ts',
+  'node-daemon/config/{alarm-check,cross-check,fields,format-problems,json-schema,listen,outputs-schema,problem,profile-check,schema,suggest,yaml-source,zod-problems}.ts',
+  'node-daemon/core/types.ts',
+  'node-daemon/dispatch/{desired,plan-schema,render}.ts',
+  'node-daemon/sensing/{catalogue,decode,encode,profile-schema,profiles,read-plan,register-codec,schedule,units}.ts',
+  'node-daemon/sim/{replay,series,start-spec}.ts',
+  'node-daemon/storage/{quality-codes,retention,types}.ts',
+  'node-daemon/http/{alarm-schemas,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
+  'node-daemon/http/schemas/**',
+  'node-daemon/http/routes/site-trend.ts',
+  'test/helpers/seeded-random.ts',
+];
+
+// Unit tests beside the code are pure too; tests with real peers, disks, sockets or processes live in test/<area>/.
+const BESIDE_TESTS = '**/*.test.ts';
+const AREA_TESTS = 'test/**/*.test.ts';
+
+const LAYERS = [
+  {
+    from: ['drivers/**'],
+    forbid: ['node-daemon/**', 'broadcast/**', 'bench/**', 'test/**'],
+    because: 'drivers are hardware without policy; the daemon uses them, never the reverse',
+  },
+  {
+    from: ['broadcast/**'],
+    forbid: ['node-daemon/**', 'bench/**', 'test/**'],
+    because: 'broadcast is a library the daemon uses, never the reverse',
+  },
+  {
+    from: ['node-daemon/**'],
+    except: [BESIDE_TESTS],
+    forbid: ['bench/**', 'test/**'],
+    because: 'the product does not ship bench or test code',
+  },
+  {
+    from: ['bench/**'],
+    forbid: ['test/**'],
+    because: 'what bench and tests share lives in the product or in bench/ (tests may import bench/, not the reverse)',
+  },
+  {
+    from: [BESIDE_TESTS],
+    except: [AREA_TESTS, 'web-ui/**'],
+    only: PURE,
+    because: 'a test beside the code is pure; tests with real peers, disks, sockets or processes live in test/<area>/',
+  },
+  {
+    from: PURE,
+    only: PURE,
+    because: 'pure logic imports only pure modules (see PURE in eslint.config.js)',
+  },
+  {
+    from: ['web-ui/src/**'],
+    forbid: ['node-daemon/**', 'drivers/**', 'broadcast/**', 'bench/**', 'test/**'],
+    because: 'the UI runs in the browser: of the daemon it knows only the types of node-daemon/http/contract.ts (import type)',
+  },
+];
+
+// The UI's one door into the daemon: the API contract's types. Nothing else of the daemon, and nothing of Node.
+const UI_IMPORTS = {
+  patterns: [
+    {
+      regex: '(^|/)node-daemon/(?!http/contract\\.js$)',
+      message: 'The UI uses only the API contract: import type { … } from node-daemon/http/contract.js.',
+    },
+    { regex: '^node:', message: 'The UI runs in the browser: no Node built-ins.' },
+  ],
+};
+
+// What pure modules and beside-the-code tests never load (besides impure repo files, which `layers/imports` checks).
+const IO_IMPORTS = {
+  patterns: [
+    {
+      regex: '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|http2|tls|dns|os|worker_threads|module)$',
+      allowTypeImports: true,
+      message: 'Pure logic does no I/O (node:module too: createRequire loads anything past this rule). `import type` is fine.',
+    },
+    {
+      regex: '^(better-sqlite3|serialport|@serialport/.+|modbus-serial(/.*)?|johnny-five|firmata-io|pino|@hono/node-server)$',
+      allowTypeImports: true,
+      message: 'Pure logic does no I/O: it is handed what it needs through its own interfaces. `import type` is fine.',
+    },
+  ],
+};
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-artifacts/**', 'test/lint/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,5 +113,22 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
+    plugins: { layers },
+    rules: { 'layers/imports': ['error', { layers: LAYERS }] },
+  },
+  {
+    files: ['web-ui/src/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', UI_IMPORTS] },
+  },
+  {
+    files: [...PURE, BESIDE_TESTS],
+    ignores: [AREA_TESTS, 'web-ui/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', IO_IMPORTS],
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'Pure modules import statically, so the layer rules see what they load.' }],
+    },
   },
 );

@@ -2,7 +2,10 @@
 // Firmata frame that closes the siren relay, through the whole daemon (buildDaemon: poller, rule engine, alarm
 // store on SQLite, dispatcher, johnny-five I/O board driver on a socat pty pair, FirmataSimulator on the far end).
 // The level toggles above evacuate and back below prepare − hysteresis (the alarm clears in between), many times.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { FIRMATA } from '../drivers/io-board/firmata-constants.js';
@@ -10,11 +13,10 @@ import { FirmataSimulator, type SimFrame } from '../drivers/io-board/sim/firmata
 import { buildDaemon, type Daemon } from '../node-daemon/compose.js';
 import { parseConfigText } from '../node-daemon/config/load.js';
 import type { OutputsSnapshot } from '../node-daemon/dispatch/outputs-snapshot.js';
+import { sha256Hex } from '../node-daemon/auth/tokens.js';
 import { silentLogger } from '../node-daemon/core/log.js';
 import { systemClock } from '../node-daemon/core/types.js';
-import { tempDir } from '../test/daemon/daemon-harness.js';
-import { bearerHeaders, testApiTokens } from '../test/helpers/auth.js';
-import { createPtyPair, type PtyPair } from '../test/helpers/socat.js';
+import { createPtyPair, type PtyPair } from '../node-daemon/sim/pty-pair.js';
 import type { BenchResult } from './result.js';
 
 const POLL_MS = 100; // the fastest poll the config allows
@@ -26,6 +28,8 @@ const RELAYS = { amplifier: 8, siren: SIREN_PIN, strobe: 10 };
 /** The gauge reads 1.00 m (calm) or 1.80 m (above evacuate 1.50 m; a 0.8 m step stays below the jump-fault limit). */
 const LOW_CM = 100;
 const HIGH_CM = 180;
+/** The bench's API token (configured in `http.apiTokens` by its hash); the bench imports nothing from test/. */
+const BENCH_TOKEN = 'fenghuo-bench-token-4d1e7a9c2b6f8e03';
 
 /** Sub-millisecond wall clock shared by the slave's and the board's timestamps. */
 const now = (): number => performance.timeOrigin + performance.now();
@@ -140,7 +144,7 @@ function quantile(sorted: readonly number[], q: number): number {
 function config(port: number, boardPath: string): unknown {
   const debounce = { samples: DEBOUNCE_SAMPLES };
   return {
-    http: { apiTokens: testApiTokens() },
+    http: { apiTokens: [{ id: 'bench', role: 'admin', sha256: sha256Hex(BENCH_TOKEN) }] },
     storage: { flushIntervalMs: 50 },
     buses: [{ id: 'bench', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 500 }],
     sensors: [{ id: 'gauge', bus: 'bench', slave: 1, profile: 'generic-uint16-cm', pollIntervalMs: POLL_MS, critical: true }],
@@ -162,17 +166,17 @@ function config(port: number, boardPath: string): unknown {
 export async function benchAlarmLatency(): Promise<BenchResult> {
   let cm = LOW_CM;
   const slave = new ByteSlave(() => cm);
-  const tmp = tempDir('fenghuo-bench-alarm-');
+  const tmpDir = mkdtempSync(join(tmpdir(), 'fenghuo-bench-alarm-'));
   let pair: PtyPair | undefined;
   let board: FirmataSimulator | undefined;
   let daemon: Daemon | undefined;
   try {
     const port = await slave.start();
-    pair = await createPtyPair();
+    pair = await createPtyPair({ dir: join(tmpDir, 'pty'), via: 'socat' });
     board = await FirmataSimulator.open({ path: pair.b, now });
     const parsed = parseConfigText(JSON.stringify(config(port, pair.a)));
     if (!parsed.ok) throw new Error(`alarm latency: config rejected: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    daemon = buildDaemon({ config: parsed.config, dataDir: tmp.dir, listen: '127.0.0.1:0', log: silentLogger(), clock: systemClock });
+    daemon = buildDaemon({ config: parsed.config, dataDir: join(tmpDir, 'data'), listen: '127.0.0.1:0', log: silentLogger(), clock: systemClock });
     await daemon.start();
     const sim = board;
     // The board is connected and the dispatcher's first command (every relay off) is confirmed by read-back.
@@ -182,7 +186,7 @@ export async function benchAlarmLatency(): Promise<BenchResult> {
     while (!ready) {
       if (Date.now() > end) throw new Error('alarm latency: the I/O board did not connect within 15 s');
       await sleep(50);
-      const res = await fetch(`${url}/api/v1/outputs`, { headers: bearerHeaders() });
+      const res = await fetch(`${url}/api/v1/outputs`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
       const snap = (await res.json()) as OutputsSnapshot;
       ready = snap.ioBoard?.connection === 'connected' && snap.relays.every((r) => !r.on && r.confirmed) && slave.sent.length > 3;
     }
@@ -228,7 +232,7 @@ export async function benchAlarmLatency(): Promise<BenchResult> {
     await board?.close();
     await pair?.close();
     await slave.stop();
-    tmp.cleanup();
+    rmSync(tmpDir, { recursive: true, force: true });
   }
 }
 

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the one pure module allowed createRequire: it loads only modbus-serial's CRC (plain arithmetic, CommonJS without types)
 import { createRequire } from 'node:module';
 
 /**

@@ -62,6 +62,11 @@ export interface Alarm {
   readonly shelvedUntil?: number;
 }
 
+/** True while a shelve holds at `now`: the alarm stays on record but should drive no output. */
+export function isShelved(alarm: Pick<Alarm, 'shelvedUntil' | 'state'>, now: number): boolean {
+  return alarm.state !== 'cleared' && alarm.shelvedUntil !== undefined && alarm.shelvedUntil > now;
+}
+
 export const TRANSITION_TYPES = ['raised', 'escalated', 'deescalated', 'acknowledged', 'cleared', 'shelved', 'unshelved'] as const;
 export type TransitionType = (typeof TRANSITION_TYPES)[number];
 

@@ -29,8 +29,12 @@ export interface AlarmEvent {
 }
 
 /**
- * The typed event streams modules use to talk to each other (Zigbee2MQTT-style, but with RxJS subjects).
- * Producers call `next`; consumers subscribe. No module holds a reference to another module.
+ * The typed event streams that carry what happened (a reading, a stored batch, a bus or breaker change, an alarm
+ * transition, an output change) from the module where it happened to any module that cares (Zigbee2MQTT-style, but
+ * with RxJS subjects). Producers call `next`; consumers subscribe. Events are how modules hear of each other; what a
+ * module calls (the database, the alarm service, the readings reader, the I/O board and other output devices, the
+ * settings, or another module such as the dispatcher whose outputs the API shows) is handed to it by the
+ * composition root, compose.ts.
  */
 export class EventHub {
   readonly reading$ = new Subject<Reading>();

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { checkNotCivilDefence } from '../../drivers/audio/civil-defence.js';
+import { SIREN_CATALOGUE } from '../../drivers/audio/siren-pattern.js';
 import { dispatchPlanSchema } from './plan-schema.js';
 import { localTime, renderTemplate, unknownPlaceholders } from './render.js';
 
@@ -30,8 +32,7 @@ describe('message templates', () => {
 });
 
 describe('default plans and the audio driver', () => {
-  it('name siren patterns the driver ships, which pass the civil-defence check', async () => {
-    const { SIREN_CATALOGUE, checkNotCivilDefence } = await import('../../drivers/audio/index.js');
+  it('name siren patterns the driver ships, which pass the civil-defence check', () => {
     const plan = dispatchPlanSchema.parse({});
     for (const name of [plan.prepare.sirenPattern, plan.evacuate.sirenPattern, plan.allClear.sirenPattern]) {
       const pattern = SIREN_CATALOGUE[name as keyof typeof SIREN_CATALOGUE];

@@ -91,10 +91,8 @@ function toTransition(r: TransitionRow): AlarmTransition {
   };
 }
 
-/** True while a shelve holds at `now`: the alarm stays on record but should drive no output. */
-export function isShelved(alarm: Pick<Alarm, 'shelvedUntil' | 'state'>, now: number): boolean {
-  return alarm.state !== 'cleared' && alarm.shelvedUntil !== undefined && alarm.shelvedUntil > now;
-}
+// The shelve predicate is pure (dispatch's desired outputs use it too), so it lives with the alarm types.
+export { isShelved } from '../types.js';
 
 /**
  * The alarm lifecycle on SQLite. Every state change is ONE transaction holding the alarm row, its transition and an
