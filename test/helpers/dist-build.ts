@@ -1,5 +1,7 @@
-// Tests that spawn child processes run the compiled code in dist/. `npm test` builds it first; when a test runs on
-// its own (vitest on a fresh checkout, or after an edit) this rebuilds, once, under a lock.
+// Tests that spawn child processes run compiled code. The product and the benchmarks are in dist/
+// (tsconfig.build.json; `npm test` builds it first): when a test runs on its own (vitest on a fresh checkout, or after
+// an edit) ensureDistBuilt rebuilds it, once, under a lock. dist/ holds no test code: a test's own child script
+// (test/<area>/<name>-child.ts) is compiled with what it imports into test-artifacts/test-children/ (testChildScript).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { packageRoot } from '../../node-daemon/core/paths.js';
 const root = packageRoot();
 const run = promisify(execFile);
 
-const SOURCE_DIRS = ['node-daemon', 'drivers', 'broadcast', 'test', 'bench'];
+/** What tsconfig.build.json compiles into dist/ (every .ts but tests). */
+const SOURCE_DIRS = ['node-daemon', 'drivers', 'broadcast', 'bench'];
 
 function staleSources(): string[] {
   const stale: string[] = [];
@@ -57,17 +60,96 @@ export async function withBuildLock(name: string, build: () => Promise<void>): P
   }
 }
 
-/** Builds dist/ when a daemon source is newer than its output (`npm test` has built it already), under the lock. */
+/** Builds dist/ when a product or bench source is newer than its output (`npm test` has built it already), under the lock. */
 export async function ensureDistBuilt(): Promise<void> {
   if (staleSources().length === 0) return;
   await withBuildLock('daemon', async () => {
     if (staleSources().length === 0) return;
     try {
-      await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root });
+      await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root });
     } catch (err) {
       // Type errors in files outside the daemon still emit JS; what the daemon needs must be there and fresh.
       const stale = staleSources();
       if (stale.length > 0) throw new Error(`tsc did not build ${stale.slice(0, 5).join(', ')}: ${String(err)}`);
     }
   });
+}
+
+/** Where the tests' child scripts are compiled, with the product modules they import (git-ignored). */
+export const TEST_CHILDREN_DIR = join(root, 'test-artifacts', 'test-children');
+
+/** Every test child script (test/<area>/<name>-child.ts), relative to the package root. */
+function testChildSources(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'fixtures') walk(path);
+      } else if (entry.name.endsWith('-child.ts')) found.push(relative(root, path));
+    }
+  };
+  walk(join(root, 'test'));
+  return found.sort();
+}
+
+const compiledPath = (source: string): string => join(TEST_CHILDREN_DIR, source.replace(/\.ts$/, '.js'));
+
+/**
+ * Whether test-children/ needs a compile: a child without output, or an output whose source is newer or gone (the
+ * outputs mirror the files the last compile took in, imports included).
+ */
+function testChildrenStale(children: readonly string[]): boolean {
+  if (children.some((c) => !existsSync(compiledPath(c)))) return true;
+  const walk = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return walk(path);
+      if (!entry.name.endsWith('.js')) return false;
+      const source = statSync(join(root, relative(TEST_CHILDREN_DIR, path).replace(/\.js$/, '.ts')), { throwIfNoEntry: false });
+      return source === undefined || source.mtimeMs > statSync(path).mtimeMs;
+    });
+  return walk(TEST_CHILDREN_DIR);
+}
+
+/** Compiles the child scripts and what they import, with tsconfig.build.json's options, into TEST_CHILDREN_DIR. */
+async function compileTestChildren(children: readonly string[]): Promise<void> {
+  const { default: ts } = await import('typescript');
+  const text = (diagnostics: readonly import('typescript').Diagnostic[]): string =>
+    diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ');
+  const fail = (d: import('typescript').Diagnostic): never => {
+    throw new Error(`test children: ${text([d])}`);
+  };
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.build.json'),
+    { noEmit: false, outDir: TEST_CHILDREN_DIR, rootDir: root },
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: fail },
+  );
+  if (config === undefined) throw new Error('test children: cannot read tsconfig.build.json');
+  // A fresh tree, so that no output of a file the children no longer import is left to look stale forever.
+  rmSync(TEST_CHILDREN_DIR, { recursive: true, force: true });
+  const program = ts.createProgram(
+    children.map((c) => join(root, c)),
+    config.options,
+  );
+  // Type errors are `npm run typecheck`'s to report; like tsc, this emits anyway.
+  const emitted = program.emit();
+  if (emitted.emitSkipped) throw new Error(`test children: emit skipped: ${text(emitted.diagnostics)}`);
+  const missing = children.find((c) => !existsSync(compiledPath(c)));
+  if (missing !== undefined) throw new Error(`test children: ${missing} was not compiled to ${compiledPath(missing)}`);
+}
+
+/**
+ * The compiled JS of a test's child script (`source`, from the package root: 'test/storage/power-cut-child.ts'). When
+ * a child or anything it imports changed, compiles every test/<area>/<name>-child.ts first, under a lock.
+ */
+export async function testChildScript(source: string): Promise<string> {
+  const children = testChildSources();
+  if (!children.includes(source)) throw new Error(`testChildScript: ${source} is not one of ${children.join(', ')}`);
+  if (testChildrenStale(children)) {
+    await withBuildLock('test-children', async () => {
+      if (testChildrenStale(children)) await compileTestChildren(children);
+    });
+  }
+  return compiledPath(source);
 }

@@ -1,7 +1,7 @@
 /**
  * Child process for the power-cut test: writes readings through the real writer as fast as it can and prints the
  * writer's `readings.stored` log lines on stdout, until it is killed.
- * Usage: node dist/test/storage/power-cut-child.js <dataDir> <run>
+ * Usage: node test-artifacts/test-children/test/storage/power-cut-child.js <dataDir> <run> (compiled by testChildScript).
  */
 import { EventHub } from '../../node-daemon/core/events.js';
 import { createLogger } from '../../node-daemon/core/log.js';

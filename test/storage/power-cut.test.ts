@@ -3,14 +3,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../node-daemon/core/paths.js';
 import { DB_FILE_NAME } from '../../node-daemon/storage/database.js';
 import { expectedValue } from './power-cut-child.js';
 import { tempDir } from './storage-helpers.js';
-import { ensureDistBuilt } from '../helpers/dist-build.js';
+import { testChildScript } from '../helpers/dist-build.js';
 
-const root = packageRoot();
-const child = join(root, 'dist', 'test', 'storage', 'power-cut-child.js');
+let child: string;
 
 interface StoredLine {
   count: number;
@@ -60,7 +58,7 @@ describe('power cut (kill -9 while writing)', () => {
   let dir: { dir: string; cleanup(): void };
   beforeAll(async () => {
     dir = tempDir('fenghuo-powercut-');
-    await ensureDistBuilt();
+    child = await testChildScript('test/storage/power-cut-child.ts');
   }, 180_000);
   afterAll(() => dir.cleanup());
 
