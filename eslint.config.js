@@ -36,16 +36,27 @@ const AREA_TESTS = 'test/**/*.test.ts';
 const LAYERS = [
   {
     from: ['drivers/**'],
-    forbid: ['node-daemon/**', 'broadcast/**', 'bench/**', 'test/**'],
+    forbid: ['node-daemon/**', 'broadcast/**', 'hub/**', 'bench/**', 'test/**'],
     because: 'drivers are hardware without policy; the daemon uses them, never the reverse',
   },
   {
     from: ['broadcast/**'],
-    forbid: ['node-daemon/**', 'bench/**', 'test/**'],
+    forbid: ['node-daemon/**', 'hub/**', 'bench/**', 'test/**'],
     because: 'broadcast is a library the daemon uses, never the reverse',
   },
   {
     from: ['node-daemon/**'],
+    except: [BESIDE_TESTS],
+    forbid: ['bench/**', 'test/**'],
+    because: 'the product does not ship bench or test code',
+  },
+  {
+    from: ['node-daemon/**'],
+    forbid: ['hub/**'],
+    because: 'the box never depends on the county hub; the hub may reuse the box\'s modules (the sync protocol first)',
+  },
+  {
+    from: ['hub/**'],
     except: [BESIDE_TESTS],
     forbid: ['bench/**', 'test/**'],
     because: 'the product does not ship bench or test code',

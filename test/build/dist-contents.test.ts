@@ -32,6 +32,6 @@ describe('dist/ (npm run build)', () => {
 
   it('holds only the folders tsconfig.build.json and Vite write', () => {
     const top = readdirSync(dist).filter((e) => e !== 'web-ui');
-    for (const entry of top) expect(['node-daemon', 'drivers', 'broadcast', 'bench'], `dist/${entry}`).toContain(entry);
+    for (const entry of top) expect(['node-daemon', 'drivers', 'broadcast', 'hub', 'bench'], `dist/${entry}`).toContain(entry);
   });
 });

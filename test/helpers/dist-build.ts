@@ -14,7 +14,7 @@ const root = packageRoot();
 const run = promisify(execFile);
 
 /** What tsconfig.build.json compiles into dist/ (every .ts but tests). */
-const SOURCE_DIRS = ['node-daemon', 'drivers', 'broadcast', 'bench'];
+const SOURCE_DIRS = ['node-daemon', 'drivers', 'broadcast', 'hub', 'bench'];
 
 function staleSources(): string[] {
   const stale: string[] = [];
