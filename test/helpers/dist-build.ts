@@ -28,7 +28,8 @@ function staleSources(): string[] {
       }
     }
   };
-  for (const d of SOURCE_DIRS) walk(join(root, d));
+  // A folder may not exist yet in a checkout (a room announced before its first file).
+  for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(join(root, d));
   return stale;
 }
 
