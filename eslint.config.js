@@ -23,6 +23,7 @@ const PURE = [
   'node-daemon/sensing/{catalogue,decode,encode,profile-schema,profiles,read-plan,register-codec,schedule,units}.ts',
   'node-daemon/sim/{replay,series,start-spec}.ts',
   'node-daemon/storage/{quality-codes,retention,types}.ts',
+  'node-daemon/sync/protocol/**',
   'node-daemon/http/{alarm-schemas,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
   'node-daemon/http/schemas/**',
   'node-daemon/http/routes/site-trend.ts',
