@@ -2,19 +2,42 @@
 // Makes sure the Debian packages the tests talk to are present: the real Modbus slave (pymodbus, run by Debian's
 // own python3), socat for serial pty pairs, the audio tools (espeak-ng, sox, ffmpeg, aplay), and for the browser tests
 // Debian's chromium (driven by playwright-core; no browser is ever downloaded) with the Noto CJK fonts so Chinese
-// renders in the screenshots. As root it installs them; otherwise it prints the exact command.
+// renders in the screenshots. For the county-sync tests: PostgreSQL (the hub's database, a throwaway cluster per test
+// file, test/helpers/postgres.ts) and iproute2 (ip netns, veth and tc tbf for the slow link, test/rigs/netns-link.ts).
+// As root it installs them; otherwise it prints the exact command.
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { aptGet } from './apt.mjs';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2'];
 /** The command each package provides, to tell whether it is installed. */
-const COMMANDS = { socat: ['socat', '-V'], 'espeak-ng': ['espeak-ng', '--version'], sox: ['sox', '--version'], ffmpeg: ['ffmpeg', '-version'], 'alsa-utils': ['aplay', '--version'], chromium: ['/usr/bin/chromium', '--version'] };
+const COMMANDS = {
+  socat: ['socat', '-V'],
+  'espeak-ng': ['espeak-ng', '--version'],
+  sox: ['sox', '--version'],
+  ffmpeg: ['ffmpeg', '-version'],
+  'alsa-utils': ['aplay', '--version'],
+  chromium: ['/usr/bin/chromium', '--version'],
+  iproute2: ['tc', '-V'],
+  // postgresql: checked with postgresBinary(), found afresh on each check (its path names the major version).
+};
+
+/** The server binary of the newest PostgreSQL Debian installed (not on PATH: /usr/lib/postgresql/<major>/bin). */
+function postgresBinary() {
+  let majors = [];
+  try {
+    majors = readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  } catch {
+    // not installed
+  }
+  return majors.length > 0 ? `/usr/lib/postgresql/${majors[0]}/bin/postgres` : '/usr/lib/postgresql/<none>/bin/postgres';
+}
 
 function present() {
   const missing = [];
   const py = spawnSync('/usr/bin/python3', ['-c', 'import pymodbus, serial'], { stdio: 'ignore' });
   if (py.status !== 0) missing.push('python3-pymodbus', 'python3-serial');
-  for (const [pkg, [cmd, ...args]] of Object.entries(COMMANDS)) {
+  for (const [pkg, [cmd, ...args]] of Object.entries({ ...COMMANDS, postgresql: [postgresBinary(), '--version'] })) {
     if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) missing.push(pkg);
   }
   // A font package has no command: ask dpkg.
