@@ -43,6 +43,7 @@ export function crossCheck(input: unknown, opts: CrossCheckOptions = {}): Config
     }
   }
 
+  checkFeedTokens(root, out);
   checkSerialPaths(buses, opts.resolveSerialPath ?? ((p) => p), out);
   checkTcpEndpoints(buses, out);
   for (const [i, bus] of buses.entries()) {
@@ -147,6 +148,25 @@ function uniqueIds(list: string, entries: ReadonlyArray<Loose | undefined>, noun
     );
   }
   return seen;
+}
+
+/** `sync.feedTokens` names tokens of `http.apiTokens`: a mistyped id would silently never match. */
+function checkFeedTokens(root: Loose, out: ConfigProblem[]): void {
+  const tokenIds = asList(asObject(root.http)?.apiTokens).flatMap((t) => str(asObject(t)?.id) ?? []);
+  for (const [i, id] of asList(asObject(root.sync)?.feedTokens).entries()) {
+    const name = str(id);
+    if (name === undefined || tokenIds.includes(name)) continue;
+    const near = didYouMean(name, tokenIds);
+    const expected = tokenIds.length > 0 ? `one of ${tokenIds.join(', ')}` : 'the id of an entry under http.apiTokens (there are none)';
+    out.push(
+      makeProblem(['sync', 'feedTokens', i], {
+        value: renderValue(name),
+        message: `"${name}" is not the id of any http.apiTokens entry${near !== undefined ? `; did you mean "${near}"?` : `; expected ${expected}`}`,
+        expected,
+        messageZh: `找不到 id 为 "${name}" 的 API 令牌 (http.apiTokens)`,
+      }),
+    );
+  }
 }
 
 function unknownReference(segments: readonly PathSegment[], name: string, known: readonly string[], noun: string): ConfigProblem {

@@ -6,6 +6,7 @@ import { profileSchema } from '../sensing/profile-schema.js';
 import { BAUD_RATES, idSchema } from './fields.js';
 import { outputsSchema } from './outputs-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './listen.js';
+import { BOX_ID_PATTERN, BOX_ID_RULE } from '../sync/outbox/box-id.js';
 
 export { ID_RULE } from './fields.js';
 
@@ -103,6 +104,18 @@ export const apiTokenSchema = z
   })
   .describe('a bearer token for scripts and the county hub (Authorization: Bearer <token>)');
 
+export const syncSchema = z.strictObject({
+  boxId: z
+    .string()
+    .regex(BOX_ID_PATTERN, BOX_ID_RULE)
+    .optional()
+    .describe('this box\'s id at the county hub, e.g. xiaoshan-01; default: made from the host name'),
+  feedTokens: z
+    .array(id)
+    .default([])
+    .describe('ids of http.apiTokens that may read GET /api/v1/sync/feed (the sync scope), e.g. [county-hub]; an admin may always'),
+});
+
 const listen = z.string().superRefine((text, ctx) => {
   const parsed = parseListen(text);
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.reason}; expected ${LISTEN_EXPECTED}`, params: { expected: LISTEN_EXPECTED } });
@@ -172,6 +185,7 @@ export const configSchema = z
     alarms: alarmsSchema.prefault({}).describe('flood alarm rules: sites, thresholds, rate of rise, rainfall, sensor faults, shelving'),
     dispatch: dispatchPlanSchema.prefault({}).describe('what each alarm level sets off: relays, siren pattern, spoken message, LED text'),
     outputs: outputsSchema.prefault({}).describe('the I/O board (relays, inputs), loudspeakers and LED text boards'),
+    sync: syncSchema.optional().describe('county sync (docs/sync.md); without it the box names itself after its host name and only an admin may read the pull feed'),
   })
   .describe('fenghuo configuration');
 
@@ -181,3 +195,4 @@ export type BusConfig = z.output<typeof busSchema>;
 export type RtuBusConfig = z.output<typeof rtuBusSchema>;
 export type TcpBusConfig = z.output<typeof tcpBusSchema>;
 export type SensorConfig = z.output<typeof sensorSchema>;
+export type SyncConfig = z.output<typeof syncSchema>;

@@ -14,6 +14,7 @@ import type { OutputsSource } from './routes/outputs.js';
 import type { Broadcaster } from './routes/broadcast.js';
 import type { SettingsSource } from './routes/settings.js';
 import type { SitesSource } from './routes/sites.js';
+import type { SyncDeps } from './routes/sync-feed.js';
 import type { SystemRouteOptions } from './routes/system.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
@@ -48,6 +49,8 @@ export interface AppDeps extends UiBackendDeps {
   readonly auth?: Auth;
   /** How the auth routes tell the client's address (login rate limit). Default: the socket's peer address. */
   readonly authHttp?: AuthHttpOptions;
+  /** The county sync's pull feed (the outbox, box and database ids); without it `GET /sync/feed` is absent (404). */
+  readonly sync?: SyncDeps;
 }
 
 /** The backend additions for the web UI; each route is absent (404) without its dependency. */

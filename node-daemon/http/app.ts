@@ -13,6 +13,7 @@ import { openapiRoutes } from './routes/openapi.js';
 import { outputsRoutes } from './routes/outputs.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sensorsRoutes } from './routes/sensors.js';
+import { syncFeedRoutes } from './routes/sync-feed.js';
 import { staticUi } from './static-ui.js';
 import { uiBackendFlags, uiBackendRoutes } from './routes/ui-backend.js';
 import { usersRoutes } from './routes/users.js';
@@ -67,7 +68,8 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER, deps.auth === undefined ? {} : { signedIn: sessionStillLive(deps.auth) }));
   app.route(API_PREFIX, uiBackendRoutes(deps));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, ...uiBackendFlags(deps) }));
+  if (deps.sync !== undefined) app.route(API_PREFIX, syncFeedRoutes(deps.sync));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, ...uiBackendFlags(deps) }));
 
   // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
   app.get('*', staticUi({ log: deps.log }));

@@ -196,6 +196,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'county sync outbox: change_log (kind, seq) index, sync_cursor, sync_raw_debt',
+    up(db) {
+      // The county sync's outbox (node-daemon/sync/outbox, docs/sync.md). A lane reads `change_log WHERE kind = ? AND
+      // seq > cursor ORDER BY seq LIMIT n`: the (kind, seq) index makes that a seek whatever the backlog. change_log
+      // itself is left as it is (no rebuild): its AUTOINCREMENT row in sqlite_sequence is what keeps seq from being
+      // reused, and a rebuilt table would start that over.
+      // `sync_cursor`: per lane, the highest seq the hub acknowledged (it moves forward only, except when the hub
+      // answers 409 and the lane is rewound to the hub's mark) and when. `sync_raw_debt`: the seqs of readings batches
+      // the hub acknowledged as 15-minute aggregates whose raw readings it is still owed (the `bulk` lane); a row goes
+      // when the hub acknowledges the raw batch. Neither is in change_log: this is the box's own sync state (a fresh
+      // file after a corrupt one starts them empty, every lane at 0; its seqs start above the old file's).
+      db.exec(`
+        CREATE INDEX change_log_kind_seq ON change_log (kind, seq);
+
+        CREATE TABLE sync_cursor (
+          lane TEXT PRIMARY KEY,
+          acked_seq INTEGER NOT NULL CHECK (acked_seq >= 0),
+          acked_at INTEGER
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sync_raw_debt (
+          seq INTEGER PRIMARY KEY
+        );
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

@@ -315,6 +315,17 @@ export const BAD_ALARM_CONFIGS: readonly BadConfig[] = [
     path: 'alarms.sites[0].evacuate.levelM',
     says: 'evacuate.levelM must be above prepare.levelM',
   },
+  {
+    name: 'sync.feedTokens naming a token that does not exist',
+    yaml: BUS + SENSOR + `http:
+  apiTokens:
+    - { id: county-hub, role: viewer, sha256: "${'a'.repeat(64)}" }
+sync:
+  feedTokens: [county-hbu]
+`,
+    path: 'sync.feedTokens[0]',
+    says: '"county-hbu" is not the id of any http.apiTokens entry; did you mean "county-hub"?',
+  },
 ];
 
 /** A site profile whose test vector does not decode as stated (1234 cm is 12.34 m, not 1.234). */

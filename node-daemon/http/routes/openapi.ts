@@ -11,6 +11,7 @@ import { healthPaths } from './health.js';
 import { outputsPaths } from './outputs.js';
 import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
+import { syncFeedPaths } from './sync-feed.js';
 import { usersPaths } from './users.js';
 import { uiBackendPaths, type UiBackendFlags } from './ui-backend.js';
 
@@ -36,6 +37,8 @@ export interface OpenApiOptions extends UiBackendFlags {
   readonly outputs?: boolean;
   /** Whether the app checks sign-in (it does when given auth deps): adds /auth, /users and the security schemes. Default true. */
   readonly auth?: boolean;
+  /** Whether the app serves the county sync's pull feed (it does when given sync deps). Default true. */
+  readonly sync?: boolean;
 }
 
 /** Every HTTP method a path item may document. */
@@ -71,7 +74,8 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
-  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...eventsPaths, ...openapiPaths };
+  const syncDocs = opts.sync === false ? {} : syncFeedPaths;
+  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...syncDocs, ...eventsPaths, ...openapiPaths };
   for (const [path, item] of Object.entries(all)) {
     const ops: Record<string, OperationDoc> = {};
     for (const method of METHODS) {
