@@ -1,0 +1,190 @@
+import {
+  LANE_KINDS,
+  LANES,
+  type AlarmRecordAlarm,
+  type IngestLane,
+  type Lane,
+  type LaneMarks,
+  type RecordKind,
+  type SyncRecord,
+} from './types.js';
+
+/*
+ * The dialect-free half of `ingest`: both stores read the box's marks (locked), hand them here, and write what comes
+ * back. Nothing here touches a database.
+ */
+
+export function zeroMarks(): Record<Lane, number> {
+  return { alarm: 0, health: 0, readings: 0, bulk: 0 };
+}
+
+export function marksFromRows(rows: Iterable<{ readonly lane: string; readonly mark: number }>): Record<Lane, number> {
+  const marks = zeroMarks();
+  for (const r of rows) if (isLane(r.lane)) marks[r.lane] = Number(r.mark);
+  return marks;
+}
+
+export function isLane(s: string): s is Lane {
+  return (LANES as readonly string[]).includes(s);
+}
+
+export interface PlannedRecord {
+  readonly lane: Lane;
+  readonly record: SyncRecord;
+}
+
+export interface IngestPlan {
+  /** Lanes whose `after` is above the hub's mark: nothing of them is stored. */
+  readonly conflicts: Lane[];
+  /** Records above their lane's mark in the accepted lanes, one per `(seq, kind)`, by lane priority then seq. */
+  readonly candidates: PlannedRecord[];
+  /** Records left out: at or below the mark, or repeated in the request. */
+  readonly skipped: number;
+  /** The marks once the candidates are stored: each accepted lane's highest seq above its mark (never lower). */
+  readonly marks: Record<Lane, number>;
+}
+
+/**
+ * Applies docs/sync.md's lane rule to `marks` (the box's marks as locked in the transaction). A record whose kind its
+ * lane cannot carry is a programming error of the caller (the route validates) and throws before anything is written.
+ */
+export function planIngest(marks: LaneMarks, lanes: readonly IngestLane[]): IngestPlan {
+  for (const l of lanes) {
+    if (!isLane(l.lane)) throw new Error(`hub store: unknown lane ${JSON.stringify(l.lane)}`);
+    for (const r of l.records) {
+      if (!LANE_KINDS[l.lane].includes(r.kind)) {
+        throw new Error(`hub store: lane ${l.lane} cannot carry a ${String(r.kind)} record (seq ${r.seq})`);
+      }
+      if (!Number.isSafeInteger(r.seq) || r.seq <= 0) throw new Error(`hub store: bad seq ${String(r.seq)} in lane ${l.lane}`);
+    }
+  }
+  const conflicts = LANES.filter((lane) => lanes.some((l) => l.lane === lane && l.after > marks[lane]));
+  const next: Record<Lane, number> = { ...marks };
+  const seen = new Set<string>();
+  const candidates: PlannedRecord[] = [];
+  let skipped = 0;
+  for (const l of lanes) {
+    if (conflicts.includes(l.lane)) continue;
+    for (const record of l.records) {
+      if (record.seq <= marks[l.lane]) {
+        skipped += 1;
+        continue;
+      }
+      next[l.lane] = Math.max(next[l.lane], record.seq);
+      const key = `${record.seq}:${record.kind}`;
+      if (seen.has(key)) {
+        skipped += 1;
+        continue;
+      }
+      seen.add(key);
+      candidates.push({ lane: l.lane, record });
+    }
+  }
+  // Stored in priority order (lanes as listed, then seq): within one request an alarm is stored, and so `arrival`
+  // numbered, before the backlog it overtook.
+  candidates.sort((a, b) => LANES.indexOf(a.lane) - LANES.indexOf(b.lane) || a.record.seq - b.record.seq);
+  return { conflicts, candidates, skipped, marks: next };
+}
+
+export function recordKey(seq: number, kind: RecordKind | string): string {
+  return `${seq}:${kind}`;
+}
+
+/** What a record keeps in `hub_records.payload`: readings and aggregates are exploded into their tables instead. */
+export function storedPayload(record: SyncRecord): string | null {
+  return record.kind === 'readings' || record.kind === 'aggregates' ? null : JSON.stringify(record.payload);
+}
+
+export interface ReadingRow {
+  readonly readingId: number;
+  readonly sensorId: string;
+  readonly ts: number;
+  readonly value: number | null;
+  readonly quality: string;
+  readonly seq: number;
+}
+
+export interface AggregateRow {
+  readonly seq: number;
+  readonly sensorId: string;
+  readonly bucket: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+export interface TransitionRow {
+  readonly alarmId: number;
+  readonly transitionId: number;
+  readonly seq: number;
+  readonly ts: number;
+  readonly type: string;
+  readonly level: string | null;
+  readonly by: string | null;
+  readonly account: string | null;
+  readonly note: string | null;
+  /** JSON. */
+  readonly cause: string;
+  /** The alarm's title as of this transition (the title follows the newest raise). */
+  readonly title: string;
+}
+
+export interface HealthRow {
+  readonly seq: number;
+  readonly ts: number;
+  /** JSON. */
+  readonly payload: string;
+}
+
+export interface Exploded {
+  readonly readings: ReadingRow[];
+  readonly aggregates: AggregateRow[];
+  readonly transitions: TransitionRow[];
+  /** The alarms the transitions belong to, by box alarm id (identity fields do not change over an alarm's life). */
+  readonly alarms: Map<number, AlarmRecordAlarm>;
+  readonly health: HealthRow[];
+}
+
+/** Spreads newly stored records into the tables the queries read. */
+export function explode(records: readonly SyncRecord[]): Exploded {
+  const out: Exploded = { readings: [], aggregates: [], transitions: [], alarms: new Map(), health: [] };
+  for (const r of records) {
+    switch (r.kind) {
+      case 'readings':
+        for (const [readingId, sensorId, ts, value, quality] of r.payload.readings) {
+          out.readings.push({ readingId, sensorId, ts, value, quality, seq: r.seq });
+        }
+        break;
+      case 'aggregates':
+        for (const [sensorId, bucket, min, mean, max, count] of r.payload.aggregates) {
+          out.aggregates.push({ seq: r.seq, sensorId, bucket, min, mean, max, count });
+        }
+        break;
+      case 'alarm': {
+        const { alarm, transition: t } = r.payload;
+        out.alarms.set(alarm.id, alarm);
+        out.transitions.push({
+          alarmId: alarm.id,
+          transitionId: t.id,
+          seq: r.seq,
+          ts: t.ts,
+          type: t.type,
+          level: t.level ?? null,
+          by: t.by ?? null,
+          account: t.account ?? null,
+          note: t.note ?? null,
+          cause: JSON.stringify(t.cause ?? {}),
+          title: alarm.title,
+        });
+        break;
+      }
+      case 'health':
+        out.health.push({ seq: r.seq, ts: r.ts, payload: JSON.stringify(r.payload) });
+        break;
+      case 'audit':
+        break; // kept in hub_records.payload only
+    }
+  }
+  return out;
+}

@@ -1,0 +1,441 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { compareActive, foldAlarm } from './alarm-state.js';
+import { explode, marksFromRows, planIngest, recordKey, storedPayload, type Exploded } from './ingest-plan.js';
+import { META_TABLE_SQL, PG_MIGRATION_LOCK, pendingSteps, stepSql, type StoreLog } from './migrations.js';
+import {
+  SQL,
+  EnrolAbort,
+  alarmArgs,
+  buildStats,
+  codeHash,
+  codeRefusal,
+  overview,
+  toArrival,
+  toBox,
+  toBucketPart,
+  toFoldTransition,
+  toHubAlarm,
+  toHubTransition,
+  toRawReading,
+  type Param,
+} from './queries.js';
+import { bucketRange, mergeBuckets, rawRange } from './readings-15m.js';
+import {
+  LANES,
+  type Box,
+  type BoxOverview,
+  type BoxRecordStats,
+  type Bucket15m,
+  type CreateEnrolmentCode,
+  type EnrolResult,
+  type Enrolment,
+  type HubAlarm,
+  type HubAlarmTransition,
+  type HubStore,
+  type IngestLane,
+  type IngestResult,
+  type LaneMarks,
+  type LinkInfo,
+  type RawReading,
+  type ReadingsQuery,
+  type RecordArrival,
+  type RecordKind,
+  type SyncRecord,
+} from './types.js';
+
+export interface PgHubStoreOptions {
+  /** `postgres://user@host:port/db`, or a full pool configuration. */
+  readonly connection: string | pg.PoolConfig;
+  /** The hub's clock for `received_at` (default Date.now). */
+  readonly clock?: () => number;
+  readonly log?: StoreLog;
+}
+
+type Row = Record<string, unknown>;
+type Client = pg.PoolClient;
+
+const INT8_OID = 20;
+
+/** BIGINT columns (ms, seqs, ids, counts) come back as numbers; anything past 2^53 is an error, not a rounding. */
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`hub store: BIGINT ${text} does not fit a JavaScript number`);
+  return n;
+}
+
+const TYPES = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
+/**
+ * Locks the box's lane-mark rows for the rest of the transaction (FOR UPDATE, in lane order, so two ingests of the
+ * same box never deadlock) and reads them with the box's revocation. A second hub process ingesting for the same box
+ * waits here until the first commits, then reads the marks that commit left (READ COMMITTED re-reads a locked row
+ * after the lock is granted).
+ */
+const LOCK_MARKS = `SELECT b.revoked_at, m.lane, m.mark FROM hub_lane_marks m JOIN hub_boxes b ON b.id = m.box_id
+  WHERE m.box_id = $1 ORDER BY m.lane FOR UPDATE OF m`;
+
+/**
+ * The bulk of an ingest in ONE statement (one round trip, whatever the batch): the records go in as arrays through
+ * UNNEST, idempotent on (box_id, seq, kind); the readings and partial aggregates of the records that were new go in
+ * beside them (a record already held brought its rows the first time); the lane marks move up (never down). It
+ * answers the records that were new. Data-modifying CTEs all run, whether or not the outer query reads them.
+ */
+const STORE = `WITH ins AS (
+    INSERT INTO hub_records (box_id, seq, kind, lane, ts, received_at, payload)
+    SELECT $1, u.seq, u.kind, u.lane, u.ts, $2, u.payload
+    FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(seq, kind, lane, ts, payload)
+    ON CONFLICT (box_id, seq, kind) DO NOTHING
+    RETURNING seq, kind
+  ), rd AS (
+    INSERT INTO hub_readings (box_id, reading_id, sensor_id, ts, value, quality, seq)
+    SELECT $1, u.reading_id, u.sensor_id, u.ts, u.value, u.quality, u.seq
+    FROM UNNEST($8::bigint[], $9::text[], $10::bigint[], $11::float8[], $12::text[], $13::bigint[])
+      AS u(reading_id, sensor_id, ts, value, quality, seq)
+    WHERE u.seq IN (SELECT seq FROM ins WHERE kind = 'readings')
+    ON CONFLICT (box_id, reading_id) DO NOTHING
+  ), ag AS (
+    INSERT INTO hub_partial_aggregates (box_id, seq, sensor_id, bucket, min, mean, max, count)
+    SELECT $1, u.seq, u.sensor_id, u.bucket, u.min, u.mean, u.max, u.count
+    FROM UNNEST($14::bigint[], $15::text[], $16::bigint[], $17::float8[], $18::float8[], $19::float8[], $20::bigint[])
+      AS u(seq, sensor_id, bucket, min, mean, max, count)
+    WHERE u.seq IN (SELECT seq FROM ins WHERE kind = 'aggregates')
+    ON CONFLICT (box_id, seq, sensor_id, bucket) DO NOTHING
+  ), mk AS (
+    UPDATE hub_lane_marks AS m SET mark = u.mark, updated_at = $2
+    FROM UNNEST($21::text[], $22::bigint[]) AS u(lane, mark)
+    WHERE m.box_id = $1 AND m.lane = u.lane AND m.mark < u.mark
+  )
+  SELECT seq, kind FROM ins`;
+
+const BULK = {
+  transitions: `INSERT INTO hub_alarm_transitions
+      (box_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title, received_at)
+    SELECT $1, u.alarm_id, u.transition_id, u.seq, u.ts, u.type, u.level, u.by_name, u.account, u.note, u.cause, u.title, $2
+    FROM UNNEST($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[],
+      $11::text[], $12::text[], $13::text[])
+      AS u(alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title)
+    ON CONFLICT (box_id, alarm_id, transition_id) DO NOTHING`,
+  transitionsForFold: `SELECT alarm_id, transition_id, seq, ts, type, level, by_name, account, title, received_at
+    FROM hub_alarm_transitions WHERE box_id = $1 AND alarm_id = ANY($2::bigint[]) ORDER BY alarm_id, transition_id`,
+} as const;
+
+const names = new Map<string, string>();
+function statementName(sql: string): string {
+  let n = names.get(sql);
+  if (n === undefined) {
+    n = `hub_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+    names.set(sql, n);
+  }
+  return n;
+}
+
+/** Deadlock and serialization failures: the transaction is retried from the start (it wrote nothing). */
+function retryable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * The PostgreSQL back end: a `pg.Pool`, parameterised queries only. Every write is ONE transaction; `ingest` locks
+ * the box's lane-mark rows first (see LOCK_MARKS), so any number of hub processes may ingest the same box's batches
+ * at once: they take turns per box, each deciding on the marks the previous one committed, and the unique keys make
+ * every insert idempotent besides. An ingest is four round trips whatever its size (BEGIN, lock, STORE, COMMIT), plus
+ * two or three when it brings a new alarm transition or health snapshot.
+ */
+export class PgHubStore implements HubStore {
+  readonly dialect = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #clock: () => number;
+
+  private constructor(pool: pg.Pool, clock: () => number) {
+    this.#pool = pool;
+    this.#clock = clock;
+  }
+
+  /** Connects, migrates (under the advisory lock) and returns the store; the pool is closed if that fails. */
+  static async open(opts: PgHubStoreOptions): Promise<PgHubStore> {
+    const config: pg.PoolConfig = typeof opts.connection === 'string' ? { connectionString: opts.connection } : { ...opts.connection };
+    const pool = new pg.Pool({ ...config, types: TYPES });
+    // An idle client's error (the server restarted) must not crash the hub; the pool drops that client and the next
+    // query gets a fresh one.
+    pool.on('error', (err) => opts.log?.warn?.({ event: 'hub.store.connection_lost', err: err.message }, 'an idle PostgreSQL connection failed'));
+    try {
+      await migratePostgres(pool, opts.log);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PgHubStore(pool, opts.clock ?? Date.now);
+  }
+
+  /**
+   * Every statement of the store is a named prepared statement: parsed and planned once per connection, not per call
+   * (for a small ingest the planning of STORE would otherwise cost more than its rows). The name is the text's hash.
+   */
+  async #query(sql: string, args: readonly Param[] | readonly unknown[] = [], c?: Client): Promise<pg.QueryResult<Row>> {
+    return (c ?? this.#pool).query<Row>({ name: statementName(sql), text: sql, values: args as unknown[] });
+  }
+
+  /** BEGIN … COMMIT around `fn`, retried on deadlock or serialization failure; ROLLBACK if it throws. */
+  async #tx<T>(fn: (c: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const c = await this.#pool.connect();
+      let broken: Error | undefined;
+      try {
+        await c.query(begin);
+        const out = await fn(c);
+        await c.query('COMMIT');
+        return out;
+      } catch (err) {
+        try {
+          await c.query('ROLLBACK');
+        } catch (e) {
+          broken = e instanceof Error ? e : new Error(String(e));
+        }
+        if (!retryable(err) || attempt >= 5) throw err;
+      } finally {
+        c.release(broken);
+      }
+    }
+  }
+
+  async createEnrolmentCode(c: CreateEnrolmentCode): Promise<void> {
+    const r = await this.#query(SQL.insertCode, [codeHash(c.code), c.label ?? null, c.createdAt, c.expiresAt]);
+    if (r.rowCount !== 1) throw new Error('hub store: that enrolment code already exists');
+  }
+
+  async enrol(e: Enrolment): Promise<EnrolResult> {
+    const hash = codeHash(e.code);
+    try {
+      return await this.#tx(async (c): Promise<EnrolResult> => {
+        // Of two transactions consuming one code, the second waits on the row, then re-checks `used_at IS NULL`.
+        if ((await this.#query(SQL.consumeCode, [hash, e.at, e.boxId], c)).rowCount !== 1) {
+          throw new EnrolAbort(codeRefusal((await this.#query(SQL.codeState, [hash], c)).rows[0]));
+        }
+        if ((await this.#query(SQL.insertBox, [e.boxId, e.publicKey, e.name ?? null, e.at], c)).rowCount !== 1) {
+          throw new EnrolAbort('box_exists');
+        }
+        await this.#query(SQL.insertLaneMarks, [e.boxId], c);
+        const row = (await this.#query(SQL.boxById, [e.boxId], c)).rows[0];
+        if (row === undefined) throw new Error('hub store: enrolled box vanished');
+        return { ok: true, box: toBox(row) };
+      });
+    } catch (err) {
+      if (err instanceof EnrolAbort) return { ok: false, reason: err.reason };
+      throw err;
+    }
+  }
+
+  async revokeBox(boxId: string, at: number): Promise<boolean> {
+    return (await this.#query(SQL.revoke, [boxId, at])).rowCount === 1;
+  }
+
+  async recordContact(boxId: string, at: number, link: LinkInfo): Promise<void> {
+    await this.#query(SQL.contact, [boxId, at, JSON.stringify(link)]);
+  }
+
+  async getBox(boxId: string): Promise<Box | undefined> {
+    const row = (await this.#query(SQL.boxById, [boxId])).rows[0];
+    return row === undefined ? undefined : toBox(row);
+  }
+
+  async listBoxes(): Promise<BoxOverview[]> {
+    const { boxes, marks, health } = await this.#tx(
+      async (c) => ({
+        boxes: (await this.#query(SQL.boxesAll, [], c)).rows,
+        marks: (await this.#query(SQL.marksAll, [], c)).rows,
+        health: (await this.#query(SQL.healthLatestAll, [], c)).rows,
+      }),
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+    return overview(boxes, marks, health);
+  }
+
+  async laneMarks(boxId: string): Promise<LaneMarks | undefined> {
+    const rows = (await this.#query(SQL.marksOf, [boxId])).rows;
+    if (rows.length === 0 && (await this.getBox(boxId)) === undefined) return undefined;
+    return marksFromRows(rows as { lane: string; mark: number }[]);
+  }
+
+  async ingest(boxId: string, lanes: readonly IngestLane[]): Promise<IngestResult> {
+    return this.#tx(async (c): Promise<IngestResult> => {
+      let locked = (await this.#query(LOCK_MARKS, [boxId], c)).rows;
+      if (locked.length < LANES.length) {
+        const box = (await this.#query(SQL.boxById, [boxId], c)).rows[0];
+        if (box === undefined) return { status: 'unknown_box' };
+        if (box.revoked_at !== null) return { status: 'revoked' };
+        await this.#query(SQL.insertLaneMarks, [boxId], c);
+        locked = (await this.#query(LOCK_MARKS, [boxId], c)).rows;
+      }
+      if (locked[0]?.revoked_at !== null) return { status: 'revoked' };
+      const marks = marksFromRows(locked as { lane: string; mark: number }[]);
+      const plan = planIngest(marks, lanes);
+      const receivedAt = this.#clock();
+
+      // Exploded from every candidate; the statement keeps the rows of the records that turn out new.
+      const rows = explode(plan.candidates.map((p) => p.record));
+      const advanced = LANES.filter((lane) => plan.marks[lane] > marks[lane]);
+      const args = [
+        boxId,
+        receivedAt,
+        plan.candidates.map((p) => p.record.seq),
+        plan.candidates.map((p) => p.record.kind),
+        plan.candidates.map((p) => p.lane),
+        plan.candidates.map((p) => p.record.ts),
+        plan.candidates.map((p) => storedPayload(p.record)),
+        rows.readings.map((r) => r.readingId),
+        rows.readings.map((r) => r.sensorId),
+        rows.readings.map((r) => r.ts),
+        rows.readings.map((r) => r.value),
+        rows.readings.map((r) => r.quality),
+        rows.readings.map((r) => r.seq),
+        rows.aggregates.map((a) => a.seq),
+        rows.aggregates.map((a) => a.sensorId),
+        rows.aggregates.map((a) => a.bucket),
+        rows.aggregates.map((a) => a.min),
+        rows.aggregates.map((a) => a.mean),
+        rows.aggregates.map((a) => a.max),
+        rows.aggregates.map((a) => a.count),
+        advanced,
+        advanced.map((l) => plan.marks[l]),
+      ];
+      const res = plan.candidates.length === 0 && advanced.length === 0 ? { rows: [] as Row[] } : await this.#query(STORE, args, c);
+      const inserted = new Set(res.rows.map((r) => recordKey(Number(r.seq), String(r.kind))));
+      const fresh: SyncRecord[] = plan.candidates.filter((p) => inserted.has(recordKey(p.record.seq, p.record.kind))).map((p) => p.record);
+      // Alarm and health records are few: their tables are written by their own statements, only when one is new.
+      if (fresh.some((r) => r.kind === 'alarm' || r.kind === 'health')) {
+        await this.#writeAlarmsAndHealth(c, boxId, receivedAt, explode(fresh.filter((r) => r.kind === 'alarm' || r.kind === 'health')));
+      }
+      const counts = { stored: fresh.length, duplicates: plan.skipped + plan.candidates.length - fresh.length };
+      return plan.conflicts.length > 0
+        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts }
+        : { status: 'stored', acked: plan.marks, receivedAt, ...counts };
+    });
+  }
+
+  async #writeAlarmsAndHealth(c: Client, boxId: string, receivedAt: number, ex: Exploded): Promise<void> {
+    if (ex.transitions.length > 0) {
+      const t = ex.transitions;
+      await this.#query(
+        BULK.transitions,
+        [
+          boxId,
+          receivedAt,
+          t.map((x) => x.alarmId),
+          t.map((x) => x.transitionId),
+          t.map((x) => x.seq),
+          t.map((x) => x.ts),
+          t.map((x) => x.type),
+          t.map((x) => x.level),
+          t.map((x) => x.by),
+          t.map((x) => x.account),
+          t.map((x) => x.note),
+          t.map((x) => x.cause),
+          t.map((x) => x.title),
+        ],
+        c,
+      );
+      // Refold each touched alarm from every transition held of it (arrival order never matters).
+      const held = (await this.#query(BULK.transitionsForFold, [boxId, [...ex.alarms.keys()]], c)).rows;
+      for (const [alarmId, alarm] of ex.alarms) {
+        const mine = held.filter((r) => Number(r.alarm_id) === alarmId).map(toFoldTransition);
+        await this.#query(SQL.upsertAlarm, alarmArgs(boxId, foldAlarm(alarm, mine)), c);
+      }
+    }
+    for (const h of ex.health) await this.#query(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload], c);
+    const newest = ex.health.reduce<(typeof ex.health)[number] | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
+    if (newest !== undefined) await this.#query(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload], c);
+  }
+
+  async rawReadings(q: ReadingsQuery): Promise<RawReading[]> {
+    const r = rawRange(q);
+    return (await this.#query(SQL.rawReadings, [q.boxId, q.sensorId, r.from, r.to, r.limit])).rows.map(toRawReading);
+  }
+
+  async readings15m(q: ReadingsQuery): Promise<Bucket15m[]> {
+    const r = bucketRange(q);
+    const rows = (await this.#query(SQL.buckets15m, [q.boxId, q.sensorId, r.from, r.to])).rows;
+    return mergeBuckets(rows.map(toBucketPart), r.limit);
+  }
+
+  async activeAlarms(): Promise<HubAlarm[]> {
+    return (await this.#query(SQL.activeAlarms)).rows.map(toHubAlarm).sort(compareActive);
+  }
+
+  async alarmTransitions(boxId: string, alarmId: number): Promise<HubAlarmTransition[]> {
+    return (await this.#query(SQL.alarmTransitions, [boxId, alarmId])).rows.map(toHubTransition);
+  }
+
+  async recordStats(boxId: string): Promise<BoxRecordStats> {
+    const { seqs, ids, counts } = await this.#tx(
+      async (c) => ({
+        seqs: (await this.#query(SQL.recordSeqs, [boxId], c)).rows,
+        ids: (await this.#query(SQL.readingIds, [boxId], c)).rows.map((r) => Number(r.reading_id)),
+        counts: (await this.#query(SQL.rowCounts, [boxId], c)).rows[0],
+      }),
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+    return buildStats(seqs, ids, counts);
+  }
+
+  async arrivals(boxId: string, kind?: RecordKind): Promise<RecordArrival[]> {
+    const r = kind === undefined ? await this.#query(SQL.arrivals, [boxId]) : await this.#query(SQL.arrivalsOfKind, [boxId, kind]);
+    return r.rows.map(toArrival);
+  }
+
+  #closed = false;
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+/** Connects to PostgreSQL, migrates and returns the store. */
+export async function openPgHubStore(opts: PgHubStoreOptions): Promise<PgHubStore> {
+  return PgHubStore.open(opts);
+}
+
+/**
+ * Runs the pending steps in one transaction holding `pg_advisory_xact_lock`: of two hub processes starting at once,
+ * the second waits for the first's commit, then finds nothing to do. (DDL is transactional in PostgreSQL: a step
+ * that fails leaves no half-made schema.)
+ */
+export async function migratePostgres(pool: pg.Pool, log?: StoreLog): Promise<number> {
+  const c = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await c.query('BEGIN');
+    await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [PG_MIGRATION_LOCK]);
+    await c.query(META_TABLE_SQL);
+    const row = (await c.query<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'schema_version'")).rows[0];
+    const from = row === undefined ? 0 : Number(row.value);
+    let version = from;
+    for (const step of pendingSteps(version)) {
+      for (const sql of stepSql(step, 'postgres')) await c.query(sql);
+      version = step.version;
+      log?.info({ event: 'hub.store.migrated', dialect: 'postgres', version, name: step.name }, `hub schema migrated to ${version}`);
+    }
+    if (version !== from || row === undefined) {
+      await c.query(
+        "INSERT INTO hub_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [String(version)],
+      );
+    }
+    await c.query('COMMIT');
+    return version;
+  } catch (err) {
+    try {
+      await c.query('ROLLBACK');
+    } catch (e) {
+      broken = e instanceof Error ? e : new Error(String(e));
+    }
+    throw err;
+  } finally {
+    c.release(broken);
+  }
+}

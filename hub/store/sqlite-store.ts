@@ -1,0 +1,278 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { compareActive, foldAlarm } from './alarm-state.js';
+import { explode, marksFromRows, planIngest, storedPayload } from './ingest-plan.js';
+import { META_TABLE_SQL, pendingSteps, stepSql, type StoreLog } from './migrations.js';
+import {
+  SQL,
+  alarmArgs,
+  buildStats,
+  codeHash,
+  codeRefusal,
+  EnrolAbort,
+  overview,
+  sqliteArgs,
+  sqliteSql,
+  toArrival,
+  toBox,
+  toBucketPart,
+  toFoldTransition,
+  toHubAlarm,
+  toHubTransition,
+  toRawReading,
+  type Param,
+} from './queries.js';
+import { bucketRange, mergeBuckets, rawRange } from './readings-15m.js';
+import {
+  LANES,
+  type Box,
+  type BoxOverview,
+  type BoxRecordStats,
+  type Bucket15m,
+  type CreateEnrolmentCode,
+  type EnrolResult,
+  type Enrolment,
+  type HubAlarm,
+  type HubAlarmTransition,
+  type HubStore,
+  type IngestLane,
+  type IngestResult,
+  type LaneMarks,
+  type LinkInfo,
+  type RawReading,
+  type ReadingsQuery,
+  type RecordArrival,
+  type RecordKind,
+  type SyncRecord,
+} from './types.js';
+
+export interface SqliteHubStoreOptions {
+  /** The database file (its directory is created), or `:memory:`. */
+  readonly path: string;
+  /** The hub's clock for `received_at` (default Date.now). */
+  readonly clock?: () => number;
+  /** How long a statement waits for another process's write lock before SQLITE_BUSY (default 10 s). */
+  readonly busyTimeoutMs?: number;
+  readonly log?: StoreLog;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded back end. SQLite has one writer at a time: every write is ONE `BEGIN IMMEDIATE` transaction (the write
+ * lock is taken before the marks are read, so no other process or connection can move them until the commit), run
+ * synchronously, so nothing interleaves inside it. Several processes may share the file (WAL, busy timeout).
+ * `synchronous = FULL`: an ingest resolves only once its commit is on the medium.
+ */
+export class SqliteHubStore implements HubStore {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: Database.Database;
+  readonly #clock: () => number;
+  readonly #stmts = new Map<string, Database.Statement>();
+
+  private constructor(db: Database.Database, clock: () => number) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  static open(opts: SqliteHubStoreOptions): SqliteHubStore {
+    if (opts.path !== ':memory:' && opts.path !== '') mkdirSync(dirname(opts.path), { recursive: true });
+    const db = new Database(opts.path);
+    try {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
+      if (opts.path !== ':memory:' && opts.path !== '') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrateSqlite(db, opts.log);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteHubStore(db, opts.clock ?? Date.now);
+  }
+
+  /** A statement from queries.ts (or any `$n` SQL), prepared once. */
+  #stmt(sql: string): Database.Statement {
+    let s = this.#stmts.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sqliteSql(sql));
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+  #run(sql: string, args: readonly Param[]): number {
+    return this.#stmt(sql).run(sqliteArgs(args)).changes;
+  }
+  #all(sql: string, args: readonly Param[]): Row[] {
+    return this.#stmt(sql).all(sqliteArgs(args)) as Row[];
+  }
+  #get(sql: string, args: readonly Param[]): Row | undefined {
+    return this.#stmt(sql).get(sqliteArgs(args)) as Row | undefined;
+  }
+  /** BEGIN IMMEDIATE … COMMIT around `fn` (rolled back if it throws). */
+  #write<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  async createEnrolmentCode(c: CreateEnrolmentCode): Promise<void> {
+    const n = this.#run(SQL.insertCode, [codeHash(c.code), c.label ?? null, c.createdAt, c.expiresAt]);
+    if (n !== 1) throw new Error('hub store: that enrolment code already exists');
+  }
+
+  async enrol(e: Enrolment): Promise<EnrolResult> {
+    const hash = codeHash(e.code);
+    try {
+      return this.#write((): EnrolResult => {
+        if (this.#run(SQL.consumeCode, [hash, e.at, e.boxId]) !== 1) throw new EnrolAbort(codeRefusal(this.#get(SQL.codeState, [hash])));
+        if (this.#run(SQL.insertBox, [e.boxId, e.publicKey, e.name ?? null, e.at]) !== 1) throw new EnrolAbort('box_exists');
+        this.#run(SQL.insertLaneMarks, [e.boxId]);
+        const row = this.#get(SQL.boxById, [e.boxId]);
+        if (row === undefined) throw new Error('hub store: enrolled box vanished');
+        return { ok: true, box: toBox(row) };
+      });
+    } catch (err) {
+      if (err instanceof EnrolAbort) return { ok: false, reason: err.reason };
+      throw err;
+    }
+  }
+
+  async revokeBox(boxId: string, at: number): Promise<boolean> {
+    return this.#run(SQL.revoke, [boxId, at]) === 1;
+  }
+
+  async recordContact(boxId: string, at: number, link: LinkInfo): Promise<void> {
+    this.#run(SQL.contact, [boxId, at, JSON.stringify(link)]);
+  }
+
+  async getBox(boxId: string): Promise<Box | undefined> {
+    const row = this.#get(SQL.boxById, [boxId]);
+    return row === undefined ? undefined : toBox(row);
+  }
+
+  async listBoxes(): Promise<BoxOverview[]> {
+    // One read transaction, so marks and health belong to the same moment.
+    const read = this.#db.transaction(() => ({
+      boxes: this.#all(SQL.boxesAll, []),
+      marks: this.#all(SQL.marksAll, []),
+      health: this.#all(SQL.healthLatestAll, []),
+    }));
+    const { boxes, marks, health } = read.deferred();
+    return overview(boxes, marks, health);
+  }
+
+  async laneMarks(boxId: string): Promise<LaneMarks | undefined> {
+    const rows = this.#all(SQL.marksOf, [boxId]);
+    if (rows.length === 0 && this.#get(SQL.boxById, [boxId]) === undefined) return undefined;
+    return marksFromRows(rows as { lane: string; mark: number }[]);
+  }
+
+  async ingest(boxId: string, lanes: readonly IngestLane[]): Promise<IngestResult> {
+    return this.#write((): IngestResult => {
+      const box = this.#get(SQL.boxById, [boxId]);
+      if (box === undefined) return { status: 'unknown_box' };
+      if (box.revoked_at !== null) return { status: 'revoked' };
+      let markRows = this.#all(SQL.marksOf, [boxId]);
+      if (markRows.length < LANES.length) {
+        this.#run(SQL.insertLaneMarks, [boxId]);
+        markRows = this.#all(SQL.marksOf, [boxId]);
+      }
+      const marks = marksFromRows(markRows as { lane: string; mark: number }[]);
+      const plan = planIngest(marks, lanes);
+      const receivedAt = this.#clock();
+
+      const fresh: SyncRecord[] = [];
+      for (const { lane, record } of plan.candidates) {
+        const n = this.#run(SQL.insertRecord, [boxId, record.seq, record.kind, lane, record.ts, receivedAt, storedPayload(record)]);
+        if (n === 1) fresh.push(record);
+      }
+      const ex = explode(fresh);
+      for (const r of ex.readings) this.#run(SQL.insertReading, [boxId, r.readingId, r.sensorId, r.ts, r.value, r.quality, r.seq]);
+      for (const a of ex.aggregates) this.#run(SQL.insertAggregate, [boxId, a.seq, a.sensorId, a.bucket, a.min, a.mean, a.max, a.count]);
+      for (const t of ex.transitions) {
+        this.#run(SQL.insertTransition, [
+          boxId, t.alarmId, t.transitionId, t.seq, t.ts, t.type, t.level, t.by, t.account, t.note, t.cause, t.title, receivedAt,
+        ]);
+      }
+      for (const [alarmId, alarm] of ex.alarms) {
+        const held = this.#all(SQL.transitionsForFold, [boxId, alarmId]).map(toFoldTransition);
+        this.#run(SQL.upsertAlarm, alarmArgs(boxId, foldAlarm(alarm, held)));
+      }
+      for (const h of ex.health) this.#run(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload]);
+      const newest = ex.health.reduce<(typeof ex.health)[number] | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
+      if (newest !== undefined) this.#run(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload]);
+      for (const lane of LANES) {
+        if (plan.marks[lane] > marks[lane]) this.#run(SQL.updateMark, [boxId, lane, plan.marks[lane], receivedAt]);
+      }
+      const counts = { stored: fresh.length, duplicates: plan.skipped + plan.candidates.length - fresh.length };
+      return plan.conflicts.length > 0
+        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts }
+        : { status: 'stored', acked: plan.marks, receivedAt, ...counts };
+    });
+  }
+
+  async rawReadings(q: ReadingsQuery): Promise<RawReading[]> {
+    const r = rawRange(q);
+    return this.#all(SQL.rawReadings, [q.boxId, q.sensorId, r.from, r.to, r.limit]).map(toRawReading);
+  }
+
+  async readings15m(q: ReadingsQuery): Promise<Bucket15m[]> {
+    const r = bucketRange(q);
+    return mergeBuckets(this.#all(SQL.buckets15m, [q.boxId, q.sensorId, r.from, r.to]).map(toBucketPart), r.limit);
+  }
+
+  async activeAlarms(): Promise<HubAlarm[]> {
+    return this.#all(SQL.activeAlarms, []).map(toHubAlarm).sort(compareActive);
+  }
+
+  async alarmTransitions(boxId: string, alarmId: number): Promise<HubAlarmTransition[]> {
+    return this.#all(SQL.alarmTransitions, [boxId, alarmId]).map(toHubTransition);
+  }
+
+  async recordStats(boxId: string): Promise<BoxRecordStats> {
+    const read = this.#db.transaction(() => ({
+      seqs: this.#all(SQL.recordSeqs, [boxId]),
+      ids: this.#all(SQL.readingIds, [boxId]).map((r) => Number(r.reading_id)),
+      counts: this.#get(SQL.rowCounts, [boxId]),
+    }));
+    const { seqs, ids, counts } = read.deferred();
+    return buildStats(seqs, ids, counts);
+  }
+
+  async arrivals(boxId: string, kind?: RecordKind): Promise<RecordArrival[]> {
+    const rows = kind === undefined ? this.#all(SQL.arrivals, [boxId]) : this.#all(SQL.arrivalsOfKind, [boxId, kind]);
+    return rows.map(toArrival);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** Opens (creating and migrating) the hub's SQLite database. */
+export async function openSqliteHubStore(opts: SqliteHubStoreOptions): Promise<SqliteHubStore> {
+  return SqliteHubStore.open(opts);
+}
+
+/** Runs the pending steps in one BEGIN IMMEDIATE transaction: a second process waits on the lock, then finds none. */
+export function migrateSqlite(db: Database.Database, log?: StoreLog): number {
+  return db
+    .transaction((): number => {
+      db.exec(META_TABLE_SQL);
+      const row = db.prepare("SELECT value FROM hub_meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      const from = row === undefined ? 0 : Number(row.value);
+      let version = from;
+      for (const step of pendingSteps(version)) {
+        for (const sql of stepSql(step, 'sqlite')) db.exec(sql);
+        version = step.version;
+        log?.info({ event: 'hub.store.migrated', dialect: 'sqlite', version, name: step.name }, `hub schema migrated to ${version}`);
+      }
+      if (version !== from || row === undefined) {
+        db.prepare(
+          "INSERT INTO hub_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        ).run(String(version));
+      }
+      return version;
+    })
+    .immediate();
+}

@@ -1,0 +1,331 @@
+/**
+ * The county hub's storage: one small async interface (`HubStore`) that an embedded SQLite file (the default, so
+ * `fenghuo hub` runs with no setup) and PostgreSQL (several stateless hub processes on one database) both implement
+ * with the same schema (hub/store/migrations.ts) and the same rules.
+ *
+ * The record shapes below are docs/sync.md's record feed as the hub stores it. Nothing here validates: the ingest
+ * route checks bodies before they reach the store; the store trusts its caller and only refuses what would corrupt
+ * its own bookkeeping (a record in a lane that cannot carry its kind).
+ *
+ * Times are UTC milliseconds. `received_at` / `receivedAt` is the hub's clock (the store's `clock`), never the box's.
+ */
+
+/** Lanes in priority order (docs/sync.md "Lanes and priority"). Each has its own acknowledged mark per box. */
+export const LANES = ['alarm', 'health', 'readings', 'bulk'] as const;
+export type Lane = (typeof LANES)[number];
+
+export const RECORD_KINDS = ['alarm', 'health', 'readings', 'aggregates', 'audit'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** Which kinds each lane carries. */
+export const LANE_KINDS: Readonly<Record<Lane, readonly RecordKind[]>> = {
+  alarm: ['alarm'],
+  health: ['health', 'audit'],
+  readings: ['readings', 'aggregates'],
+  bulk: ['readings'],
+};
+
+/** `[id, sensorId, ts, value, quality]`: `id` the box's reading id (unique per box), `value` metres or null. */
+export type ReadingTuple = readonly [id: number, sensorId: string, ts: number, value: number | null, quality: string];
+
+/** `[sensorId, bucket, min, mean, max, count]`: one sensor's good readings of one batch in one 15-minute bucket. */
+export type AggregateTuple = readonly [sensorId: string, bucket: number, min: number, mean: number, max: number, count: number];
+
+/** The alarm as the box describes it in every `alarm` record (fields of the box's `GET /api/v1/alarms/{id}`). */
+export interface AlarmRecordAlarm {
+  readonly id: number;
+  readonly key: string;
+  readonly kind: string;
+  readonly siteId?: string | null;
+  readonly sensorId?: string | null;
+  readonly drill: boolean;
+  readonly title: string;
+  readonly raisedAt: number;
+}
+
+export interface AlarmRecordTransition {
+  /** The box's transition id: increasing per box, so it orders an alarm's transitions. */
+  readonly id: number;
+  readonly ts: number;
+  /** `raised`, `escalated`, `deescalated`, `acknowledged`, `shelved`, `unshelved`, `cleared`, … */
+  readonly type: string;
+  /** The level after the transition (null for faults). */
+  readonly level: string | null;
+  readonly by?: string | null;
+  readonly account?: string | null;
+  readonly note?: string | null;
+  readonly cause?: unknown;
+}
+
+export interface AlarmPayload {
+  readonly alarm: AlarmRecordAlarm;
+  readonly transition: AlarmRecordTransition;
+}
+export interface ReadingsPayload {
+  readonly readings: readonly ReadingTuple[];
+}
+export interface AggregatesPayload {
+  readonly aggregates: readonly AggregateTuple[];
+}
+/** The box's `GET /api/v1/health` body without per-request fields. */
+export type HealthPayload = Readonly<Record<string, unknown>>;
+export interface AuditPayload {
+  readonly section: string;
+  readonly by?: string | null;
+  readonly account?: string | null;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+interface RecordBase {
+  /** The box's change-log sequence number: unique per box for ever, increasing in commit order. */
+  readonly seq: number;
+  /** When the box committed the change (box clock). */
+  readonly ts: number;
+}
+export type SyncRecord =
+  | (RecordBase & { readonly kind: 'alarm'; readonly payload: AlarmPayload })
+  | (RecordBase & { readonly kind: 'health'; readonly payload: HealthPayload })
+  | (RecordBase & { readonly kind: 'readings'; readonly payload: ReadingsPayload })
+  | (RecordBase & { readonly kind: 'aggregates'; readonly payload: AggregatesPayload })
+  | (RecordBase & { readonly kind: 'audit'; readonly payload: AuditPayload });
+
+/** One lane of an ingest request. */
+export interface IngestLane {
+  readonly lane: Lane;
+  /** The box's acknowledged cursor of this lane (0 at first). */
+  readonly after: number;
+  /** In `seq` order (the store does not rely on it). */
+  readonly records: readonly SyncRecord[];
+}
+
+/** The hub's mark per lane: the highest `seq` of that lane stored for the box (0: none). Every lane is present. */
+export type LaneMarks = Readonly<Record<Lane, number>>;
+
+export interface IngestCounts {
+  /** Records stored by this call. */
+  readonly stored: number;
+  /** Records skipped as already held (at or below the mark, or already stored under `(box, seq, kind)`). */
+  readonly duplicates: number;
+}
+
+/**
+ * The outcome of one ingest, all of it decided in one transaction.
+ * - `stored`: every lane accepted (possibly nothing new); `acked` is the marks after the commit (route: 200).
+ * - `conflict`: the lanes in `conflicts` had `after` above the hub's mark and stored nothing; the other lanes WERE
+ *   stored (an alarm is never held back by a readings lane that must rewind); `acked` is every mark after the commit
+ *   (route: 409 with `{ acked }`).
+ * - `unknown_box` / `revoked`: nothing stored (route: 403).
+ */
+export type IngestResult =
+  | ({ readonly status: 'stored'; readonly acked: LaneMarks; readonly receivedAt: number } & IngestCounts)
+  | ({ readonly status: 'conflict'; readonly acked: LaneMarks; readonly conflicts: readonly Lane[]; readonly receivedAt: number } & IngestCounts)
+  | { readonly status: 'unknown_box' }
+  | { readonly status: 'revoked' };
+
+/** Whatever the routes learn about the box's link on a contact (address, dbId, batch, bytes, user agent, …). */
+export type LinkInfo = Readonly<Record<string, unknown>>;
+
+export interface Box {
+  /** `[a-z0-9][a-z0-9-]{0,62}`, chosen at enrolment. */
+  readonly id: string;
+  /** The box's Ed25519 public key, raw 32 bytes as base64url. */
+  readonly publicKey: string;
+  readonly name: string | null;
+  readonly enrolledAt: number;
+  readonly revokedAt: number | null;
+  readonly lastContactAt: number | null;
+  readonly lastLink: LinkInfo | null;
+}
+
+export interface HealthSnapshot {
+  readonly seq: number;
+  /** Box clock. */
+  readonly ts: number;
+  readonly receivedAt: number;
+  readonly body: HealthPayload;
+}
+
+export interface BoxOverview extends Box {
+  readonly marks: LaneMarks;
+  /** The health snapshot with the highest `seq`, or null before the first. */
+  readonly latestHealth: HealthSnapshot | null;
+  /** `sync.backlog` of that snapshot as the box reported it (per lane: records, bytes, age of the oldest), or null. */
+  readonly backlog: unknown;
+}
+
+export interface CreateEnrolmentCode {
+  /** The one-time code as given to the installer. Only its SHA-256 is stored. */
+  readonly code: string;
+  readonly createdAt: number;
+  /** The code is usable while `at < expiresAt`. */
+  readonly expiresAt: number;
+  readonly label?: string;
+}
+
+export interface Enrolment {
+  readonly code: string;
+  readonly boxId: string;
+  readonly publicKey: string;
+  readonly name?: string;
+  readonly at: number;
+}
+
+/**
+ * `ok`: the code is now used and the box enrolled (with every lane mark at 0). Otherwise nothing changed:
+ * `unknown_code`, `code_expired`, `code_used` (already consumed — by this box or another), `box_exists` (the id is
+ * taken; the code stays unused).
+ */
+export type EnrolResult =
+  | { readonly ok: true; readonly box: Box }
+  | { readonly ok: false; readonly reason: 'unknown_code' | 'code_expired' | 'code_used' | 'box_exists' };
+
+export interface ReadingsQuery {
+  readonly boxId: string;
+  readonly sensorId: string;
+  /** Inclusive (UTC ms). For 15 m: every bucket overlapping [from, to) is answered whole. */
+  readonly from?: number;
+  /** Exclusive. */
+  readonly to?: number;
+  /** At most this many points, oldest first (default 10 000). */
+  readonly limit?: number;
+}
+
+export interface RawReading {
+  readonly readingId: number;
+  readonly ts: number;
+  readonly value: number | null;
+  readonly quality: string;
+  /** The record that brought it. */
+  readonly seq: number;
+}
+
+/**
+ * One 15-minute bucket of one sensor, over its good readings with a value. Each of the box's batches counts once: by
+ * its raw readings when the hub holds them (a `readings` record of that seq), else by its partial aggregates; the
+ * parts are merged by count (`mean` weighted by `count`). `source` says what went in.
+ */
+export interface Bucket15m {
+  readonly bucket: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly max: number;
+  readonly count: number;
+  readonly source: 'raw' | 'aggregates' | 'mixed';
+}
+
+export interface HubAlarm {
+  readonly boxId: string;
+  /** The box's alarm id. */
+  readonly alarmId: number;
+  readonly key: string;
+  readonly kind: string;
+  readonly siteId: string | null;
+  readonly sensorId: string | null;
+  readonly drill: boolean;
+  readonly title: string;
+  readonly raisedAt: number;
+  /** Folded from the transitions held, in transition-id order. */
+  readonly state: 'active' | 'acknowledged' | 'cleared';
+  readonly level: string | null;
+  /** Shelved and not since unshelved, escalated or cleared (the record does not carry the shelve's end). */
+  readonly shelved: boolean;
+  readonly acknowledgedAt: number | null;
+  readonly acknowledgedBy: string | null;
+  readonly acknowledgedByAccount: string | null;
+  readonly clearedAt: number | null;
+  /** Box clock: `ts` of the newest transition held. */
+  readonly updatedAt: number;
+  readonly lastTransitionId: number;
+  /** Hub clock: when the newest transition held arrived. */
+  readonly receivedAt: number;
+}
+
+export interface HubAlarmTransition {
+  readonly boxId: string;
+  readonly alarmId: number;
+  readonly transitionId: number;
+  readonly seq: number;
+  readonly ts: number;
+  readonly type: string;
+  readonly level: string | null;
+  readonly by: string | null;
+  readonly account: string | null;
+  readonly note: string | null;
+  readonly cause: unknown;
+  readonly receivedAt: number;
+}
+
+/**
+ * What the hub holds of one kind for one box. `digest` is exact: `seqDigest` (hub/store/checksum.ts) of the stored
+ * seqs — SHA-256, hex, over each seq in ascending order written in decimal and followed by `\n`. Two sets of seqs have
+ * the same digest only if they are equal, so a test compares it with `seqDigest` of the seqs the box sent.
+ */
+export interface KindStats {
+  readonly count: number;
+  readonly seqSum: number;
+  readonly minSeq: number | null;
+  readonly maxSeq: number | null;
+  readonly digest: string;
+}
+
+export interface BoxRecordStats {
+  readonly kinds: Readonly<Record<RecordKind, KindStats>>;
+  /** The exploded raw readings: `digest` is `seqDigest` of the reading ids. */
+  readonly readings: { readonly count: number; readonly digest: string };
+  readonly partialAggregates: number;
+  readonly alarmTransitions: number;
+  readonly healthSnapshots: number;
+}
+
+/** One stored record's arrival. `arrival` increases with the order records were stored for the box. */
+export interface RecordArrival {
+  readonly seq: number;
+  readonly kind: RecordKind;
+  readonly lane: Lane;
+  /** Box clock. */
+  readonly ts: number;
+  /** Hub clock. */
+  readonly receivedAt: number;
+  readonly arrival: number;
+}
+
+export interface HubStore {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  // ---- enrolment and boxes ----
+  /** Stores a one-time code (its SHA-256). Throws if that code already exists. */
+  createEnrolmentCode(c: CreateEnrolmentCode): Promise<void>;
+  /** Consumes the code and enrols the box in one transaction: of two racing for one code, exactly one wins. */
+  enrol(e: Enrolment): Promise<EnrolResult>;
+  /** Marks the box revoked (its later ingests answer `revoked`). False if unknown or already revoked. */
+  revokeBox(boxId: string, at: number): Promise<boolean>;
+  /** Notes a contact: `lastContactAt` only moves forward; `link` replaces the last link info. */
+  recordContact(boxId: string, at: number, link: LinkInfo): Promise<void>;
+  getBox(boxId: string): Promise<Box | undefined>;
+  /** Every box (revoked ones too), by id, with its marks and latest health. */
+  listBoxes(): Promise<BoxOverview[]>;
+  /** The box's marks, or undefined for an unknown box. */
+  laneMarks(boxId: string): Promise<LaneMarks | undefined>;
+
+  // ---- the record feed ----
+  /**
+   * docs/sync.md's rule in ONE transaction that holds the box's lane marks locked: per lane, `after` above the mark
+   * is a conflict (that lane stores nothing); otherwise records at or below the mark are skipped, the others stored
+   * idempotently (and exploded into readings, partial aggregates, alarm transitions and state, health), and the
+   * mark advanced to the highest seq stored in the lane (never backwards). Resolves once committed.
+   */
+  ingest(boxId: string, lanes: readonly IngestLane[]): Promise<IngestResult>;
+
+  // ---- queries ----
+  rawReadings(q: ReadingsQuery): Promise<RawReading[]>;
+  readings15m(q: ReadingsQuery): Promise<Bucket15m[]>;
+  /** Alarms not cleared, across boxes: evacuate before prepare before no level, then oldest raise first. */
+  activeAlarms(): Promise<HubAlarm[]>;
+  alarmTransitions(boxId: string, alarmId: number): Promise<HubAlarmTransition[]>;
+  recordStats(boxId: string): Promise<BoxRecordStats>;
+  /** Stored records of the box in arrival order (optionally of one kind). */
+  arrivals(boxId: string, kind?: RecordKind): Promise<RecordArrival[]>;
+
+  close(): Promise<void>;
+}
