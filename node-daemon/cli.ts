@@ -10,6 +10,7 @@ import type { Config } from './config/schema.js';
 import { packageRoot } from './core/paths.js';
 import { runDaemon } from './daemon.js';
 import { simMain } from './sim/sim-cli.js';
+import { enrollCommand } from './sync/enrol/enrol-cli.js';
 
 /** Where the CLI writes; one call per line. Injected by tests, the process streams otherwise. */
 export interface CliIo {
@@ -41,6 +42,10 @@ Usage:
       stdin with --stdin) and end all its sessions. Works while the daemon runs. Unknown NAME: exit 2.
   fenghuo setup-code [--data DIR]
       On the box: print the one-time setup code a first-run setup from another computer needs (exit 1 if none).
+  fenghuo enroll --hub URL --code CODE [--box ID] [--data DIR] [--force]
+      Enrol this box with the county hub (fenghuo enroll --help); keys and enrolment go to DIR/sync/.
+  fenghuo hub [--config FILE]
+      Run the county hub (fenghuo hub --help: also hub enrol-code [--box ID] [--ttl 24h] and hub revoke BOX).
   fenghuo sim [ARGS...]     Run the site simulator on its own (fenghuo sim --help)
   fenghuo schema            Print the JSON Schema of the configuration file
   fenghuo --help            Show this text
@@ -75,6 +80,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return setupCodeCommand(rest, io);
       case 'sim':
         return await simMain(rest);
+      case 'enroll':
+        return await enrollCommand(rest, io);
+      case 'hub':
+        // The box never loads hub code: bin/fenghuo.js hands `hub` to dist/hub/cli.js before this file is loaded.
+        io.err('fenghuo: run the hub through the launcher: fenghuo hub … (bin/fenghuo.js)');
+        return EXIT_USAGE;
       case 'schema':
         if (rest.length > 0) return usageError(io, `schema takes no arguments (got ${rest.join(' ')})`);
         io.out(renderConfigJsonSchema().trimEnd());

@@ -1,0 +1,61 @@
+import type { FailureThrottle } from '../../node-daemon/auth/rate-limit.js';
+import type { Logger } from '../../node-daemon/core/log.js';
+import type { Clock } from '../../node-daemon/core/types.js';
+import type { SigningKey } from '../../node-daemon/sync/protocol/index.js';
+import type { Box, HubStore } from '../store/types.js';
+import type { NonceStore } from './nonce-store.js';
+import type { RefusalCounter } from './refusals.js';
+
+export const API_PREFIX = '/api/v1';
+export const INGEST_PATH = `${API_PREFIX}/sync/ingest`;
+export { ENROL_PATH } from '../../node-daemon/sync/enrol/wire.js';
+export const BOXES_PATH = `${API_PREFIX}/boxes`;
+
+/** Sizes the hub takes (config `limits`). */
+export interface HubLimits {
+  /** The largest ingest body as sent (compressed), bytes: above it 413, the box halves its batch. */
+  readonly maxBodyBytes: number;
+  /** The largest ingest body once decompressed, bytes: above it 413 (a zip bomb stops here, never inflated whole). */
+  readonly maxDecompressedBytes: number;
+}
+
+export const DEFAULT_LIMITS: HubLimits = { maxBodyBytes: 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 };
+
+/** An enrolment request is four short fields. */
+export const ENROL_BODY_LIMIT = 4096;
+
+export interface HubAppDeps {
+  readonly store: HubStore;
+  /** The county's key: signs every response of /api/v1/sync/*. */
+  readonly countyKey: SigningKey;
+  /** The memory of accepted (key id, nonce) pairs. */
+  readonly nonces: NonceStore;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly limits?: Partial<HubLimits>;
+  /**
+   * The origin boxes address (`https://hub.example`) when a proxy in front rewrites `Host`: signatures cover
+   * `@authority`, which must be what the box sent. Default: the request's own Host.
+   */
+  readonly publicOrigin?: string;
+  /** Hex SHA-256 of the bearer token that may read GET /api/v1/boxes from anywhere; without it, loopback only. */
+  readonly readTokenSha256?: string;
+  /** Counts refusals by reason (and by enrolled box). One is made when not given. */
+  readonly refusals?: RefusalCounter;
+  /** Failed enrolments per client address. One is made when not given. */
+  readonly enrolThrottle?: FailureThrottle;
+}
+
+/** What the ingest chain learns on the way (Hono context variables). */
+export interface HubVariables {
+  /** The body as received (before decompression). */
+  body: Uint8Array;
+  /** The box that signed the request (verified, not revoked). */
+  box: Box;
+  /** The body decompressed. */
+  text: string;
+}
+
+export interface HubEnv {
+  Variables: HubVariables;
+}

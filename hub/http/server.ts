@@ -1,0 +1,28 @@
+import type { Logger } from '../../node-daemon/core/log.js';
+import { HttpServer } from '../../node-daemon/http/http-server.js';
+import type { ListenAddress } from '../../node-daemon/config/listen.js';
+import { ENROL_BODY_LIMIT, INGEST_PATH, type HubLimits } from './deps.js';
+
+/**
+ * The transport's body limit per request: a backstop under the app's own (exact, signed) 413. The app refuses a body
+ * over `maxBodyBytes` with a signed answer; only a body more than twice that is cut off by the server before the app
+ * sees it (an unsigned 413 with `Connection: close`: http-server.ts), so that no request is ever held in memory
+ * unbounded.
+ */
+export function hubTransportLimit(limits: HubLimits): (method: string, target: string) => number {
+  return (method, target) => {
+    const path = target.split(/[?#]/)[0] ?? '';
+    if (method.toUpperCase() === 'POST' && path === INGEST_PATH) return 2 * limits.maxBodyBytes;
+    return 2 * ENROL_BODY_LIMIT;
+  };
+}
+
+/** The hub's HTTP server (the box's HttpServer: graceful stop, per-route body limits). */
+export function hubServer(opts: {
+  readonly app: { fetch(request: Request, env?: unknown): Response | Promise<Response> };
+  readonly listen: string | ListenAddress;
+  readonly log: Logger;
+  readonly limits: HubLimits;
+}): HttpServer {
+  return new HttpServer({ app: opts.app, listen: opts.listen, log: opts.log, bodyLimit: hubTransportLimit(opts.limits) });
+}
