@@ -35,6 +35,8 @@ interface Job {
   attempts: number;
   /** Attempts that ended in a damaged reply. */
   crcAttempts: number;
+  /** Attempts whose answer was not believed (kind `unconfirmed`). */
+  unconfirmedAttempts: number;
   /** Whether it was already put back once after its link went away under it. */
   requeuedAfterLoss: boolean;
   retryTimer?: NodeJS.Timeout;
@@ -47,6 +49,17 @@ const MAX_RECONNECT_MS = 5_000;
  * times, without touching its breaker (noise is not absence).
  */
 export const CRC_RETRIES = 2;
+/**
+ * An answer not believed (an RTU slave's first after a silence, see LateReplyGuard) proves the slave alive too: it
+ * is asked again, without touching its breaker, once the link lets it be asked. The first re-ask is normally
+ * believed; the second covers a new silence in between.
+ */
+export const UNCONFIRMED_RETRIES = 2;
+/**
+ * While every queued request waits for a slave set aside (an RTU slave whose late answer may still come), how often
+ * the link is asked again: a drained late answer frees the slave early, and the link does not announce that.
+ */
+const SET_ASIDE_RECHECK_MS = 25;
 /** Backstop in case a link never settles a transaction (the link's own timers normally end it first). */
 const GUARD_EXTRA_MS = 1_000;
 const WIRE_ERROR_KINDS = new Set(['timeout', 'exception', 'crc', 'port', 'other']);
@@ -117,7 +130,7 @@ export class LinkBus implements ModbusBus {
     if (this.state !== 'open') return Promise.reject(new ModbusError('port', `bus ${this.id} is ${this.state}`));
     if (this.breakerFor(req.slave).refusesNow()) return Promise.reject(this.breakerOpenError(req.slave));
     return new Promise<number[]>((resolve, reject) => {
-      this.queue.push({ req, resolve, reject, attempts: 0, crcAttempts: 0, requeuedAfterLoss: false }, req.priority);
+      this.queue.push({ req, resolve, reject, attempts: 0, crcAttempts: 0, unconfirmedAttempts: 0, requeuedAfterLoss: false }, req.priority);
       this.pump();
     });
   }
@@ -220,7 +233,7 @@ export class LinkBus implements ModbusBus {
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.pump();
-    }, Math.max(1, Math.ceil(Math.min(...waits))));
+    }, Math.max(1, Math.ceil(Math.min(SET_ASIDE_RECHECK_MS, ...waits))));
   }
 
   private async runAttempt(job: Job, link: Link): Promise<void> {
@@ -270,6 +283,17 @@ export class LinkBus implements ModbusBus {
       case 'crc':
         breaker.onSuccess();
         if (job.crcAttempts++ < CRC_RETRIES && this.state === 'open') {
+          job.attempts--;
+          this.queue.pushFront(job, job.req.priority);
+        } else job.reject(err);
+        return;
+      case 'unconfirmed':
+        // Not a wire error (no counter, no error event): the slave answered, and is asked again once the link
+        // says it may be (its late answer drained, or its window passed); the neighbours are polled meanwhile.
+        this.linkAnswered = true;
+        breaker.onSuccess();
+        this.log.debug({ event: 'modbus.unconfirmed_answer', slave }, err.message);
+        if (job.unconfirmedAttempts++ < UNCONFIRMED_RETRIES && this.state === 'open') {
           job.attempts--;
           this.queue.pushFront(job, job.req.priority);
         } else job.reject(err);

@@ -37,8 +37,11 @@ export interface RtuTransactorOptions {
 export interface StrayFrameEvent {
   readonly slave: number;
   readonly functionCode: number;
-  /** Why it was not taken. */
-  readonly reason: 'no_request' | 'other_request' | 'too_early';
+  /**
+   * Why it was not taken. `damaged`: no whole frame, but bytes starting with the unit id of a slave whose late
+   * answer was awaited, taken for that answer (`functionCode` is then the byte after the unit id).
+   */
+  readonly reason: 'no_request' | 'other_request' | 'too_early' | 'damaged';
   /** Set when it came after its slave's late-reply window (which has now been widened). */
   readonly lateByMs?: number;
 }
@@ -57,6 +60,8 @@ interface Current {
   /** Before this a whole reply cannot have crossed the wire (physical lines only). */
   readonly earliest: number;
   bytesSeen: number;
+  /** Bytes starting with the slave's unit id came and made no frame: probably its answer, damaged. */
+  heardDamaged: boolean;
   readonly settle: (outcome: { values: number[] } | { error: ModbusError }) => void;
 }
 
@@ -66,6 +71,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * The master's side of one RTU line: one transaction at a time, each reply found by content (unit, function,
  * byte count, CRC) anywhere in what came back, a frame missing bytes judged by the silence after it, and every
  * byte that is nobody's answer drained and accounted to the late-reply guard.
+ *
+ * The answer of a slave the guard holds unconfirmed (its last window ran out unheard) may be that late answer:
+ * it ends the transaction at once with kind `unconfirmed` (the line is free for other slaves) and is handed to the
+ * guard, which keeps the slave aside until its second frame is drained or the request's window has passed; the
+ * bus then asks again.
  */
 export class RtuTransactor {
   private rx: Buffer = Buffer.alloc(0);
@@ -110,6 +120,7 @@ export class RtuTransactor {
         deadline,
         earliest: this.opts.physical ? sentAt + wireMs : -Infinity,
         bytesSeen: 0,
+        heardDamaged: false,
         settle: (outcome) => {
           this.current = undefined;
           clearTimeout(this.deadlineTimer);
@@ -138,30 +149,38 @@ export class RtuTransactor {
 
   // ---- receiving ----
 
-  /** Takes every whole frame out of the buffer: the answer to the request in flight, or strays to drain. */
+  /**
+   * Takes every whole frame out of the buffer: the answer to the request in flight, or strays to drain. Whole
+   * frames after the answer are nobody's and drained at once: one may be the second answer a probe waits for.
+   */
   private scan(): void {
     const frames = findFrames(this.rx);
     if (frames.length === 0) return;
-    let consumed = 0;
     for (const f of frames) {
-      consumed = f.end;
       const cur = this.current;
       if (cur && answers(f, cur.req)) {
-        if (this.now() < cur.earliest) {
-          this.stray(f, 'too_early');
-          continue;
-        }
-        this.rx = this.rx.subarray(consumed);
-        this.take(cur, f);
-        // What follows the answer is nobody's: drained with the rest at the next silence or request.
-        return;
+        if (this.now() < cur.earliest) this.stray(f, 'too_early');
+        else this.take(cur, f);
+        continue;
       }
       this.stray(f, cur ? 'other_request' : 'no_request');
     }
-    this.rx = this.rx.subarray(consumed);
+    this.rx = this.rx.subarray(frames[frames.length - 1]?.end ?? 0);
   }
 
   private take(cur: Current, f: FoundFrame): void {
+    const { guard } = this.opts;
+    if (guard.unconfirmed(f.slave)) {
+      // Possibly the answer owed from before the silence, not this request's: not believed (see LateReplyGuard).
+      guard.probeAnswered(f.slave, this.now(), cur.deadline);
+      cur.settle({
+        error: new ModbusError(
+          'unconfirmed',
+          `slave ${f.slave} answered after a silence: maybe late, to an earlier request; asked again once that is settled`,
+        ),
+      });
+      return;
+    }
     if (f.exceptionCode !== undefined) {
       cur.settle({ error: new ModbusError('exception', exceptionMessage(f.exceptionCode), f.exceptionCode) });
     } else {
@@ -185,12 +204,27 @@ export class RtuTransactor {
     const cur = this.current;
     const left = this.rx;
     this.rx = Buffer.alloc(0);
-    if (!cur || left.length === 0) return;
-    if (this.fromSlave(left, cur.req)) {
+    if (left.length === 0) return;
+    if (cur && this.fromSlave(left, cur.req)) {
       // The slave answered (line time spent, the slave alive), but not with a whole, valid frame.
       cur.settle({ error: new ModbusError('crc', `bad or incomplete reply (${left.length} bytes, ${describe(left, cur.req)})`) });
+      return;
     }
     // Otherwise noise, or another slave's damaged frame: keep waiting for ours until the deadline.
+    if (cur && left[0] === cur.req.slave) cur.heardDamaged = true;
+    else this.drainDamaged(left);
+  }
+
+  /**
+   * Bytes left over that are no whole frame and not the request's in flight: when they start with the unit id of a
+   * slave whose late answer the guard awaits, they are that answer, damaged on the line, and end the wait as a
+   * whole frame would. Only the first byte counts: inside a frame, data bytes can look like anything.
+   */
+  private drainDamaged(bytes: Buffer): void {
+    const [slave, fc] = bytes;
+    if (slave === undefined || fc === undefined || bytes.length < 3) return;
+    const counted = this.opts.guard.damagedFrom(slave, this.now());
+    if (counted) this.opts.onStray?.({ slave, functionCode: fc, reason: 'damaged', ...counted });
   }
 
   private onDeadline(): void {
@@ -203,7 +237,7 @@ export class RtuTransactor {
       return;
     }
     // Nothing of ours came: the answer may still be on its way, so this slave is left alone until it lands or cannot.
-    this.opts.guard.unanswered(cur.req.slave, cur.deadline);
+    this.opts.guard.unanswered(cur.req.slave, cur.deadline, cur.heardDamaged || left[0] === cur.req.slave);
     const stray = cur.bytesSeen > 0 ? ` (${cur.bytesSeen} stray bytes ignored)` : '';
     cur.settle({ error: new ModbusError('timeout', `no reply before timeout${stray}`) });
   }
@@ -236,7 +270,9 @@ export class RtuTransactor {
   /** Before a request: bytes still held belong to nobody; whole frames among them are drained to the guard first. */
   private drainAll(): void {
     this.scan();
+    const left = this.rx;
     this.rx = Buffer.alloc(0);
+    this.drainDamaged(left);
   }
 }
 

@@ -14,7 +14,12 @@ export interface ReadRequest {
   readonly priority: number;
 }
 
-export type ModbusErrorKind = 'timeout' | 'exception' | 'crc' | 'port' | 'breaker_open' | 'closed' | 'other';
+/**
+ * `unconfirmed`: an RTU slave's first answer after one of its late-reply windows ran out unheard. It may be the late
+ * answer to an earlier request (RTU has no transaction id), so it is not used, and the bus asks again once that is
+ * settled (see LateReplyGuard). The slave is alive: like `crc`, it never counts against the breaker.
+ */
+export type ModbusErrorKind = 'timeout' | 'exception' | 'crc' | 'unconfirmed' | 'port' | 'breaker_open' | 'closed' | 'other';
 
 export class ModbusError extends Error {
   constructor(

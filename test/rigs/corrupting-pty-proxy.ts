@@ -10,7 +10,9 @@ export { mulberry32, type Rng };
  * `flipBit` flips one bit (byte `at`, bit `bit` 0..7; either left out is drawn from the proxy's seeded PRNG);
  * `truncate` forwards only the first `keep` bytes; `dropBytes` removes `n` bytes starting at index `at`
  * (default: from the middle of the frame), a frame missing bytes; `junk` sends `bytes` first, then the reply;
- * `drop` swallows the reply; `delay` sends it `ms` late.
+ * `drop` swallows the reply; `delay` sends it `ms` late; `delayUntilRequest` holds it until the master starts its
+ * next request (to `unit`, when set), then sends it `afterMs` (default 0) later, after any `delay`: a late answer
+ * that lands exactly while another request is out, however late that request goes.
  *
  * Several faults can hit one reply: pass an array to `faultNextReplies` (applied in order, delays add up).
  */
@@ -21,7 +23,8 @@ export type ReplyFault =
   | { kind: 'dropBytes'; n: number; at?: number }
   | { kind: 'junk'; bytes: Buffer | readonly number[] }
   | { kind: 'drop' }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  | { kind: 'delayUntilRequest'; unit?: number; afterMs?: number };
 
 export type ReplyFaultKind = ReplyFault['kind'];
 
@@ -44,7 +47,10 @@ export interface ReplyFrame extends WireFrameBase {
   readonly faults: readonly ReplyFault[];
   /** Where the faults came from: the queue (`faultNextReplies`) or the random mode; undefined if clean. */
   readonly source?: 'queued' | 'random';
-  /** Total delay applied before the reply was handed to the master's write queue; 0 if not delayed. */
+  /**
+   * Total delay applied before the reply was handed to the master's write queue; 0 if not delayed. For
+   * `delayUntilRequest`, the time actually waited, filled in once the reply is released.
+   */
   readonly delayMs: number;
   /** The bytes written to the master's pty; undefined until written, and for ever when swallowed. */
   readonly sent?: Buffer;
@@ -64,10 +70,10 @@ export interface RandomFaultRule {
 /**
  * The random mode. Each reply (of `onlyUnit`, if set) gets one independent draw per rule; every rule that hits adds
  * its faults, in order: first the `probability` shorthands (in the order flip, flipBit, dropBytes, truncate, junk,
- * drop, delay), then `rules`. The shorthands draw their parameters: `flip` a random byte (mask 0xff), `flipBit` a
+ * drop, delay, delayUntilRequest), then `rules`. The shorthands draw their parameters: `flip` a random byte (mask 0xff), `flipBit` a
  * random bit, `dropBytes` 1..4 bytes at a random place inside the frame (never the first or last byte), `truncate`
  * keeps 1..length-1 bytes, `junk` prefixes the reply's own first two bytes (unit id and function code), `delay`
- * waits U(delayMs[0], delayMs[1]) ms.
+ * waits U(delayMs[0], delayMs[1]) ms, `delayUntilRequest` waits for the next request to any unit.
  * Example: 10 % of replies late by timeout + U(0, 2 x timeout): `{ seed, probability: { delay: 0.1 }, delayMs: [t, 3 * t] }`.
  */
 export interface RandomFaults {
@@ -186,11 +192,12 @@ function applyFault(frame: Buffer, fault: ReplyFault): Buffer | undefined {
     case 'drop':
       return undefined;
     case 'delay':
+    case 'delayUntilRequest':
       return frame;
   }
 }
 
-const SHORTHAND_ORDER: readonly ReplyFaultKind[] = ['flip', 'flipBit', 'dropBytes', 'truncate', 'junk', 'drop', 'delay'];
+const SHORTHAND_ORDER: readonly ReplyFaultKind[] = ['flip', 'flipBit', 'dropBytes', 'truncate', 'junk', 'drop', 'delay', 'delayUntilRequest'];
 
 /** Turns a random-mode config into a list of rules, checking it. */
 function compileRandom(config: RandomFaults): RandomFaultRule[] {
@@ -232,6 +239,8 @@ function shorthand(kind: ReplyFaultKind, range: readonly [number, number] | unde
       const [lo, hi] = range;
       return ({ rng }) => ({ kind: 'delay', ms: lo + rng() * (hi - lo) });
     }
+    case 'delayUntilRequest':
+      return () => ({ kind: 'delayUntilRequest' });
   }
 }
 
@@ -267,6 +276,9 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
     let onlyUnit = opts.onlyUnit;
     let pending = 0;
     let closed = false;
+    /** Replies held by `delayUntilRequest`, released when a request (to their unit, if set) starts. */
+    let untilRequest: { unit: number | undefined; release: () => void }[] = [];
+    let lastRequestChunkAt = -Infinity;
 
     const sleep = (ms: number): Promise<void> =>
       new Promise((resolve) => {
@@ -316,14 +328,25 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
     masterSide.on('data', (chunk: Buffer) => {
       slaveSide.write(chunk);
       requests.push(chunk);
+      // The first chunk after a silence starts a request, and its first byte is the unit asked.
+      const now = Date.now();
+      const starts = now - lastRequestChunkAt >= gapMs;
+      lastRequestChunkAt = now;
+      if (!starts || untilRequest.length === 0) return;
+      const unit = chunk[0];
+      const due = untilRequest.filter((w) => w.unit === undefined || w.unit === unit);
+      untilRequest = untilRequest.filter((w) => !due.includes(w));
+      for (const w of due) w.release();
     });
 
     const replies = new GapFramer(gapMs, (frame) => {
       const { faults, source } = pickFaults(frame);
       let out: Buffer | undefined = frame;
       let delayMs = 0;
+      let holdFor: Extract<ReplyFault, { kind: 'delayUntilRequest' }> | undefined;
       for (const f of faults) {
         if (f.kind === 'delay') delayMs += Math.max(0, f.ms);
+        if (f.kind === 'delayUntilRequest') holdFor = f;
         if (out) out = applyFault(out, f);
       }
       const first = faults[0];
@@ -339,7 +362,18 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
       wire.push(entry);
       if (!out || out.length === 0) return;
       const bytes = out;
-      if (delayMs > 0) {
+      if (holdFor) {
+        const { unit, afterMs = 0 } = holdFor;
+        pending++;
+        void sleep(delayMs)
+          .then(() => new Promise<void>((release) => untilRequest.push({ unit, release })))
+          .then(() => sleep(Math.max(0, afterMs)))
+          .then(() => {
+            entry.delayMs = Date.now() - entry.at;
+            return transmit(bytes, entry);
+          })
+          .finally(() => pending--);
+      } else if (delayMs > 0) {
         // Counted as pending until the bytes are in the master's pty, so a test can wait for them to land.
         pending++;
         void sleep(delayMs)
@@ -375,6 +409,7 @@ export async function startCorruptingPtyProxy(opts: ProxyOptions = {}): Promise<
         replies.stop();
         for (const t of timers) clearTimeout(t);
         timers.clear();
+        untilRequest = [];
         pending = 0;
         await closeAll(ports, pairs);
       },

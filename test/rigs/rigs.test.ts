@@ -289,6 +289,25 @@ describe('corrupting pty proxy against a real pymodbus RTU slave', () => {
     expect(master.take()).toEqual(Buffer.concat([CLEAN_1, CLEAN_3]));
     expect(b.sentAt - a.sentAt).toBeGreaterThanOrEqual(gap - 1);
   });
+
+  it('delayUntilRequest: the reply is held until a request to the given unit starts, then goes out before its answer', async () => {
+    const { proxy, master } = await rig();
+    proxy.faultNextReplies({ kind: 'delayUntilRequest', unit: 1 });
+    const held = await master.transact(fc3(1, 0, 3), 150);
+    expect(held.bytes).toEqual(Buffer.alloc(0));
+    expect(proxy.pendingDelayed()).toBe(1);
+    // A request to another unit does not release it.
+    expect((await master.transact(fc3(3, 0, 3), 1_000)).bytes).toEqual(CLEAN_3);
+    expect(proxy.pendingDelayed()).toBe(1);
+    // The next request to unit 1 gets the held (late) answer first, then its own.
+    const both = await master.transact(fc3(1, 0, 3), 1_000, 60);
+    expect(both.bytes).toEqual(Buffer.concat([CLEAN_1, CLEAN_1]));
+    expect(proxy.pendingDelayed()).toBe(0);
+    const late = proxy.replies()[1];
+    expect(late?.faults).toEqual([{ kind: 'delayUntilRequest', unit: 1 }]);
+    expect(late?.delayMs).toBeGreaterThanOrEqual(150);
+    expect(late?.sentAt).toBeLessThan(proxy.replies()[3]?.sentAt ?? 0);
+  });
 });
 
 describe('closing TCP gateway in front of a real pymodbus TCP slave', () => {
