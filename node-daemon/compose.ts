@@ -28,6 +28,7 @@ import { SettingsService } from './settings/settings-service.js';
 import { SiteRain } from './alarms/engine/site-rain.js';
 import { ReadingsWriter } from './storage/readings-writer.js';
 import { RetentionJob } from './storage/retention-job.js';
+import { setUpSync } from './sync/sync-module.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -65,6 +66,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const retention = new RetentionJob({ db, log, clock, rawRetentionDays: config.storage.rawRetentionDays });
   const buses = new BusModules(config.buses, hub, log, clock);
   const reader = new SqliteReadingsReader(db);
+  // The county sync (push and health records) when the box is enrolled; its link state shows in health either way.
+  const sync = setUpSync({ db, hub, log, clock, dataDir: deps.dataDir, config: config.sync, timeZone: config.site.timezone, snapshot: () => registry.snapshot() });
   const registry = new StatusRegistry({
     config,
     hub,
@@ -72,6 +75,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     storageStatus: () => storageHealthFrom(writer.status()),
     dataDir: deps.dataDir,
     clock,
+    ...(sync.status === undefined ? {} : { sync: sync.status }),
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
   registry.seed(reader);
@@ -146,6 +150,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     new ManualButton(inputs.buttonPress$, alarms, log),
     buses,
     poller,
+    ...(sync.module === undefined ? [] : [sync.module]),
     auth.setupCode,
     http,
   ];

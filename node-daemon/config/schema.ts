@@ -114,6 +114,47 @@ export const syncSchema = z.strictObject({
     .array(id)
     .default([])
     .describe('ids of http.apiTokens that may read GET /api/v1/sync/feed (the sync scope), e.g. [county-hub]; an admin may always'),
+  push: z
+    .boolean()
+    .optional()
+    .describe('push records to the county hub (POST /api/v1/sync/ingest); on by default once the box is enrolled (fenghuo enroll), false turns it off'),
+  requestTimeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(30_000)
+    .describe('how long one push request may take, answer included, before it is abandoned, retried and the batch target halved'),
+  maxBatchBytes: z
+    .number()
+    .int()
+    .min(4_096)
+    .max(16_777_216)
+    .default(1_048_576)
+    .describe('the largest push request body before compression, bytes: the adaptive batch target grows up to it'),
+  compression: z.enum(['br', 'gzip']).default('br').describe('push bodies compressed with brotli (quality 5), or gzip for a hub that does not take br'),
+  budget: z
+    .strictObject({
+      dailyBytes: z.number().int().min(0).optional().describe('bytes per calendar day (site.timezone)'),
+      monthlyBytes: z.number().int().min(0).optional().describe('bytes per calendar month (site.timezone), e.g. the SIM plan'),
+    })
+    .optional()
+    .describe('bytes on the wire the box may use, requests and answers, headers included; over it only alarm records are sent; default no limit'),
+  maxRateKbit: z.number().int().min(1).max(1_000_000).optional().describe('cap on the push send rate, kbit/s; default none'),
+  maxBackoffMs: z
+    .number()
+    .int()
+    .min(2_000)
+    .max(86_400_000)
+    .default(600_000)
+    .describe('the longest wait between tries while the hub cannot be reached (exponential from 2 s, full jitter)'),
+  healthIntervalMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .max(86_400_000)
+    .default(900_000)
+    .describe('a health record for the county this often, and on every change of overall status'),
 });
 
 const listen = z.string().superRefine((text, ctx) => {
@@ -185,7 +226,9 @@ export const configSchema = z
     alarms: alarmsSchema.prefault({}).describe('flood alarm rules: sites, thresholds, rate of rise, rainfall, sensor faults, shelving'),
     dispatch: dispatchPlanSchema.prefault({}).describe('what each alarm level sets off: relays, siren pattern, spoken message, LED text'),
     outputs: outputsSchema.prefault({}).describe('the I/O board (relays, inputs), loudspeakers and LED text boards'),
-    sync: syncSchema.optional().describe('county sync (docs/sync.md); without it the box names itself after its host name and only an admin may read the pull feed'),
+    sync: syncSchema
+      .optional()
+      .describe('county sync (docs/sync.md): the box pushes to its hub once enrolled (fenghuo enroll); without this section the defaults apply, the box names itself after its host name and only an admin may read the pull feed'),
   })
   .describe('fenghuo configuration');
 

@@ -5,6 +5,7 @@ import type { BreakerState, BusState, EventHub } from '../core/events.js';
 import type { Module } from '../core/module.js';
 import { systemClock, type Clock, type Quality, type Reading } from '../core/types.js';
 import type { ReadingsReader } from '../storage/types.js';
+import type { SyncHealth } from '../sync/push/link-state.js';
 import { diskUsage } from './disk-usage.js';
 import type { BusHealth, HealthSnapshot, SensorHealth } from './health-types.js';
 import { packageVersion } from './package-version.js';
@@ -22,6 +23,8 @@ export interface StatusRegistryOptions {
   readonly clock?: Clock;
   /** Defaults to the version in package.json. */
   readonly version?: string;
+  /** The county link (`sync` in the snapshot; left out when it gives undefined): sync-module.ts `setUpSync`. */
+  readonly sync?: () => SyncHealth | undefined;
 }
 
 type LastError = { readonly ts: number; readonly message: string };
@@ -165,12 +168,16 @@ export class StatusRegistry implements Module {
     }));
   }
 
-  /** Degraded when a bus is down, a critical sensor is not `good`, or storage writes are failing. */
-  snapshot(): HealthSnapshot {
+  /**
+   * Degraded when a bus is down, a critical sensor is not `good`, or storage writes are failing. The county link
+   * (`sync`) is shown but never makes the site degraded: the site warns its township whether the county hears or not.
+   */
+  snapshot(): HealthSnapshot & { readonly sync?: SyncHealth } {
     const now = this.clock();
     const buses = this.buses();
     const sensors = [...this.sensorStates.values()].map((s) => this.sensorHealth(s, now));
     const storage = this.opts.storageStatus();
+    const sync = this.opts.sync?.();
     const degraded =
       buses.some((b) => b.state === 'down') ||
       sensors.some((s) => s.critical && s.status !== 'good') ||
@@ -188,6 +195,7 @@ export class StatusRegistry implements Module {
         pendingWrites: storage.pendingWrites,
         ...(storage.lastError === undefined ? {} : { lastError: storage.lastError }),
       },
+      ...(sync === undefined ? {} : { sync }),
     };
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../config/fields.js';
 import { QUALITIES } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
+import type { SyncHealth } from '../sync/push/link-state.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 
@@ -71,6 +72,38 @@ export const busHealthSchema = z
   })
   .register(apiSchemas, { id: 'BusHealth' });
 
+const syncLaneBacklogSchema = z.strictObject({
+  records: z.int().describe('records waiting after the lane\'s acknowledged cursor'),
+  bytes: z.int().describe('their approximate size, uncompressed JSON'),
+  oldestAgeMs: z.int().nullable().describe('how long the oldest has waited; null when none waits'),
+});
+
+export const syncHealthSchema = z
+  .strictObject({
+    state: z
+      .enum(['up', 'down', 'backoff', 'over_budget', 'not_enrolled'])
+      .describe(
+        '`up`: the hub answered the last request; `over_budget`: the byte budget is spent, only alarms go; `backoff`: the last try failed, ' +
+          'the box waits to retry; `down`: several tries failed in a row, the hub refused the box, or no exchange yet; `not_enrolled`: no enrolment (fenghuo enroll)',
+      ),
+    hub: z.string().optional().describe('the hub\'s origin, from the enrolment'),
+    lastSuccessAt: z.int().optional().describe('UTC ms (box clock) of the last request the hub acknowledged'),
+    lastError: lastError.optional(),
+    nextAttemptAt: z.int().optional().describe('while backing off: UTC ms (box clock) of the next try'),
+    backlog: z
+      .strictObject({ alarm: syncLaneBacklogSchema, health: syncLaneBacklogSchema, readings: syncLaneBacklogSchema, bulk: syncLaneBacklogSchema })
+      .describe('per lane (docs/sync.md, "Lanes and priority")'),
+    budget: z
+      .strictObject({
+        dayBytes: z.int().describe('bytes on the wire today (site.timezone), requests and answers, headers included'),
+        monthBytes: z.int().describe('bytes on the wire this calendar month'),
+        dailyBytes: z.int().optional().describe('sync.budget.dailyBytes, when set'),
+        monthlyBytes: z.int().optional().describe('sync.budget.monthlyBytes, when set'),
+      }),
+    offsetMs: z.int().describe('hub clock − box clock, learned from the hub\'s signed answers'),
+  })
+  .register(apiSchemas, { id: 'SyncHealth' });
+
 export const healthSchema = z
   .strictObject({
     status: z.enum(['ok', 'degraded']).describe('degraded when a bus is down, a critical sensor is not good, or storage writes fail'),
@@ -81,6 +114,7 @@ export const healthSchema = z
     sensors: z.array(sensorHealthSchema),
     disk: z.strictObject({ path: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
     storage: z.strictObject({ lastCommitTs: z.int().optional(), pendingWrites: z.int(), lastError: z.string().optional() }),
+    sync: syncHealthSchema.optional().describe('the county link (docs/sync.md); absent with sync.push false'),
   })
   .register(apiSchemas, { id: 'Health' });
 
@@ -142,5 +176,7 @@ type DeepReadonly<T> = T extends readonly (infer U)[]
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const healthMatches: Same<DeepReadonly<z.infer<typeof healthSchema>>, DeepReadonly<HealthSnapshot>> = true;
 const sensorMatches: Same<DeepReadonly<z.infer<typeof sensorHealthSchema>>, DeepReadonly<SensorHealth>> = true;
+const syncMatches: Same<DeepReadonly<z.infer<typeof syncHealthSchema>>, DeepReadonly<SyncHealth>> = true;
 void healthMatches;
 void sensorMatches;
+void syncMatches;

@@ -1,0 +1,586 @@
+/**
+ * The push loop (docs/sync.md, "Push" and "Link economy"): records from the outbox's lanes to the county hub's
+ * `POST /api/v1/sync/ingest`, signed with the box key, answers verified with the county key, acknowledgements into
+ * the outbox. One request at a time; the decisions are pure (plan.ts, budget.ts, batch-target.ts, backoff.ts in
+ * ../outbox; outcome.ts, acks.ts, resend.ts, link-state.ts here), this file does the I/O and keeps the state.
+ *
+ * A request: the lanes in priority order, filled to the adaptive batch target (over budget: the alarm lane only);
+ * the body `{box, dbId, batch, lanes}` compressed (brotli 5 or gzip); Content-Type and Content-Encoding set, then
+ * signed (RFC 9421, `created` = box clock + the offset learned from the hub); sent with a timeout; the answer's
+ * signature checked against the county key and bound to this request before anything in it is believed.
+ *
+ * Then: 200 → each lane acknowledged (the readings seqs sent folded go with it, so their raw is owed), next request
+ * at once while records wait. 409 → the lanes the hub holds less of are rewound to its marks, the rest acknowledged,
+ * and the box goes on. 401 too_old / from_future → the offset is learned from the signed refusal and the request
+ * signed again, once. 413 → the target halves. No answer, a hub error or an answer not signed for this request →
+ * backoff with full jitter (2 s up to sync.maxBackoffMs), the target halves, and the failed request is kept to be
+ * sent again byte for byte (resend.ts). An alarm committed while backing off resets the backoff once per outage;
+ * alarm$ and stored$ wake the loop, so an alarm leaves within a second while the link is up. Every exchange's
+ * bytes (request and answer, headers included) go into the budget, saved in the outbox.
+ *
+ * Scheduling runs on the monotonic clock: the box has no RTC, and its wall clock may jump when NTP or a person sets
+ * it. The wall clock (plus the learned offset) is used for signatures, the budget's calendar and the times shown.
+ */
+import type { KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Observable, Subscription } from 'rxjs';
+import type { Logger } from '../../core/log.js';
+import { systemClock, type Clock } from '../../core/types.js';
+import { afterFailure, afterSuccess, alarmWaiting, BACKOFF_START, backoffDelay, type BackoffOptions, type BackoffState } from '../outbox/backoff.js';
+import { DEFAULT_BATCH_TARGET, initialBatchTarget, targetAfterFailure, targetAfterSuccess, type BatchTargetOptions } from '../outbox/batch-target.js';
+import { addUsage, budgetStatus, type BudgetLimits } from '../outbox/budget.js';
+import { LANES, type Lane } from '../outbox/lanes.js';
+import type { OutboxRecord, OutboxStore } from '../outbox/outbox-store.js';
+import { planRequest } from '../outbox/plan.js';
+import { clockOffsetFromExchange, signRequest, verifyResponse, type SigningKey } from '../protocol/index.js';
+import { planAcks } from './acks.js';
+import { compressBody, type Compression } from './compress.js';
+import { INGEST_PATH, ingestBodyText, parseIngestAnswer, retryAfterMs, type IngestLaneBody } from './ingest-body.js';
+import { linkState, type SyncHealth, type SyncLaneBacklog, type SyncLinkState } from './link-state.js';
+import { classifyAnswer, describeOutcome, outcomeEffects, type PushOutcome } from './outcome.js';
+import { resendDecision } from './resend.js';
+import { NodeHttpTransport, type Transport, type WireResult } from './transport.js';
+
+export const PUSH_DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  maxBatchBytes: 1_048_576,
+  compression: 'br' as Compression,
+  /** With nothing to send, the outbox is looked at this often (health and audit records come without an event). */
+  idlePollMs: 10_000,
+};
+
+/** Records read from a lane per page while filling a request. */
+const READ_PAGE = 32;
+/** At most this many records of one lane are read for one request. */
+const MAX_LANE_RECORDS = 5_000;
+/** 409s in a row before they count as a failure (a hub whose marks keep moving back is not progress). */
+const MAX_CONFLICTS_IN_A_ROW = 3;
+
+export interface PushEvents {
+  /** An alarm transition committed. */
+  readonly alarm$: Observable<unknown>;
+  /** A readings batch committed. */
+  readonly stored$: Observable<unknown>;
+}
+
+export interface PushClientOptions {
+  readonly outbox: OutboxStore;
+  /** The hub's origin, e.g. `http://hub.example:8470` (the enrolment's `hub`). */
+  readonly hubUrl: string;
+  readonly boxId: string;
+  /** The box database's id (`databaseId(db)`), sent with every request. */
+  readonly dbId: string;
+  /** Signs with key id = the box id. */
+  readonly boxKey: SigningKey;
+  readonly countyKey: KeyObject;
+  readonly countyKeyId: string;
+  readonly log: Logger;
+  /** `site.timezone`: the budget's calendar. */
+  readonly timeZone: string;
+  readonly events?: PushEvents;
+  readonly clock?: Clock;
+  /** In [0, 1): the backoff's jitter. */
+  readonly random?: () => number;
+  readonly transport?: Transport;
+  readonly requestTimeoutMs?: number;
+  readonly maxBatchBytes?: number;
+  readonly compression?: Compression;
+  readonly budget?: BudgetLimits;
+  readonly maxRateKbit?: number;
+  /** `maxMs` is sync.maxBackoffMs; `minMs` (2 s) only changes in tests. */
+  readonly backoff?: BackoffOptions;
+  readonly idlePollMs?: number;
+  readonly userAgent?: string;
+}
+
+interface LaneSent {
+  readonly lane: Lane;
+  readonly after: number;
+  readonly lastSeq: number;
+  readonly count: number;
+}
+
+/** A request as built: kept after a failure to be sent again unchanged. */
+interface PreparedRequest {
+  readonly batch: number;
+  readonly lanes: readonly LaneSent[];
+  readonly records: number;
+  readonly uncompressedBytes: number;
+  readonly body: Buffer;
+  readonly encoding: Compression;
+  /** Readings seqs that went as aggregates. */
+  readonly folded: readonly number[];
+  deliveries: number;
+}
+
+type AttemptResult = { readonly next: 'now' | 'idle' | 'stop' } | { readonly next: 'after'; readonly delayMs: number };
+
+const NOW: AttemptResult = { next: 'now' };
+
+export class PushClient {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly transport: Transport;
+  private readonly timeoutMs: number;
+  private readonly compression: Compression;
+  private readonly limits: BudgetLimits;
+  /** maxBytes: sync.maxBatchBytes, lowered below every body the hub refused as too large (413). */
+  private targetOpts: BatchTargetOptions;
+  private readonly backoffOpts: BackoffOptions;
+  private readonly idlePollMs: number;
+  private readonly userAgent: string;
+  private readonly url: URL;
+
+  private target: number;
+  private backoff: BackoffState = BACKOFF_START;
+  /** Failed attempts in a row, for the link state (the backoff's own count drops when an alarm resets it). */
+  private failures = 0;
+  private refused = false;
+  private everUp = false;
+  private lastSuccessAt: number | undefined;
+  private lastError: { ts: number; message: string } | undefined;
+  private offsetMs = 0;
+  private batch = 0;
+  private conflicts = 0;
+  private kept: PreparedRequest | undefined;
+  /** Readings seqs sent folded in attempts that may have been stored and are not acknowledged yet (acks.ts). */
+  private readonly folded = new Set<number>();
+  private loggedState: SyncLinkState | undefined;
+
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private stopper = new AbortController();
+  private wakeUp: (() => void) | undefined;
+  /** Monotonic ms of the next attempt. */
+  private nextAt = 0;
+  /** An event came in since the attempt began: look again at once rather than idling. */
+  private poked = false;
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly opts: PushClientOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.transport = opts.transport ?? new NodeHttpTransport();
+    this.timeoutMs = opts.requestTimeoutMs ?? PUSH_DEFAULTS.requestTimeoutMs;
+    this.compression = opts.compression ?? PUSH_DEFAULTS.compression;
+    this.limits = opts.budget ?? {};
+    this.targetOpts = { maxBytes: opts.maxBatchBytes ?? PUSH_DEFAULTS.maxBatchBytes };
+    this.backoffOpts = opts.backoff ?? {};
+    this.idlePollMs = opts.idlePollMs ?? PUSH_DEFAULTS.idlePollMs;
+    this.userAgent = opts.userAgent ?? 'fenghuo-box';
+    this.url = new URL(INGEST_PATH, opts.hubUrl);
+    this.target = initialBatchTarget(this.targetOpts);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopper = new AbortController();
+    this.nextAt = 0;
+    if (this.opts.events !== undefined) {
+      const { alarm$, stored$ } = this.opts.events;
+      this.subscription = alarm$.subscribe(() => this.onAlarm());
+      this.subscription.add(stored$.subscribe(() => this.onStored()));
+    }
+    this.opts.log.info(
+      { event: 'sync.push.started', hub: this.url.origin, box: this.opts.boxId, keyFingerprint: this.opts.boxKey.fingerprint, target: this.target },
+      `pushing to the county hub at ${this.url.origin} as ${this.opts.boxId}`,
+    );
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.stopper.abort();
+    this.wakeUp?.();
+    await this.loop;
+    this.loop = undefined;
+    this.transport.close();
+  }
+
+  /** The link for `GET /api/v1/health` (`sync`). */
+  status(): SyncHealth {
+    const now = this.clock();
+    const backlog = this.opts.outbox.backlog();
+    const budget = budgetStatus(this.opts.outbox.budget(), now + this.offsetMs, this.limits, this.opts.timeZone);
+    const state = this.state(budget.overBudget);
+    const waiting = this.failures > 0 && this.running;
+    return {
+      state,
+      hub: this.url.origin,
+      ...(this.lastSuccessAt === undefined ? {} : { lastSuccessAt: this.lastSuccessAt }),
+      ...(this.lastError === undefined ? {} : { lastError: { ...this.lastError } }),
+      ...(waiting ? { nextAttemptAt: now + Math.max(0, Math.round(this.nextAt - performance.now())) } : {}),
+      backlog: Object.fromEntries(
+        LANES.map((lane): [Lane, SyncLaneBacklog] => [lane, { records: backlog[lane].records, bytes: backlog[lane].approxBytes, oldestAgeMs: backlog[lane].oldestAgeMs }]),
+      ) as Record<Lane, SyncLaneBacklog>,
+      budget: {
+        dayBytes: budget.dayBytes,
+        monthBytes: budget.monthBytes,
+        ...(this.limits.dailyBytes === undefined ? {} : { dailyBytes: this.limits.dailyBytes }),
+        ...(this.limits.monthlyBytes === undefined ? {} : { monthlyBytes: this.limits.monthlyBytes }),
+      },
+      offsetMs: this.offsetMs,
+    };
+  }
+
+  // ---- the loop ----
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const wait = this.nextAt - performance.now();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      this.poked = false;
+      let result: AttemptResult;
+      try {
+        result = await this.attempt();
+      } catch (err) {
+        result = this.failed({ kind: 'internal', message: err instanceof Error ? err.message : String(err) }, undefined, undefined);
+      }
+      if (result.next === 'stop' || !this.running) break;
+      const delay = result.next === 'after' ? result.delayMs : result.next === 'idle' && !this.poked ? this.idlePollMs : 0;
+      this.nextAt = performance.now() + delay;
+      this.noteState();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(ms, 2_147_483_647));
+      this.wakeUp = done;
+    });
+  }
+
+  private onAlarm(): void {
+    this.poked = true;
+    if (this.backoff.failures > 0) {
+      const r = alarmWaiting(this.backoff);
+      if (!r.reset) return;
+      this.backoff = r.state;
+      const delay = backoffDelay(r.state, this.random, this.backoffOpts);
+      this.nextAt = Math.min(this.nextAt, performance.now() + delay);
+      this.opts.log.info({ event: 'sync.backoff_reset', delayMs: delay }, 'an alarm waits: retrying the hub sooner');
+    } else {
+      this.nextAt = Math.min(this.nextAt, performance.now());
+    }
+    this.wakeUp?.();
+  }
+
+  private onStored(): void {
+    this.poked = true;
+    if (this.backoff.failures > 0) return;
+    this.nextAt = Math.min(this.nextAt, performance.now());
+    this.wakeUp?.();
+  }
+
+  private state(overBudget: boolean): SyncLinkState {
+    return linkState({ enrolled: true, failures: this.failures, refused: this.refused, everUp: this.everUp, overBudget });
+  }
+
+  private overBudget(): boolean {
+    return budgetStatus(this.opts.outbox.budget(), this.clock() + this.offsetMs, this.limits, this.opts.timeZone).overBudget;
+  }
+
+  private noteState(): void {
+    const state = this.state(this.overBudget());
+    if (state === this.loggedState) return;
+    const from = this.loggedState;
+    this.loggedState = state;
+    this.opts.log.info(
+      { event: 'sync.state', state, from: from ?? null, failures: this.failures, ...(this.lastError === undefined || state === 'up' ? {} : { lastError: this.lastError.message }) },
+      `county link ${state}`,
+    );
+  }
+
+  // ---- one attempt ----
+
+  private async attempt(): Promise<AttemptResult> {
+    const overBudget = this.overBudget();
+    let req = this.kept === undefined ? undefined : this.reuseKept(this.kept, overBudget);
+    req ??= await this.prepare(overBudget);
+    if (req === undefined) return { next: 'idle' };
+    return this.exchange(req, false);
+  }
+
+  private cursors(): Record<Lane, number> {
+    const out = {} as Record<Lane, number>;
+    for (const lane of LANES) out[lane] = this.opts.outbox.cursor(lane);
+    return out;
+  }
+
+  private reuseKept(kept: PreparedRequest, overBudget: boolean): PreparedRequest | undefined {
+    const cursors = this.cursors();
+    const alarmAfter = kept.lanes.find((l) => l.lane === 'alarm')?.lastSeq ?? cursors.alarm;
+    const decision = resendDecision({
+      kept,
+      cursors,
+      alarmWaitingBeyond: this.opts.outbox.readLane('alarm', { limit: 1, after: alarmAfter }).length > 0,
+      overBudget,
+      targetBytes: this.target,
+    });
+    if (decision.resend) return kept;
+    this.kept = undefined;
+    this.opts.log.debug({ event: 'sync.push.rebuilt', batch: kept.batch, why: decision.why }, 'the failed request is rebuilt rather than sent again unchanged');
+    return undefined;
+  }
+
+  /** A lane's records after `after`, read page by page until they pass `targetBytes` or the lane is empty. */
+  private readUpTo(lane: Lane, after: number, targetBytes: number): OutboxRecord[] {
+    const out: OutboxRecord[] = [];
+    let bytes = 0;
+    let from = after;
+    for (;;) {
+      const got = this.opts.outbox.readLane(lane, { limit: READ_PAGE, after: from });
+      for (const r of got) {
+        out.push(r);
+        bytes += r.bytes;
+      }
+      const last = got[got.length - 1];
+      if (last === undefined || got.length < READ_PAGE || bytes > targetBytes || out.length >= MAX_LANE_RECORDS) return out;
+      from = last.record.seq;
+    }
+  }
+
+  private async prepare(overBudget: boolean): Promise<PreparedRequest | undefined> {
+    const cursors = this.cursors();
+    const lanes = LANES.filter((lane) => !overBudget || lane === 'alarm');
+    const pending = lanes.map((lane) => ({ lane, records: this.readUpTo(lane, cursors[lane], this.target) }));
+    const plan = planRequest({
+      lanes: pending.map((p) => ({ lane: p.lane, records: p.records.map((r) => ({ seq: r.record.seq, bytes: r.bytes })) })),
+      targetBytes: this.target,
+      overBudget,
+    });
+    if (plan.records === 0) return undefined;
+    const bodies: IngestLaneBody[] = plan.lanes.map((lp) => ({
+      lane: lp.lane,
+      after: cursors[lp.lane],
+      records: (pending.find((p) => p.lane === lp.lane)?.records ?? []).slice(0, lp.count).map((r) => r.record),
+    }));
+    const folded = bodies.filter((b) => b.lane === 'readings').flatMap((b) => b.records.filter((r) => r.kind === 'aggregates').map((r) => r.seq));
+    this.batch += 1;
+    const text = ingestBodyText({ box: this.opts.boxId, dbId: this.opts.dbId, batch: this.batch, lanes: bodies });
+    return {
+      batch: this.batch,
+      lanes: plan.lanes.map((lp) => ({ lane: lp.lane, after: cursors[lp.lane], lastSeq: lp.lastSeq, count: lp.count })),
+      records: plan.records,
+      uncompressedBytes: Buffer.byteLength(text, 'utf8'),
+      body: await compressBody(text, this.compression),
+      encoding: this.compression,
+      folded,
+      deliveries: 0,
+    };
+  }
+
+  private async exchange(req: PreparedRequest, clockRetry: boolean): Promise<AttemptResult> {
+    const url = this.url;
+    // Every field that goes on the wire, set before signing (docs/sync-signatures.md, "Implementation notes").
+    const headers: Record<string, string> = {
+      host: url.host,
+      'user-agent': this.userAgent,
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'content-encoding': req.encoding,
+      'content-length': String(req.body.byteLength),
+      connection: 'keep-alive',
+    };
+    const signed = signRequest({ method: 'POST', url, headers, body: req.body }, { key: this.opts.boxKey, now: () => this.clock() + this.offsetMs });
+    const sentHeaders: Record<string, string> = { ...headers, ...signed.headers };
+    const sentAt = this.clock();
+    const started = performance.now();
+    const res = await this.transport.send({
+      url,
+      method: 'POST',
+      headers: sentHeaders,
+      body: req.body,
+      timeoutMs: this.timeoutMs,
+      ...(this.opts.maxRateKbit === undefined ? {} : { maxRateKbit: this.opts.maxRateKbit }),
+      signal: this.stopper.signal,
+    });
+    const receivedAt = this.clock();
+    const durationMs = Math.round(performance.now() - started);
+    const wireBytes = res.sentBytes + res.receivedBytes;
+    this.countBytes(wireBytes);
+    if (res.ok || res.reached) {
+      req.deliveries += 1;
+      for (const s of req.folded) this.folded.add(s);
+    }
+    let outcome: PushOutcome;
+    if (res.ok) outcome = this.judge(res, sentHeaders, sentAt, receivedAt);
+    else if (res.failure === 'aborted') return { next: 'stop' };
+    else outcome = { kind: 'network', failure: res.failure, message: res.message };
+    const ctx = { req, wireBytes, requestBytes: res.sentBytes, durationMs };
+
+    switch (outcome.kind) {
+      case 'stored':
+      case 'conflict':
+        return this.acknowledged(outcome, ctx);
+      case 'clock':
+        if (clockRetry) return this.failed(outcome, req, undefined);
+        this.opts.log.warn(
+          { event: 'sync.clock_refused', code: outcome.code, offsetMs: this.offsetMs, batch: req.batch },
+          `the hub refused the request's time (${outcome.code}); signing again with the hub's time`,
+        );
+        return this.exchange(req, true);
+      case 'too_large': {
+        const before = this.target;
+        // Never again as large as a body the hub refused: the target would grow back to it and be refused again.
+        const ceiling = Math.max(DEFAULT_BATCH_TARGET.minBytes, Math.min(this.targetOpts.maxBytes ?? DEFAULT_BATCH_TARGET.maxBytes, req.uncompressedBytes - 1));
+        this.targetOpts = { ...this.targetOpts, maxBytes: ceiling };
+        this.target = targetAfterFailure(this.target, 'too_large', this.targetOpts);
+        this.kept = undefined;
+        this.opts.log.warn(
+          { event: 'sync.push.too_large', batch: req.batch, records: req.records, bodyBytes: req.uncompressedBytes, sentBytes: req.body.byteLength, from: before, target: this.target, ceiling },
+          'the hub refused the request as too large; halving the batch target',
+        );
+        // A smaller request is possible: go on at once. One record alone too large for the hub cannot shrink.
+        if (this.target < before && req.records > 1) return NOW;
+        return this.failed(outcome, undefined, undefined);
+      }
+      case 'busy':
+        return this.failed(outcome, req, res.ok ? retryAfterMs(headerOf(res.headers['retry-after']), this.clock() + this.offsetMs) : undefined);
+      case 'refused':
+        return this.failed(outcome, undefined, undefined);
+      case 'server':
+      case 'unverified':
+      case 'bad_answer':
+      case 'network':
+      case 'internal':
+        return this.failed(outcome, req, undefined);
+    }
+  }
+
+  /** Verifies the answer (county key, bound to this request), learns the clock offset from it, classifies it. */
+  private judge(res: Extract<WireResult, { ok: true }>, sentHeaders: Record<string, string>, sentAt: number, receivedAt: number): PushOutcome {
+    const verified = verifyResponse(
+      { status: res.status, headers: res.headers, body: res.body },
+      { method: 'POST', url: this.url, headers: sentHeaders },
+      { keys: new Map([[this.opts.countyKeyId, this.opts.countyKey]]) },
+    );
+    if (!verified.ok) return classifyAnswer({ status: res.status, unverified: verified.reason, body: res.body });
+    // A verified answer bound to this request's fresh nonce is no replay: its time is the hub's. `hubTime` in the
+    // body (covered by the signed digest) says it to the millisecond; `created` to the second.
+    const hubTime = parseIngestAnswer(res.body)?.hubTime;
+    const rtt = Math.max(0, receivedAt - sentAt);
+    const estimate =
+      hubTime === undefined
+        ? clockOffsetFromExchange({ sentAtMs: sentAt, receivedAtMs: receivedAt, peerCreatedSec: verified.created })
+        : { offsetMs: Math.round(hubTime - (sentAt + rtt / 2)), uncertaintyMs: Math.ceil(rtt / 2) };
+    if (Math.abs(estimate.offsetMs - this.offsetMs) > 2_000) {
+      this.opts.log.info(
+        { event: 'sync.clock_offset', offsetMs: estimate.offsetMs, uncertaintyMs: estimate.uncertaintyMs, previousMs: this.offsetMs },
+        `the hub's clock is ${estimate.offsetMs} ms from the box's`,
+      );
+    }
+    this.offsetMs = estimate.offsetMs;
+    return classifyAnswer({ status: res.status, body: res.body });
+  }
+
+  private acknowledged(
+    outcome: Extract<PushOutcome, { kind: 'stored' | 'conflict' }>,
+    ctx: { req: PreparedRequest; wireBytes: number; requestBytes: number; durationMs: number },
+  ): AttemptResult {
+    const { req } = ctx;
+    const outbox = this.opts.outbox;
+    const before = this.cursors();
+    const plan = planAcks({ status: outcome.kind, acked: outcome.answer.acked, cursors: before, folded: this.folded });
+    for (const r of plan.rewinds) outbox.rewind(r.lane, r.seq);
+    for (const a of plan.acks) outbox.ack(a.lane, a.seq, a.aggregated === undefined ? {} : { aggregated: a.aggregated });
+    for (const s of plan.settled) this.folded.delete(s);
+    this.kept = undefined;
+
+    if (outcome.kind === 'conflict') {
+      this.conflicts += 1;
+      this.opts.log.warn(
+        { event: 'sync.push.conflict', batch: req.batch, acked: outcome.answer.acked, rewound: plan.rewinds, conflictsInARow: this.conflicts },
+        `the hub holds less than it acknowledged before (409): lanes ${plan.rewinds.map((r) => `${r.lane} to ${r.seq}`).join(', ') || 'none'} rewound`,
+      );
+      if (this.conflicts > MAX_CONFLICTS_IN_A_ROW) return this.failed(outcome, undefined, undefined);
+      this.succeeded();
+      return NOW;
+    }
+    this.conflicts = 0;
+    // Every lane sent must have moved: a hub that answers 200 but keeps a lane's mark below what it was sent would
+    // otherwise get the same request again at once, for ever.
+    const progressed = req.lanes.every((l) => outbox.cursor(l.lane) >= l.lastSeq);
+    if (!progressed) {
+      return this.failed({ kind: 'bad_answer', status: 200 }, undefined, undefined, `the hub answered 200 but did not acknowledge everything sent (acked ${JSON.stringify(outcome.answer.acked)})`);
+    }
+    this.target = targetAfterSuccess(this.target, { durationMs: ctx.durationMs, timeoutMs: this.timeoutMs, sentBytes: req.uncompressedBytes }, this.targetOpts);
+    this.succeeded();
+    this.opts.log.info(
+      {
+        event: 'sync.push.ok',
+        batch: req.batch,
+        records: req.records,
+        bytes: ctx.wireBytes,
+        requestBytes: ctx.requestBytes,
+        ms: ctx.durationMs,
+        bodyBytes: req.uncompressedBytes,
+        lanes: Object.fromEntries(req.lanes.map((l) => [l.lane, l.count])),
+        folded: req.folded.length,
+        resent: req.deliveries > 1,
+        target: this.target,
+      },
+      `pushed ${req.records} records`,
+    );
+    return NOW;
+  }
+
+  private succeeded(): void {
+    this.backoff = afterSuccess();
+    this.failures = 0;
+    this.refused = false;
+    this.everUp = true;
+    this.lastSuccessAt = this.clock();
+  }
+
+  /** A failed attempt: backoff (at least `retryAfter`), maybe a smaller target, and `keep` to send again. */
+  private failed(outcome: PushOutcome, keep: PreparedRequest | undefined, retryAfter: number | undefined, message?: string): AttemptResult {
+    const effects = outcomeEffects(outcome);
+    this.kept = keep;
+    this.backoff = afterFailure(this.backoff);
+    this.failures += 1;
+    this.refused = effects.hubRefusedBox;
+    if (effects.halveTarget) this.target = targetAfterFailure(this.target, outcome.kind === 'network' && outcome.failure === 'timeout' ? 'timeout' : 'reset', this.targetOpts);
+    const delayMs = Math.max(backoffDelay(this.backoff, this.random, this.backoffOpts), retryAfter ?? 0);
+    const text = message ?? describeOutcome(outcome);
+    this.lastError = { ts: this.clock(), message: text };
+    this.opts.log.warn(
+      {
+        event: 'sync.push.failed',
+        outcome: outcome.kind,
+        ...('status' in outcome ? { status: outcome.status } : {}),
+        ...('code' in outcome && outcome.code !== undefined ? { code: outcome.code } : {}),
+        ...(outcome.kind === 'network' ? { failure: outcome.failure } : {}),
+        ...(keep === undefined ? {} : { batch: keep.batch, records: keep.records }),
+        failures: this.failures,
+        delayMs,
+        target: this.target,
+        error: text,
+      },
+      `push failed: ${text}; next try in ${Math.round(delayMs / 1000)} s`,
+    );
+    return { next: 'after', delayMs };
+  }
+
+  private countBytes(bytes: number): void {
+    if (bytes <= 0) return;
+    const outbox = this.opts.outbox;
+    outbox.saveBudget(addUsage(outbox.budget(), this.clock() + this.offsetMs, bytes, this.opts.timeZone));
+  }
+}
+
+function headerOf(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

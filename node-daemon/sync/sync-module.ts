@@ -1,0 +1,214 @@
+/**
+ * The county sync on the box, as one module (docs/sync.md): the health recorder (a `health` record every
+ * `sync.healthIntervalMs` and on every change of overall status) and the push loop (push/push-client.ts), over one
+ * outbox. compose.ts builds it through `setUpSync`, only when the box is enrolled (`<data>/sync/enrolment.json`,
+ * written by `fenghuo enroll`) and `sync.push` is not false; the hub's address, the box id, the box key and the
+ * county key all come from the enrolment.
+ *
+ * `setUpSync` also gives the status registry what `GET /api/v1/health` shows under `sync`: the push loop's view,
+ * or `not_enrolled` with the backlog when the box has no (readable) enrolment. With `sync.push: false` the field is
+ * left out.
+ */
+import type { EventHub } from '../core/events.js';
+import type { Logger } from '../core/log.js';
+import type { Module } from '../core/module.js';
+import { systemClock, type Clock } from '../core/types.js';
+import { syncSchema, type SyncConfig } from '../config/schema.js';
+import { packageVersion } from '../health/package-version.js';
+import type { Db } from '../storage/database.js';
+import { databaseId } from '../storage/migrations.js';
+import { enrolmentExists, enrolmentPaths, loadEnrolment, type Enrolment } from './enrol/files.js';
+import { budgetStatus, type BudgetLimits } from './outbox/budget.js';
+import { HealthRecorder, type HealthSnapshotLike } from './outbox/health-recorder.js';
+import { LANES, type Lane } from './outbox/lanes.js';
+import { OutboxStore, type OutboxStoreOptions } from './outbox/outbox-store.js';
+import type { SyncHealth, SyncLaneBacklog } from './push/link-state.js';
+import { PushClient } from './push/push-client.js';
+import type { Transport } from './push/transport.js';
+
+export interface SyncModuleOptions {
+  readonly db: Db;
+  /** alarm$ and stored$ wake the push loop. */
+  readonly hub: Pick<EventHub, 'alarm$' | 'stored$'>;
+  readonly log: Logger;
+  readonly enrolment: Enrolment;
+  /** The `sync` section with its defaults (`syncSchema.parse({})` when the file has none). */
+  readonly config: SyncConfig;
+  /** `site.timezone`: the byte budget's calendar. */
+  readonly timeZone: string;
+  /** What a health record holds: `registry.snapshot()`. */
+  readonly snapshot: () => HealthSnapshotLike;
+  readonly status?: () => string;
+  readonly clock?: Clock;
+  /** For tests: the outbox's raw-or-aggregates rule, the backoff's floor and jitter, the transport, the idle poll. */
+  readonly readingsForm?: OutboxStoreOptions['readingsForm'];
+  readonly minBackoffMs?: number;
+  readonly random?: () => number;
+  readonly transport?: Transport;
+  readonly idlePollMs?: number;
+  readonly healthCheckMs?: number;
+}
+
+export class SyncModule implements Module {
+  readonly name = 'sync';
+  readonly outbox: OutboxStore;
+  readonly recorder: HealthRecorder;
+  readonly push: PushClient;
+
+  constructor(opts: SyncModuleOptions) {
+    const clock = opts.clock ?? systemClock;
+    const { config, enrolment } = opts;
+    this.outbox = new OutboxStore({ db: opts.db, clock, ...(opts.readingsForm === undefined ? {} : { readingsForm: opts.readingsForm }) });
+    this.recorder = new HealthRecorder({
+      db: opts.db,
+      log: opts.log,
+      snapshot: opts.snapshot,
+      ...(opts.status === undefined ? {} : { status: opts.status }),
+      intervalMs: config.healthIntervalMs,
+      ...(opts.healthCheckMs === undefined ? {} : { checkMs: opts.healthCheckMs }),
+      clock,
+    });
+    this.push = new PushClient({
+      outbox: this.outbox,
+      hubUrl: enrolment.record.hub,
+      boxId: enrolment.record.boxId,
+      dbId: databaseId(opts.db),
+      boxKey: enrolment.boxKey,
+      countyKey: enrolment.countyKey,
+      countyKeyId: enrolment.record.countyKeyId,
+      log: opts.log,
+      timeZone: opts.timeZone,
+      events: opts.hub,
+      clock,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxBatchBytes: config.maxBatchBytes,
+      compression: config.compression,
+      budget: budgetLimits(config),
+      ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
+      backoff: { maxMs: config.maxBackoffMs, ...(opts.minBackoffMs === undefined ? {} : { minMs: opts.minBackoffMs }) },
+      ...(opts.random === undefined ? {} : { random: opts.random }),
+      ...(opts.transport === undefined ? {} : { transport: opts.transport }),
+      ...(opts.idlePollMs === undefined ? {} : { idlePollMs: opts.idlePollMs }),
+      userAgent: `fenghuo/${packageVersion()}`,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.recorder.start();
+    this.push.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.push.stop();
+    await this.recorder.stop();
+  }
+
+  /** `sync` of GET /api/v1/health. */
+  status(): SyncHealth {
+    return this.push.status();
+  }
+}
+
+export function budgetLimits(config: Pick<SyncConfig, 'budget'>): BudgetLimits {
+  const b = config.budget;
+  return {
+    ...(b?.dailyBytes === undefined ? {} : { dailyBytes: b.dailyBytes }),
+    ...(b?.monthlyBytes === undefined ? {} : { monthlyBytes: b.monthlyBytes }),
+  };
+}
+
+/** `sync` of the health view for a box that pushes nothing because it has no enrolment: the backlog waits. */
+export function notEnrolledStatus(outbox: OutboxStore, config: Pick<SyncConfig, 'budget'>, timeZone: string, clock: Clock, lastError?: string): SyncHealth {
+  const backlog = outbox.backlog();
+  const limits = budgetLimits(config);
+  const budget = budgetStatus(outbox.budget(), clock(), limits, timeZone);
+  return {
+    state: 'not_enrolled',
+    ...(lastError === undefined ? {} : { lastError: { ts: clock(), message: lastError } }),
+    backlog: Object.fromEntries(
+      LANES.map((lane): [Lane, SyncLaneBacklog] => [lane, { records: backlog[lane].records, bytes: backlog[lane].approxBytes, oldestAgeMs: backlog[lane].oldestAgeMs }]),
+    ) as Record<Lane, SyncLaneBacklog>,
+    budget: { dayBytes: budget.dayBytes, monthBytes: budget.monthBytes, ...limits },
+    offsetMs: 0,
+  };
+}
+
+export interface SyncSetupOptions {
+  readonly db: Db;
+  readonly hub: Pick<EventHub, 'alarm$' | 'stored$'>;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly dataDir: string;
+  /** The config's `sync` section, if any. */
+  readonly config: SyncConfig | undefined;
+  readonly timeZone: string;
+  readonly snapshot: () => HealthSnapshotLike;
+}
+
+export interface SyncSetup {
+  /** Built when the box is enrolled and `sync.push` is not false. */
+  readonly module?: SyncModule;
+  /**
+   * `sync` of GET /api/v1/health; absent with `sync.push: false`. Never throws: a failure to read the outbox is
+   * logged once and the field left out, so the health view stays up.
+   */
+  readonly status?: () => SyncHealth | undefined;
+}
+
+function guarded(log: Logger, status: () => SyncHealth): () => SyncHealth | undefined {
+  let failing = false;
+  return () => {
+    try {
+      const s = status();
+      failing = false;
+      return s;
+    } catch (err) {
+      if (!failing) log.error({ event: 'sync.status_failed', error: String(err) }, 'the county link\'s status cannot be read');
+      failing = true;
+      return undefined;
+    }
+  };
+}
+
+/** What compose.ts wires: the sync module when it should run, and the health view's `sync` either way. */
+export function setUpSync(opts: SyncSetupOptions): SyncSetup {
+  const config = opts.config ?? syncSchema.parse({});
+  const notEnrolled = (lastError?: string): SyncSetup => {
+    const outbox = new OutboxStore({ db: opts.db, clock: opts.clock });
+    return { status: guarded(opts.log, () => notEnrolledStatus(outbox, config, opts.timeZone, opts.clock, lastError)) };
+  };
+  if (!enrolmentExists(opts.dataDir)) {
+    opts.log.info({ event: 'sync.not_enrolled', enrolment: enrolmentPaths(opts.dataDir).enrolment }, 'not enrolled with a county hub: nothing is pushed (fenghuo enroll)');
+    return notEnrolled();
+  }
+  if (config.push === false) {
+    opts.log.info({ event: 'sync.push_off' }, 'enrolled, but sync.push is false: nothing is pushed');
+    return {};
+  }
+  let enrolment: Enrolment | undefined;
+  try {
+    enrolment = loadEnrolment(opts.dataDir);
+  } catch (err) {
+    const message = `the enrolment under ${enrolmentPaths(opts.dataDir).dir} cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+    opts.log.error({ event: 'sync.enrolment_unreadable', error: message }, 'nothing is pushed: enrol again with fenghuo enroll --force');
+    return notEnrolled(message);
+  }
+  if (enrolment === undefined) return notEnrolled();
+  if (config.boxId !== undefined && config.boxId !== enrolment.record.boxId) {
+    opts.log.warn(
+      { event: 'sync.box_id_mismatch', configured: config.boxId, enrolled: enrolment.record.boxId },
+      `sync.boxId is ${config.boxId} but the box is enrolled as ${enrolment.record.boxId}: pushing as ${enrolment.record.boxId}`,
+    );
+  }
+  const module = new SyncModule({
+    db: opts.db,
+    hub: opts.hub,
+    log: opts.log,
+    clock: opts.clock,
+    enrolment,
+    config,
+    timeZone: opts.timeZone,
+    snapshot: opts.snapshot,
+  });
+  return { module, status: guarded(opts.log, () => module.status()) };
+}
