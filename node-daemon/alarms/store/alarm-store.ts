@@ -105,6 +105,7 @@ export class AlarmStore {
   private readonly openByKey;
   private readonly latestByKey;
   private readonly transitionsOf;
+  private readonly transitionById;
   private readonly insertAlarm;
   private readonly insertTransition;
   private readonly logChange;
@@ -118,6 +119,9 @@ export class AlarmStore {
     this.byId = db.prepare<[number], AlarmRow>(`SELECT ${ALARM_COLUMNS} FROM alarms WHERE id = ?`);
     this.openByKey = db.prepare<[string], AlarmRow>(`SELECT ${ALARM_COLUMNS} FROM alarms WHERE key = ? AND state <> 'cleared'`);
     this.latestByKey = db.prepare<[string], AlarmRow>(`SELECT ${ALARM_COLUMNS} FROM alarms WHERE key = ? ORDER BY id DESC LIMIT 1`);
+    this.transitionById = db.prepare<[number], TransitionRow>(
+      'SELECT id, alarm_id, ts, type, level, "by", account, note, cause FROM alarm_transitions WHERE id = ?',
+    );
     this.transitionsOf = db.prepare<[number], TransitionRow>(
       'SELECT id, alarm_id, ts, type, level, "by", account, note, cause FROM alarm_transitions WHERE alarm_id = ? ORDER BY id',
     );
@@ -215,6 +219,14 @@ export class AlarmStore {
 
   unshelve(id: number, who: Actor, note: string | undefined, now: number): AlarmChange {
     return this.unshelveTx(id, who, note, now);
+  }
+
+  /** One transition of an alarm, with the alarm as it is now; undefined when either is gone (or they don't belong). */
+  transition(alarmId: number, transitionId: number): { alarm: Alarm; transition: AlarmTransition } | undefined {
+    const row = this.byId.get(alarmId);
+    const t = this.transitionById.get(transitionId);
+    if (row === undefined || t === undefined || t.alarm_id !== row.id) return undefined;
+    return { alarm: toAlarm(row), transition: toTransition(t) };
   }
 
   get(id: number): AlarmWithHistory | undefined {

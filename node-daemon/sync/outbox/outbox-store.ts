@@ -13,7 +13,7 @@
 import { systemClock, type Clock } from '../../core/types.js';
 import type { Db } from '../../storage/database.js';
 import { qualityFromCode } from '../../storage/quality-codes.js';
-import type { AlarmCause, AlarmKind, AlarmLevel, TransitionType } from '../../alarms/types.js';
+import { AlarmStore } from '../../alarms/store/alarm-store.js';
 import { isBudgetState, type BudgetState } from './budget.js';
 import { LANE_LOG_KINDS, LANES, LOG_KINDS, type FeedLane, type Lane, type LogKind } from './lanes.js';
 import { readingsForm, type ReadingsFormOptions } from './readings-form.js';
@@ -119,29 +119,6 @@ interface ReadingRow {
   quality: number;
 }
 
-interface AlarmRow {
-  id: number;
-  key: string;
-  kind: AlarmKind;
-  site_id: string | null;
-  sensor_id: string | null;
-  drill: number;
-  title: string;
-  raised_at: number;
-}
-
-interface TransitionRow {
-  id: number;
-  alarm_id: number;
-  ts: number;
-  type: TransitionType;
-  level: AlarmLevel | null;
-  by: string | null;
-  account: string | null;
-  note: string | null;
-  cause: string;
-}
-
 interface Figures {
   records: number;
   bytes: number;
@@ -178,6 +155,8 @@ export class OutboxStore {
   private tracker: Tracker | undefined;
 
   private readonly stmts;
+  /** The alarm store's own reading of an alarm and its transition (one mapping of those rows). */
+  private readonly alarms: AlarmStore;
   private readonly ackTx: (lane: Lane, seq: number, aggregated: readonly number[], now: number) => { moved: boolean; from: number; debt: number[] };
   private readonly rewindTx: (lane: Lane, seq: number, now: number) => void;
 
@@ -186,6 +165,7 @@ export class OutboxStore {
     this.clock = opts.clock ?? systemClock;
     this.formOptions = opts.readingsForm ?? {};
     const db = this.db;
+    this.alarms = new AlarmStore(db);
     this.stmts = {
       cursor: db.prepare<[string], { acked_seq: number; acked_at: number | null }>('SELECT acked_seq, acked_at FROM sync_cursor WHERE lane = ?'),
       moveCursor: db.prepare<[string, number, number]>(
@@ -195,8 +175,6 @@ export class OutboxStore {
       nextOfKind: db.prepare<[string, number, number], LogRow>('SELECT seq, ts, kind, payload FROM change_log WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?'),
       firstOfKind: db.prepare<[string, number], { ts: number; seq: number }>('SELECT seq, ts FROM change_log WHERE kind = ? AND seq > ? ORDER BY seq LIMIT 1'),
       readingsBetween: db.prepare<[number, number], ReadingRow>('SELECT id, sensor_id, ts, value, quality FROM readings WHERE id BETWEEN ? AND ? ORDER BY id'),
-      alarm: db.prepare<[number], AlarmRow>('SELECT id, key, kind, site_id, sensor_id, drill, title, raised_at FROM alarms WHERE id = ?'),
-      transition: db.prepare<[number], TransitionRow>('SELECT id, alarm_id, ts, type, level, "by", account, note, cause FROM alarm_transitions WHERE id = ?'),
       maxSeq: db.prepare<[], { v: number }>('SELECT coalesce(max(seq), 0) AS v FROM change_log'),
       minSeq: db.prepare<[], { v: number }>('SELECT coalesce(min(seq), 0) AS v FROM change_log'),
       kindFigures: db.prepare<[number, number, number, number, string, number, number], Figures>(
@@ -441,30 +419,22 @@ export class OutboxStore {
   private alarmPayload(logged: unknown): AlarmPayload {
     const ref = parseAlarmRef(logged);
     if (ref === undefined) return { alarmId: 0, transitionId: 0, type: '', missing: true };
-    const a = this.stmts.alarm.get(ref.alarmId);
-    const t = this.stmts.transition.get(ref.transitionId);
-    if (a === undefined || t === undefined || t.alarm_id !== a.id) return { ...ref, missing: true };
+    const found = this.alarms.transition(ref.alarmId, ref.transitionId);
+    if (found === undefined) return { ...ref, missing: true };
+    const { alarm: a, transition } = found;
+    const { alarmId: _alarmId, ...t } = transition;
     return {
       alarm: {
         id: a.id,
         key: a.key,
         kind: a.kind,
-        ...(a.site_id === null ? {} : { siteId: a.site_id }),
-        ...(a.sensor_id === null ? {} : { sensorId: a.sensor_id }),
-        drill: a.drill === 1,
+        ...(a.siteId === undefined ? {} : { siteId: a.siteId }),
+        ...(a.sensorId === undefined ? {} : { sensorId: a.sensorId }),
+        drill: a.drill,
         title: a.title,
-        raisedAt: a.raised_at,
+        raisedAt: a.raisedAt,
       },
-      transition: {
-        id: t.id,
-        ts: t.ts,
-        type: t.type,
-        level: t.level,
-        ...(t.by === null ? {} : { by: t.by }),
-        ...(t.account === null ? {} : { account: t.account }),
-        ...(t.note === null ? {} : { note: t.note }),
-        cause: asObject(parseJson(t.cause)) as AlarmCause,
-      },
+      transition: t,
     };
   }
 

@@ -11,7 +11,7 @@
  * cannot be found (never expected: alarms are never deleted) goes as the change-log reference with
  * `"missing": true`: `{ "alarmId", "transitionId", "type", "missing": true }`.
  */
-import type { AlarmCause, AlarmKind, AlarmLevel, TransitionType } from '../../alarms/types.js';
+import type { Alarm, AlarmTransition } from '../../alarms/types.js';
 import type { Quality } from '../../core/types.js';
 import { aggregateRows, type RawRow } from '../../storage/retention.js';
 
@@ -34,27 +34,10 @@ export interface AggregatesPayload {
 }
 
 /** The alarm as it is now, self-contained (fields as in `GET /api/v1/alarms/{id}`). */
-export interface SyncAlarm {
-  readonly id: number;
-  readonly key: string;
-  readonly kind: AlarmKind;
-  readonly siteId?: string;
-  readonly sensorId?: string;
-  readonly drill: boolean;
-  readonly title: string;
-  readonly raisedAt: number;
-}
+export type SyncAlarm = Pick<Alarm, 'id' | 'key' | 'kind' | 'siteId' | 'sensorId' | 'drill' | 'title' | 'raisedAt'>;
 
-export interface SyncTransition {
-  readonly id: number;
-  readonly ts: number;
-  readonly type: TransitionType;
-  readonly level: AlarmLevel | null;
-  readonly by?: string;
-  readonly account?: string;
-  readonly note?: string;
-  readonly cause: AlarmCause;
-}
+/** A transition as the alarm API gives it, without the alarm id (the record's `alarm` carries it). */
+export type SyncTransition = Omit<AlarmTransition, 'alarmId'>;
 
 export type AlarmPayload =
   | { readonly alarm: SyncAlarm; readonly transition: SyncTransition }
