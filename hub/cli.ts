@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatProblems, summarizeProblems } from '../node-daemon/config/format-problems.js';
+import { processIo, type CliIo } from '../node-daemon/core/cli-io.js';
 import { formatEnrolCode, generateEnrolCode } from '../node-daemon/sync/enrol/code.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../node-daemon/sync/outbox/box-id.js';
 import { defaultHubConfig, loadHubConfigFile, type HubConfig } from './config.js';
@@ -10,16 +11,6 @@ import { openHubStore } from './store/open.js';
  * `fenghuo hub …`, the county hub's command line (bin/fenghuo.js dispatches `hub` here, so the box never loads
  * this). Resolves to the exit code: 0 ok, 1 failure while running, 2 bad command line or invalid configuration.
  */
-
-export interface CliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
-
-const processIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
 
 export const HUB_USAGE = `fenghuo hub: the county hub (docs/sync.md)
 

@@ -8,14 +8,11 @@ import { join, resolve } from 'node:path';
 import { SessionStore } from './auth/sessions.js';
 import { readSetupCodeFile } from './auth/setup-code.js';
 import { UserStore } from './auth/users.js';
+import type { CliIo } from './core/cli-io.js';
 import { systemClock } from './core/types.js';
 import { newPasswordSchema } from './http/routes/auth.js';
 import { DB_FILE_NAME, type Db } from './storage/database.js';
 
-export interface AuthCliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
 
 /** Exit status: 0 done, 1 nothing to do (no setup code), 2 a bad name, password or data dir. */
 export type AuthCliExit = 0 | 1 | 2;
@@ -40,7 +37,7 @@ function hasUsersTable(db: Db): boolean {
 /** `fenghuo users reset-password NAME`: sets a new password and ends every session of that account. */
 export async function resetPassword(
   opts: { readonly dataDir: string; readonly name: string; readonly fromStdin: boolean },
-  io: AuthCliIo,
+  io: CliIo,
 ): Promise<AuthCliExit> {
   const dataDir = resolve(opts.dataDir);
   const dbPath = join(dataDir, DB_FILE_NAME);
@@ -82,7 +79,7 @@ export async function resetPassword(
 }
 
 /** `fenghuo setup-code`: prints the one-time setup code of a box that has no account yet. */
-export function printSetupCode(opts: { readonly dataDir: string }, io: AuthCliIo): AuthCliExit {
+export function printSetupCode(opts: { readonly dataDir: string }, io: CliIo): AuthCliExit {
   const dataDir = resolve(opts.dataDir);
   const accounts = withDb(dataDir, (db) => (hasUsersTable(db) ? new UserStore(db, systemClock).count() : 0)) ?? 0;
   if (accounts > 0) {

@@ -7,21 +7,13 @@ import { renderConfigJsonSchema } from './config/json-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './config/listen.js';
 import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { processIo, type CliIo } from './core/cli-io.js';
 import { packageRoot } from './core/paths.js';
 import { runDaemon } from './daemon.js';
 import { simMain } from './sim/sim-cli.js';
 import { enrollCommand } from './sync/enrol/enrol-cli.js';
 
-/** Where the CLI writes; one call per line. Injected by tests, the process streams otherwise. */
-export interface CliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
-
-const processIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { CliIo };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -1,12 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { CliIo } from '../../core/cli-io.js';
 import { KeyFormatError } from '../protocol/index.js';
 import { enrolBox, EnrolError } from './enrol.js';
 
-/** Where the command writes; one call per line (node-daemon/cli.ts's CliIo). */
-export interface EnrolIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
 
 export const ENROLL_USAGE = `fenghuo enroll --hub URL --code CODE [--box ID] [--data DIR] [--force]
     Enrol this box with the county hub: make its Ed25519 key, send the one-time code from
@@ -18,7 +14,7 @@ export const ENROLL_USAGE = `fenghuo enroll --hub URL --code CODE [--box ID] [--
       --force      enrol again, replacing an existing enrolment`;
 
 /** `fenghuo enroll …`: resolves to the exit code (0 enrolled, 1 refused or unreachable, 2 bad command line or already enrolled). */
-export async function enrollCommand(args: readonly string[], io: EnrolIo, opts: { fetch?: typeof fetch } = {}): Promise<number> {
+export async function enrollCommand(args: readonly string[], io: CliIo, opts: { fetch?: typeof fetch } = {}): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -76,7 +72,7 @@ export async function enrollCommand(args: readonly string[], io: EnrolIo, opts: 
   }
 }
 
-function usage(io: EnrolIo, message: string): number {
+function usage(io: CliIo, message: string): number {
   io.err(`fenghuo enroll: ${message}`);
   io.err('');
   io.err(ENROLL_USAGE);
