@@ -2,29 +2,34 @@
 // same run. FENGHUO_BENCH_MEMORY_S shortens the 5-minute memory run.
 import { benchAlarmLatency } from './alarm-latency.js';
 import { benchMemory } from './daemon-memory.js';
+import { benchHubIngest } from './hub-ingest.js';
 import { benchPolls } from './poll-throughput.js';
 import type { BenchResult } from './result.js';
 import { benchRtuLine } from './rtu-line.js';
 import { benchStorage } from './storage-throughput.js';
+import { benchSyncBytes } from './sync-bytes.js';
 
 function print(r: BenchResult): void {
   const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
   console.log(`${r.name}\n  ours ${fmt(r.ours)}  peer ${fmt(r.peer)}  ${r.unit}\n  ratio ${r.ratio.toFixed(2)}${r.aim ? `  (aim ${r.aim})` : ''}${r.note ? `\n  ${r.note}` : ''}`);
 }
 
-const benches: [string, () => Promise<BenchResult>][] = [
+const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['polls', benchPolls],
   ['storage', () => benchStorage()],
   ['memory', () => benchMemory()],
   ['alarms', benchAlarmLatency],
   ['rtu', benchRtuLine],
+  ['hub-ingest', benchHubIngest],
+  ['sync-bytes', benchSyncBytes],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const [name, run] of benches) {
   if (only.length > 0 && !only.includes(name)) continue;
   try {
-    print(await run());
+    const out = await run();
+    for (const r of Array.isArray(out) ? out : [out]) print(r);
   } catch (err) {
     failed++;
     console.error(`${name}: failed: ${err instanceof Error ? err.message : String(err)}`);

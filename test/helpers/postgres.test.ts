@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pidAlive, postgresAvailable, removeStalePostgres, startPostgres, type PostgresCluster } from './postgres.js';
+import { pidAlive, postgresAvailable, removeStalePostgres, startPostgres, type PostgresCluster } from '../../bench/support/postgres.js';
 
 const avail = await postgresAvailable();
 if (!avail.ok) console.warn(`SKIPPED PostgreSQL helper tests: ${avail.reason}`);

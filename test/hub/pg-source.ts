@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import pgDriver from 'pg';
-import { postgresAvailable, startPostgres } from '../helpers/postgres.js';
+import { postgresAvailable, startPostgres } from '../../bench/support/postgres.js';
 
 /**
- * Where the hub-store tests get PostgreSQL: a throw-away cluster from test/helpers/postgres.ts, one per test file;
+ * Where the hub-store tests get PostgreSQL: a throw-away cluster from bench/support/postgres.ts, one per test file;
  * each test gets a database of its own (`freshDatabase`), dropped afterwards. When no cluster can be made here the
  * source says why, and the PostgreSQL half of each suite is skipped saying so.
  */

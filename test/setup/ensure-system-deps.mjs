@@ -3,7 +3,7 @@
 // own python3), socat for serial pty pairs, the audio tools (espeak-ng, sox, ffmpeg, aplay), and for the browser tests
 // Debian's chromium (driven by playwright-core; no browser is ever downloaded) with the Noto CJK fonts so Chinese
 // renders in the screenshots. For the county-sync tests: PostgreSQL (the hub's database, a throwaway cluster per test
-// file, test/helpers/postgres.ts) and iproute2 (ip netns, veth and tc tbf for the slow link, test/rigs/netns-link.ts).
+// file, bench/support/postgres.ts) and iproute2 (ip netns, veth and tc tbf for the slow link, test/rigs/netns-link.ts).
 // As root it installs them; otherwise it prints the exact command.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
