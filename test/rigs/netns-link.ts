@@ -465,6 +465,8 @@ export async function createNetnsLink(opts: NetnsLinkOptions = {}): Promise<Netn
           clearTimeout(timer);
           resolve({ code, signal: sig, stdout, stderr });
         });
+        // A command that exits before reading its input closes the pipe: EPIPE is then no error of the rig's.
+        child.stdin?.on('error', () => undefined);
         child.stdin?.end(options.input ?? '');
       }),
     close: () => {
