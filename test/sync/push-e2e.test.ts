@@ -126,6 +126,8 @@ describe('push to the real hub', () => {
 
     const alarmSeq = raiseNow(box);
     await waitUntil(async () => (await hub.store.arrivals(BOX_ID, 'alarm')).some((a) => a.seq === alarmSeq), 5_000, 'the alarm at the hub');
+    // The hub stores before it answers: the box logs the push once the signed answer is back and checked.
+    await waitUntil(async () => (box.logs.events('sync.push.ok').length > ok.length ? true : undefined), 5_000, 'the box to log the alarm push');
     const after = box.logs.events('sync.push.ok').slice(ok.length);
     expect(after).toHaveLength(1);
     expect(after[0]!['lanes']).toEqual({ alarm: 1 });
