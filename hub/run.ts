@@ -3,7 +3,7 @@ import { publicKeyToRaw } from '../node-daemon/sync/protocol/index.js';
 import { describeStore, type HubConfig } from './config.js';
 import { loadOrCreateCountyKey } from './county-key.js';
 import { createHubApp } from './http/app.js';
-import { MemoryNonceStore } from './http/nonce-store.js';
+import { nonceStoreFor } from './http/nonce-store.js';
 import { hubServer } from './http/server.js';
 import { openHubStore } from './store/open.js';
 
@@ -25,6 +25,7 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
   let store;
   try {
     store = await openHubStore(config.store, { log });
+    log.info({ event: 'hub.nonces', shared: store.dialect === 'postgres' }, `replay memory: ${store.dialect === 'postgres' ? 'shared (hub_nonces)' : 'in this process'}`);
   } catch (err) {
     log.fatal({ event: 'hub.start_failed', store: describeStore(config.store), err: err instanceof Error ? err.message : String(err) }, 'cannot open the hub store');
     return 1;
@@ -32,7 +33,8 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
   const { app, limits } = createHubApp({
     store,
     countyKey: key,
-    nonces: new MemoryNonceStore(Date.now),
+    // PostgreSQL: shared by every hub process through hub_nonces, so a replay to another process is refused too.
+    nonces: nonceStoreFor(store, Date.now),
     log,
     limits: config.limits,
     ...(config.publicOrigin === undefined ? {} : { publicOrigin: config.publicOrigin }),

@@ -41,8 +41,18 @@ const transitionSchema = z.looseObject({
   cause: z.unknown().optional(),
 });
 
+/** An alarm whose rows the box lost: the change-log reference (ids 0 and type '' when even that did not parse). */
+const missingAlarmSchema = z.strictObject({
+  alarmId: z.int().min(0),
+  transitionId: z.int().min(0),
+  type: z.string().max(100),
+  missing: z.literal(true),
+});
+
+const alarmPayloadSchema = z.union([z.strictObject({ alarm: alarmSchema, transition: transitionSchema }), missingAlarmSchema]);
+
 const recordSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ seq, kind: z.literal('alarm'), ts, payload: z.strictObject({ alarm: alarmSchema, transition: transitionSchema }) }),
+  z.strictObject({ seq, kind: z.literal('alarm'), ts, payload: alarmPayloadSchema }),
   z.strictObject({ seq, kind: z.literal('health'), ts, payload: z.record(z.string(), z.unknown()) }),
   z.strictObject({ seq, kind: z.literal('readings'), ts, payload: z.strictObject({ readings: z.array(readingTuple), missing }) }),
   z.strictObject({ seq, kind: z.literal('aggregates'), ts, payload: z.strictObject({ aggregates: z.array(aggregateTuple), missing }) }),
@@ -95,7 +105,7 @@ export function checkIngestBody(text: string): BodyCheck {
   }
   const parsed = ingestBodySchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = closest(parsed.error.issues[0]);
     if (issue === undefined) return { ok: false, message: 'invalid body' };
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
     const param = path.map(String).join('.');
@@ -103,4 +113,22 @@ export function checkIngestBody(text: string): BodyCheck {
     return param === '' ? { ok: false, message } : { ok: false, message: `${param}: ${message}`, param };
   }
   return { ok: true, body: parsed.data, lanes: parsed.data.lanes };
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union (the alarm payload, full or `missing`) that matched no branch names the problem of the branch the input
+ * came closest to (fewest issues, then the deepest path), with the union's own path in front.
+ */
+function closest(issue: Issue | undefined): Issue | undefined {
+  if (issue?.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: Issue[] | undefined;
+  const depth = (b: Issue[]): number => b[0]?.path.length ?? 0;
+  for (const branch of issue.errors) {
+    if (branch.length === 0) continue;
+    if (best === undefined || branch.length < best.length || (branch.length === best.length && depth(branch) > depth(best))) best = branch;
+  }
+  const inner = best?.[0];
+  return inner === undefined ? issue : closest({ ...inner, path: [...issue.path, ...inner.path] } as Issue);
 }

@@ -6,24 +6,23 @@ import {
   type GuardResult,
   type ReplayGuardOptions,
 } from '../../node-daemon/sync/protocol/index.js';
+import type { HubStore, NonceBounds, NonceOutcome } from '../store/types.js';
 
 /**
  * The hub's memory of accepted (key id, nonce) pairs: the replay guard of docs/sync-signatures.md ("Replay window
  * and nonces"), behind an async interface so that several hub processes can share one.
  *
- * - `MemoryNonceStore`: the protocol's in-memory `ReplayGuard`. Right for one hub process (the default). With several
- *   processes each keeps its own: a replay sent to another process within the window is not caught (ingest is
- *   idempotent regardless, so a replay stores nothing twice).
- * - `TableNonceStore`: the same rules over a shared table (`NonceTable`), which a hub store would provide:
- *
- *       CREATE TABLE hub_nonces (keyid TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL,
- *                                PRIMARY KEY (keyid, nonce))
- *       CREATE INDEX hub_nonces_expiry ON hub_nonces (expires_at)
- *
- *   `remember` = in one transaction: delete rows with `expires_at < now` (or do it every minute or so), refuse
- *   `full` when the table holds `maxEntries` rows or the key `maxEntriesPerKey`, then
+ * - `MemoryNonceStore`: the protocol's in-memory `ReplayGuard`. Right for one hub process (the SQLite default). With
+ *   several processes each would keep its own: a replay sent to another process within the window would not be
+ *   caught (ingest is idempotent regardless, so a replay stores nothing twice).
+ * - `TableNonceStore`: the same rules over a shared table (`NonceTable`): the hub store's `hub_nonces` (schema v3,
+ *   hub/store/migrations.ts). `remember` is, in one transaction: rows with `expires_at < now` deleted; an existing
+ *   row is `seen`; `full` when the table holds `maxEntries` rows or the key `maxEntriesPerKey`; then
  *   `INSERT … ON CONFLICT (keyid, nonce) DO NOTHING`: one row inserted is `remembered`, none is `seen` (the unique
  *   key decides between two processes racing with the same capture: exactly one inserts).
+ *
+ * `nonceStoreFor` picks: the table whenever the store is PostgreSQL (several processes), and on SQLite when asked
+ * (several processes on one file); the memory otherwise.
  *
  * Either way the time window (`created` within ±300 s, `expires`) is checked locally first, and a pair is remembered
  * only after the signature verified (the caller's order), so a forgery can neither use up a genuine nonce nor fill
@@ -48,11 +47,22 @@ export class MemoryNonceStore implements NonceStore {
 
 /** What a shared nonce memory needs from a database (see NonceStore). */
 export interface NonceTable {
-  remember(
-    entry: { readonly keyid: string; readonly nonce: string; readonly expiresAt: number },
-    now: number,
-    bounds: { readonly maxEntries: number; readonly maxEntriesPerKey: number },
-  ): Promise<'remembered' | 'seen' | 'full'>;
+  remember(entry: { readonly keyid: string; readonly nonce: string; readonly expiresAt: number }, now: number, bounds: NonceBounds): Promise<NonceOutcome>;
+}
+
+/** The hub store's `hub_nonces` as a NonceTable. */
+export function storeNonceTable(store: Pick<HubStore, 'rememberNonce'>): NonceTable {
+  return { remember: (entry, now, bounds) => store.rememberNonce(entry, now, bounds) };
+}
+
+/**
+ * The hub's replay memory for `store`: shared through its table when the store is PostgreSQL (any number of hub
+ * processes), or on SQLite with `shared: true`; in memory otherwise.
+ */
+export function nonceStoreFor(store: HubStore, clock: Clock, opts: { readonly shared?: boolean; readonly guard?: Partial<ReplayGuardOptions> } = {}): NonceStore {
+  return store.dialect === 'postgres' || opts.shared === true
+    ? new TableNonceStore(storeNonceTable(store), clock, opts.guard)
+    : new MemoryNonceStore(clock, opts.guard);
 }
 
 export class TableNonceStore implements NonceStore {
@@ -83,7 +93,11 @@ export class TableNonceStore implements NonceStore {
     });
     if (r === 'remembered') return { ok: true };
     if (r === 'seen') return { ok: false, reason: 'replayed', detail: `nonce already used with key ${p.keyid}` };
-    return { ok: false, reason: 'replay_cache_full', detail: 'the shared nonce memory is full' };
+    return {
+      ok: false,
+      reason: 'replay_cache_full',
+      detail: `shared replay memory full (at most ${this.#opts.maxEntries} nonces, ${this.#opts.maxEntriesPerKey} for one key)`,
+    };
   }
 }
 

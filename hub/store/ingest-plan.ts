@@ -86,6 +86,26 @@ export function planIngest(marks: LaneMarks, lanes: readonly IngestLane[]): Inge
   return { conflicts, candidates, skipped, marks: next };
 }
 
+/**
+ * Which series an ingest's records belong to (docs/sync.md "A box whose database is new"), from the box's current
+ * dbId (`current`, null: none seen yet), the one the ingest names, and whether the box used that one before.
+ * - `same`: the current series (also when the ingest names none);
+ * - `adopt`: the box's first dbId: rows stored before it (series '') become its, marks kept;
+ * - `new`: a dbId never seen: a new series, marks reset to 0;
+ * - `stale`: a dbId the box used before the current one: refused.
+ */
+export type SeriesDecision =
+  | { readonly kind: 'same' | 'adopt'; readonly dbId: string }
+  | { readonly kind: 'new'; readonly dbId: string; readonly from: string }
+  | { readonly kind: 'stale'; readonly dbId: string; readonly current: string };
+
+export function decideSeries(current: string | null, incoming: string | undefined, seenBefore: boolean): SeriesDecision {
+  if (incoming === undefined || incoming === current) return { kind: 'same', dbId: current ?? '' };
+  if (current === null) return { kind: 'adopt', dbId: incoming };
+  if (seenBefore) return { kind: 'stale', dbId: incoming, current };
+  return { kind: 'new', dbId: incoming, from: current };
+}
+
 export function recordKey(seq: number, kind: RecordKind | string): string {
   return `${seq}:${kind}`;
 }
@@ -162,6 +182,8 @@ export function explode(records: readonly SyncRecord[]): Exploded {
         }
         break;
       case 'alarm': {
+        // A reference to rows the box lost: the record is kept (hub_records.payload), there is nothing to explode.
+        if ('missing' in r.payload) break;
         const { alarm, transition: t } = r.payload;
         out.alarms.set(alarm.id, alarm);
         out.transitions.push({

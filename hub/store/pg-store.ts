@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { compareActive, foldAlarm } from './alarm-state.js';
-import { explode, marksFromRows, planIngest, recordKey, storedPayload, type Exploded } from './ingest-plan.js';
+import { decideSeries, explode, marksFromRows, planIngest, recordKey, storedPayload, zeroMarks, type Exploded } from './ingest-plan.js';
 import { META_TABLE_SQL, PG_MIGRATION_LOCK, pendingSteps, stepSql, type StoreLog } from './migrations.js';
 import {
   SQL,
+  ADOPT_SERIES,
   EnrolAbort,
   alarmArgs,
   buildStats,
@@ -37,6 +38,8 @@ import {
   type IngestResult,
   type LaneMarks,
   type LinkInfo,
+  type NonceBounds,
+  type NonceOutcome,
   type RawReading,
   type ReadingsQuery,
   type RecordArrival,
@@ -70,9 +73,16 @@ const TYPES = {
 } as pg.CustomTypesConfig;
 
 /**
+ * Locks the box's row for the rest of the transaction and reads its revocation and current database: the series an
+ * ingest decides on (same, adopted, new, stale) cannot change under it, and a second process ingesting for the box
+ * waits here until the first commits, then reads what that commit left.
+ */
+const LOCK_BOX = `${SQL.boxSeries} FOR UPDATE`;
+
+/**
  * Locks the box's lane-mark rows for the rest of the transaction (FOR UPDATE, in lane order, so two ingests of the
- * same box never deadlock) and reads them with the box's revocation. A second hub process ingesting for the same box
- * waits here until the first commits, then reads the marks that commit left (READ COMMITTED re-reads a locked row
+ * same box never deadlock) and reads them with the box's revocation. Taken after LOCK_BOX, which already serializes
+ * a box's ingests; a second hub process ingesting for the same box waits until the first commits, then reads the marks that commit left (READ COMMITTED re-reads a locked row
  * after the lock is granted).
  */
 const LOCK_MARKS = `SELECT b.revoked_at, m.lane, m.mark FROM hub_lane_marks m JOIN hub_boxes b ON b.id = m.box_id
@@ -85,25 +95,25 @@ const LOCK_MARKS = `SELECT b.revoked_at, m.lane, m.mark FROM hub_lane_marks m JO
  * answers the records that were new. Data-modifying CTEs all run, whether or not the outer query reads them.
  */
 const STORE = `WITH ins AS (
-    INSERT INTO hub_records (box_id, seq, kind, lane, ts, received_at, payload)
-    SELECT $1, u.seq, u.kind, u.lane, u.ts, $2, u.payload
+    INSERT INTO hub_records (box_id, seq, kind, lane, ts, received_at, payload, db_id)
+    SELECT $1, u.seq, u.kind, u.lane, u.ts, $2, u.payload, $23
     FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(seq, kind, lane, ts, payload)
-    ON CONFLICT (box_id, seq, kind) DO NOTHING
+    ON CONFLICT (box_id, db_id, seq, kind) DO NOTHING
     RETURNING seq, kind
   ), rd AS (
-    INSERT INTO hub_readings (box_id, reading_id, sensor_id, ts, value, quality, seq)
-    SELECT $1, u.reading_id, u.sensor_id, u.ts, u.value, u.quality, u.seq
+    INSERT INTO hub_readings (box_id, reading_id, sensor_id, ts, value, quality, seq, db_id)
+    SELECT $1, u.reading_id, u.sensor_id, u.ts, u.value, u.quality, u.seq, $23
     FROM UNNEST($8::bigint[], $9::text[], $10::bigint[], $11::float8[], $12::text[], $13::bigint[])
       AS u(reading_id, sensor_id, ts, value, quality, seq)
     WHERE u.seq IN (SELECT seq FROM ins WHERE kind = 'readings')
-    ON CONFLICT (box_id, reading_id) DO NOTHING
+    ON CONFLICT (box_id, db_id, reading_id) DO NOTHING
   ), ag AS (
-    INSERT INTO hub_partial_aggregates (box_id, seq, sensor_id, bucket, min, mean, max, count)
-    SELECT $1, u.seq, u.sensor_id, u.bucket, u.min, u.mean, u.max, u.count
+    INSERT INTO hub_partial_aggregates (box_id, seq, sensor_id, bucket, min, mean, max, count, db_id)
+    SELECT $1, u.seq, u.sensor_id, u.bucket, u.min, u.mean, u.max, u.count, $23
     FROM UNNEST($14::bigint[], $15::text[], $16::bigint[], $17::float8[], $18::float8[], $19::float8[], $20::bigint[])
       AS u(seq, sensor_id, bucket, min, mean, max, count)
     WHERE u.seq IN (SELECT seq FROM ins WHERE kind = 'aggregates')
-    ON CONFLICT (box_id, seq, sensor_id, bucket) DO NOTHING
+    ON CONFLICT (box_id, db_id, seq, sensor_id, bucket) DO NOTHING
   ), mk AS (
     UPDATE hub_lane_marks AS m SET mark = u.mark, updated_at = $2
     FROM UNNEST($21::text[], $22::bigint[]) AS u(lane, mark)
@@ -113,14 +123,14 @@ const STORE = `WITH ins AS (
 
 const BULK = {
   transitions: `INSERT INTO hub_alarm_transitions
-      (box_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title, received_at)
-    SELECT $1, u.alarm_id, u.transition_id, u.seq, u.ts, u.type, u.level, u.by_name, u.account, u.note, u.cause, u.title, $2
+      (box_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title, received_at, db_id)
+    SELECT $1, u.alarm_id, u.transition_id, u.seq, u.ts, u.type, u.level, u.by_name, u.account, u.note, u.cause, u.title, $2, $14
     FROM UNNEST($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[],
       $11::text[], $12::text[], $13::text[])
       AS u(alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title)
-    ON CONFLICT (box_id, alarm_id, transition_id) DO NOTHING`,
+    ON CONFLICT (box_id, db_id, alarm_id, transition_id) DO NOTHING`,
   transitionsForFold: `SELECT alarm_id, transition_id, seq, ts, type, level, by_name, account, title, received_at
-    FROM hub_alarm_transitions WHERE box_id = $1 AND alarm_id = ANY($2::bigint[]) ORDER BY alarm_id, transition_id`,
+    FROM hub_alarm_transitions WHERE box_id = $1 AND db_id = $3 AND alarm_id = ANY($2::bigint[]) ORDER BY alarm_id, transition_id`,
 } as const;
 
 const names = new Map<string, string>();
@@ -143,8 +153,9 @@ function retryable(err: unknown): boolean {
  * The PostgreSQL back end: a `pg.Pool`, parameterised queries only. Every write is ONE transaction; `ingest` locks
  * the box's lane-mark rows first (see LOCK_MARKS), so any number of hub processes may ingest the same box's batches
  * at once: they take turns per box, each deciding on the marks the previous one committed, and the unique keys make
- * every insert idempotent besides. An ingest is four round trips whatever its size (BEGIN, lock, STORE, COMMIT), plus
- * two or three when it brings a new alarm transition or health snapshot.
+ * every insert idempotent besides. An ingest is five round trips whatever its size (BEGIN, lock the box, lock the
+ * marks, STORE, COMMIT), plus two or three when it brings a new alarm transition or health snapshot, and a few when
+ * its dbId is not the box's current one (a new series, or the box's first dbId adopted).
  */
 export class PgHubStore implements HubStore {
   readonly dialect = 'postgres' as const;
@@ -201,6 +212,21 @@ export class PgHubStore implements HubStore {
         c.release(broken);
       }
     }
+  }
+
+  /**
+   * One transaction; of two processes racing with the same pair, the unique key lets exactly one insert (the other
+   * waits on the row, then inserts nothing: `seen`). Bounds are checked before the insert, so racing inserts may pass
+   * a bound by at most the number of processes.
+   */
+  async rememberNonce(entry: { readonly keyid: string; readonly nonce: string; readonly expiresAt: number }, now: number, bounds: NonceBounds): Promise<NonceOutcome> {
+    return this.#tx(async (c): Promise<NonceOutcome> => {
+      await this.#query(SQL.nonceSweep, [now], c);
+      if ((await this.#query(SQL.nonceHeld, [entry.keyid, entry.nonce], c)).rows.length > 0) return 'seen';
+      const n = (await this.#query(SQL.nonceCounts, [entry.keyid, bounds.maxEntries, bounds.maxEntriesPerKey], c)).rows[0];
+      if (Number(n?.total) >= bounds.maxEntries || Number(n?.per_key) >= bounds.maxEntriesPerKey) return 'full';
+      return (await this.#query(SQL.nonceInsert, [entry.keyid, entry.nonce, entry.expiresAt], c)).rowCount === 1 ? 'remembered' : 'seen';
+    });
   }
 
   async createEnrolmentCode(c: CreateEnrolmentCode): Promise<void> {
@@ -261,20 +287,33 @@ export class PgHubStore implements HubStore {
     return marksFromRows(rows as { lane: string; mark: number }[]);
   }
 
-  async ingest(boxId: string, lanes: readonly IngestLane[]): Promise<IngestResult> {
+  async ingest(boxId: string, lanes: readonly IngestLane[], dbId?: string): Promise<IngestResult> {
     return this.#tx(async (c): Promise<IngestResult> => {
+      const box = (await this.#query(LOCK_BOX, [boxId], c)).rows[0];
+      if (box === undefined) return { status: 'unknown_box' };
+      if (box.revoked_at !== null) return { status: 'revoked' };
+      const current = box.db_id === null ? null : String(box.db_id);
+      const seen = dbId !== undefined && dbId !== current && (await this.#query(SQL.dbSeen, [boxId, dbId], c)).rows.length > 0;
+      const series = decideSeries(current, dbId, seen);
+      if (series.kind === 'stale') return { status: 'stale_database', dbId: series.dbId, current: series.current };
+      const receivedAt = this.#clock();
       let locked = (await this.#query(LOCK_MARKS, [boxId], c)).rows;
       if (locked.length < LANES.length) {
-        const box = (await this.#query(SQL.boxById, [boxId], c)).rows[0];
-        if (box === undefined) return { status: 'unknown_box' };
-        if (box.revoked_at !== null) return { status: 'revoked' };
         await this.#query(SQL.insertLaneMarks, [boxId], c);
         locked = (await this.#query(LOCK_MARKS, [boxId], c)).rows;
       }
-      if (locked[0]?.revoked_at !== null) return { status: 'revoked' };
-      const marks = marksFromRows(locked as { lane: string; mark: number }[]);
+      let marks = marksFromRows(locked as { lane: string; mark: number }[]);
+      if (series.kind !== 'same') {
+        await this.#query(SQL.insertDb, [boxId, series.dbId, receivedAt], c);
+        await this.#query(SQL.setDb, [boxId, series.dbId, series.kind === 'new' ? 1 : 0], c);
+        if (series.kind === 'adopt') for (const sql of ADOPT_SERIES) await this.#query(sql, [boxId, series.dbId], c);
+        if (series.kind === 'new') {
+          await this.#query(SQL.resetMarks, [boxId, receivedAt], c);
+          marks = zeroMarks();
+        }
+      }
+      const db = series.dbId;
       const plan = planIngest(marks, lanes);
-      const receivedAt = this.#clock();
 
       // Exploded from every candidate; the statement keeps the rows of the records that turn out new.
       const rows = explode(plan.candidates.map((p) => p.record));
@@ -302,22 +341,24 @@ export class PgHubStore implements HubStore {
         rows.aggregates.map((a) => a.count),
         advanced,
         advanced.map((l) => plan.marks[l]),
+        db,
       ];
       const res = plan.candidates.length === 0 && advanced.length === 0 ? { rows: [] as Row[] } : await this.#query(STORE, args, c);
       const inserted = new Set(res.rows.map((r) => recordKey(Number(r.seq), String(r.kind))));
       const fresh: SyncRecord[] = plan.candidates.filter((p) => inserted.has(recordKey(p.record.seq, p.record.kind))).map((p) => p.record);
       // Alarm and health records are few: their tables are written by their own statements, only when one is new.
       if (fresh.some((r) => r.kind === 'alarm' || r.kind === 'health')) {
-        await this.#writeAlarmsAndHealth(c, boxId, receivedAt, explode(fresh.filter((r) => r.kind === 'alarm' || r.kind === 'health')));
+        await this.#writeAlarmsAndHealth(c, boxId, db, receivedAt, explode(fresh.filter((r) => r.kind === 'alarm' || r.kind === 'health')));
       }
       const counts = { stored: fresh.length, duplicates: plan.skipped + plan.candidates.length - fresh.length };
+      const note = { dbId: db, ...(series.kind === 'new' ? { newDatabase: { from: series.from } } : {}) };
       return plan.conflicts.length > 0
-        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts }
-        : { status: 'stored', acked: plan.marks, receivedAt, ...counts };
+        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts, ...note }
+        : { status: 'stored', acked: plan.marks, receivedAt, ...counts, ...note };
     });
   }
 
-  async #writeAlarmsAndHealth(c: Client, boxId: string, receivedAt: number, ex: Exploded): Promise<void> {
+  async #writeAlarmsAndHealth(c: Client, boxId: string, db: string, receivedAt: number, ex: Exploded): Promise<void> {
     if (ex.transitions.length > 0) {
       const t = ex.transitions;
       await this.#query(
@@ -336,19 +377,20 @@ export class PgHubStore implements HubStore {
           t.map((x) => x.note),
           t.map((x) => x.cause),
           t.map((x) => x.title),
+          db,
         ],
         c,
       );
       // Refold each touched alarm from every transition held of it (arrival order never matters).
-      const held = (await this.#query(BULK.transitionsForFold, [boxId, [...ex.alarms.keys()]], c)).rows;
+      const held = (await this.#query(BULK.transitionsForFold, [boxId, [...ex.alarms.keys()], db], c)).rows;
       for (const [alarmId, alarm] of ex.alarms) {
         const mine = held.filter((r) => Number(r.alarm_id) === alarmId).map(toFoldTransition);
-        await this.#query(SQL.upsertAlarm, alarmArgs(boxId, foldAlarm(alarm, mine)), c);
+        await this.#query(SQL.upsertAlarm, alarmArgs(boxId, db, foldAlarm(alarm, mine)), c);
       }
     }
-    for (const h of ex.health) await this.#query(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload], c);
+    for (const h of ex.health) await this.#query(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload, db], c);
     const newest = ex.health.reduce<(typeof ex.health)[number] | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
-    if (newest !== undefined) await this.#query(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload], c);
+    if (newest !== undefined) await this.#query(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload, db], c);
   }
 
   async rawReadings(q: ReadingsQuery): Promise<RawReading[]> {
@@ -366,24 +408,32 @@ export class PgHubStore implements HubStore {
     return (await this.#query(SQL.activeAlarms)).rows.map(toHubAlarm).sort(compareActive);
   }
 
-  async alarmTransitions(boxId: string, alarmId: number): Promise<HubAlarmTransition[]> {
-    return (await this.#query(SQL.alarmTransitions, [boxId, alarmId])).rows.map(toHubTransition);
+  /** `dbId`, or the box's current one ('' before it named one). */
+  async #series(boxId: string, dbId: string | undefined, c?: Client): Promise<string> {
+    if (dbId !== undefined) return dbId;
+    const row = (await this.#query(SQL.currentDb, [boxId], c)).rows[0];
+    return row === undefined ? '' : String(row.db_id);
   }
 
-  async recordStats(boxId: string): Promise<BoxRecordStats> {
-    const { seqs, ids, counts } = await this.#tx(
-      async (c) => ({
-        seqs: (await this.#query(SQL.recordSeqs, [boxId], c)).rows,
-        ids: (await this.#query(SQL.readingIds, [boxId], c)).rows.map((r) => Number(r.reading_id)),
-        counts: (await this.#query(SQL.rowCounts, [boxId], c)).rows[0],
-      }),
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-    );
+  async alarmTransitions(boxId: string, alarmId: number, dbId?: string): Promise<HubAlarmTransition[]> {
+    return (await this.#query(SQL.alarmTransitions, [boxId, alarmId, await this.#series(boxId, dbId)])).rows.map(toHubTransition);
+  }
+
+  async recordStats(boxId: string, dbId?: string): Promise<BoxRecordStats> {
+    const { seqs, ids, counts } = await this.#tx(async (c) => {
+      const db = await this.#series(boxId, dbId, c);
+      return {
+        seqs: (await this.#query(SQL.recordSeqs, [boxId, db], c)).rows,
+        ids: (await this.#query(SQL.readingIds, [boxId, db], c)).rows.map((r) => Number(r.reading_id)),
+        counts: (await this.#query(SQL.rowCounts, [boxId, db], c)).rows[0],
+      };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     return buildStats(seqs, ids, counts);
   }
 
-  async arrivals(boxId: string, kind?: RecordKind): Promise<RecordArrival[]> {
-    const r = kind === undefined ? await this.#query(SQL.arrivals, [boxId]) : await this.#query(SQL.arrivalsOfKind, [boxId, kind]);
+  async arrivals(boxId: string, kind?: RecordKind, dbId?: string): Promise<RecordArrival[]> {
+    const db = await this.#series(boxId, dbId);
+    const r = kind === undefined ? await this.#query(SQL.arrivals, [boxId, db]) : await this.#query(SQL.arrivalsOfKind, [boxId, db, kind]);
     return r.rows.map(toArrival);
   }
 

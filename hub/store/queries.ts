@@ -4,6 +4,7 @@ import { RECORD_KINDS, type Box, type BoxOverview, type BoxRecordStats, type Hea
 import type { AlarmStateRow, FoldTransition } from './alarm-state.js';
 import type { BucketPart } from './readings-15m.js';
 import { isLane, marksFromRows } from './ingest-plan.js';
+import { SERIES_TABLES } from './migrations.js';
 
 /*
  * The SQL both back ends run, written once with PostgreSQL's `$n` placeholders; the SQLite store rewrites them to
@@ -13,7 +14,17 @@ import { isLane, marksFromRows } from './ingest-plan.js';
 
 export const SQL = {
   boxById: `SELECT id, public_key, name, enrolled_at, revoked_at, last_contact_at, last_link FROM hub_boxes WHERE id = $1`,
-  boxesAll: `SELECT id, public_key, name, enrolled_at, revoked_at, last_contact_at, last_link FROM hub_boxes`,
+  boxesAll: `SELECT id, public_key, name, enrolled_at, revoked_at, last_contact_at, last_link, db_id, db_changes FROM hub_boxes`,
+  /** The box's revocation and current database (NULL: none seen yet); PostgreSQL appends FOR UPDATE in an ingest. */
+  boxSeries: `SELECT revoked_at, db_id FROM hub_boxes WHERE id = $1`,
+  /** The series queries default to: the box's current dbId ('' before it sent one). */
+  currentDb: `SELECT COALESCE(db_id, '') AS db_id FROM hub_boxes WHERE id = $1`,
+  dbSeen: `SELECT 1 AS seen FROM hub_box_databases WHERE box_id = $1 AND db_id = $2`,
+  insertDb: `INSERT INTO hub_box_databases (box_id, db_id, first_seen_at) VALUES ($1, $2, $3) ON CONFLICT (box_id, db_id) DO NOTHING`,
+  /** `$3`: 1 when this is a change of database (counted), 0 when the box's first dbId is adopted. */
+  setDb: `UPDATE hub_boxes SET db_id = $2, db_changes = db_changes + $3 WHERE id = $1`,
+  /** A new series starts from nothing. */
+  resetMarks: `UPDATE hub_lane_marks SET mark = 0, updated_at = $2 WHERE box_id = $1`,
   marksAll: `SELECT box_id, lane, mark FROM hub_lane_marks`,
   marksOf: `SELECT lane, mark FROM hub_lane_marks WHERE box_id = $1 ORDER BY lane`,
   healthLatestAll: `SELECT box_id, seq, ts, received_at, payload FROM hub_health_latest`,
@@ -36,35 +47,38 @@ export const SQL = {
 
   /** Never backwards, whatever the caller computed. */
   updateMark: `UPDATE hub_lane_marks SET mark = $3, updated_at = $4 WHERE box_id = $1 AND lane = $2 AND mark < $3`,
-  insertRecord: `INSERT INTO hub_records (box_id, seq, kind, lane, ts, received_at, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (box_id, seq, kind) DO NOTHING`,
-  insertReading: `INSERT INTO hub_readings (box_id, reading_id, sensor_id, ts, value, quality, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (box_id, reading_id) DO NOTHING`,
-  insertAggregate: `INSERT INTO hub_partial_aggregates (box_id, seq, sensor_id, bucket, min, mean, max, count)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (box_id, seq, sensor_id, bucket) DO NOTHING`,
+  insertRecord: `INSERT INTO hub_records (box_id, seq, kind, lane, ts, received_at, payload, db_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (box_id, db_id, seq, kind) DO NOTHING`,
+  insertReading: `INSERT INTO hub_readings (box_id, reading_id, sensor_id, ts, value, quality, seq, db_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (box_id, db_id, reading_id) DO NOTHING`,
+  insertAggregate: `INSERT INTO hub_partial_aggregates (box_id, seq, sensor_id, bucket, min, mean, max, count, db_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (box_id, db_id, seq, sensor_id, bucket) DO NOTHING`,
   insertTransition: `INSERT INTO hub_alarm_transitions
-    (box_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title, received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-    ON CONFLICT (box_id, alarm_id, transition_id) DO NOTHING`,
+    (box_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, title, received_at, db_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    ON CONFLICT (box_id, db_id, alarm_id, transition_id) DO NOTHING`,
   transitionsForFold: `SELECT transition_id, seq, ts, type, level, by_name, account, title, received_at
-    FROM hub_alarm_transitions WHERE box_id = $1 AND alarm_id = $2 ORDER BY transition_id`,
+    FROM hub_alarm_transitions WHERE box_id = $1 AND alarm_id = $2 AND db_id = $3 ORDER BY transition_id`,
   upsertAlarm: `INSERT INTO hub_alarms (box_id, alarm_id, key, kind, site_id, sensor_id, drill, title, raised_at, state, level,
       shelved, acknowledged_at, acknowledged_by, acknowledged_by_account, cleared_at, updated_at, last_transition_id, last_seq,
-      received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-    ON CONFLICT (box_id, alarm_id) DO UPDATE SET key = excluded.key, kind = excluded.kind, site_id = excluded.site_id,
+      received_at, db_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+    ON CONFLICT (box_id, db_id, alarm_id) DO UPDATE SET key = excluded.key, kind = excluded.kind, site_id = excluded.site_id,
       sensor_id = excluded.sensor_id, drill = excluded.drill, title = excluded.title, raised_at = excluded.raised_at,
       state = excluded.state, level = excluded.level, shelved = excluded.shelved, acknowledged_at = excluded.acknowledged_at,
       acknowledged_by = excluded.acknowledged_by, acknowledged_by_account = excluded.acknowledged_by_account,
       cleared_at = excluded.cleared_at, updated_at = excluded.updated_at, last_transition_id = excluded.last_transition_id,
       last_seq = excluded.last_seq, received_at = excluded.received_at`,
-  insertHealth: `INSERT INTO hub_health (box_id, seq, ts, received_at, payload) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (box_id, seq) DO NOTHING`,
-  /** Latest per box: only a higher seq replaces it. */
-  upsertHealthLatest: `INSERT INTO hub_health_latest (box_id, seq, ts, received_at, payload) VALUES ($1, $2, $3, $4, $5)
+  insertHealth: `INSERT INTO hub_health (box_id, seq, ts, received_at, payload, db_id) VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (box_id, db_id, seq) DO NOTHING`,
+  /**
+   * Latest per box: a higher seq of the same series replaces it, and so does any snapshot of another series (an ingest
+   * of an older series is refused before it gets here, so another series is the newer one).
+   */
+  upsertHealthLatest: `INSERT INTO hub_health_latest (box_id, seq, ts, received_at, payload, db_id) VALUES ($1, $2, $3, $4, $5, $6)
     ON CONFLICT (box_id) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, received_at = excluded.received_at,
-      payload = excluded.payload
-    WHERE excluded.seq > hub_health_latest.seq`,
+      payload = excluded.payload, db_id = excluded.db_id
+    WHERE excluded.db_id <> hub_health_latest.db_id OR excluded.seq > hub_health_latest.seq`,
 
   rawReadings: `SELECT reading_id, ts, value, quality, seq FROM hub_readings
     WHERE box_id = $1 AND sensor_id = $2 AND ts >= $3 AND ts < $4 ORDER BY ts, reading_id LIMIT $5`,
@@ -82,20 +96,29 @@ export const SQL = {
     UNION ALL
     SELECT 'agg' AS src, a.bucket, a.min, a.mean, a.max, a.count FROM hub_partial_aggregates a
     WHERE a.box_id = $1 AND a.sensor_id = $2 AND a.bucket >= $3 AND a.bucket < $4
-      AND NOT EXISTS (SELECT 1 FROM hub_records r WHERE r.box_id = a.box_id AND r.seq = a.seq AND r.kind = 'readings')`,
-  activeAlarms: `SELECT box_id, alarm_id, key, kind, site_id, sensor_id, drill, title, raised_at, state, level, shelved,
+      AND NOT EXISTS (SELECT 1 FROM hub_records r
+        WHERE r.box_id = a.box_id AND r.db_id = a.db_id AND r.seq = a.seq AND r.kind = 'readings')`,
+  activeAlarms: `SELECT box_id, db_id, alarm_id, key, kind, site_id, sensor_id, drill, title, raised_at, state, level, shelved,
       acknowledged_at, acknowledged_by, acknowledged_by_account, cleared_at, updated_at, last_transition_id, received_at
     FROM hub_alarms WHERE state <> 'cleared'`,
-  alarmTransitions: `SELECT box_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, received_at
-    FROM hub_alarm_transitions WHERE box_id = $1 AND alarm_id = $2 ORDER BY transition_id`,
-  recordSeqs: `SELECT kind, seq FROM hub_records WHERE box_id = $1`,
-  readingIds: `SELECT reading_id FROM hub_readings WHERE box_id = $1`,
+  alarmTransitions: `SELECT box_id, db_id, alarm_id, transition_id, seq, ts, type, level, by_name, account, note, cause, received_at
+    FROM hub_alarm_transitions WHERE box_id = $1 AND alarm_id = $2 AND db_id = $3 ORDER BY transition_id`,
+  // Per series (`$2`: the dbId): seqs and reading ids start again in a new one.
+  recordSeqs: `SELECT kind, seq FROM hub_records WHERE box_id = $1 AND db_id = $2`,
+  readingIds: `SELECT reading_id FROM hub_readings WHERE box_id = $1 AND db_id = $2`,
   rowCounts: `SELECT
-      (SELECT COUNT(*) FROM hub_partial_aggregates WHERE box_id = $1) AS aggregates,
-      (SELECT COUNT(*) FROM hub_alarm_transitions WHERE box_id = $1) AS transitions,
-      (SELECT COUNT(*) FROM hub_health WHERE box_id = $1) AS health`,
-  arrivals: `SELECT seq, kind, lane, ts, received_at, id FROM hub_records WHERE box_id = $1 ORDER BY id`,
-  arrivalsOfKind: `SELECT seq, kind, lane, ts, received_at, id FROM hub_records WHERE box_id = $1 AND kind = $2 ORDER BY id`,
+      (SELECT COUNT(*) FROM hub_partial_aggregates WHERE box_id = $1 AND db_id = $2) AS aggregates,
+      (SELECT COUNT(*) FROM hub_alarm_transitions WHERE box_id = $1 AND db_id = $2) AS transitions,
+      (SELECT COUNT(*) FROM hub_health WHERE box_id = $1 AND db_id = $2) AS health`,
+  nonceSweep: `DELETE FROM hub_nonces WHERE expires_at < $1`,
+  nonceHeld: `SELECT 1 AS held FROM hub_nonces WHERE keyid = $1 AND nonce = $2`,
+  /** The counts the bounds need, each stopped at its bound (never a scan of a full table). */
+  nonceCounts: `SELECT
+      (SELECT COUNT(*) FROM (SELECT 1 FROM hub_nonces LIMIT $2) t) AS total,
+      (SELECT COUNT(*) FROM (SELECT 1 FROM hub_nonces WHERE keyid = $1 LIMIT $3) k) AS per_key`,
+  nonceInsert: `INSERT INTO hub_nonces (keyid, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT (keyid, nonce) DO NOTHING`,
+  arrivals: `SELECT seq, kind, lane, ts, received_at, id FROM hub_records WHERE box_id = $1 AND db_id = $2 ORDER BY id`,
+  arrivalsOfKind: `SELECT seq, kind, lane, ts, received_at, id FROM hub_records WHERE box_id = $1 AND db_id = $2 AND kind = $3 ORDER BY id`,
 } as const;
 
 /** `$n` → `@pn` for better-sqlite3, which binds named parameters (numbered ones it does not). */
@@ -162,17 +185,18 @@ export function toFoldTransition(r: Row): FoldTransition {
   };
 }
 
-export function alarmArgs(boxId: string, a: AlarmStateRow): Param[] {
+export function alarmArgs(boxId: string, dbId: string, a: AlarmStateRow): Param[] {
   return [
     boxId, a.alarmId, a.key, a.kind, a.siteId, a.sensorId, a.drill ? 1 : 0, a.title, a.raisedAt, a.state, a.level,
     a.shelved ? 1 : 0, a.acknowledgedAt, a.acknowledgedBy, a.acknowledgedByAccount, a.clearedAt, a.updatedAt,
-    a.lastTransitionId, a.lastSeq, a.receivedAt,
+    a.lastTransitionId, a.lastSeq, a.receivedAt, dbId,
   ];
 }
 
 export function toHubAlarm(r: Row): HubAlarm {
   return {
     boxId: String(r.box_id),
+    dbId: String(r.db_id),
     alarmId: num(r.alarm_id),
     key: String(r.key),
     kind: String(r.kind),
@@ -197,6 +221,7 @@ export function toHubAlarm(r: Row): HubAlarm {
 export function toHubTransition(r: Row): HubAlarmTransition {
   return {
     boxId: String(r.box_id),
+    dbId: String(r.db_id),
     alarmId: num(r.alarm_id),
     transitionId: num(r.transition_id),
     seq: num(r.seq),
@@ -272,10 +297,21 @@ export function overview(boxes: readonly Row[], markRows: readonly Row[], health
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((b) => {
       const latestHealth = healthBy.get(b.id) ?? null;
-      return { ...b, marks: marksFromRows(marksBy.get(b.id) ?? []), latestHealth, backlog: backlogOf(latestHealth) };
+      const row = boxes.find((x) => String(x.id) === b.id);
+      return {
+        ...b,
+        dbId: strOrNull(row?.db_id),
+        databaseChanges: num(row?.db_changes ?? 0),
+        marks: marksFromRows(marksBy.get(b.id) ?? []),
+        latestHealth,
+        backlog: backlogOf(latestHealth),
+      };
     });
 }
 
+
+/** The statements that move a box's rows of the unknown series ('') to its first dbId (`$1` box, `$2` dbId). */
+export const ADOPT_SERIES: readonly string[] = SERIES_TABLES.map((t) => `UPDATE ${t} SET db_id = $2 WHERE box_id = $1 AND db_id = ''`);
 
 /** Why an enrolment stopped: thrown inside the transaction so it rolls back, caught outside. */
 export class EnrolAbort {

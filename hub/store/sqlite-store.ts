@@ -2,10 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { compareActive, foldAlarm } from './alarm-state.js';
-import { explode, marksFromRows, planIngest, storedPayload } from './ingest-plan.js';
+import { decideSeries, explode, marksFromRows, planIngest, storedPayload, zeroMarks } from './ingest-plan.js';
 import { META_TABLE_SQL, pendingSteps, stepSql, type StoreLog } from './migrations.js';
 import {
   SQL,
+  ADOPT_SERIES,
   alarmArgs,
   buildStats,
   codeHash,
@@ -40,6 +41,8 @@ import {
   type IngestResult,
   type LaneMarks,
   type LinkInfo,
+  type NonceBounds,
+  type NonceOutcome,
   type RawReading,
   type ReadingsQuery,
   type RecordArrival,
@@ -115,6 +118,16 @@ export class SqliteHubStore implements HubStore {
     return this.#db.transaction(fn).immediate();
   }
 
+  async rememberNonce(entry: { readonly keyid: string; readonly nonce: string; readonly expiresAt: number }, now: number, bounds: NonceBounds): Promise<NonceOutcome> {
+    return this.#write((): NonceOutcome => {
+      this.#run(SQL.nonceSweep, [now]);
+      if (this.#get(SQL.nonceHeld, [entry.keyid, entry.nonce]) !== undefined) return 'seen';
+      const n = this.#get(SQL.nonceCounts, [entry.keyid, bounds.maxEntries, bounds.maxEntriesPerKey]);
+      if (Number(n?.total) >= bounds.maxEntries || Number(n?.per_key) >= bounds.maxEntriesPerKey) return 'full';
+      return this.#run(SQL.nonceInsert, [entry.keyid, entry.nonce, entry.expiresAt]) === 1 ? 'remembered' : 'seen';
+    });
+  }
+
   async createEnrolmentCode(c: CreateEnrolmentCode): Promise<void> {
     const n = this.#run(SQL.insertCode, [codeHash(c.code), c.label ?? null, c.createdAt, c.expiresAt]);
     if (n !== 1) throw new Error('hub store: that enrolment code already exists');
@@ -167,48 +180,70 @@ export class SqliteHubStore implements HubStore {
     return marksFromRows(rows as { lane: string; mark: number }[]);
   }
 
-  async ingest(boxId: string, lanes: readonly IngestLane[]): Promise<IngestResult> {
+  async ingest(boxId: string, lanes: readonly IngestLane[], dbId?: string): Promise<IngestResult> {
     return this.#write((): IngestResult => {
-      const box = this.#get(SQL.boxById, [boxId]);
+      const box = this.#get(SQL.boxSeries, [boxId]);
       if (box === undefined) return { status: 'unknown_box' };
       if (box.revoked_at !== null) return { status: 'revoked' };
+      const current = box.db_id === null ? null : String(box.db_id);
+      const seen = dbId !== undefined && dbId !== current && this.#get(SQL.dbSeen, [boxId, dbId]) !== undefined;
+      const series = decideSeries(current, dbId, seen);
+      if (series.kind === 'stale') return { status: 'stale_database', dbId: series.dbId, current: series.current };
+      const receivedAt = this.#clock();
       let markRows = this.#all(SQL.marksOf, [boxId]);
       if (markRows.length < LANES.length) {
         this.#run(SQL.insertLaneMarks, [boxId]);
         markRows = this.#all(SQL.marksOf, [boxId]);
       }
-      const marks = marksFromRows(markRows as { lane: string; mark: number }[]);
+      let marks = marksFromRows(markRows as { lane: string; mark: number }[]);
+      if (series.kind !== 'same') {
+        this.#run(SQL.insertDb, [boxId, series.dbId, receivedAt]);
+        this.#run(SQL.setDb, [boxId, series.dbId, series.kind === 'new' ? 1 : 0]);
+        if (series.kind === 'adopt') for (const sql of ADOPT_SERIES) this.#run(sql, [boxId, series.dbId]);
+        if (series.kind === 'new') {
+          this.#run(SQL.resetMarks, [boxId, receivedAt]);
+          marks = zeroMarks();
+        }
+      }
+      const db = series.dbId;
       const plan = planIngest(marks, lanes);
-      const receivedAt = this.#clock();
 
       const fresh: SyncRecord[] = [];
       for (const { lane, record } of plan.candidates) {
-        const n = this.#run(SQL.insertRecord, [boxId, record.seq, record.kind, lane, record.ts, receivedAt, storedPayload(record)]);
+        const n = this.#run(SQL.insertRecord, [boxId, record.seq, record.kind, lane, record.ts, receivedAt, storedPayload(record), db]);
         if (n === 1) fresh.push(record);
       }
       const ex = explode(fresh);
-      for (const r of ex.readings) this.#run(SQL.insertReading, [boxId, r.readingId, r.sensorId, r.ts, r.value, r.quality, r.seq]);
-      for (const a of ex.aggregates) this.#run(SQL.insertAggregate, [boxId, a.seq, a.sensorId, a.bucket, a.min, a.mean, a.max, a.count]);
+      for (const r of ex.readings) this.#run(SQL.insertReading, [boxId, r.readingId, r.sensorId, r.ts, r.value, r.quality, r.seq, db]);
+      for (const a of ex.aggregates) this.#run(SQL.insertAggregate, [boxId, a.seq, a.sensorId, a.bucket, a.min, a.mean, a.max, a.count, db]);
       for (const t of ex.transitions) {
         this.#run(SQL.insertTransition, [
-          boxId, t.alarmId, t.transitionId, t.seq, t.ts, t.type, t.level, t.by, t.account, t.note, t.cause, t.title, receivedAt,
+          boxId, t.alarmId, t.transitionId, t.seq, t.ts, t.type, t.level, t.by, t.account, t.note, t.cause, t.title, receivedAt, db,
         ]);
       }
       for (const [alarmId, alarm] of ex.alarms) {
-        const held = this.#all(SQL.transitionsForFold, [boxId, alarmId]).map(toFoldTransition);
-        this.#run(SQL.upsertAlarm, alarmArgs(boxId, foldAlarm(alarm, held)));
+        const held = this.#all(SQL.transitionsForFold, [boxId, alarmId, db]).map(toFoldTransition);
+        this.#run(SQL.upsertAlarm, alarmArgs(boxId, db, foldAlarm(alarm, held)));
       }
-      for (const h of ex.health) this.#run(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload]);
+      for (const h of ex.health) this.#run(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload, db]);
       const newest = ex.health.reduce<(typeof ex.health)[number] | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
-      if (newest !== undefined) this.#run(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload]);
+      if (newest !== undefined) this.#run(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload, db]);
       for (const lane of LANES) {
         if (plan.marks[lane] > marks[lane]) this.#run(SQL.updateMark, [boxId, lane, plan.marks[lane], receivedAt]);
       }
       const counts = { stored: fresh.length, duplicates: plan.skipped + plan.candidates.length - fresh.length };
+      const note = { dbId: db, ...(series.kind === 'new' ? { newDatabase: { from: series.from } } : {}) };
       return plan.conflicts.length > 0
-        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts }
-        : { status: 'stored', acked: plan.marks, receivedAt, ...counts };
+        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts, ...note }
+        : { status: 'stored', acked: plan.marks, receivedAt, ...counts, ...note };
     });
+  }
+
+  /** `dbId`, or the box's current one ('' before it named one). */
+  #series(boxId: string, dbId: string | undefined): string {
+    if (dbId !== undefined) return dbId;
+    const row = this.#get(SQL.currentDb, [boxId]);
+    return row === undefined ? '' : String(row.db_id);
   }
 
   async rawReadings(q: ReadingsQuery): Promise<RawReading[]> {
@@ -225,22 +260,26 @@ export class SqliteHubStore implements HubStore {
     return this.#all(SQL.activeAlarms, []).map(toHubAlarm).sort(compareActive);
   }
 
-  async alarmTransitions(boxId: string, alarmId: number): Promise<HubAlarmTransition[]> {
-    return this.#all(SQL.alarmTransitions, [boxId, alarmId]).map(toHubTransition);
+  async alarmTransitions(boxId: string, alarmId: number, dbId?: string): Promise<HubAlarmTransition[]> {
+    return this.#all(SQL.alarmTransitions, [boxId, alarmId, this.#series(boxId, dbId)]).map(toHubTransition);
   }
 
-  async recordStats(boxId: string): Promise<BoxRecordStats> {
-    const read = this.#db.transaction(() => ({
-      seqs: this.#all(SQL.recordSeqs, [boxId]),
-      ids: this.#all(SQL.readingIds, [boxId]).map((r) => Number(r.reading_id)),
-      counts: this.#get(SQL.rowCounts, [boxId]),
-    }));
+  async recordStats(boxId: string, dbId?: string): Promise<BoxRecordStats> {
+    const read = this.#db.transaction(() => {
+      const db = this.#series(boxId, dbId);
+      return {
+        seqs: this.#all(SQL.recordSeqs, [boxId, db]),
+        ids: this.#all(SQL.readingIds, [boxId, db]).map((r) => Number(r.reading_id)),
+        counts: this.#get(SQL.rowCounts, [boxId, db]),
+      };
+    });
     const { seqs, ids, counts } = read.deferred();
     return buildStats(seqs, ids, counts);
   }
 
-  async arrivals(boxId: string, kind?: RecordKind): Promise<RecordArrival[]> {
-    const rows = kind === undefined ? this.#all(SQL.arrivals, [boxId]) : this.#all(SQL.arrivalsOfKind, [boxId, kind]);
+  async arrivals(boxId: string, kind?: RecordKind, dbId?: string): Promise<RecordArrival[]> {
+    const db = this.#series(boxId, dbId);
+    const rows = kind === undefined ? this.#all(SQL.arrivals, [boxId, db]) : this.#all(SQL.arrivalsOfKind, [boxId, db, kind]);
     return rows.map(toArrival);
   }
 

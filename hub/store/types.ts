@@ -57,15 +57,30 @@ export interface AlarmRecordTransition {
   readonly cause?: unknown;
 }
 
-export interface AlarmPayload {
+export interface FullAlarmPayload {
   readonly alarm: AlarmRecordAlarm;
   readonly transition: AlarmRecordTransition;
 }
+/**
+ * An alarm record whose rows the box no longer has (docs/sync.md "Payloads"): the change-log reference only. The hub
+ * stores the record (its seq is done, counted and digested like any other) and explodes nothing from it.
+ */
+export interface MissingAlarmPayload {
+  readonly alarmId: number;
+  readonly transitionId: number;
+  readonly type: string;
+  readonly missing: true;
+}
+export type AlarmPayload = FullAlarmPayload | MissingAlarmPayload;
 export interface ReadingsPayload {
   readonly readings: readonly ReadingTuple[];
+  /** Readings of the batch the box no longer has: the rest came (possibly none). */
+  readonly missing?: number;
 }
 export interface AggregatesPayload {
   readonly aggregates: readonly AggregateTuple[];
+  /** As in ReadingsPayload. */
+  readonly missing?: number;
 }
 /** The box's `GET /api/v1/health` body without per-request fields. */
 export type HealthPayload = Readonly<Record<string, unknown>>;
@@ -114,14 +129,24 @@ export interface IngestCounts {
  * - `stored`: every lane accepted (possibly nothing new); `acked` is the marks after the commit (route: 200).
  * - `conflict`: the lanes in `conflicts` had `after` above the hub's mark and stored nothing; the other lanes WERE
  *   stored (an alarm is never held back by a readings lane that must rewind); `acked` is every mark after the commit
- *   (route: 409 with `{ acked }`).
+ *   (route: 409 with `{ acked, conflicts }`).
  * - `unknown_box` / `revoked`: nothing stored (route: 403).
  */
 export type IngestResult =
-  | ({ readonly status: 'stored'; readonly acked: LaneMarks; readonly receivedAt: number } & IngestCounts)
-  | ({ readonly status: 'conflict'; readonly acked: LaneMarks; readonly conflicts: readonly Lane[]; readonly receivedAt: number } & IngestCounts)
+  | ({ readonly status: 'stored'; readonly acked: LaneMarks; readonly receivedAt: number } & IngestCounts & SeriesNote)
+  | ({ readonly status: 'conflict'; readonly acked: LaneMarks; readonly conflicts: readonly Lane[]; readonly receivedAt: number } & IngestCounts & SeriesNote)
   | { readonly status: 'unknown_box' }
-  | { readonly status: 'revoked' };
+  | { readonly status: 'revoked' }
+  /** The ingest named a dbId the box used before but has since replaced: nothing stored (route: 409 stale_database). */
+  | { readonly status: 'stale_database'; readonly dbId: string; readonly current: string };
+
+/** Which series the records went to, and whether this ingest started it. */
+export interface SeriesNote {
+  /** The dbId the records were stored under ('' when neither the ingest nor the box ever named one). */
+  readonly dbId: string;
+  /** Set when this ingest brought a new dbId: the box's marks were reset to 0 and a new series began. */
+  readonly newDatabase?: { readonly from: string };
+}
 
 /** Whatever the routes learn about the box's link on a contact (address, dbId, batch, bytes, user agent, …). */
 export type LinkInfo = Readonly<Record<string, unknown>>;
@@ -147,6 +172,11 @@ export interface HealthSnapshot {
 }
 
 export interface BoxOverview extends Box {
+  /** The box's current database (docs/sync.md "A box whose database is new"); null before its first ingest with one. */
+  readonly dbId: string | null;
+  /** How many times the box came back with a new database (each started a new series). */
+  readonly databaseChanges: number;
+  /** The marks of the current series. */
   readonly marks: LaneMarks;
   /** The health snapshot with the highest `seq`, or null before the first. */
   readonly latestHealth: HealthSnapshot | null;
@@ -216,6 +246,8 @@ export interface Bucket15m {
 
 export interface HubAlarm {
   readonly boxId: string;
+  /** The box database (series) the alarm belongs to: a box with a new database numbers its alarms from 1 again. */
+  readonly dbId: string;
   /** The box's alarm id. */
   readonly alarmId: number;
   readonly key: string;
@@ -243,6 +275,7 @@ export interface HubAlarm {
 
 export interface HubAlarmTransition {
   readonly boxId: string;
+  readonly dbId: string;
   readonly alarmId: number;
   readonly transitionId: number;
   readonly seq: number;
@@ -290,8 +323,25 @@ export interface RecordArrival {
   readonly arrival: number;
 }
 
+/** The bounds of the shared replay memory (those of the in-memory guard). */
+export interface NonceBounds {
+  readonly maxEntries: number;
+  readonly maxEntriesPerKey: number;
+}
+
+/**
+ * One accepted (key id, nonce) pair to remember until `expiresAt` (UTC ms). `remembered`: it was new and is now held;
+ * `seen`: already held (a replay: of two processes racing with one capture, exactly one gets `remembered`); `full`:
+ * the table holds `maxEntries` pairs, or the key `maxEntriesPerKey` (nothing written).
+ */
+export type NonceOutcome = 'remembered' | 'seen' | 'full';
+
 export interface HubStore {
   readonly dialect: 'sqlite' | 'postgres';
+
+  // ---- replay memory (hub_nonces) ----
+  /** In one transaction: pairs expired before `now` deleted, then the rule of NonceOutcome. */
+  rememberNonce(entry: { readonly keyid: string; readonly nonce: string; readonly expiresAt: number }, now: number, bounds: NonceBounds): Promise<NonceOutcome>;
 
   // ---- enrolment and boxes ----
   /** Stores a one-time code (its SHA-256). Throws if that code already exists. */
@@ -314,18 +364,26 @@ export interface HubStore {
    * is a conflict (that lane stores nothing); otherwise records at or below the mark are skipped, the others stored
    * idempotently (and exploded into readings, partial aggregates, alarm transitions and state, health), and the
    * mark advanced to the highest seq stored in the lane (never backwards). Resolves once committed.
+   *
+   * Series (docs/sync.md "A box whose database is new"): the marks are those of the box's current `dbId`. An ingest
+   * naming another dbId the box never used starts a new series in the same transaction (marks reset to 0, the box's
+   * dbId replaced and counted); one naming a dbId the box used before is `stale_database`; without `dbId` the
+   * current series is meant. A box's first dbId adopts what was stored before it had one.
    */
-  ingest(boxId: string, lanes: readonly IngestLane[]): Promise<IngestResult>;
+  ingest(boxId: string, lanes: readonly IngestLane[], dbId?: string): Promise<IngestResult>;
 
   // ---- queries ----
+  /** Readings and buckets are by time: they span every series of the box (a new database keeps the same sensors). */
   rawReadings(q: ReadingsQuery): Promise<RawReading[]>;
   readings15m(q: ReadingsQuery): Promise<Bucket15m[]>;
   /** Alarms not cleared, across boxes: evacuate before prepare before no level, then oldest raise first. */
   activeAlarms(): Promise<HubAlarm[]>;
-  alarmTransitions(boxId: string, alarmId: number): Promise<HubAlarmTransition[]>;
-  recordStats(boxId: string): Promise<BoxRecordStats>;
-  /** Stored records of the box in arrival order (optionally of one kind). */
-  arrivals(boxId: string, kind?: RecordKind): Promise<RecordArrival[]>;
+  /** The alarm's transitions in series `dbId` (default: the box's current one). */
+  alarmTransitions(boxId: string, alarmId: number, dbId?: string): Promise<HubAlarmTransition[]>;
+  /** What the hub holds of series `dbId` (default: the box's CURRENT database; seqs start again in a new one). */
+  recordStats(boxId: string, dbId?: string): Promise<BoxRecordStats>;
+  /** Stored records of the box's series `dbId` (default: current) in arrival order (optionally of one kind). */
+  arrivals(boxId: string, kind?: RecordKind, dbId?: string): Promise<RecordArrival[]>;
 
   close(): Promise<void>;
 }

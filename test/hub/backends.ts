@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import pgDriver from 'pg';
-import type { StoreLog } from '../../hub/store/migrations.js';
+import { HUB_MIGRATIONS, META_TABLE_SQL, stepSql, type StoreLog } from '../../hub/store/migrations.js';
 import { PgHubStore } from '../../hub/store/pg-store.js';
 import { SqliteHubStore } from '../../hub/store/sqlite-store.js';
 import type { HubStore } from '../../hub/store/types.js';
@@ -116,6 +116,28 @@ export async function setSchemaVersion(fx: Fixture, version: number): Promise<vo
   await c.connect();
   try {
     await c.query("UPDATE hub_meta SET value = $1 WHERE key = 'schema_version'", [String(version)]);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Makes the fixture's database a v1 hub's (schema v1 only), then runs `rows` (SQL both dialects take) in it. */
+export async function makeV1(fx: Fixture, rows: readonly string[]): Promise<void> {
+  const v1 = HUB_MIGRATIONS.find((s) => s.version === 1);
+  if (v1 === undefined) throw new Error('no v1');
+  const meta = "INSERT INTO hub_meta (key, value) VALUES ('schema_version', '1')";
+  if (fx.sqlitePath !== undefined) {
+    const db = new Database(fx.sqlitePath);
+    db.exec(META_TABLE_SQL);
+    for (const sql of [...stepSql(v1, 'sqlite'), meta, ...rows]) db.exec(sql);
+    db.close();
+    return;
+  }
+  const c = new pgDriver.Client(fx.pgConfig);
+  await c.connect();
+  try {
+    await c.query(META_TABLE_SQL);
+    for (const sql of [...stepSql(v1, 'postgres'), meta, ...rows]) await c.query(sql);
   } finally {
     await c.end();
   }

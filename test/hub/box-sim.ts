@@ -115,6 +115,32 @@ export class BoxSim {
     });
   }
 
+  /** An alarm record whose rows the box lost: only the change-log reference, `missing: true`. */
+  missingAlarm(alarmId: number, type = 'raised'): SyncRecord {
+    this.transitionId += 1;
+    this.seq += 1;
+    return this.#push('alarm', {
+      seq: this.seq,
+      kind: 'alarm',
+      ts: T0 + this.seq * MIN,
+      payload: { alarmId, transitionId: this.transitionId, type, missing: true },
+    });
+  }
+
+  /** A readings batch retention thinned: `kept` readings sent, `missing` gone (lane `readings`). */
+  partialReadings(kept: number, missing: number): SyncRecord {
+    const r = this.readings(kept, { lane: null, start: T0 + this.seq * MIN });
+    this.readingId += missing;
+    return this.#push('readings', { ...r, payload: { ...r.payload, missing } });
+  }
+
+  /** A batch folded to aggregates with `missing` readings gone before the fold (lane `readings`, no raw debt). */
+  partialAggregates(kept: number, missing: number): SyncRecord {
+    const r = this.readings(kept, { lane: null, start: T0 + this.seq * MIN });
+    this.readingId += missing;
+    return this.#push('readings', { seq: r.seq, kind: 'aggregates', ts: r.ts, payload: { aggregates: fold(r.payload.readings), missing } });
+  }
+
   health(body: Record<string, unknown> = {}): SyncRecord {
     this.seq += 1;
     return this.#push('health', { seq: this.seq, kind: 'health', ts: T0 + this.seq * MIN, payload: { status: 'ok', ...body } });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { seqDigest } from '../../hub/store/checksum.js';
 import { LATEST_VERSION } from '../../hub/store/migrations.js';
 import type { HubStore, IngestResult, LaneMarks, SyncRecord } from '../../hub/store/types.js';
-import { backends, setSchemaVersion, title, type Fixture } from './backends.js';
+import { backends, makeV1, setSchemaVersion, title, type Fixture } from './backends.js';
 import { BoxSim, BUCKET, fold, MIN, T0, ZERO } from './box-sim.js';
 
 /*
@@ -51,7 +51,7 @@ describe.each(BACKENDS.map((b) => [title(b), b] as const))('hub store on %s', (_
       const logs: object[] = [];
       const log = { info: (o: object) => void logs.push(o) };
       await fx.open({ log });
-      expect(logs).toEqual([expect.objectContaining({ event: 'hub.store.migrated', version: LATEST_VERSION })]);
+      expect(logs).toEqual(Array.from({ length: LATEST_VERSION }, (_x, i) => expect.objectContaining({ event: 'hub.store.migrated', version: i + 1 })));
       logs.length = 0;
       await fx.open({ log });
       expect(logs).toEqual([]);
@@ -224,6 +224,37 @@ describe.each(BACKENDS.map((b) => [title(b), b] as const))('hub store on %s', (_
       expect((await store.recordStats('xiaoshan-01')).kinds.readings.digest).toBe(seqDigest(sim.seqsOf('readings')));
     });
 
+    it.skipIf(skip)('partial records (missing) are stored, advance their marks and count, and explode only what came', async () => {
+      const { store } = await setup();
+      await enrolled(store);
+      const sim = new BoxSim();
+      const a = sim.newAlarm();
+      sim.transition(a, 'raised', 'prepare');
+      sim.missingAlarm(a.id, 'escalated');
+      sim.missingAlarm(0, '');
+      sim.partialReadings(3, 2);
+      sim.partialReadings(0, 5);
+      sim.partialAggregates(4, 1);
+      sim.readings(2);
+      const r = stored(await store.ingest('xiaoshan-01', sim.request(ZERO, 100)));
+      expect(r.acked).toEqual(sim.finalMarks());
+      expect(r.stored).toBe(7);
+      const stats = await store.recordStats('xiaoshan-01');
+      for (const kind of ['alarm', 'readings', 'aggregates'] as const) {
+        const seqs = sim.seqsOf(kind);
+        expect(stats.kinds[kind]).toMatchObject({ count: seqs.length, digest: seqDigest(seqs) });
+      }
+      expect(stats.readings.count).toBe(5);
+      expect(stats.readings.digest).toBe(seqDigest(sim.readingIds()));
+      expect(stats.partialAggregates).toBe(1);
+      // The lost transition explodes nothing: the alarm stays as its held transitions make it.
+      expect(stats.alarmTransitions).toBe(1);
+      expect((await store.alarmTransitions('xiaoshan-01', a.id)).map((t) => t.type)).toEqual(['raised']);
+      expect((await store.activeAlarms()).map((x) => [x.alarmId, x.level])).toEqual([[a.id, 'prepare']]);
+      // Resent: nothing twice.
+      expect(stored(await store.ingest('xiaoshan-01', sim.request(ZERO, 100)))).toMatchObject({ stored: 0, duplicates: 7 });
+    });
+
     it.skipIf(skip)('marks never go back, and a record its lane cannot carry is refused before anything is written', async () => {
       const { store } = await setup();
       await enrolled(store);
@@ -382,6 +413,105 @@ describe.each(BACKENDS.map((b) => [title(b), b] as const))('hub store on %s', (_
       stored(await store.ingest('a', simA.request(ZERO, 10)));
       expect(await store.activeAlarms()).toEqual(active);
       expect((await store.recordStats('a')).alarmTransitions).toBe(7);
+    });
+  });
+
+  describe('series per (box, dbId)', () => {
+    /** One database's worth of records: readings, an alarm (id 1, as every new database numbers them), health. */
+    function database(start: number): BoxSim {
+      const sim = new BoxSim();
+      sim.readings(4, { start });
+      const a = sim.newAlarm();
+      sim.transition(a, 'raised', 'prepare', start);
+      sim.health({ start });
+      sim.readings(3, { start: start + 10 * MIN });
+      return sim;
+    }
+
+    it.skipIf(skip)('a new dbId starts a new series: marks from 0, nothing dropped as a duplicate, the old one refused', async () => {
+      const { store } = await setup();
+      await enrolled(store);
+      const one = database(T0);
+      for (let i = 0; i < 6; i += 1) one.readings(2, { start: T0 + (20 + i * 2) * MIN });
+      const r1 = stored(await store.ingest('xiaoshan-01', one.request(ZERO, 100), 'db-1'));
+      expect(r1).toMatchObject({ dbId: 'db-1', acked: one.finalMarks() });
+      expect(r1.newDatabase).toBeUndefined();
+
+      // The SD card is replaced without a backup: seq, reading ids and alarm ids start at 1 again.
+      const two = database(T0 + BUCKET * 8);
+      const r2 = stored(await store.ingest('xiaoshan-01', two.request(ZERO, 100), 'db-2'));
+      expect(r2).toMatchObject({ dbId: 'db-2', newDatabase: { from: 'db-1' }, stored: two.log.length, duplicates: 0, acked: two.finalMarks() });
+      expect(await store.laneMarks('xiaoshan-01')).toEqual(two.finalMarks());
+
+      // recordStats is per series: the current one by default, any by its dbId.
+      for (const [sim, db] of [[two, undefined], [one, 'db-1'], [two, 'db-2']] as const) {
+        const stats = await store.recordStats('xiaoshan-01', db);
+        for (const kind of ['alarm', 'health', 'readings'] as const) expect(stats.kinds[kind].digest).toBe(seqDigest(sim.seqsOf(kind)));
+        expect(stats.readings).toEqual({ count: sim.readingIds().length, digest: seqDigest(sim.readingIds()) });
+        expect(stats.alarmTransitions).toBe(1);
+      }
+      expect((await store.arrivals('xiaoshan-01')).map((x) => x.seq)).toEqual([2, 3, 1, 4]);
+      // Readings are by time, across series; alarms are told apart by their series.
+      const raw = await store.rawReadings({ boxId: 'xiaoshan-01', sensorId: 's1' });
+      expect(raw).toHaveLength(one.readingIds().length + two.readingIds().length);
+      expect((await store.activeAlarms()).map((x) => `${x.dbId}/${x.alarmId}`).sort()).toEqual(['db-1/1', 'db-2/1']);
+      expect((await store.alarmTransitions('xiaoshan-01', 1)).map((t) => [t.dbId, t.ts])).toEqual([['db-2', T0 + BUCKET * 8]]);
+      expect((await store.alarmTransitions('xiaoshan-01', 1, 'db-1')).map((t) => [t.dbId, t.ts])).toEqual([['db-1', T0]]);
+      const [box] = await store.listBoxes();
+      expect(box).toMatchObject({ dbId: 'db-2', databaseChanges: 1, marks: two.finalMarks() });
+      // The new series' health is the latest, though its seq is lower than the old series' last one.
+      expect(box?.latestHealth).toMatchObject({ seq: 3 });
+      expect(box?.latestHealth?.receivedAt).toBe(r2.receivedAt);
+
+      // The old database (an old card put back) is refused, and stores nothing; resending the new one is harmless.
+      one.readings(2);
+      expect(await store.ingest('xiaoshan-01', one.request(r1.acked, 100), 'db-1')).toEqual({ status: 'stale_database', dbId: 'db-1', current: 'db-2' });
+      expect(stored(await store.ingest('xiaoshan-01', two.request(ZERO, 100), 'db-2'))).toMatchObject({ stored: 0, acked: two.finalMarks() });
+      expect(stored(await store.ingest('xiaoshan-01', two.request(ZERO, 100)))).toMatchObject({ stored: 0, dbId: 'db-2' });
+      expect((await store.recordStats('xiaoshan-01', 'db-1')).kinds.readings.count).toBe(one.seqsOf('readings').length - 1);
+      // A third database: counted again.
+      const three = database(T0 + BUCKET * 16);
+      expect(stored(await store.ingest('xiaoshan-01', three.request(ZERO, 100), 'db-3'))).toMatchObject({ newDatabase: { from: 'db-2' } });
+      expect((await store.listBoxes())[0]).toMatchObject({ dbId: 'db-3', databaseChanges: 2 });
+    });
+
+    it.skipIf(skip)('the first dbId a box names adopts what was stored before it (no new series, marks kept)', async () => {
+      const { store } = await setup();
+      await enrolled(store);
+      const sim = database(T0);
+      const first = stored(await store.ingest('xiaoshan-01', sim.request(ZERO, 2)));
+      expect(first.dbId).toBe('');
+      const r = stored(await store.ingest('xiaoshan-01', sim.request(ZERO, 100), 'db-1'));
+      expect(r.newDatabase).toBeUndefined();
+      expect(r).toMatchObject({ dbId: 'db-1', stored: sim.log.length - first.stored, acked: sim.finalMarks() });
+      const stats = await store.recordStats('xiaoshan-01');
+      expect(stats.kinds.readings.digest).toBe(seqDigest(sim.seqsOf('readings')));
+      expect(stats.readings.digest).toBe(seqDigest(sim.readingIds()));
+      expect(await store.recordStats('xiaoshan-01', '')).toMatchObject({ readings: { count: 0 } });
+      expect((await store.listBoxes())[0]).toMatchObject({ dbId: 'db-1', databaseChanges: 0 });
+      expect((await store.activeAlarms()).map((x) => x.dbId)).toEqual(['db-1']);
+    });
+
+    it.skipIf(skip)('v1 → v2 keeps what a v1 hub stored; the box\'s first dbId adopts it', async () => {
+      fx = await backend.fixture();
+      await makeV1(fx, [
+        `INSERT INTO hub_boxes (id, public_key, enrolled_at) VALUES ('old-1', '${KEY}', 1)`,
+        `INSERT INTO hub_lane_marks (box_id, lane, mark) VALUES ('old-1', 'alarm', 0), ('old-1', 'health', 0), ('old-1', 'readings', 2), ('old-1', 'bulk', 0)`,
+        `INSERT INTO hub_records (box_id, seq, kind, lane, ts, received_at, payload) VALUES ('old-1', 1, 'readings', 'readings', 1, 1, NULL), ('old-1', 2, 'readings', 'readings', 2, 2, NULL)`,
+        `INSERT INTO hub_readings (box_id, reading_id, sensor_id, ts, value, quality, seq) VALUES ('old-1', 1, 's1', ${T0}, 1.5, 'good', 1), ('old-1', 2, 's1', ${T0 + MIN}, 1.6, 'good', 2)`,
+      ]);
+      const store = await fx.open();
+      expect(await store.laneMarks('old-1')).toEqual({ ...ZERO, readings: 2 });
+      expect((await store.recordStats('old-1')).readings.count).toBe(2);
+      const sim = new BoxSim();
+      sim.readings(1);
+      sim.readings(1);
+      sim.readings(1);
+      const r = stored(await store.ingest('old-1', sim.request(ZERO, 100), 'db-1'));
+      expect(r).toMatchObject({ stored: 1, duplicates: 2, acked: { readings: 3 } });
+      expect(await store.recordStats('old-1')).toMatchObject({ kinds: { readings: { count: 3, digest: seqDigest([1, 2, 3]) } }, readings: { count: 3 } });
+      // The id sequence of hub_records goes on after the copied rows.
+      expect((await store.arrivals('old-1')).map((x) => x.arrival)).toEqual([1, 2, 3]);
     });
   });
 

@@ -24,8 +24,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * `maxBodyBytes` (413) → the box's signature over it, fresh and not replayed (401 with the refusal code; 403 for an
  * unknown or revoked box) → the body decompressed (br or gzip, at most `maxDecompressedBytes`: 413; 415 another
  * encoding; 400 a broken stream) → JSON checked (400 with the key path) → its `box` is the signer (403
- * `box_mismatch`) → stored: 200 `{acked, hubTime}`, or 409 `{acked, hubTime}` when a lane's `after` is above the hub's
- * mark. Every answer is signed by `signResponses` around it.
+ * `box_mismatch`) → stored: 200 `{acked, hubTime}`, or 409 `{acked, conflicts, hubTime}` when a lane's `after` is above
+ * the hub's mark (`conflicts`: those lanes, in priority order; the others were stored). Every answer is signed by `signResponses` around it.
  */
 export function ingestRoutes(deps: IngestDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
@@ -95,8 +95,16 @@ export function ingestRoutes(deps: IngestDeps): Hono<HubEnv> {
         encoding: c.req.header('content-encoding') ?? 'identity',
         userAgent: c.req.header('user-agent')?.slice(0, 200) ?? null,
       });
-      const result = await deps.store.ingest(box, lanes);
+      const result = await deps.store.ingest(box, lanes, body.dbId);
       const records = lanes.reduce((n, l) => n + l.records.length, 0);
+      if ((result.status === 'stored' || result.status === 'conflict') && result.newDatabase !== undefined) {
+        // Counted by the store (GET /api/v1/boxes: databaseChanges) and here, per process, like a refusal is.
+        deps.refusals.count('new_database', box);
+        deps.log.warn(
+          { event: 'hub.box.new_database', box, from: result.newDatabase.from, to: result.dbId, batch: body.batch },
+          `box ${box} came back with a new database (${result.dbId}); a new series starts at seq 1`,
+        );
+      }
       switch (result.status) {
         case 'stored':
           deps.log.info(
@@ -109,7 +117,17 @@ export function ingestRoutes(deps: IngestDeps): Hono<HubEnv> {
             { event: 'hub.ingest_conflict', box, batch: body.batch, conflicts: result.conflicts, stored: result.stored, acked: result.acked },
             `ingest from ${box}: lanes ${result.conflicts.join(', ')} are ahead of the hub's marks; the box rewinds them`,
           );
-          return c.json({ acked: result.acked, hubTime: deps.clock() }, 409);
+          return c.json({ acked: result.acked, conflicts: result.conflicts, hubTime: deps.clock() }, 409);
+        case 'stale_database':
+          // Not `{acked}`: the box must not rewind its lanes to the marks of another database's series.
+          return refuse(c, deps, {
+            status: 409,
+            code: 'stale_database',
+            detail: `dbId ${result.dbId} was replaced by ${result.current}`,
+            keyid: box,
+            box,
+            message: `database ${result.dbId} of this box was replaced by a newer one at the hub; its records are refused`,
+          });
         case 'unknown_box':
           return refuse(c, deps, { status: 403, code: 'unknown_key', detail: `box ${box} vanished before its ingest`, keyid: box });
         case 'revoked':

@@ -12,7 +12,7 @@ import { publicKeyToRaw, signRequest, SigningKey, verifyResponse, type VerifyRes
 import { generateEnrolCode } from '../../../node-daemon/sync/enrol/code.js';
 import { createHubApp } from '../../../hub/http/app.js';
 import { INGEST_PATH, type HubLimits } from '../../../hub/http/deps.js';
-import { MemoryNonceStore } from '../../../hub/http/nonce-store.js';
+import { MemoryNonceStore, type NonceStore } from '../../../hub/http/nonce-store.js';
 import type { RefusalCounter } from '../../../hub/http/refusals.js';
 import { hubServer } from '../../../hub/http/server.js';
 import { SqliteHubStore } from '../../../hub/store/sqlite-store.js';
@@ -41,19 +41,25 @@ export interface HubOptions {
   readonly dbPath?: string;
   readonly countyKey?: SigningKey;
   readonly enrolThrottle?: FailureThrottle;
+  /** Another store (PostgreSQL, or a second process on one SQLite file) instead of a SQLite file of its own. */
+  readonly store?: HubStore;
+  /** The replay memory (default: in memory). */
+  readonly nonces?: NonceStore;
+  readonly publicOrigin?: string;
 }
 
 export async function startHub(opts: HubOptions = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'fenghuo-hub-http-'));
   const dbPath = opts.dbPath ?? join(dir, 'hub.db');
-  const store = SqliteHubStore.open({ path: dbPath });
+  const store = opts.store ?? SqliteHubStore.open({ path: dbPath });
   const countyKey = opts.countyKey ?? SigningKey.generate('county-test');
   const raw: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => void raw.push(line) } });
   const { app, refusals, limits } = createHubApp({
     store,
     countyKey,
-    nonces: new MemoryNonceStore(Date.now),
+    nonces: opts.nonces ?? new MemoryNonceStore(Date.now),
+    ...(opts.publicOrigin === undefined ? {} : { publicOrigin: opts.publicOrigin }),
     log,
     ...(opts.limits === undefined ? {} : { limits: opts.limits }),
     ...(opts.readTokenSha256 === undefined ? {} : { readTokenSha256: opts.readTokenSha256 }),
@@ -131,7 +137,7 @@ export async function boxRequest(
 
 export interface Answer {
   readonly status: number;
-  readonly json: { error?: { code?: string; message?: string; param?: string }; acked?: Record<string, number>; hubTime?: number };
+  readonly json: { error?: { code?: string; message?: string; param?: string }; acked?: Record<string, number>; conflicts?: string[]; hubTime?: number };
   readonly headers: Headers;
   /** The county signature checked against the request sent. */
   readonly signature: VerifyResult;

@@ -14,6 +14,7 @@ import {
   readingsRecord,
   send,
   startHub,
+  T0,
   type Answer,
   type LogLine,
   type TestHub,
@@ -93,7 +94,35 @@ describe('POST /api/v1/sync/ingest', () => {
     const a = await send(hub, await boxRequest(hub.url, boxA, { box: 'xiaoshan-01', lanes: [{ lane: 'readings', after: 50, records: [readingsRecord(60, 500, 2)] }] }));
     expect(a.status).toBe(409);
     expect(a.json.acked).toEqual({ alarm: 3, health: 5, readings: 2, bulk: 0 });
+    expect(a.json.conflicts).toEqual(['readings']);
     expect(a.signature.ok).toBe(true);
+  });
+
+  it('takes an alarm record whose rows the box lost (missing: true): 200, the alarm lane moves on', async () => {
+    const lost = { seq: 6, kind: 'alarm', ts: T0, payload: { alarmId: 1, transitionId: 2, type: 'cleared', missing: true } };
+    const body = { box: 'xiaoshan-01', dbId: 'db-1', lanes: [{ lane: 'alarm', after: 3, records: [lost, alarmRecord(7, 1, 3, 'acknowledged')] }] };
+    const a = await send(hub, await boxRequest(hub.url, boxA, body));
+    expect(a.status).toBe(200);
+    expect(a.json.acked?.alarm).toBe(7);
+    const stats = await hub.store.recordStats('xiaoshan-01');
+    expect(stats.kinds.alarm).toMatchObject({ count: 3, digest: seqDigest([3, 6, 7]) });
+    expect(stats.alarmTransitions).toBe(2);
+  });
+
+  it('a box back with a new database (new dbId, seq from 1): stored as a new series, logged; its old dbId then 409 stale_database', async () => {
+    const boxZ = await enrolBoxOverHttp(hub, 'xiaoshan-09');
+    const fresh = { box: 'xiaoshan-09', dbId: 'b2-one', lanes: [{ lane: 'readings', after: 0, records: [readingsRecord(1, 1, 3)] }] };
+    expect((await send(hub, await boxRequest(hub.url, boxZ, fresh))).status).toBe(200);
+    const again = { box: 'xiaoshan-09', dbId: 'b2-two', lanes: [{ lane: 'readings', after: 0, records: [readingsRecord(1, 1, 2)] }] };
+    const a = await send(hub, await boxRequest(hub.url, boxZ, again));
+    expect(a.status).toBe(200);
+    expect(a.json.acked?.readings).toBe(1);
+    expect(hub.logs.filter((l) => l.event === 'hub.box.new_database').at(-1)).toMatchObject({ box: 'xiaoshan-09', from: 'b2-one', to: 'b2-two' });
+    expect((await hub.store.recordStats('xiaoshan-09')).readings.count).toBe(2);
+    const stale = await send(hub, await boxRequest(hub.url, boxZ, { ...fresh, lanes: [{ lane: 'readings', after: 1, records: [readingsRecord(2, 4, 1)] }] }));
+    expectRefused(stale, 409, 'stale_database', 'xiaoshan-09');
+    expect(stale.json.acked).toBeUndefined();
+    expect(hub.refusals.get('new_database', 'xiaoshan-09')).toBe(1);
   });
 
   it('refuses a forged signature (another key under the box\'s id): 401 bad_signature', async () => {
@@ -197,8 +226,9 @@ describe('POST /api/v1/sync/ingest', () => {
     const res = await fetch(`${hub.url}/api/v1/boxes`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { boxes: Array<{ id: string; revokedAt: number | null }>; refused: { byReason: Record<string, number>; byBox: Record<string, Record<string, number>> } };
-    expect(body.boxes.map((b) => b.id)).toEqual(['xiaoshan-01', 'xiaoshan-02', 'xiaoshan-03']);
+    expect(body.boxes.map((b) => b.id)).toEqual(['xiaoshan-01', 'xiaoshan-02', 'xiaoshan-03', 'xiaoshan-09']);
     expect(body.boxes[2]?.revokedAt).not.toBeNull();
+    expect(body.boxes[3]).toMatchObject({ dbId: 'b2-two', databaseChanges: 1 });
     expect(body.refused.byReason).toMatchObject({ bad_signature: 3, replayed: 1, box_mismatch: 1, unknown_key: 1, revoked: 1, payload_too_large: 2 });
     expect(body.refused.byBox['xiaoshan-01']).toMatchObject({ bad_signature: 1, replayed: 1, box_mismatch: 1 });
     expect(body.refused.byBox['nobody-here']).toBeUndefined();

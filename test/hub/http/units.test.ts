@@ -79,6 +79,14 @@ describe('checkIngestBody', () => {
     expect(checkIngestBody(JSON.stringify(ok)).ok).toBe(true);
     const partial = { box: 'b-1', lanes: [{ lane: 'bulk', after: 0, records: [{ ...readingsRecord(1, 1, 1), payload: { readings: [], missing: 4 } }] }] };
     expect(checkIngestBody(JSON.stringify(partial)).ok).toBe(true);
+    const aggregates = { seq: 5, kind: 'aggregates', ts: 1, payload: { aggregates: [], missing: 9 } };
+    expect(checkIngestBody(JSON.stringify({ box: 'b-1', lanes: [{ lane: 'readings', after: 0, records: [aggregates] }] })).ok).toBe(true);
+  });
+  it('takes an alarm record whose rows the box lost (missing: true), as the box sends it', () => {
+    for (const payload of [{ alarmId: 4, transitionId: 9, type: 'cleared', missing: true }, { alarmId: 0, transitionId: 0, type: '', missing: true }]) {
+      const body = { box: 'b-1', lanes: [{ lane: 'alarm', after: 0, records: [{ seq: 7, kind: 'alarm', ts: 1, payload }] }] };
+      expect(checkIngestBody(JSON.stringify(body)).ok).toBe(true);
+    }
   });
   it.each([
     [{ ...ok, lanes: [{ lane: 'readings', after: -1, records: [] }] }, 'lanes.0.after'],
@@ -87,6 +95,9 @@ describe('checkIngestBody', () => {
     [{ ...ok, lanes: [{ lane: 'health', after: 0, records: [{ ...healthRecord(1), extra: 1 }] }] }, 'lanes.0.records.0.extra'],
     [{ ...ok, box: 'Not A Box' }, 'box'],
     [{ ...ok, lanes: [{ lane: 'readings', after: 0, records: [{ ...readingsRecord(1, 1, 1), payload: { readings: [[1, 's', 0, 'high', 'good']] } }] }] }, 'lanes.0.records.0.payload.readings.0.3'],
+    [{ ...ok, lanes: [{ lane: 'alarm', after: 0, records: [{ ...alarmRecord(2, 1, 1), payload: { ...(alarmRecord(2, 1, 1).payload as object), alarm: { title: 't' } } }] }] }, 'lanes.0.records.0.payload.alarm.id'],
+    [{ ...ok, lanes: [{ lane: 'alarm', after: 0, records: [{ seq: 2, kind: 'alarm', ts: 1, payload: { alarmId: 'x', transitionId: 1, type: 'raised', missing: true } }] }] }, 'lanes.0.records.0.payload.alarmId'],
+    [{ ...ok, lanes: [{ lane: 'alarm', after: 0, records: [{ seq: 2, kind: 'alarm', ts: 1, payload: { alarmId: 1, transitionId: 1, type: 'raised', missing: false } }] }] }, 'lanes.0.records.0.payload.missing'],
   ])('names the key path of a problem (%#)', (body, param) => {
     expect(checkIngestBody(JSON.stringify(body))).toMatchObject({ ok: false, param });
   });
