@@ -26,7 +26,7 @@ const PURE = [
   'node-daemon/sync/protocol/**',
   'node-daemon/sync/outbox/{backoff,batch-target,box-id,budget,health-schedule,lanes,plan,readings-form,records}.ts',
   'node-daemon/sync/push/{acks,compress,ingest-body,link-state,outcome,pace,resend,wire-bytes}.ts',
-  'node-daemon/http/{alarm-schemas,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
+  'node-daemon/http/{alarm-schemas,api-prefix,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
   'node-daemon/http/schemas/**',
   'node-daemon/http/routes/site-trend.ts',
   'test/helpers/seeded-random.ts',

@@ -64,5 +64,3 @@ export interface UiBackendDeps {
   /** For `GET /settings`, `PUT /settings/alarms|dispatch` and `GET /audit`. */
   readonly settings?: SettingsSource;
 }
-
-export const API_PREFIX = '/api/v1';

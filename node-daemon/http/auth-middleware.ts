@@ -5,7 +5,7 @@ import { accessFor, isMutating } from '../auth/policy.js';
 import { roleAtLeast, type Role } from '../auth/roles.js';
 import { normalizeAddress, type ThrottleState } from '../auth/rate-limit.js';
 import { csrfTokenMatches, type Session } from '../auth/sessions.js';
-import { API_PREFIX } from './app-deps.js';
+import { API_PREFIX } from './api-prefix.js';
 import { AUTH_ERROR_CODES, authErrorBodySchema, type AuthErrorBody, type AuthErrorCode } from './errors.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './auth-names.js';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { packageVersion } from '../../health/package-version.js';
 import { accessFor } from '../../auth/policy.js';
-import { API_PREFIX } from '../app-deps.js';
+import { API_PREFIX } from '../api-prefix.js';
 import { authErrorBodySchema, CSRF_HEADER, SESSION_COOKIE } from '../auth-middleware.js';
 import { componentSchemas, errorResponse, jsonResponse, type OperationDoc, type PathItemDoc, type PathsDoc } from '../openapi-doc.js';
 import { alarmsPaths } from './alarms.js';
