@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAuth } from './auth/auth.js';
 import { ManualButton } from './alarms/manual-button.js';
@@ -28,6 +29,9 @@ import { SettingsService } from './settings/settings-service.js';
 import { SiteRain } from './alarms/engine/site-rain.js';
 import { ReadingsWriter } from './storage/readings-writer.js';
 import { RetentionJob } from './storage/retention-job.js';
+import { databaseId } from './storage/migrations.js';
+import { resolveBoxId } from './sync/outbox/box-id.js';
+import { OutboxStore } from './sync/outbox/outbox-store.js';
 import { setUpSync } from './sync/sync-module.js';
 
 export interface DaemonDeps {
@@ -135,6 +139,13 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     log,
     clock,
     auth,
+    // The pull feed (GET /api/v1/sync/feed), enrolled or not: the sync scope is an admin or a token in sync.feedTokens.
+    sync: {
+      feed: sync.module?.outbox ?? new OutboxStore({ db, clock }),
+      boxId: resolveBoxId(config.sync?.boxId, hostname()),
+      dbId: databaseId(db),
+      feedTokens: config.sync?.feedTokens ?? [],
+    },
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 

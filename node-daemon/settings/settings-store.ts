@@ -64,14 +64,20 @@ function toEntry(r: AuditRow): AuditEntry {
   };
 }
 
+/** A change-log `audit` payload (docs/sync.md): `{ section, by, account, before, after }`, `account` absent without one. */
+function auditPayload(c: { section: string; by: string; account?: string | undefined; before: unknown; after: unknown }): Record<string, unknown> {
+  return { section: c.section, by: c.by, ...(c.account === undefined ? {} : { account: c.account }), before: c.before, after: c.after };
+}
+
 /**
- * `settings_overrides` and `settings_audit` (migrations 5 and 6). A change is one transaction: the override and its audit
- * row are committed together or not at all.
+ * `settings_overrides` and `settings_audit` (migrations 5 and 6). A change is one transaction: the override, its audit
+ * row and its change-log `audit` row are committed together or not at all.
  */
 export class SettingsStore {
   private readonly allOverrides;
   private readonly upsert;
   private readonly insertAudit;
+  private readonly logChange;
   private readonly auditAll;
   private readonly auditBySection;
 
@@ -84,6 +90,7 @@ export class SettingsStore {
     this.insertAudit = db.prepare<[number, string, string | null, string, string, string]>(
       'INSERT INTO settings_audit (ts, "by", account, section, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.logChange = db.prepare<[number, string]>("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'audit', ?)");
     this.auditAll = db.prepare<[number, number], AuditRow>(
       'SELECT id, ts, "by" AS by, account, section, before_json, after_json FROM settings_audit WHERE id < ? ORDER BY id DESC LIMIT ?',
     );
@@ -100,11 +107,15 @@ export class SettingsStore {
       .map((r) => ({ section: r.section as SettingsSection, value: JSON.parse(r.value_json) as unknown, updatedAt: r.updated_at, updatedBy: r.updated_by }));
   }
 
-  /** Stores a section's override and its audit row in one transaction; returns the audit row's id. */
+  /**
+   * Stores a section's override, its audit row and its change-log row (kind `audit`, which the county sync sends in
+   * the `health` lane: docs/sync.md) in one transaction; returns the audit row's id.
+   */
   save(change: { section: SettingsSection; value: unknown; before: unknown; after: unknown; by: string; account?: string | undefined; ts: number }): number {
     return this.db.transaction(() => {
       this.upsert.run(change.section, JSON.stringify(change.value), change.ts, change.by);
       const res = this.insertAudit.run(change.ts, change.by, change.account ?? null, change.section, JSON.stringify(change.before), JSON.stringify(change.after));
+      this.logChange.run(change.ts, JSON.stringify(auditPayload(change)));
       return Number(res.lastInsertRowid);
     })();
   }
