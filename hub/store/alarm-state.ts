@@ -1,4 +1,4 @@
-import type { AlarmRecordAlarm } from './types.js';
+import type { AlarmRecordAlarm, HubAlarm } from './types.js';
 
 /** A stored transition as the fold reads it back (hub_alarm_transitions). */
 export interface FoldTransition {
@@ -13,28 +13,8 @@ export interface FoldTransition {
   readonly receivedAt: number;
 }
 
-/** One row of hub_alarms: an alarm's state after every transition the hub holds of it. */
-export interface AlarmStateRow {
-  readonly alarmId: number;
-  readonly key: string;
-  readonly kind: string;
-  readonly siteId: string | null;
-  readonly sensorId: string | null;
-  readonly drill: boolean;
-  readonly title: string;
-  readonly raisedAt: number;
-  readonly state: 'active' | 'acknowledged' | 'cleared';
-  readonly level: string | null;
-  readonly shelved: boolean;
-  readonly acknowledgedAt: number | null;
-  readonly acknowledgedBy: string | null;
-  readonly acknowledgedByAccount: string | null;
-  readonly clearedAt: number | null;
-  readonly updatedAt: number;
-  readonly lastTransitionId: number;
-  readonly lastSeq: number;
-  readonly receivedAt: number;
-}
+/** One row of hub_alarms: an alarm's state after every transition the hub holds of it (and the seq that brought the newest). */
+export type AlarmStateRow = Omit<HubAlarm, 'boxId' | 'dbId'> & { readonly lastSeq: number };
 
 /**
  * The alarm's state after its transitions in transition-id order, by the box's own lifecycle rules
