@@ -21,6 +21,7 @@ import {
   toRawReading,
   type Param,
 } from './queries.js';
+import type { SqlPort, SqlRow } from './sql-port.js';
 import { bucketRange, mergeBuckets, rawRange } from './readings-15m.js';
 import {
   LANES,
@@ -436,6 +437,18 @@ export class PgHubStore implements HubStore {
     const r = kind === undefined ? await this.#query(SQL.arrivals, [boxId, db]) : await this.#query(SQL.arrivalsOfKind, [boxId, db, kind]);
     return r.rows.map(toArrival);
   }
+
+  readonly sql: SqlPort = {
+    dialect: 'postgres',
+    all: async (sql, args = []) => (await this.#query(sql, args)).rows,
+    run: async (sql, args = []) => (await this.#query(sql, args)).rowCount ?? 0,
+    batch: async (statements) =>
+      this.#tx(async (c) => {
+        const out: SqlRow[][] = [];
+        for (const s of statements) out.push((await this.#query(s.sql, s.args ?? [], c)).rows);
+        return out;
+      }),
+  };
 
   #closed = false;
   async close(): Promise<void> {

@@ -24,6 +24,7 @@ import {
   toRawReading,
   type Param,
 } from './queries.js';
+import type { SqlPort } from './sql-port.js';
 import { bucketRange, mergeBuckets, rawRange } from './readings-15m.js';
 import {
   LANES,
@@ -282,6 +283,14 @@ export class SqliteHubStore implements HubStore {
     const rows = kind === undefined ? this.#all(SQL.arrivals, [boxId, db]) : this.#all(SQL.arrivalsOfKind, [boxId, db, kind]);
     return rows.map(toArrival);
   }
+
+  readonly sql: SqlPort = {
+    dialect: 'sqlite',
+    all: async (sql, args = []) => this.#all(sql, args),
+    run: async (sql, args = []) => this.#run(sql, args),
+    batch: async (statements) =>
+      this.#write(() => statements.map((s) => (this.#stmt(s.sql).reader ? this.#all(s.sql, s.args ?? []) : (this.#run(s.sql, s.args ?? []), [])))),
+  };
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();

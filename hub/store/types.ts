@@ -10,6 +10,8 @@
  * Times are UTC milliseconds. `received_at` / `receivedAt` is the hub's clock (the store's `clock`), never the box's.
  */
 
+import type { SqlPort } from './sql-port.js';
+
 /** Lanes in priority order (docs/sync.md "Lanes and priority"). Each has its own acknowledged mark per box. */
 export const LANES = ['alarm', 'health', 'readings', 'bulk'] as const;
 export type Lane = (typeof LANES)[number];
@@ -338,6 +340,8 @@ export type NonceOutcome = 'remembered' | 'seen' | 'full';
 
 export interface HubStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Plain SQL for the feature stores (orders, content, accounts, pull targets): see sql-port.ts. */
+  readonly sql: SqlPort;
 
   // ---- replay memory (hub_nonces) ----
   /** In one transaction: pairs expired before `now` deleted, then the rule of NonceOutcome. */
