@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { FailureThrottle } from '../../node-daemon/auth/rate-limit.js';
+import { tokenAccess } from './access.js';
 import { API_PREFIX, DEFAULT_LIMITS, type HubAppDeps, type HubEnv, type HubLimits } from './deps.js';
 import { errorBody, RefusalCounter } from './refusals.js';
 import { requestUrl } from './request-url.js';
@@ -41,7 +42,8 @@ export function createHubApp(deps: HubAppDeps): HubApp {
 
   app.route('/', ingestRoutes({ ...sink, store: deps.store, nonces: deps.nonces, clock, limits, requestUrl: url }));
   app.route('/', enrollRoutes({ ...sink, store: deps.store, countyKey: deps.countyKey, clock, throttle }));
-  app.route('/', boxesRoutes({ store: deps.store, refusals, ...(deps.readTokenSha256 === undefined ? {} : { readTokenSha256: deps.readTokenSha256 }) }));
+  const access = deps.access ?? tokenAccess(deps.readTokenSha256 === undefined ? [] : [{ name: 'read', sha256: deps.readTokenSha256, role: 'viewer' }]);
+  app.route('/', boxesRoutes({ store: deps.store, refusals, access }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -3,6 +3,7 @@ import type { Logger } from '../../node-daemon/core/log.js';
 import type { Clock } from '../../node-daemon/core/types.js';
 import type { SigningKey } from '../../node-daemon/sync/protocol/index.js';
 import type { Box, HubStore } from '../store/types.js';
+import type { HubAccess, HubActor } from './access.js';
 import type { NonceStore } from './nonce-store.js';
 import type { RefusalCounter } from './refusals.js';
 
@@ -40,6 +41,8 @@ export interface HubAppDeps {
   readonly publicOrigin?: string;
   /** Hex SHA-256 of the bearer token that may read GET /api/v1/boxes from anywhere; without it, loopback only. */
   readonly readTokenSha256?: string;
+  /** Who may use the county-facing routes; default: tokenAccess with readTokenSha256 as the `read` viewer token. */
+  readonly access?: HubAccess;
   /** Counts refusals by reason (and by enrolled box). One is made when not given. */
   readonly refusals?: RefusalCounter;
   /** Failed enrolments per client address. One is made when not given. */
@@ -54,6 +57,8 @@ export interface HubVariables {
   box: Box;
   /** The body decompressed. */
   text: string;
+  /** Who is calling a county-facing route (set by HubAccess.require). */
+  actor: HubActor;
 }
 
 export interface HubEnv {

@@ -18,3 +18,4 @@ export {
   type ResponseMessage,
   type SignatureTarget,
 } from './signature-base.js';
+export * from './order.js';
