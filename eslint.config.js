@@ -24,12 +24,17 @@ const PURE = [
   'node-daemon/sim/{replay,series,start-spec}.ts',
   'node-daemon/storage/{quality-codes,retention,types}.ts',
   'node-daemon/sync/protocol/**',
+  'node-daemon/uplinks/sl651/frame.ts',
   'node-daemon/sync/outbox/{backoff,batch-target,box-id,budget,health-schedule,lanes,plan,readings-form,records}.ts',
-  'node-daemon/sync/push/{acks,compress,ingest-body,link-state,outcome,pace,resend,wire-bytes}.ts',
+  'node-daemon/sync/push/{acks,compress,ingest-body,isolate,link-state,outcome,pace,resend,tls-pin,wire-bytes}.ts',
+  'node-daemon/sync/content/plan.ts',
+  'hub/content/manifests.ts',
   'node-daemon/http/{alarm-schemas,api-prefix,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
   'node-daemon/http/schemas/**',
   'node-daemon/http/routes/site-trend.ts',
   'test/helpers/seeded-random.ts',
+  'hub/accounts/{names,roles,schemas}.ts',
+  'hub/web/src/resolution.tsx',
 ];
 
 // Unit tests beside the code are pure too; tests with real peers, disks, sockets or processes live in test/<area>/.
@@ -85,6 +90,11 @@ const LAYERS = [
     forbid: ['node-daemon/**', 'drivers/**', 'broadcast/**', 'bench/**', 'test/**'],
     because: 'the UI runs in the browser: of the daemon it knows only the types of node-daemon/http/contract.ts (import type)',
   },
+  {
+    from: ['hub/web/src/**'],
+    only: ['hub/web/src/**', 'web-ui/src/**'],
+    because: 'the hub page runs in the browser: of the hub it knows only types (import type); it reuses the box UI\'s components',
+  },
 ];
 
 // The UI's one door into the daemon: the API contract's types. Nothing else of the daemon, and nothing of Node.
@@ -136,6 +146,15 @@ export default tseslint.config(
   {
     files: ['web-ui/src/**'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', UI_IMPORTS] },
+  },
+  {
+    files: ['hub/web/src/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^node:', message: 'The hub page runs in the browser: no Node built-ins.' }] },
+      ],
+    },
   },
   {
     files: [...PURE, BESIDE_TESTS],

@@ -8,6 +8,7 @@ import type { BenchResult } from './result.js';
 import { benchRtuLine } from './rtu-line.js';
 import { benchStorage } from './storage-throughput.js';
 import { benchSyncBytes } from './sync-bytes.js';
+import { benchSyncGoodput } from './sync-goodput.js';
 
 function print(r: BenchResult): void {
   const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
@@ -22,6 +23,7 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['rtu', benchRtuLine],
   ['hub-ingest', benchHubIngest],
   ['sync-bytes', benchSyncBytes],
+  ['sync-goodput', benchSyncGoodput],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

@@ -7,7 +7,13 @@
  * same batches in the 15-minute aggregates form (`aggregatesPayload`, what a behind lane sends for batches older than
  * a day). Beside them the same readings as plain JSON objects, `[{"sensorId","ts","value","quality"}, …]`, raw and
  * through the same compressors. Request bodies only: HTTP heads (signature, digest) and answers are not counted.
- * SL 651 frames come with issue 15; no size is given for them here.
+ * Beside them too the same readings as SL 651-2014 frames (node-daemon/uplinks/sl651/frame.ts), as a county's
+ * hydrological telemetry would carry them, uncompressed as SL 651 stations send them: one 定时报 (timed report, 0x32)
+ * per reading, the water level as element 39 23; and one 小时报 (hourly report, 0x34) per hour, carrying the hour's
+ * twelve 5-minute values (F5) and the level at the hour (39). An hourly report only carries the 5-minute marks: of a
+ * 60 s poll 12 readings an hour in 60, of a 5 s poll 12 in 720; the rest never leaves the station. Frame bytes only,
+ * as for our bodies: the TCP/IP framing of each frame (an SL 651 station sends each report in its own packets) is not
+ * counted.
  * Standalone: `node dist/bench/sync-bytes.js` prints the figures as JSON.
  */
 import { pathToFileURL } from 'node:url';
@@ -16,6 +22,7 @@ import { planRequest } from '../node-daemon/sync/outbox/plan.js';
 import { aggregatesPayload, readingsPayload, recordBytes, type ReadingTuple, type SyncRecord } from '../node-daemon/sync/outbox/records.js';
 import { compressBody } from '../node-daemon/sync/push/compress.js';
 import { ingestBodyText } from '../node-daemon/sync/push/ingest-body.js';
+import { encodeHourlyReport, encodeTimedReport, WATER_LEVEL, type Sl651Station } from '../node-daemon/uplinks/sl651/frame.js';
 import type { BenchResult } from './result.js';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -36,6 +43,45 @@ export interface SyncBytesFigures {
   readonly records: Sizes;
   readonly aggregates: Sizes;
   readonly plainJson: Sizes;
+  readonly sl651: Sl651Sizes;
+}
+
+export interface Sl651Sizes {
+  /** Bytes per reading, one 定时报 each. */
+  readonly timedPerReading: number;
+  /** Bytes per value carried by the 小时报 (12 five-minute values a frame). */
+  readonly hourlyPerValue: number;
+  /** The hourly frames' bytes over every reading of the week (most of which they do not carry). */
+  readonly hourlyPerReading: number;
+  /** Of the week's readings, how many the hourly reports carry. */
+  readonly hourlyCarried: number;
+}
+
+const SL651_STATION: Sl651Station = { centre: 0x01, station: '0000000001', password: 0x0000, stationType: 0x48 };
+const FIVE_MIN = 300_000;
+const HOUR = 3_600_000;
+
+/** The week as SL 651 frames: a timed report per reading, and an hourly report per hour. */
+function sl651Sizes(readings: readonly ReadingTuple[]): Sl651Sizes {
+  let serial = 0;
+  const next = (): number => (serial = (serial + 1) & 0xffff);
+  let timed = 0;
+  for (const [, , ts, value] of readings) {
+    timed += encodeTimedReport(SL651_STATION, { serial: next(), sentAt: ts + 40, observedAt: ts }, [{ format: WATER_LEVEL, value }]).length;
+  }
+  const byTs = new Map(readings.map((r) => [r[2], r[3]]));
+  let hourly = 0;
+  let carried = 0;
+  const first = readings[0]?.[2] ?? T0;
+  const last = readings.at(-1)?.[2] ?? T0;
+  for (let h = first - (first % HOUR); h <= last; h += HOUR) {
+    const levels = Array.from({ length: 12 }, (_, k) => byTs.get(h + k * FIVE_MIN) ?? null);
+    carried += levels.filter((l) => l !== null).length;
+    const atHour = byTs.get(h + HOUR) ?? null;
+    hourly += encodeHourlyReport(SL651_STATION, { serial: next(), sentAt: h + HOUR + 40, observedAt: h + HOUR }, { fiveMinuteLevelsM: levels, current: [{ format: WATER_LEVEL, value: atHour }] }).length;
+  }
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
+  return { timedPerReading: r2(timed / readings.length), hourlyPerValue: r2(hourly / Math.max(1, carried)), hourlyPerReading: r2(hourly / readings.length), hourlyCarried: carried };
 }
 
 /** A river level over a week: a slow tide-like swing, a little noise, millimetre resolution, a few failed polls. */
@@ -105,6 +151,7 @@ export async function measureSyncBytes(pollSeconds: number): Promise<SyncBytesFi
     records: await sizesOf(rawBodies, readings.length),
     aggregates: await sizesOf(bodies(folded), readings.length),
     plainJson: await sizesOf(plainTexts, readings.length),
+    sl651: sl651Sizes(readings),
   };
 }
 
@@ -113,7 +160,9 @@ export async function benchSyncBytes(): Promise<BenchResult> {
   const line = (m: SyncBytesFigures): string =>
     `${m.pollSeconds} s (${m.readings} readings, ${m.requests} requests): records json ${m.records.json} br ${m.records.br} gzip ${m.records.gzip}; ` +
     `aggregates form json ${m.aggregates.json} br ${m.aggregates.br} gzip ${m.aggregates.gzip}; ` +
-    `plain JSON objects json ${m.plainJson.json} br ${m.plainJson.br} gzip ${m.plainJson.gzip}; SL 651 n/a (issue 15)`;
+    `plain JSON objects json ${m.plainJson.json} br ${m.plainJson.br} gzip ${m.plainJson.gzip}; ` +
+    `SL 651 定时报 ${m.sl651.timedPerReading} per reading (uncompressed, one frame each); ` +
+    `SL 651 小时报 ${m.sl651.hourlyPerValue} per 5-minute value carried (${m.sl651.hourlyCarried} of ${m.readings} readings carried; ${m.sl651.hourlyPerReading} over all)`;
   return {
     name: 'sync-bytes: a week of one sensor at 60 s, bytes per reading in request bodies: our records vs the readings as plain JSON objects, both brotli q5',
     ours: m60.records.br,

@@ -11,7 +11,7 @@ import { mulberry32, type Rng } from '../helpers/seeded-random.js';
  * Where it runs: in the test process itself (node:net), so it listens and connects in the test process's network
  * namespace: on loopback by default (`listen.host` may be any local address of that namespace, e.g. the address the
  * hub listens on when the hub runs in the test's namespace). It cannot listen inside one namespace of
- * test/rigs/netns-link.ts and connect out of the other; a path uses either the proxy (latency, stalls, resets) or
+ * bench/support/netns-link.ts and connect out of the other; a path uses either the proxy (latency, stalls, resets) or
  * the namespaced link (rate, cuts, byte counts on the wire).
  *
  * Directions: `toTarget` is what the client (the box) sends to the target (the hub): requests, uploads. `toClient`

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetnsLink, netnsAvailable, removeStaleNetns, tbfParams, type NetnsLink } from './netns-link.js';
+import { createNetnsLink, netnsAvailable, removeStaleNetns, tbfParams, type NetnsLink } from '../../bench/support/netns-link.js';
 
 const avail = await netnsAvailable();
 if (!avail.ok) console.warn(`SKIPPED netns-link tests: ${avail.reason}`);
@@ -245,10 +245,11 @@ describe('netns link: two namespaces, a veth pair, tbf each way', () => {
       const boxRx = after.box.rx - before.box.rx;
       const boxTx = after.box.tx - before.box.tx;
       console.log(`500 kB download: hub tx ${hubTx}, box rx ${boxRx}, box tx ${boxTx} bytes`);
-      // Payload plus TCP/IP/Ethernet headers: a few per cent more, and what one end sent the other received (give or
-      // take a last small packet, an ACK or a FIN, crossing between the two reads).
+      // Payload plus TCP/IP/Ethernet headers: a few per cent more (up to ~15 % when a loaded machine makes the sender
+      // write smaller segments; a counter counting twice would show 2×), and what one end sent the other received
+      // (give or take a last small packet, an ACK or a FIN, crossing between the two reads).
       expect(hubTx).toBeGreaterThanOrEqual(500_000);
-      expect(hubTx).toBeLessThan(500_000 * 1.1);
+      expect(hubTx).toBeLessThan(500_000 * 1.2);
       expect(Math.abs(boxRx - hubTx)).toBeLessThanOrEqual(200);
       // The other way only the request line and ACKs.
       expect(boxTx).toBeGreaterThan(0);

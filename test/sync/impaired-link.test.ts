@@ -1,5 +1,5 @@
 // Issue 12, "impaired link, for real": the county hub (`fenghuo hub`, SQLite) and a township box (`fenghuo run`) as
-// real processes in two network namespaces joined by a tbf-shaped veth (test/rigs/netns-link.ts). The box is
+// real processes in two network namespaces joined by a tbf-shaped veth (bench/support/netns-link.ts). The box is
 // enrolled through the real CLI, its data dir holds a simulated backlog written by the real writers
 // (outbox-fixture.ts), an operator raises an alarm through the box's API while the backlog goes, and the link is cut
 // and restored on a schedule. At the end the hub must hold exactly the box's records (count and digest per kind, as
@@ -13,7 +13,7 @@ import { SqliteHubStore } from '../../hub/store/sqlite-store.js';
 import type { RecordArrival } from '../../hub/store/types.js';
 import { waitUntil } from '../daemon/daemon-harness.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
-import { createNetnsLink, netnsAvailable, type LinkCounters, type NetnsLink } from '../rigs/netns-link.js';
+import { createNetnsLink, netnsAvailable, type LinkCounters, type NetnsLink } from '../../bench/support/netns-link.js';
 import { backlogEmpty, boxApi, describeBytes, enrolInNs, startBoxInNs, startHubInNs, syncView, type NsHub, type NsProcess } from './impaired-rig.js';
 import { tempBox, writeWeek, type TempBox, type Week } from './outbox-fixture.js';
 import { boxStats, KINDS } from './push-rig.js';

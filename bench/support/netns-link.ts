@@ -20,6 +20,9 @@ import { existsSync, readlinkSync } from 'node:fs';
  * The test process itself stays in its own namespace: it cannot connect to either address. Anything that talks over
  * the link runs inside a namespace (`spawn`, `exec`). The kernel here has tbf but no netem: latency, jitter, stalls
  * and resets mid-stream come from the userspace proxy (test/rigs/impairment-proxy.ts) instead.
+ *
+ * It lives in bench/ because the goodput bench (bench/sync-goodput.ts) runs over it too, and bench never imports
+ * test/; the tests import it from here.
  */
 
 export type Side = 'box' | 'hub';
