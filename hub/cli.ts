@@ -3,7 +3,10 @@ import { formatProblems, summarizeProblems } from '../node-daemon/config/format-
 import { processIo, type CliIo } from '../node-daemon/core/cli-io.js';
 import { formatEnrolCode, generateEnrolCode } from '../node-daemon/sync/enrol/code.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../node-daemon/sync/outbox/box-id.js';
+import { ACCOUNT_USAGE, accountCommand } from './accounts/cli.js';
 import { defaultHubConfig, loadHubConfigFile, type HubConfig } from './config.js';
+import { publishFiles, withdrawPaths } from './content/publish-cli.js';
+import { isOrderCommand, ORDER_USAGE, orderCommand } from './orders/order-cli.js';
 import { runHub } from './run.js';
 import { openHubStore } from './store/open.js';
 
@@ -22,6 +25,15 @@ Usage:
       is good for (s, m, h or d; default 24h, at most 30d). On the box: fenghuo enroll --hub URL --code CODE
   fenghuo hub revoke BOX [--config FILE]
       Revoke a box: its requests are refused (403) from now on. Unknown BOX: exit 2.
+  fenghuo hub publish FILE... [--path P] [--title T] [--to BOX,...] [--config FILE]
+      Publish content: stored once by sha256 under <dataDir>/content/, sent to the boxes in a signed content
+      manifest; each box installs it as <data>/content/P (default: the file's name). --to: these boxes only.
+      Publishing to a path that is published replaces that file.
+  fenghuo hub withdraw PATH... [--config FILE]
+      Withdraw published content: the boxes delete it.
+
+${ACCOUNT_USAGE}
+${ORDER_USAGE}
 
   --config FILE  the hub's YAML configuration (default: none; listen 127.0.0.1:8470, SQLite in ./hub-data)
 
@@ -56,6 +68,15 @@ async function config(file: string | undefined, io: CliIo, what: string): Promis
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  // `hub order …` has its own flags (order-cli.ts).
+  if (isOrderCommand(argv)) {
+    try {
+      return await orderCommand(argv, (file) => config(file, io, 'no order issued'), io);
+    } catch (err) {
+      io.err(`fenghuo hub: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -64,6 +85,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         config: { type: 'string' },
         box: { type: 'string' },
         ttl: { type: 'string' },
+        role: { type: 'string' },
+        path: { type: 'string' },
+        title: { type: 'string' },
+        to: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -92,6 +117,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         if (values.box !== undefined || values.ttl !== undefined) return usageError(io, '--box and --ttl go with hub enrol-code');
         if (args.length !== 1 || args[0] === undefined) return usageError(io, 'hub revoke needs one box id: fenghuo hub revoke BOX');
         return await revoke(args[0], values.config, io);
+      case 'publish': {
+        if (values.box !== undefined || values.ttl !== undefined) return usageError(io, '--box and --ttl go with hub enrol-code');
+        const cfg = await config(values.config, io, 'nothing published');
+        return typeof cfg === 'number' ? cfg : await publishFiles(args, values, cfg, io);
+      }
+      case 'withdraw': {
+        if (values.box !== undefined || values.ttl !== undefined) return usageError(io, '--box and --ttl go with hub enrol-code');
+        const cfg = await config(values.config, io, 'nothing withdrawn');
+        return typeof cfg === 'number' ? cfg : await withdrawPaths(args, cfg, io);
+      }
+      case 'account':
+        if (values.box !== undefined || values.ttl !== undefined) return usageError(io, '--box and --ttl go with hub enrol-code');
+        return await accountCommand(args, values, () => config(values.config, io, 'no account changed'), io);
       default:
         return usageError(io, `unknown verb "hub ${verb}"`);
     }

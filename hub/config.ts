@@ -8,6 +8,9 @@ import { problemsFromZodIssues } from '../node-daemon/config/zod-problems.js';
 import { DEFAULT_LIMITS, type HubLimits } from './http/deps.js';
 import { isOrigin } from './http/request-url.js';
 import type { HubStoreConfig } from './store/open.js';
+import { capConfigSchema, type HubCapConfig } from './cap/cap-config.js';
+import { pullConfigSchema, resolvePullTargets, type PullTarget } from './pull/pull-config.js';
+import { readPullTokens } from './pull/pull-tokens.js';
 
 /**
  * The hub's YAML configuration (`fenghuo hub --config FILE`). Every key is optional; without a file the hub runs on
@@ -27,6 +30,9 @@ import type { HubStoreConfig } from './store/open.js';
  *     limits:
  *       maxBodyBytes: 1048576           # ingest body as sent (compressed)
  *       maxDecompressedBytes: 16777216  # ingest body decompressed
+ *       maxContentBytes: 268435456      # a published content file (stored under <dataDir>/content/)
+ *     cap: { sender, senderCode, senderName, areaDesc, areas, geocode, timeZone }   # the CAP feed (hub/cap/cap-config.ts)
+ *     pull: [{ box, url, tokenFile | token, intervalS, limit, timeoutS, maxBackoffS }]  # boxes pulled (hub/pull/pull-config.ts)
  */
 
 export const DEFAULT_HUB_LISTEN = '127.0.0.1:8470';
@@ -103,6 +109,12 @@ export const hubConfigSchema = z
           .max(256 * 1024 * 1024)
           .default(DEFAULT_LIMITS.maxDecompressedBytes)
           .describe('largest ingest body once decompressed, bytes'),
+        maxContentBytes: z
+          .int()
+          .min(1)
+          .max(64 * 1024 * 1024 * 1024)
+          .default(DEFAULT_LIMITS.maxContentBytes)
+          .describe('largest content file POST /api/v1/content and fenghuo hub publish take, bytes'),
       })
       .superRefine((l, ctx) => {
         if (l.maxDecompressedBytes < l.maxBodyBytes) {
@@ -110,6 +122,8 @@ export const hubConfigSchema = z
         }
       })
       .prefault({}),
+    cap: capConfigSchema,
+    pull: pullConfigSchema,
   })
   .describe('fenghuo county hub configuration');
 
@@ -125,6 +139,10 @@ export interface HubConfig {
   readonly countyKeyId?: string;
   readonly readTokenSha256?: string;
   readonly limits: HubLimits;
+  /** The CAP feed's sender, areas and time zone (hub/cap/cap-config.ts). */
+  readonly cap: HubCapConfig;
+  /** Boxes the hub pulls (hub/pull/); `token` is filled from `tokenFile` by loadHubConfigFile. */
+  readonly pull: readonly PullTarget[];
 }
 
 export type HubConfigResult = { readonly ok: true; readonly config: HubConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
@@ -144,6 +162,8 @@ function resolveConfig(c: z.output<typeof hubConfigSchema>, cwd: string): HubCon
     ...(c.countyKeyId === undefined ? {} : { countyKeyId: c.countyKeyId }),
     ...(c.readTokenSha256 === undefined ? {} : { readTokenSha256: c.readTokenSha256.toLowerCase() }),
     limits: c.limits,
+    cap: c.cap,
+    pull: resolvePullTargets(c.pull, (p) => resolve(cwd, p)),
   };
 }
 
@@ -185,7 +205,11 @@ export async function loadHubConfigFile(file: string, cwd = process.cwd()): Prom
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : String(err);
     return { ok: false, problems: [makeProblem([], { message: `cannot read ${file}: ${why}`, messageZh: `无法读取 ${file}` })] };
   }
-  return parseHubConfigText(text, cwd);
+  const parsed = parseHubConfigText(text, cwd);
+  if (!parsed.ok) return parsed;
+  // The pull targets' token files (0600), read once here: a bad one is a configuration problem like any other.
+  const tokens = await readPullTokens(parsed.config.pull);
+  return tokens.ok ? { ok: true, config: { ...parsed.config, pull: tokens.targets } } : tokens;
 }
 
 /** The store for logs: never the connection string (it may hold a password). */

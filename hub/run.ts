@@ -2,10 +2,13 @@ import { createLogger, type Logger } from '../node-daemon/core/log.js';
 import { publicKeyToRaw } from '../node-daemon/sync/protocol/index.js';
 import { describeStore, type HubConfig } from './config.js';
 import { loadOrCreateCountyKey } from './county-key.js';
+import { sweepUploads } from './content/blob-store.js';
+import { contentDir } from './content/paths.js';
 import { createHubApp } from './http/app.js';
 import { nonceStoreFor } from './http/nonce-store.js';
 import { hubServer } from './http/server.js';
 import { openHubStore } from './store/open.js';
+import { PullScheduler } from './pull/pull-scheduler.js';
 
 /** Runs the hub until SIGTERM/SIGINT; resolves to the exit code (1: it could not start). */
 export async function runHub(config: HubConfig, log: Logger = createLogger()): Promise<number> {
@@ -39,7 +42,10 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
     limits: config.limits,
     ...(config.publicOrigin === undefined ? {} : { publicOrigin: config.publicOrigin }),
     ...(config.readTokenSha256 === undefined ? {} : { readTokenSha256: config.readTokenSha256 }),
+    cap: config.cap,
+    content: { dir: contentDir(config) },
   });
+  sweepUploads(contentDir(config), Date.now());
   const server = hubServer({ app, listen: config.listen, log, limits });
   try {
     await server.start();
@@ -49,6 +55,9 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
     return 1;
   }
   log.info({ event: 'hub.started', url: server.url(), keyid: key.keyid }, `fenghuo hub running at ${server.url()}`);
+  // Boxes the hub reads itself (config pull:); with several hub processes on one database, one pulls each box.
+  const pull = config.pull.length === 0 ? undefined : new PullScheduler({ store, targets: config.pull, log });
+  pull?.start();
 
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals): void => {
@@ -65,6 +74,7 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
   });
   log.info({ event: 'hub.stopping', signal }, 'fenghuo hub stopping');
   await server.stop();
+  await pull?.stop();
   await store.close();
   log.info({ event: 'hub.stopped' }, 'fenghuo hub stopped');
   return 0;

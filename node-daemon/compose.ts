@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAuth } from './auth/auth.js';
 import { ManualButton } from './alarms/manual-button.js';
@@ -30,9 +29,11 @@ import { SiteRain } from './alarms/engine/site-rain.js';
 import { ReadingsWriter } from './storage/readings-writer.js';
 import { RetentionJob } from './storage/retention-job.js';
 import { databaseId } from './storage/migrations.js';
-import { resolveBoxId } from './sync/outbox/box-id.js';
+import { ContentTable } from './sync/content/content-table.js';
 import { OutboxStore } from './sync/outbox/outbox-store.js';
 import { setUpSync } from './sync/sync-module.js';
+import { setUpOrders } from './sync/orders/orders-module.js';
+import type { OrdersHealth } from './sync/orders/orders-health.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -72,6 +73,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const reader = new SqliteReadingsReader(db);
   // The county sync (push and health records) when the box is enrolled; its link state shows in health either way.
   const sync = setUpSync({ db, hub, log, clock, dataDir: deps.dataDir, config: config.sync, timeZone: config.site.timezone, snapshot: () => registry.snapshot() });
+  // Filled in once the orders module is built (it needs the alarms, the dispatcher and the settings).
+  const ordersHealth: { status?: () => OrdersHealth | undefined } = {};
+  const syncStatus = sync.status;
   const registry = new StatusRegistry({
     config,
     hub,
@@ -79,7 +83,15 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     storageStatus: () => storageHealthFrom(writer.status()),
     dataDir: deps.dataDir,
     clock,
-    ...(sync.status === undefined ? {} : { sync: sync.status }),
+    ...(syncStatus === undefined
+      ? {}
+      : {
+          sync: () => {
+            const s = syncStatus();
+            const orders = ordersHealth.status?.();
+            return s === undefined || orders === undefined ? s : { ...s, orders };
+          },
+        }),
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
   registry.seed(reader);
@@ -119,6 +131,19 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       dispatcher.reconfigure({ plans: next.dispatch });
     }
   });
+  // The county's downstream orders (county alarms, notices, settings, content) when the box is enrolled.
+  const orders = setUpOrders({
+    db,
+    log,
+    clock,
+    dataDir: deps.dataDir,
+    config: config.sync,
+    alarms,
+    settings,
+    outputs: dispatcher,
+    ...(sync.module?.content === undefined ? {} : { contentManifest: sync.module.content.manifestHandler() }),
+  });
+  if (orders.status !== undefined) ordersHealth.status = orders.status;
   const siteRain = new SiteRain(db);
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
@@ -142,10 +167,14 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     // The pull feed (GET /api/v1/sync/feed), enrolled or not: the sync scope is an admin or a token in sync.feedTokens.
     sync: {
       feed: sync.module?.outbox ?? new OutboxStore({ db, clock }),
-      boxId: resolveBoxId(config.sync?.boxId, hostname()),
+      // One id for the feed and the push: the enrolled id when enrolled (setUpSync warns when sync.boxId differs).
+      boxId: sync.boxId,
       dbId: databaseId(db),
       feedTokens: config.sync?.feedTokens ?? [],
     },
+    // The county's content manifest (GET /api/v1/content), enrolled or not.
+    content: sync.module?.content?.table ?? new ContentTable(db),
+    notices: orders.notices,
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
@@ -162,6 +191,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     buses,
     poller,
     ...(sync.module === undefined ? [] : [sync.module]),
+    ...(orders.module === undefined ? [] : [orders.module]),
     auth.setupCode,
     http,
   ];

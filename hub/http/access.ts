@@ -1,25 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { isLoopbackAddress } from '../../node-daemon/auth/rate-limit.js';
+import { csrfTokenMatches } from '../../node-daemon/auth/sessions.js';
+import { roleAtLeast, type HubRole } from '../accounts/roles.js';
+import type { HubSession, HubSessionStore } from '../accounts/session-store.js';
 import type { HubEnv } from './deps.js';
 import { clientAddress, errorBody } from './refusals.js';
 
 /**
- * Who may use the hub's county-facing API (not the boxes' /api/v1/sync/*, which box signatures guard). Roles rank:
- * a `viewer` reads, `duty` (值班员) also issues orders (county alarms, notices, content), an `admin` also manages
- * accounts, enrolment codes, revocations and signed settings.
+ * Who may use the hub's county-facing API (not the boxes' /api/v1/sync/*, which box signatures guard). Roles rank
+ * (hub/accounts/roles.ts): a `viewer` reads, `duty` (值班员) also issues orders (county alarms, notices, content), an
+ * `admin` also manages accounts, enrolment codes, revocations and signed settings.
  */
-export const HUB_ROLES = ['viewer', 'duty', 'admin'] as const;
-export type HubRole = (typeof HUB_ROLES)[number];
+export { HUB_ROLES, roleAtLeast, type HubRole } from '../accounts/roles.js';
 
 export interface HubActor {
   /** An account name, or `token:<name>` for a bearer token, or `loopback`. */
   readonly name: string;
   readonly role: HubRole;
-}
-
-export function roleAtLeast(have: HubRole, need: HubRole): boolean {
-  return HUB_ROLES.indexOf(have) >= HUB_ROLES.indexOf(need);
+  /** Set when the request came with a signed-in account's session cookie (hub page). */
+  readonly session?: HubSession;
 }
 
 /** Guards a route: the middleware answers 401/403 itself, or sets `c.var.actor` and goes on. */
@@ -73,6 +74,52 @@ export function tokenAccess(tokens: readonly BearerToken[]): HubAccess {
           return c.json(errorBody('unauthenticated', `${c.req.method} ${c.req.path} needs Authorization: Bearer <a hub token>`), 401);
         }
         if (!roleAtLeast(actor.role, role)) return c.json(errorBody('forbidden', `${c.req.method} ${c.req.path} needs the ${role} role`), 403);
+        c.set('actor', actor);
+        return next();
+      };
+    },
+  };
+}
+
+/** The hub page's session cookie (its own name: a box and a hub on one host must not overwrite each other's). */
+export const HUB_SESSION_COOKIE = 'fenghuo_hub_session';
+/** The header every change made on a cookie session carries (the box's name, so the box UI's request code serves). */
+export const HUB_CSRF_HEADER = 'X-CSRF-Token';
+
+/** The signed-in account of a request's session cookie, if it has a live one. */
+export async function sessionActor(c: Context, sessions: HubSessionStore): Promise<HubActor | undefined> {
+  const id = getCookie(c, HUB_SESSION_COOKIE);
+  const session = id === undefined ? undefined : await sessions.lookup(id);
+  return session === undefined ? undefined : { name: session.accountName, role: session.role, session };
+}
+
+function isMutating(method: string): boolean {
+  const m = method.toUpperCase();
+  return m !== 'GET' && m !== 'HEAD';
+}
+
+/**
+ * Access by bearer token OR by an account's session (the hub page). A request with `Authorization` is judged by its
+ * token alone, exactly as tokenAccess judges it (loopback reads included), never passed over for the cookie. Without
+ * one, a live session cookie names the account; a change (any method but GET/HEAD) made on a session must carry the
+ * session's X-CSRF-Token (a cross-site form cannot set a header; the cookie is SameSite=Strict besides). With neither,
+ * tokenAccess's rules apply (loopback may read while no token is configured).
+ */
+export function sessionOrTokenAccess(tokens: readonly BearerToken[], sessions: HubSessionStore): HubAccess {
+  const byToken = tokenAccess(tokens);
+  return {
+    require(role) {
+      const tokenGuard = byToken.require(role);
+      return async (c, next) => {
+        if (c.req.header('authorization') !== undefined) return tokenGuard(c, next);
+        const actor = await sessionActor(c, sessions);
+        if (actor === undefined) return tokenGuard(c, next);
+        if (isMutating(c.req.method) && !csrfTokenMatches(actor.session!, c.req.header(HUB_CSRF_HEADER))) {
+          return c.json(errorBody('csrf', `a change needs the ${HUB_CSRF_HEADER} header with the session's token (GET /api/v1/auth/session)`), 403);
+        }
+        if (!roleAtLeast(actor.role, role)) {
+          return c.json(errorBody('forbidden', `${c.req.method} ${c.req.path} needs the ${role} role; ${actor.name} is ${actor.role}`), 403);
+        }
         c.set('actor', actor);
         return next();
       };

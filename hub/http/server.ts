@@ -1,7 +1,8 @@
 import type { Logger } from '../../node-daemon/core/log.js';
 import { HttpServer } from '../../node-daemon/http/http-server.js';
 import type { ListenAddress } from '../../node-daemon/config/listen.js';
-import { ENROL_BODY_LIMIT, INGEST_PATH, type HubLimits } from './deps.js';
+import { CONTENT_PATH, ENROL_BODY_LIMIT, INGEST_PATH, type HubLimits } from './deps.js';
+import { ORDER_BODY_LIMIT, ORDERS_ISSUE_PATH } from './routes/orders.js';
 
 /**
  * The transport's body limit per request: a backstop under the app's own (exact, signed) 413. The app refuses a body
@@ -13,6 +14,10 @@ export function hubTransportLimit(limits: HubLimits): (method: string, target: s
   return (method, target) => {
     const path = target.split(/[?#]/)[0] ?? '';
     if (method.toUpperCase() === 'POST' && path === INGEST_PATH) return 2 * limits.maxBodyBytes;
+    // A content upload streams to disk, never held in memory; the app refuses what is over the limit itself.
+    if (method.toUpperCase() === 'POST' && path === CONTENT_PATH) return limits.maxContentBytes + 1;
+    // An order request (a settings section, a manifest): the app refuses over ORDER_BODY_LIMIT itself.
+    if (method.toUpperCase() === 'POST' && path === ORDERS_ISSUE_PATH) return 2 * ORDER_BODY_LIMIT;
     return 2 * ENROL_BODY_LIMIT;
   };
 }

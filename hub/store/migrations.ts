@@ -1,3 +1,8 @@
+import { ACCOUNTS_MIGRATION } from '../accounts/migration.js';
+import { CONTENT_MIGRATION } from '../content/migration.js';
+import { ORDERS_MIGRATION } from '../orders/orders-migration.js';
+import { PULL_MIGRATION } from '../pull/pull-migration.js';
+
 /**
  * The hub's schema: ONE list of versioned steps for both back ends. Each step is SQL both dialects accept, except
  * where a step names a per-dialect word from `WORDS` below (the only differences, kept explicit):
@@ -358,6 +363,10 @@ export const HUB_MIGRATIONS: readonly MigrationStep[] = [
       `CREATE INDEX hub_nonces_expiry ON hub_nonces (expires_at)`,
     ],
   },
+  ORDERS_MIGRATION,
+  CONTENT_MIGRATION,
+  ACCOUNTS_MIGRATION,
+  PULL_MIGRATION,
 ];
 
 /** The statements of a step in one dialect. */

@@ -155,6 +155,17 @@ export const syncSchema = z.strictObject({
     .max(86_400_000)
     .default(900_000)
     .describe('a health record for the county this often, and on every change of overall status'),
+  orders: z
+    .boolean()
+    .optional()
+    .describe('take signed orders from the county hub (county alarms, notices, settings, content; GET /api/v1/sync/orders); on by default once the box is enrolled, false turns it off'),
+  ordersWaitS: z
+    .number()
+    .int()
+    .min(1)
+    .max(30)
+    .default(25)
+    .describe('how long one orders long-poll waits at the hub for an order, seconds (the hub holds it at most 30)'),
 });
 
 const listen = z.string().superRefine((text, ctx) => {

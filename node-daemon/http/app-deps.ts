@@ -14,7 +14,9 @@ import type { OutputsSource } from './routes/outputs.js';
 import type { Broadcaster } from './routes/broadcast.js';
 import type { SettingsSource } from './routes/settings.js';
 import type { SitesSource } from './routes/sites.js';
+import type { ContentSource } from './routes/content.js';
 import type { SyncDeps } from './routes/sync-feed.js';
+import type { NoticeSource } from './routes/notices.js';
 import type { SystemRouteOptions } from './routes/system.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
@@ -51,6 +53,10 @@ export interface AppDeps extends UiBackendDeps {
   readonly authHttp?: AuthHttpOptions;
   /** The county sync's pull feed (the outbox, box and database ids); without it `GET /sync/feed` is absent (404). */
   readonly sync?: SyncDeps;
+  /** The county's content on the box (sync/content); without it `GET /content` is absent (404). */
+  readonly content?: ContentSource;
+  /** The county's notices (sync/orders); without it `GET /notices` is absent (404). */
+  readonly notices?: NoticeSource;
 }
 
 /** The backend additions for the web UI; each route is absent (404) without its dependency. */

@@ -8,6 +8,8 @@ import { authMiddleware, principalOf } from './auth-middleware.js';
 import { errorBody } from './errors.js';
 import { alarmsRoutes } from './routes/alarms.js';
 import { authRoutes } from './routes/auth.js';
+import { contentRoutes } from './routes/content.js';
+import { noticesRoutes } from './routes/notices.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -70,7 +72,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER, deps.auth === undefined ? {} : { signedIn: sessionStillLive(deps.auth) }));
   app.route(API_PREFIX, uiBackendRoutes(deps));
   if (deps.sync !== undefined) app.route(API_PREFIX, syncFeedRoutes(deps.sync));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, ...uiBackendFlags(deps) }));
+  if (deps.content !== undefined) app.route(API_PREFIX, contentRoutes(deps.content));
+  if (deps.notices !== undefined) app.route(API_PREFIX, noticesRoutes({ notices: deps.notices, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, ...uiBackendFlags(deps) }));
 
   // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
   app.get('*', staticUi({ log: deps.log }));

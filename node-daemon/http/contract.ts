@@ -40,6 +40,8 @@ import type { ledBoardSnapshotSchema, outputsSnapshotSchema, relaySnapshotSchema
 import type { auditListSchema, settingsBodySchema, settingsChangedSchema, settingsProblemSchema, settingsProblemsSchema } from './schemas/settings.js';
 import type { siteSchema, siteSensorSchema, sitesBodySchema } from './schemas/sites.js';
 import type { systemBodySchema } from './schemas/system.js';
+import type { contentFileStateSchema, contentHealthSchema, contentListSchema } from './schemas/content.js';
+import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSchema } from './schemas/notices.js';
 import type { userCreatedSchema, userListSchema, userSchema } from './schemas/users.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -95,6 +97,19 @@ export type SiteSensor = z.output<typeof siteSensorSchema>;
 
 /** `GET /system`. */
 export type System = z.output<typeof systemBodySchema>;
+
+/** `GET /content`: the county's content manifest on the box and each file's download state. */
+export type ContentList = z.output<typeof contentListSchema>;
+export type ContentFileState = z.output<typeof contentFileStateSchema>;
+/** `sync.content` of `GET /health`. */
+export type ContentHealth = z.output<typeof contentHealthSchema>;
+
+/** `GET /notices?state=&limit=`: the county's notices, newest first. */
+export type NoticeList = z.output<typeof noticeListSchema>;
+export type Notice = z.output<typeof noticeSchema>;
+export type NoticesQuery = z.input<typeof noticesQuerySchema>;
+/** `sync.orders` of `GET /health`: the county's downstream orders. */
+export type OrdersHealth = z.output<typeof ordersHealthSchema>;
 
 /** `GET /settings` (admin). */
 export type Settings = z.output<typeof settingsBodySchema>;

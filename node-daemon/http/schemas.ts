@@ -3,6 +3,8 @@ import { idSchema } from '../config/fields.js';
 import { QUALITIES } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
+import { contentHealthSchema } from './schemas/content.js';
+import { ordersHealthSchema } from './schemas/notices.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 
@@ -78,15 +80,28 @@ const syncLaneBacklogSchema = z.strictObject({
   oldestAgeMs: z.int().nullable().describe('how long the oldest has waited; null when none waits'),
 });
 
+const setAsideRecordSchema = z.strictObject({
+  seq: z.int(),
+  lane: z.enum(['alarm', 'health', 'readings', 'bulk']),
+  kind: z.enum(['alarm', 'health', 'readings', 'aggregates', 'audit']),
+  ts: z.int().describe('when the box committed it (UTC ms)'),
+  at: z.int().describe('when it was set aside (UTC ms)'),
+  reason: z.string().describe('what the hub said'),
+});
+
 export const syncHealthSchema = z
   .strictObject({
     state: z
-      .enum(['up', 'down', 'backoff', 'over_budget', 'not_enrolled'])
+      .enum(['up', 'down', 'backoff', 'over_budget', 'not_enrolled', 'stale_database', 'certificate_refused'])
       .describe(
         '`up`: the hub answered the last request; `over_budget`: the byte budget is spent, only alarms go; `backoff`: the last try failed, ' +
-          'the box waits to retry; `down`: several tries failed in a row, the hub refused the box, or no exchange yet; `not_enrolled`: no enrolment (fenghuo enroll)',
+          'the box waits to retry; `down`: several tries failed in a row, the hub refused the box, or no exchange yet; `not_enrolled`: no enrolment (fenghuo enroll); ' +
+          '`stale_database`: the hub holds a newer database of this box and refuses this one (docs/sync.md); `certificate_refused`: the https hub\'s key is not the one pinned at enrolment',
       ),
     hub: z.string().optional().describe('the hub\'s origin, from the enrolment'),
+    boxId: z.string().optional().describe('the id the box pushes and serves its feed as: the enrolled id when enrolled'),
+    configuredBoxId: z.string().optional().describe('sync.boxId, when it differs from the enrolled id (the enrolled id is used)'),
+    tlsPin: z.string().optional().describe('the hub\'s TLS key pin recorded at enrolment (sha256/…), for an https hub'),
     lastSuccessAt: z.int().optional().describe('UTC ms (box clock) of the last request the hub acknowledged'),
     lastError: lastError.optional(),
     nextAttemptAt: z.int().optional().describe('while backing off: UTC ms (box clock) of the next try'),
@@ -101,6 +116,16 @@ export const syncHealthSchema = z
         monthlyBytes: z.int().optional().describe('sync.budget.monthlyBytes, when set'),
       }),
     offsetMs: z.int().describe('hub clock − box clock, learned from the hub\'s signed answers'),
+    setAside: z
+      .strictObject({ count: z.int(), recent: z.array(setAsideRecordSchema).describe('the newest, newest last') })
+      .optional()
+      .describe('records the hub refused as malformed, set aside by the box (they stay in its change log); absent when none'),
+    isolating: z
+      .strictObject({ maxRecords: z.int(), since: z.int() })
+      .optional()
+      .describe('while the box narrows down a request the hub refused as malformed: records per request, and since when (UTC ms)'),
+    content: contentHealthSchema.optional().describe('the county\'s content downloads (docs/sync.md "Content")'),
+    orders: ordersHealthSchema.optional().describe('the county\'s downstream orders (docs/sync.md "Downstream"); absent when the box takes none'),
   })
   .register(apiSchemas, { id: 'SyncHealth' });
 

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/log.js';
+import { CONTENT_BOX_MIGRATION } from '../sync/content/migration.js';
+import { ORDERS_MIGRATION } from '../sync/orders/orders-migration.js';
 
 export interface Migration {
   /** The `user_version` the database has after this migration; 1, 2, 3... */
@@ -224,6 +226,8 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  ORDERS_MIGRATION,
+  CONTENT_BOX_MIGRATION,
 ];
 
 export interface MigrationResult {

@@ -9,6 +9,7 @@
  * or `not_enrolled` with the backlog when the box has no (readable) enrolment. With `sync.push: false` the field is
  * left out.
  */
+import { hostname } from 'node:os';
 import type { EventHub } from '../core/events.js';
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
@@ -17,13 +18,16 @@ import { syncSchema, type SyncConfig } from '../config/schema.js';
 import { packageVersion } from '../health/package-version.js';
 import type { Db } from '../storage/database.js';
 import { databaseId } from '../storage/migrations.js';
+import { ContentDownloader, type ContentDownloaderOptions } from './content/downloader.js';
 import { enrolmentExists, enrolmentPaths, loadEnrolment, type Enrolment } from './enrol/files.js';
+import { resolveBoxId } from './outbox/box-id.js';
 import { budgetStatus, type BudgetLimits } from './outbox/budget.js';
 import { HealthRecorder, type HealthSnapshotLike } from './outbox/health-recorder.js';
 import { LANES, type Lane } from './outbox/lanes.js';
 import { OutboxStore, type OutboxStoreOptions } from './outbox/outbox-store.js';
 import type { SyncHealth, SyncLaneBacklog } from './push/link-state.js';
 import { PushClient } from './push/push-client.js';
+import { SetAsideStore } from './push/set-aside.js';
 import type { Transport } from './push/transport.js';
 
 export interface SyncModuleOptions {
@@ -47,6 +51,10 @@ export interface SyncModuleOptions {
   readonly transport?: Transport;
   readonly idlePollMs?: number;
   readonly healthCheckMs?: number;
+  /** The box's data dir: county content goes under `<dataDir>/content/` (without it no content is downloaded). */
+  readonly dataDir?: string;
+  /** For tests: the content downloader's polls, backoff and idle timeout. */
+  readonly contentTuning?: Pick<ContentDownloaderOptions, 'gatePollMs' | 'idlePollMs' | 'minBackoffMs' | 'idleTimeoutMs'>;
 }
 
 export class SyncModule implements Module {
@@ -54,6 +62,8 @@ export class SyncModule implements Module {
   readonly outbox: OutboxStore;
   readonly recorder: HealthRecorder;
   readonly push: PushClient;
+  /** The county's content (docs/sync.md "Content"): its `manifestHandler()` is the content_manifest order handler. */
+  readonly content: ContentDownloader | undefined;
 
   constructor(opts: SyncModuleOptions) {
     const clock = opts.clock ?? systemClock;
@@ -72,6 +82,9 @@ export class SyncModule implements Module {
       outbox: this.outbox,
       hubUrl: enrolment.record.hub,
       boxId: enrolment.record.boxId,
+      ...(config.boxId === undefined || config.boxId === enrolment.record.boxId ? {} : { configuredBoxId: config.boxId }),
+      ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
+      setAside: new SetAsideStore(opts.db),
       dbId: databaseId(opts.db),
       boxKey: enrolment.boxKey,
       countyKey: enrolment.countyKey,
@@ -91,21 +104,43 @@ export class SyncModule implements Module {
       ...(opts.idlePollMs === undefined ? {} : { idlePollMs: opts.idlePollMs }),
       userAgent: `fenghuo/${packageVersion()}`,
     });
+    this.content =
+      opts.dataDir === undefined
+        ? undefined
+        : new ContentDownloader({
+            db: opts.db,
+            dataDir: opts.dataDir,
+            hubUrl: enrolment.record.hub,
+            boxKey: enrolment.boxKey,
+            log: opts.log,
+            outbox: this.outbox,
+            timeZone: opts.timeZone,
+            budget: budgetLimits(config),
+            offsetMs: () => this.push.status().offsetMs,
+            alarm$: opts.hub.alarm$,
+            clock,
+            ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
+            userAgent: `fenghuo/${packageVersion()}`,
+            ...opts.contentTuning,
+          });
   }
 
   async start(): Promise<void> {
     await this.recorder.start();
     this.push.start();
+    await this.content?.start();
   }
 
   async stop(): Promise<void> {
+    await this.content?.stop();
     await this.push.stop();
     await this.recorder.stop();
   }
 
   /** `sync` of GET /api/v1/health. */
   status(): SyncHealth {
-    return this.push.status();
+    const link = this.push.status();
+    return this.content === undefined ? link : { ...link, content: this.content.status() };
   }
 }
 
@@ -146,6 +181,8 @@ export interface SyncSetupOptions {
 }
 
 export interface SyncSetup {
+  /** The id the box pushes as and its pull feed answers with: the enrolled id when enrolled, else sync.boxId or the host name's. */
+  readonly boxId: string;
   /** Built when the box is enrolled and `sync.push` is not false. */
   readonly module?: SyncModule;
   /**
@@ -173,17 +210,14 @@ function guarded(log: Logger, status: () => SyncHealth): () => SyncHealth | unde
 /** What compose.ts wires: the sync module when it should run, and the health view's `sync` either way. */
 export function setUpSync(opts: SyncSetupOptions): SyncSetup {
   const config = opts.config ?? syncSchema.parse({});
+  const unenrolledId = resolveBoxId(config.boxId, hostname());
   const notEnrolled = (lastError?: string): SyncSetup => {
     const outbox = new OutboxStore({ db: opts.db, clock: opts.clock });
-    return { status: guarded(opts.log, () => notEnrolledStatus(outbox, config, opts.timeZone, opts.clock, lastError)) };
+    return { boxId: unenrolledId, status: guarded(opts.log, () => notEnrolledStatus(outbox, config, opts.timeZone, opts.clock, lastError)) };
   };
   if (!enrolmentExists(opts.dataDir)) {
     opts.log.info({ event: 'sync.not_enrolled', enrolment: enrolmentPaths(opts.dataDir).enrolment }, 'not enrolled with a county hub: nothing is pushed (fenghuo enroll)');
     return notEnrolled();
-  }
-  if (config.push === false) {
-    opts.log.info({ event: 'sync.push_off' }, 'enrolled, but sync.push is false: nothing is pushed');
-    return {};
   }
   let enrolment: Enrolment | undefined;
   try {
@@ -191,14 +225,21 @@ export function setUpSync(opts: SyncSetupOptions): SyncSetup {
   } catch (err) {
     const message = `the enrolment under ${enrolmentPaths(opts.dataDir).dir} cannot be read: ${err instanceof Error ? err.message : String(err)}`;
     opts.log.error({ event: 'sync.enrolment_unreadable', error: message }, 'nothing is pushed: enrol again with fenghuo enroll --force');
-    return notEnrolled(message);
+    return config.push === false ? { boxId: unenrolledId } : notEnrolled(message);
   }
   if (enrolment === undefined) return notEnrolled();
-  if (config.boxId !== undefined && config.boxId !== enrolment.record.boxId) {
+  const boxId = enrolment.record.boxId;
+  if (config.boxId !== undefined && config.boxId !== boxId) {
+    // A warning, not a refusal to start: the box's township warning must run whatever the county link's name.
     opts.log.warn(
-      { event: 'sync.box_id_mismatch', configured: config.boxId, enrolled: enrolment.record.boxId },
-      `sync.boxId is ${config.boxId} but the box is enrolled as ${enrolment.record.boxId}: pushing as ${enrolment.record.boxId}`,
+      { event: 'sync.box_id_mismatch', key: 'sync.boxId', configured: config.boxId, enrolled: boxId, enrolment: enrolmentPaths(opts.dataDir).enrolment },
+      `sync.boxId is ${config.boxId} but the box is enrolled as ${boxId} (${enrolmentPaths(opts.dataDir).enrolment}): ` +
+        `the push and the pull feed both use ${boxId}, the id the hub knows the box's key by. Remove sync.boxId, or enrol again as ${config.boxId} (fenghuo enroll --force --box ${config.boxId})`,
     );
+  }
+  if (config.push === false) {
+    opts.log.info({ event: 'sync.push_off' }, 'enrolled, but sync.push is false: nothing is pushed');
+    return { boxId };
   }
   const module = new SyncModule({
     db: opts.db,
@@ -209,6 +250,7 @@ export function setUpSync(opts: SyncSetupOptions): SyncSetup {
     config,
     timeZone: opts.timeZone,
     snapshot: opts.snapshot,
+    dataDir: opts.dataDir,
   });
-  return { module, status: guarded(opts.log, () => module.status()) };
+  return { boxId, module, status: guarded(opts.log, () => module.status()) };
 }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { aptGet } from './apt.mjs';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils'];
 /** The command each package provides, to tell whether it is installed. */
 const COMMANDS = {
   socat: ['socat', '-V'],
@@ -19,6 +19,8 @@ const COMMANDS = {
   'alsa-utils': ['aplay', '--version'],
   chromium: ['/usr/bin/chromium', '--version'],
   iproute2: ['tc', '-V'],
+  // xmllint: the hub's CAP feed test validates against the OASIS CAP 1.2 schema with it.
+  'libxml2-utils': ['xmllint', '--version'],
   // postgresql: checked with postgresBinary(), found afresh on each check (its path names the major version).
 };
 

@@ -22,7 +22,7 @@ class StandIn implements Transport {
   readonly calls: { at: number; body: Buffer; headers: Record<string, string> }[] = [];
   constructor(public answer: Answer) {}
   async send(req: WireRequest): Promise<WireResult> {
-    this.calls.push({ at: Date.now(), body: Buffer.from(req.body), headers: { ...req.headers } });
+    this.calls.push({ at: Date.now(), body: Buffer.from(req.body ?? new Uint8Array(0)), headers: { ...req.headers } });
     return this.answer(req, this.calls.length);
   }
   close(): void {}
@@ -33,7 +33,7 @@ function signed(req: WireRequest, status: number, json: unknown, key = county): 
   const body = new TextEncoder().encode(JSON.stringify(json));
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(body.byteLength) };
   const s = signResponse({ status, headers, body }, { method: 'POST', url: req.url, headers: req.headers }, { key, now: Date.now });
-  return { ok: true, status, statusMessage: '', headers: { ...headers, ...s.headers }, body, sentBytes: req.body.byteLength + 500, receivedBytes: body.byteLength + 300 };
+  return { ok: true, status, statusMessage: '', headers: { ...headers, ...s.headers }, body, sentBytes: (req.body?.byteLength ?? 0) + 500, receivedBytes: body.byteLength + 300 };
 }
 
 const refused = (): WireResult => ({ ok: false, failure: 'refused', message: 'connection refused', sentBytes: 0, receivedBytes: 0, reached: false });

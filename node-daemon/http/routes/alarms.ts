@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { alarmToCap, type CapContext } from '../../alarms/cap/cap.js';
+import { raiseCountyAlarm } from '../../alarms/county-alarm.js';
 import { AlarmError, isAlarmError } from '../../alarms/store/alarm-errors.js';
 import type { Actor, AlarmChange } from '../../alarms/store/alarm-requests.js';
 import type { AlarmService } from '../../alarms/store/alarm-service.js';
@@ -154,20 +155,11 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
       const body = validateJsonBody(await c.req.text(), countyAlarmBodySchema);
       if (!body.ok) return c.json(body.error, 400);
       const b = body.data;
-      const key = `county:${b.id}`;
-      // Idempotent on the county's id: a retried post after the alert was cleared must not sound it again.
-      const previous = alarms.findByKey(key);
-      if (previous?.state === 'cleared') return c.json(changeBody({ changed: false, alarm: previous }), 200);
-      const change = alarms.raise({
-        key,
-        kind: 'county',
-        level: b.level,
-        drill: b.drill ?? false,
-        title: b.title,
-        cause: { rule: 'county', detail: `county alert ${b.id} issued ${new Date(b.issuedAt).toISOString()}` },
-        ...actorOf(c, undefined),
-        ...(b.message === undefined ? {} : { note: b.message }),
-      });
+      const change = raiseCountyAlarm(
+        alarms,
+        { alertId: b.id, level: b.level, title: b.title, issuedAt: b.issuedAt, ...(b.drill === undefined ? {} : { drill: b.drill }), ...(b.message === undefined ? {} : { message: b.message }) },
+        actorOf(c, undefined),
+      );
       return c.json(changeBody(change), created(change));
     })
     .get('/alarms/:id', (c) => {

@@ -11,6 +11,8 @@ import { healthPaths } from './health.js';
 import { outputsPaths } from './outputs.js';
 import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
+import { contentPaths } from './content.js';
+import { noticesPaths } from './notices.js';
 import { syncFeedPaths } from './sync-feed.js';
 import { usersPaths } from './users.js';
 import { uiBackendPaths, type UiBackendFlags } from './ui-backend.js';
@@ -39,6 +41,10 @@ export interface OpenApiOptions extends UiBackendFlags {
   readonly auth?: boolean;
   /** Whether the app serves the county sync's pull feed (it does when given sync deps). Default true. */
   readonly sync?: boolean;
+  /** Whether the app serves `GET /content` (it does when given a content source). Default true. */
+  readonly content?: boolean;
+  /** Whether the app serves `GET /notices` (it does when given the notices). Default true. */
+  readonly notices?: boolean;
 }
 
 /** Every HTTP method a path item may document. */
@@ -74,7 +80,7 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
-  const syncDocs = opts.sync === false ? {} : syncFeedPaths;
+  const syncDocs = { ...(opts.sync === false ? {} : syncFeedPaths), ...(opts.content === false ? {} : contentPaths), ...(opts.notices === false ? {} : noticesPaths) };
   const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...syncDocs, ...eventsPaths, ...openapiPaths };
   for (const [path, item] of Object.entries(all)) {
     const ops: Record<string, OperationDoc> = {};

@@ -104,7 +104,7 @@ export const syncRecordSchema = z
 
 export const syncFeedResponseSchema = z
   .strictObject({
-    box: z.string().describe('this box\'s id at the county hub (config sync.boxId, else made from the host name)'),
+    box: z.string().describe('this box\'s id at the county hub: the enrolled id when enrolled (the push uses the same), else config sync.boxId, else made from the host name'),
     dbId: z.string().describe('the id of this box\'s database: a new one means a new file (a corrupt one was replaced)'),
     records: z.array(syncRecordSchema).describe('in seq order; readings always raw'),
     next: z.int().min(0).describe('ask `after` this next: the last record\'s seq, or `after` when there was none'),

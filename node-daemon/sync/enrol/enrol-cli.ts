@@ -4,17 +4,20 @@ import { KeyFormatError } from '../protocol/index.js';
 import { enrolBox, EnrolError } from './enrol.js';
 
 
-export const ENROLL_USAGE = `fenghuo enroll --hub URL --code CODE [--box ID] [--data DIR] [--force]
+export const ENROLL_USAGE = `fenghuo enroll --hub URL --code CODE [--box ID] [--pin sha256/…] [--data DIR] [--force]
     Enrol this box with the county hub: make its Ed25519 key, send the one-time code from
     \`fenghuo hub enrol-code\`, and keep the box key, the county's public key and the enrolment under DIR/sync/.
       --hub URL    the hub's address, e.g. http://hub.example:8470
       --code CODE  the one-time code
       --box ID     this box's id at the hub (default: the id the code was made for)
+      --pin PIN    https hub: the pin of its certificate key as the county gives it (sha256/ and 44 base64
+                   characters); needed when no certificate authority vouches for the hub (a self-signed
+                   certificate). The pin is kept, and every later request refuses any other key.
       --data DIR   the box's data directory (default ./data)
       --force      enrol again, replacing an existing enrolment`;
 
 /** `fenghuo enroll …`: resolves to the exit code (0 enrolled, 1 refused or unreachable, 2 bad command line or already enrolled). */
-export async function enrollCommand(args: readonly string[], io: CliIo, opts: { fetch?: typeof fetch } = {}): Promise<number> {
+export async function enrollCommand(args: readonly string[], io: CliIo): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -23,6 +26,7 @@ export async function enrollCommand(args: readonly string[], io: CliIo, opts: { 
         hub: { type: 'string' },
         code: { type: 'string' },
         box: { type: 'string' },
+        pin: { type: 'string' },
         data: { type: 'string', default: './data' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -47,12 +51,15 @@ export async function enrollCommand(args: readonly string[], io: CliIo, opts: { 
       dataDir: values.data ?? './data',
       ...(values.box === undefined ? {} : { boxId: values.box }),
       ...(values.force === true ? { force: true } : {}),
-      ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+      ...(values.pin === undefined ? {} : { pin: values.pin }),
     });
     const { record } = done;
     io.out(`enrolled: box ${record.boxId} at ${record.hub}`);
     io.out(`box key fingerprint: ${done.boxKeyFingerprint}`);
     io.out(`county key: ${record.countyKeyId} (fingerprint ${done.countyKeyFingerprint})`);
+    if (record.tlsPin !== undefined) {
+      io.out(`hub certificate key pinned: ${record.tlsPin} (${done.pinnedBy === 'pin' ? 'the --pin given' : 'vouched for by a certificate authority'})`);
+    }
     io.out(`wrote ${done.files.join(', ')}`);
     if (Math.abs(done.clockOffsetMs) > 60_000) {
       const s = Math.round(Math.abs(done.clockOffsetMs) / 1000);

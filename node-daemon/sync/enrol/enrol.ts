@@ -11,7 +11,10 @@ import {
   verifyResponse,
 } from '../protocol/index.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../outbox/box-id.js';
+import { parsePin, PIN_RULE } from '../push/tls-pin.js';
+import { NodeHttpTransport, type WireResult } from '../push/transport.js';
 import { parseEnrolCode } from './code.js';
+import { probeHubCertificate } from './hub-certificate.js';
 import {
   enrolmentExists,
   enrolmentPaths,
@@ -30,6 +33,11 @@ import { ENROL_PATH, enrolResponseSchema, type EnrolRequest } from './wire.js';
  * leaves, so an enrolment the hub accepted is never lost to a failed write afterwards; `enrolment.json` is renamed
  * into place last. The hub's answer must be signed by the county key it carries and bound to this request, or
  * nothing is kept.
+ *
+ * An https hub's certificate is pinned (docs/sync.md, "TLS and the pinned hub certificate"): a TLS handshake first
+ * shows its key; the installer's `--pin` must match it, or, without `--pin`, the system's CAs must vouch for it. The
+ * request then goes over a connection that must show that key, and its pin is kept in enrolment.json for every
+ * later request. A self-signed hub certificate is enrolled with `--pin` only.
  */
 
 export class EnrolError extends Error {
@@ -55,7 +63,8 @@ export interface EnrolOptions {
   /** Replace an existing enrolment. */
   readonly force?: boolean;
   readonly name?: string;
-  readonly fetch?: typeof fetch;
+  /** https hubs: the pin of the hub's certificate key (`sha256/…`) as the county gave it. */
+  readonly pin?: string;
   readonly clock?: Clock;
   readonly timeoutMs?: number;
 }
@@ -68,6 +77,8 @@ export interface EnrolOutcome {
   readonly clockOffsetMs: number;
   readonly clockUncertaintyMs: number;
   readonly files: readonly string[];
+  /** How the https hub's key came to be trusted: the installer's --pin, or a CA. */
+  readonly pinnedBy?: 'pin' | 'ca';
 }
 
 /** The hub's origin from what the installer typed (`http(s)://host[:port]`, no path). */
@@ -105,11 +116,12 @@ function describeRefusal(code: string | undefined, status: number): string {
   }
 }
 
-async function readError(res: Response): Promise<{ code?: string; message?: string }> {
+function readError(body: Uint8Array): { code?: string; message?: string } {
   try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
-    const code = typeof body.error?.code === 'string' ? body.error.code : undefined;
-    const message = typeof body.error?.message === 'string' ? body.error.message : undefined;
+    const json = JSON.parse(Buffer.from(body).toString('utf8')) as { error?: { code?: unknown; message?: unknown } };
+    const parsed = { error: json.error };
+    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
+    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
     return { ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }) };
   } catch {
     return {};
@@ -118,8 +130,14 @@ async function readError(res: Response): Promise<{ code?: string; message?: stri
 
 export async function enrolBox(opts: EnrolOptions): Promise<EnrolOutcome> {
   const clock = opts.clock ?? Date.now;
-  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const hub = parseHubUrl(opts.hubUrl);
+  let givenPin: string | undefined;
+  if (opts.pin !== undefined) {
+    if (hub.protocol !== 'https:') throw new EnrolError('--pin is for an https hub: a plain http hub has no certificate to pin', 2);
+    givenPin = parsePin(opts.pin);
+    if (givenPin === undefined) throw new EnrolError(`--pin ${opts.pin}: ${PIN_RULE}`, 2);
+  }
   const code = parseEnrolCode(opts.code);
   if (code === undefined) throw new EnrolError('--code: that is not an enrolment code (20 letters and digits, e.g. 7KQM3-XPA9W-ZTH2R-CFN4D)', 2);
   const boxId = opts.boxId ?? code.boxId;
@@ -139,6 +157,9 @@ export async function enrolBox(opts: EnrolOptions): Promise<EnrolOutcome> {
     throw new EnrolError(`this box is already enrolled${already} (${enrolmentPaths(opts.dataDir).enrolment}); --force enrols it again`, 2);
   }
 
+  const tls = hub.protocol === 'https:' ? await pinHub(hub, givenPin, timeoutMs) : undefined;
+  const transport = new NodeHttpTransport(tls === undefined ? {} : { tlsPin: tls.pin });
+
   const key = SigningKey.generate(boxId);
   const paths = enrolmentPaths(opts.dataDir);
   ensureSyncDir(opts.dataDir);
@@ -152,26 +173,34 @@ export async function enrolBox(opts: EnrolOptions): Promise<EnrolOutcome> {
       publicKey: publicKeyToRaw(key.publicKey),
       ...(opts.name === undefined ? {} : { name: opts.name }),
     };
-    const bodyText = JSON.stringify(body);
+    const bodyBytes = new TextEncoder().encode(JSON.stringify(body));
     const url = new URL(ENROL_PATH, hub);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    const signed = signRequest({ method: 'POST', url, headers, body: bodyText }, { key, now: clock });
+    const headers: Record<string, string> = {
+      host: url.host,
+      'user-agent': 'fenghuo-enroll',
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'content-length': String(bodyBytes.byteLength),
+      connection: 'close',
+    };
+    const signed = signRequest({ method: 'POST', url, headers, body: bodyBytes }, { key, now: clock });
     const sentHeaders = { ...headers, ...signed.headers };
 
     const sentAtMs = clock();
-    let res: Response;
+    let res: Extract<WireResult, { ok: true }>;
     try {
-      res = await doFetch(url, { method: 'POST', headers: sentHeaders, body: bodyText, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000), redirect: 'error' });
-    } catch (err) {
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
-      throw new EnrolError(`cannot reach the hub at ${hub.origin}: ${cause}`, 1);
+      const r = await transport.send({ url, method: 'POST', headers: sentHeaders, body: bodyBytes, timeoutMs });
+      if (!r.ok) throw new EnrolError(`cannot reach the hub at ${hub.origin}: ${r.message}`, 1);
+      res = r;
+    } finally {
+      transport.close();
     }
     const receivedAtMs = clock();
     if (res.status !== 200) {
-      const { code: refusal, message } = await readError(res);
+      const { code: refusal, message } = readError(res.body);
       throw new EnrolError(`enrolment refused: ${describeRefusal(refusal, res.status)}${message !== undefined && refusal === 'bad_request' ? `: ${message}` : ''}`, 1, refusal);
     }
-    const answerBytes = new Uint8Array(await res.arrayBuffer());
+    const answerBytes = res.body;
     let answerJson: unknown;
     try {
       answerJson = JSON.parse(Buffer.from(answerBytes).toString('utf8'));
@@ -198,6 +227,7 @@ export async function enrolBox(opts: EnrolOptions): Promise<EnrolOutcome> {
       enrolledAt: answer.data.hubTime,
       boxKeyFingerprint: key.fingerprint,
       countyKeyFingerprint: keyFingerprint(countyKey),
+      ...(tls === undefined ? {} : { tlsPin: tls.pin }),
     };
     renameSync(keyTmp, paths.boxKey);
     keep = true;
@@ -211,8 +241,39 @@ export async function enrolBox(opts: EnrolOptions): Promise<EnrolOutcome> {
       clockOffsetMs: clockEstimate.offsetMs,
       clockUncertaintyMs: clockEstimate.uncertaintyMs,
       files: [paths.boxKey, paths.countyPub, paths.enrolment],
+      ...(tls === undefined ? {} : { pinnedBy: tls.by }),
     };
   } finally {
     if (!keep) rmSync(keyTmp, { force: true });
   }
+}
+
+/** The pin to keep for an https hub: the installer's, which the hub must show, or the key a CA vouches for. */
+async function pinHub(hub: URL, givenPin: string | undefined, timeoutMs: number): Promise<{ pin: string; by: 'pin' | 'ca' }> {
+  let cert;
+  try {
+    cert = await probeHubCertificate(hub, timeoutMs);
+  } catch (err) {
+    throw new EnrolError(`cannot reach the hub at ${hub.origin} over TLS: ${err instanceof Error ? err.message : String(err)}`, 1);
+  }
+  if (givenPin !== undefined) {
+    if (cert.pin !== givenPin) {
+      throw new EnrolError(
+        `the hub at ${hub.origin} shows a certificate key with pin ${cert.pin}, not the --pin given (${givenPin}): nothing was sent. ` +
+          'Check the pin with the county; a different key means another server, or a hub whose certificate key changed',
+        1,
+        'pin_mismatch',
+      );
+    }
+    return { pin: cert.pin, by: 'pin' };
+  }
+  if (!cert.caTrusted) {
+    throw new EnrolError(
+      `the hub at ${hub.origin} shows a certificate no certificate authority of this box vouches for (${cert.caError ?? 'untrusted'}; subject ${cert.subject}). ` +
+        `Its key's pin is ${cert.pin}: if the county confirms that pin, enrol with --pin ${cert.pin}. Nothing was sent`,
+      1,
+      'untrusted_certificate',
+    );
+  }
+  return { pin: cert.pin, by: 'ca' };
 }

@@ -4,13 +4,14 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { importPublicKeyPem, SigningKey } from '../protocol/index.js';
 import { BOX_ID_PATTERN } from '../outbox/box-id.js';
+import { parsePin, PIN_RULE } from '../push/tls-pin.js';
 
 /**
  * The box's enrolment on disk, under `<data>/sync/` (a directory of mode 0700):
  * - `box.key`: the box's Ed25519 private key, PKCS#8 PEM, mode 0600;
  * - `county.pub`: the county's public key, SPKI PEM, mode 0600;
- * - `enrolment.json`: `{ hub, boxId, countyKeyId, enrolledAt, boxKeyFingerprint, countyKeyFingerprint }`, mode 0600,
- *   written last: it is what says the box is enrolled.
+ * - `enrolment.json`: `{ hub, boxId, countyKeyId, enrolledAt, boxKeyFingerprint, countyKeyFingerprint, tlsPin }`,
+ *   mode 0600, written last: it is what says the box is enrolled. `tlsPin` (https hubs) is the hub's TLS key pin.
  * Each file is written atomically (a temporary file in the same directory, fsync, rename, fsync of the directory),
  * so a power cut leaves the old file or the new one, never half of one.
  */
@@ -29,6 +30,11 @@ export const enrolmentRecordSchema = z.object({
   enrolledAt: z.int(),
   boxKeyFingerprint: z.string().optional(),
   countyKeyFingerprint: z.string().optional(),
+  /** https hubs: `sha256/` + base64 SHA-256 of the hub certificate's SPKI; every later connection must show that key. */
+  tlsPin: z
+    .string()
+    .refine((v) => parsePin(v) === v, PIN_RULE)
+    .optional(),
 });
 export type EnrolmentRecord = z.infer<typeof enrolmentRecordSchema>;
 
@@ -119,6 +125,7 @@ export function loadEnrolment(dataDir: string): Enrolment | undefined {
   const parsed = enrolmentRecordSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${paths.enrolment} is not an enrolment record (${parsed.error.issues[0]?.path.join('.') ?? ''})`);
   const record = parsed.data;
+  if (record.tlsPin !== undefined && !record.hub.startsWith('https:')) throw new Error(`${paths.enrolment} has a tlsPin but its hub ${record.hub} is not https`);
   const boxKey = SigningKey.fromPem(record.boxId, readFileSync(paths.boxKey, 'utf8'));
   const countyKey = importPublicKeyPem(readFileSync(paths.countyPub, 'utf8'));
   return { record, boxKey, countyKey };

@@ -1,4 +1,4 @@
-import type { OrderKind, OrderOf } from '../protocol/order.js';
+import type { OrderKind, OrderOf } from '../protocol/order-schema.js';
 
 /**
  * What acting on a verified order came to. `accepted`: taken, the work goes on in the background (a content

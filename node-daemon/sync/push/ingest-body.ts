@@ -84,6 +84,19 @@ export function refusalCode(bytes: Uint8Array): string | undefined {
   return typeof code === 'string' && code !== '' ? code.slice(0, 64) : undefined;
 }
 
+/** `error.message` and `error.param` of a refusal body, when given (at most 300 and 200 characters kept). */
+export function refusalDetail(bytes: Uint8Array): { readonly message?: string; readonly param?: string } {
+  const json = parseJson(bytes);
+  if (typeof json !== 'object' || json === null) return {};
+  const error = (json as Record<string, unknown>)['error'];
+  if (typeof error !== 'object' || error === null) return {};
+  const { message, param } = error as Record<string, unknown>;
+  return {
+    ...(typeof message === 'string' && message !== '' ? { message: message.slice(0, 300) } : {}),
+    ...(typeof param === 'string' && param !== '' ? { param: param.slice(0, 200) } : {}),
+  };
+}
+
 /**
  * `Retry-After` in ms: delay-seconds, or an HTTP date (relative to `now`, box clock plus offset). Undefined when
  * absent or unreadable; at most a day.

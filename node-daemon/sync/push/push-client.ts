@@ -14,7 +14,9 @@
  * and the box goes on. 401 too_old / from_future → the offset is learned from the signed refusal and the request
  * signed again, once. 413 → the target halves. No answer, a hub error or an answer not signed for this request →
  * backoff with full jitter (2 s up to sync.maxBackoffMs), the target halves, and the failed request is kept to be
- * sent again byte for byte (resend.ts). An alarm committed while backing off resets the backoff once per outage;
+ * sent again byte for byte (resend.ts). 400 bad_request → the request is narrowed down until the record the hub
+ * cannot read goes alone, and that record is set aside (isolate.ts, set-aside.ts). 409 stale_database and a hub
+ * certificate not matching the enrolment's pin → backoff, with a link state of their own and one log line per change. An alarm committed while backing off resets the backoff once per outage;
  * alarm$ and stored$ wake the loop, so an alarm leaves within a second while the link is up. Every exchange's
  * bytes (request and answer, headers included) go into the budget, saved in the outbox.
  *
@@ -32,14 +34,16 @@ import { addUsage, budgetStatus, type BudgetLimits } from '../outbox/budget.js';
 import { LANES, type Lane } from '../outbox/lanes.js';
 import type { OutboxRecord, OutboxStore } from '../outbox/outbox-store.js';
 import { planRequest } from '../outbox/plan.js';
-import { clockOffsetFromExchange, signRequest, verifyResponse, type SigningKey } from '../protocol/index.js';
+import { clockOffsetFromExchange, type SigningKey } from '../protocol/index.js';
 import { planAcks } from './acks.js';
 import { compressBody, type Compression } from './compress.js';
 import { INGEST_PATH, ingestBodyText, parseIngestAnswer, retryAfterMs, type IngestLaneBody } from './ingest-body.js';
+import { afterMalformed, limitRecords } from './isolate.js';
 import { linkState, type SyncHealth, type SyncLaneBacklog, type SyncLinkState } from './link-state.js';
 import { classifyAnswer, describeOutcome, outcomeEffects, type PushOutcome } from './outcome.js';
 import { resendDecision } from './resend.js';
-import { NodeHttpTransport, type Transport, type WireResult } from './transport.js';
+import type { SetAsideStore } from './set-aside.js';
+import { NodeHttpTransport, signedRequest, type SignedExchange, type Transport, type WireResult } from './transport.js';
 
 export const PUSH_DEFAULTS = {
   requestTimeoutMs: 30_000,
@@ -91,6 +95,12 @@ export interface PushClientOptions {
   readonly backoff?: BackoffOptions;
   readonly idlePollMs?: number;
   readonly userAgent?: string;
+  /** The enrolment's pin of the hub's TLS key (https hubs): the default transport refuses any other key. */
+  readonly tlsPin?: string;
+  /** `sync.boxId` when it differs from the enrolled id, for the health view. */
+  readonly configuredBoxId?: string;
+  /** Where records set aside are kept (isolate.ts): for health, and to leave them out of requests. */
+  readonly setAside: SetAsideStore;
 }
 
 interface LaneSent {
@@ -98,6 +108,8 @@ interface LaneSent {
   readonly after: number;
   readonly lastSeq: number;
   readonly count: number;
+  /** The lane's first record in the request (the one set aside when the hub refuses it alone). */
+  readonly first?: Pick<OutboxRecord['record'], 'seq' | 'kind' | 'ts'>;
 }
 
 /** A request as built: kept after a failure to be sent again unchanged. */
@@ -146,6 +158,12 @@ export class PushClient {
   /** Readings seqs sent folded in attempts that may have been stored and are not acknowledged yet (acks.ts). */
   private readonly folded = new Set<number>();
   private loggedState: SyncLinkState | undefined;
+  /** The kind of the last failed attempt, so a failure repeating itself is logged once (then at debug). */
+  private lastFailure: string | undefined;
+  private problem: 'stale_database' | 'certificate_refused' | undefined;
+  /** Narrowing down a request refused as malformed: at most `maxRecords` per request until each lane passes `until`. */
+  private isolating: { maxRecords: number; until: Partial<Record<Lane, number>>; since: number } | undefined;
+  private setAsideInARow = 0;
 
   private running = false;
   private loop: Promise<void> | undefined;
@@ -160,7 +178,7 @@ export class PushClient {
   constructor(private readonly opts: PushClientOptions) {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
-    this.transport = opts.transport ?? new NodeHttpTransport();
+    this.transport = opts.transport ?? new NodeHttpTransport(opts.tlsPin === undefined ? {} : { tlsPin: opts.tlsPin });
     this.timeoutMs = opts.requestTimeoutMs ?? PUSH_DEFAULTS.requestTimeoutMs;
     this.compression = opts.compression ?? PUSH_DEFAULTS.compression;
     this.limits = opts.budget ?? {};
@@ -208,9 +226,13 @@ export class PushClient {
     const budget = budgetStatus(this.opts.outbox.budget(), now + this.offsetMs, this.limits, this.opts.timeZone);
     const state = this.state(budget.overBudget);
     const waiting = this.failures > 0 && this.running;
+    const setAside = this.opts.setAside.read();
     return {
       state,
       hub: this.url.origin,
+      boxId: this.opts.boxId,
+      ...(this.opts.configuredBoxId === undefined ? {} : { configuredBoxId: this.opts.configuredBoxId }),
+      ...(this.opts.tlsPin === undefined ? {} : { tlsPin: this.opts.tlsPin }),
       ...(this.lastSuccessAt === undefined ? {} : { lastSuccessAt: this.lastSuccessAt }),
       ...(this.lastError === undefined ? {} : { lastError: { ...this.lastError } }),
       ...(waiting ? { nextAttemptAt: now + Math.max(0, Math.round(this.nextAt - performance.now())) } : {}),
@@ -224,6 +246,8 @@ export class PushClient {
         ...(this.limits.monthlyBytes === undefined ? {} : { monthlyBytes: this.limits.monthlyBytes }),
       },
       offsetMs: this.offsetMs,
+      ...(setAside === undefined || setAside.count === 0 ? {} : { setAside }),
+      ...(this.isolating === undefined ? {} : { isolating: { maxRecords: this.isolating.maxRecords, since: this.isolating.since } }),
     };
   }
 
@@ -285,7 +309,14 @@ export class PushClient {
   }
 
   private state(overBudget: boolean): SyncLinkState {
-    return linkState({ enrolled: true, failures: this.failures, refused: this.refused, everUp: this.everUp, overBudget });
+    return linkState({
+      enrolled: true,
+      failures: this.failures,
+      refused: this.refused,
+      everUp: this.everUp,
+      overBudget,
+      ...(this.problem === undefined ? {} : { problem: this.problem }),
+    });
   }
 
   private overBudget(): boolean {
@@ -335,14 +366,19 @@ export class PushClient {
     return undefined;
   }
 
-  /** A lane's records after `after`, read page by page until they pass `targetBytes` or the lane is empty. */
+  /**
+   * A lane's records after `after`, read page by page until they pass `targetBytes` or the lane is empty; records
+   * set aside (isolate.ts) are left out.
+   */
   private readUpTo(lane: Lane, after: number, targetBytes: number): OutboxRecord[] {
     const out: OutboxRecord[] = [];
+    const skip = this.opts.setAside.skipped(lane, after);
     let bytes = 0;
     let from = after;
     for (;;) {
       const got = this.opts.outbox.readLane(lane, { limit: READ_PAGE, after: from });
       for (const r of got) {
+        if (skip.has(r.record.seq)) continue;
         out.push(r);
         bytes += r.bytes;
       }
@@ -362,18 +398,25 @@ export class PushClient {
       overBudget,
     });
     if (plan.records === 0) return undefined;
-    const bodies: IngestLaneBody[] = plan.lanes.map((lp) => ({
-      lane: lp.lane,
-      after: cursors[lp.lane],
-      records: (pending.find((p) => p.lane === lp.lane)?.records ?? []).slice(0, lp.count).map((r) => r.record),
-    }));
+    // While isolating a malformed record: fewer records per request (isolate.ts).
+    const sent = limitRecords(plan.lanes, this.isolating?.maxRecords).map((l) => {
+      const records = (pending.find((p) => p.lane === l.lane)?.records ?? []).slice(0, l.count);
+      return { lane: l.lane, records, lastSeq: records[records.length - 1]?.record.seq ?? cursors[l.lane], first: records[0]?.record };
+    });
+    const bodies: IngestLaneBody[] = sent.map((l) => ({ lane: l.lane, after: cursors[l.lane], records: l.records.map((r) => r.record) }));
     const folded = bodies.filter((b) => b.lane === 'readings').flatMap((b) => b.records.filter((r) => r.kind === 'aggregates').map((r) => r.seq));
     this.batch += 1;
     const text = ingestBodyText({ box: this.opts.boxId, dbId: this.opts.dbId, batch: this.batch, lanes: bodies });
     return {
       batch: this.batch,
-      lanes: plan.lanes.map((lp) => ({ lane: lp.lane, after: cursors[lp.lane], lastSeq: lp.lastSeq, count: lp.count })),
-      records: plan.records,
+      lanes: sent.map((l) => ({
+        lane: l.lane,
+        after: cursors[l.lane],
+        lastSeq: l.lastSeq,
+        count: l.records.length,
+        ...(l.first === undefined ? {} : { first: { seq: l.first.seq, kind: l.first.kind, ts: l.first.ts } }),
+      })),
+      records: sent.reduce((n, l) => n + l.records.length, 0),
       uncompressedBytes: Buffer.byteLength(text, 'utf8'),
       body: await compressBody(text, this.compression),
       encoding: this.compression,
@@ -383,32 +426,27 @@ export class PushClient {
   }
 
   private async exchange(req: PreparedRequest, clockRetry: boolean): Promise<AttemptResult> {
-    const url = this.url;
-    // Every field that goes on the wire, set before signing (docs/sync-signatures.md, "Implementation notes").
-    const headers: Record<string, string> = {
-      host: url.host,
-      'user-agent': this.userAgent,
-      accept: 'application/json',
-      'content-type': 'application/json',
-      'content-encoding': req.encoding,
-      'content-length': String(req.body.byteLength),
-      connection: 'keep-alive',
-    };
-    const signed = signRequest({ method: 'POST', url, headers, body: req.body }, { key: this.opts.boxKey, now: () => this.clock() + this.offsetMs });
-    const sentHeaders: Record<string, string> = { ...headers, ...signed.headers };
-    const sentAt = this.clock();
-    const started = performance.now();
-    const res = await this.transport.send({
-      url,
+    // Every field that goes on the wire is set before signing (docs/sync-signatures.md, "Implementation notes").
+    const x = await signedRequest({
+      transport: this.transport,
+      hub: this.url.origin,
       method: 'POST',
-      headers: sentHeaders,
+      path: INGEST_PATH,
       body: req.body,
+      contentType: 'application/json',
+      contentEncoding: req.encoding,
+      key: this.opts.boxKey,
+      countyKeyId: this.opts.countyKeyId,
+      countyKey: this.opts.countyKey,
+      clock: this.clock,
+      offsetMs: this.offsetMs,
+      userAgent: this.userAgent,
       timeoutMs: this.timeoutMs,
       ...(this.opts.maxRateKbit === undefined ? {} : { maxRateKbit: this.opts.maxRateKbit }),
       signal: this.stopper.signal,
     });
-    const receivedAt = this.clock();
-    const durationMs = Math.round(performance.now() - started);
+    const res = x.result;
+    const durationMs = x.durationMs;
     const wireBytes = res.sentBytes + res.receivedBytes;
     this.countBytes(wireBytes);
     if (res.ok || res.reached) {
@@ -416,7 +454,7 @@ export class PushClient {
       for (const s of req.folded) this.folded.add(s);
     }
     let outcome: PushOutcome;
-    if (res.ok) outcome = this.judge(res, sentHeaders, sentAt, receivedAt);
+    if (res.ok) outcome = this.judge(res, x);
     else if (res.failure === 'aborted') return { next: 'stop' };
     else outcome = { kind: 'network', failure: res.failure, message: res.message };
     const ctx = { req, wireBytes, requestBytes: res.sentBytes, durationMs };
@@ -449,7 +487,10 @@ export class PushClient {
       }
       case 'busy':
         return this.failed(outcome, req, res.ok ? retryAfterMs(headerOf(res.headers['retry-after']), this.clock() + this.offsetMs) : undefined);
+      case 'malformed':
+        return this.malformed(outcome, req);
       case 'refused':
+      case 'stale_database':
         return this.failed(outcome, undefined, undefined);
       case 'server':
       case 'unverified':
@@ -461,12 +502,10 @@ export class PushClient {
   }
 
   /** Verifies the answer (county key, bound to this request), learns the clock offset from it, classifies it. */
-  private judge(res: Extract<WireResult, { ok: true }>, sentHeaders: Record<string, string>, sentAt: number, receivedAt: number): PushOutcome {
-    const verified = verifyResponse(
-      { status: res.status, headers: res.headers, body: res.body },
-      { method: 'POST', url: this.url, headers: sentHeaders },
-      { keys: new Map([[this.opts.countyKeyId, this.opts.countyKey]]) },
-    );
+  private judge(res: Extract<WireResult, { ok: true }>, x: SignedExchange): PushOutcome {
+    const { sentAt, receivedAt } = x;
+    const verified = x.verified;
+    if (verified === undefined) return classifyAnswer({ status: res.status, unverified: 'missing_component', body: res.body });
     if (!verified.ok) return classifyAnswer({ status: res.status, unverified: verified.reason, body: res.body });
     // A verified answer bound to this request's fresh nonce is no replay: its time is the hub's. `hubTime` in the
     // body (covered by the signed digest) says it to the millisecond; `created` to the second.
@@ -510,6 +549,7 @@ export class PushClient {
       return NOW;
     }
     this.conflicts = 0;
+    this.setAsideInARow = 0;
     // Every lane sent must have moved: a hub that answers 200 but keeps a lane's mark below what it was sent would
     // otherwise get the same request again at once, for ever.
     const progressed = req.lanes.every((l) => outbox.cursor(l.lane) >= l.lastSeq);
@@ -518,6 +558,11 @@ export class PushClient {
     }
     this.target = targetAfterSuccess(this.target, { durationMs: ctx.durationMs, timeoutMs: this.timeoutMs, sentBytes: req.uncompressedBytes }, this.targetOpts);
     this.succeeded();
+    const iso = this.isolating;
+    if (iso !== undefined && LANES.every((lane) => iso.until[lane] === undefined || outbox.cursor(lane) >= (iso.until[lane] ?? 0))) {
+      this.isolating = undefined;
+      this.opts.log.info({ event: 'sync.push.isolation_over' }, 'every record of the request the hub refused as malformed is now stored or set aside: full requests again');
+    }
     this.opts.log.info(
       {
         event: 'sync.push.ok',
@@ -537,10 +582,57 @@ export class PushClient {
     return NOW;
   }
 
+  /** 400 bad_request: narrow the requests down, or set the one record aside (isolate.ts). */
+  private malformed(outcome: Extract<PushOutcome, { kind: 'malformed' }>, req: PreparedRequest): AttemptResult {
+    this.kept = undefined;
+    const decision = afterMalformed({
+      lanes: req.lanes.map((l) => ({ lane: l.lane, count: l.count })),
+      ...(outcome.param === undefined ? {} : { param: outcome.param }),
+      setAsideInARow: this.setAsideInARow,
+    });
+    const hubSaid = describeOutcome(outcome);
+    switch (decision.kind) {
+      case 'refuse':
+        return this.failed(outcome, undefined, undefined, `${hubSaid}; ${decision.why}`);
+      case 'narrow': {
+        const until: Partial<Record<Lane, number>> = { ...this.isolating?.until };
+        for (const l of req.lanes) until[l.lane] = Math.max(until[l.lane] ?? 0, l.lastSeq);
+        this.isolating = { maxRecords: decision.maxRecords, until, since: this.isolating?.since ?? this.clock() };
+        this.opts.log.warn(
+          { event: 'sync.push.malformed', batch: req.batch, records: req.records, param: outcome.param ?? null, hub: outcome.message ?? null, maxRecords: decision.maxRecords },
+          `${hubSaid}: sending at most ${decision.maxRecords} records per request to find the record it cannot read`,
+        );
+        this.lastError = { ts: this.clock(), message: hubSaid };
+        return NOW;
+      }
+      case 'set_aside': {
+        const record = req.lanes.find((l) => l.lane === decision.lane)?.first;
+        if (record === undefined) return this.failed(outcome, undefined, undefined);
+        // Its lane's cursor stays: the hub has not got the record, and a request whose `after` passed it would be a
+        // 409. It is left out of the requests that follow; the hub's mark passes it with the lane's next record.
+        this.setAsideInARow += 1;
+        this.isolating = undefined;
+        const reason = outcome.message ?? hubSaid;
+        this.opts.setAside.add({ seq: record.seq, lane: decision.lane, kind: record.kind, ts: record.ts, at: this.clock(), reason });
+        this.lastError = { ts: this.clock(), message: `record ${record.seq} (${record.kind}) set aside: ${reason}` };
+        this.opts.log.error(
+          { event: 'sync.push.record_set_aside', seq: record.seq, lane: decision.lane, kind: record.kind, ts: record.ts, param: outcome.param ?? null, hub: reason, inARow: this.setAsideInARow },
+          `the hub cannot read record ${record.seq} (${record.kind}) and refused it alone: set aside (it stays in the box's change log and pull feed); the lane goes on`,
+        );
+        return NOW;
+      }
+    }
+  }
+
   private succeeded(): void {
     this.backoff = afterSuccess();
     this.failures = 0;
     this.refused = false;
+    this.lastFailure = undefined;
+    if (this.problem !== undefined) {
+      this.opts.log.info({ event: 'sync.problem_cleared', problem: this.problem }, `the hub takes this box's requests again (${this.problem} is over)`);
+      this.problem = undefined;
+    }
     this.everUp = true;
     this.lastSuccessAt = this.clock();
   }
@@ -552,11 +644,20 @@ export class PushClient {
     this.backoff = afterFailure(this.backoff);
     this.failures += 1;
     this.refused = effects.hubRefusedBox;
+    const problem = outcome.kind === 'stale_database' ? 'stale_database' : outcome.kind === 'network' && outcome.failure === 'certificate' ? 'certificate_refused' : undefined;
+    const failureKey = `${outcome.kind}:${'failure' in outcome ? outcome.failure : ''}:${'status' in outcome ? outcome.status : ''}`;
+    const repeated = failureKey === this.lastFailure;
+    this.lastFailure = failureKey;
     if (effects.halveTarget) this.target = targetAfterFailure(this.target, outcome.kind === 'network' && outcome.failure === 'timeout' ? 'timeout' : 'reset', this.targetOpts);
     const delayMs = Math.max(backoffDelay(this.backoff, this.random, this.backoffOpts), retryAfter ?? 0);
-    const text = message ?? describeOutcome(outcome);
+    const text = problem === 'certificate_refused' && outcome.kind === 'network' ? certificateMessage(outcome.message, this.opts.tlsPin !== undefined) : (message ?? describeOutcome(outcome));
     this.lastError = { ts: this.clock(), message: text };
-    this.opts.log.warn(
+    if (problem !== this.problem && problem !== undefined) {
+      // Once per change: the installer must act; the attempts that follow log at debug.
+      this.opts.log.error({ event: `sync.${problem}`, hub: this.url.origin, box: this.opts.boxId, error: text }, text);
+    }
+    this.problem = problem;
+    this.opts.log[repeated && problem !== undefined ? 'debug' : 'warn'](
       {
         event: 'sync.push.failed',
         outcome: outcome.kind,
@@ -583,4 +684,12 @@ export class PushClient {
 
 function headerOf(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** What the installer reads when the hub's certificate is refused. */
+function certificateMessage(detail: string, pinned: boolean): string {
+  return pinned
+    ? `${detail}. Nothing was sent. If the county changed the hub's certificate key, check the new pin with the county and enrol again ` +
+        '(fenghuo enroll --force --hub URL --code CODE --pin sha256/…); otherwise something between the box and the hub is posing as it'
+    : `${detail}. Nothing was sent. Enrol again (fenghuo enroll --force) to pin the hub's certificate`;
 }

@@ -5,7 +5,116 @@ import { Card, Notice, Quality } from '../components/ui.js';
 import { bytes, formatDuration, formatTime, metres, timeZone } from '../format.js';
 import { t, tk } from '../i18n.js';
 import { refreshSystem, useStore } from '../store.js';
+import { budgetText, lastContactText, laneRows, syncNotices, syncTone, type SyncView } from '../sync-view.js';
 import { OutputsState } from './broadcast.js';
+
+/** The county link (`sync` of /health): state, hub, last contact, backlog per lane, budget, refusals. */
+function SyncCard(props: { sync: SyncView }): JSX.Element {
+  const s = props.sync;
+  const tone = syncTone(s.state);
+  return (
+    <Card title={t('sync')} testid="sync-card">
+      {syncNotices(s).map((n) => (
+        <Notice key={n.testid} kind={n.kind} testid={n.testid}>
+          {n.text}
+        </Notice>
+      ))}
+      <dl class="facts">
+        <dt>{t('syncLink')}</dt>
+        <dd>
+          <span class={`chip ${tone === 'ok' ? 'q-good' : tone === 'warn' ? 'q-bad' : 'q-suspect'}`} data-testid="sync-state" data-state={s.state}>
+            {tk(`syncState_${s.state}`)}
+          </span>
+          {s.nextAttemptAt !== undefined && <span class="sub"> {t('syncNextAttempt', { time: formatTime(s.nextAttemptAt, 'short') })}</span>}
+        </dd>
+        {s.hub !== undefined && (
+          <>
+            <dt>{t('syncHub')}</dt>
+            <dd data-testid="sync-hub">{s.hub}</dd>
+          </>
+        )}
+        {s.boxId !== undefined && (
+          <>
+            <dt>{t('syncBoxId')}</dt>
+            <dd data-testid="sync-box">{s.boxId}</dd>
+          </>
+        )}
+        {s.state !== 'not_enrolled' && (
+          <>
+            <dt>{t('syncLastContact')}</dt>
+            <dd data-testid="sync-last-contact">{lastContactText(s)}</dd>
+          </>
+        )}
+        <dt>
+          {t('syncBudget')}
+          {t('colon')}
+          {t('syncBudgetToday')}
+        </dt>
+        <dd data-testid="sync-budget-day">{budgetText(s.budget.dayBytes, s.budget.dailyBytes)}</dd>
+        <dt>
+          {t('syncBudget')}
+          {t('colon')}
+          {t('syncBudgetMonth')}
+        </dt>
+        <dd data-testid="sync-budget-month">{budgetText(s.budget.monthBytes, s.budget.monthlyBytes)}</dd>
+        {s.tlsPin !== undefined && (
+          <>
+            <dt>{t('syncTlsPin')}</dt>
+            <dd class="sub" data-testid="sync-pin">{s.tlsPin}</dd>
+          </>
+        )}
+      </dl>
+      {s.lastError !== undefined && s.state !== 'up' && (
+        <p class="err" data-testid="sync-last-error">
+          {t('lastError')}
+          {t('colon')}
+          {s.lastError.message}
+          {t('paren', { v: formatTime(s.lastError.ts, 'short') })}
+        </p>
+      )}
+      <table class="table" data-testid="sync-backlog">
+        <caption>{t('syncBacklog')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('syncLane')}</th>
+            <th scope="col">{t('syncRecords')}</th>
+            <th scope="col">{t('syncBytes')}</th>
+            <th scope="col">{t('syncOldest')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {laneRows(s).map((r) => (
+            <tr key={r.lane} data-testid="sync-lane" data-lane={r.lane}>
+              <th scope="row">{r.name}</th>
+              <td>{r.records}</td>
+              <td>{r.size}</td>
+              <td>{r.oldest}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {s.setAside !== undefined && s.setAside.count > 0 && (
+        <div data-testid="sync-set-aside">
+          <p class="err">
+            {t('syncRefusals')}
+            {t('colon')}
+            {t('syncRefusalsValue', { n: s.setAside.count })}
+          </p>
+          <ul class="rows">
+            {s.setAside.recent
+              .slice(-5)
+              .reverse()
+              .map((r) => (
+                <li key={r.seq} class="sub">
+                  {t('syncRefusedRecord', { seq: r.seq, kind: r.kind, reason: r.reason })} · {formatTime(r.at, 'short')}
+                </li>
+              ))}
+          </ul>
+        </div>
+      )}
+    </Card>
+  );
+}
 
 /** The box itself (GET /system); before it answers (or where the route is absent) what /health also says. */
 function SystemCard(props: { system: System | null | undefined; uptimeS: number | undefined; disk: { freeBytes: number; totalBytes: number } | undefined; version: string | undefined }): JSX.Element {
@@ -125,6 +234,7 @@ export function DevicesPage(): JSX.Element {
           </ul>
         </Card>
       )}
+      {h !== undefined && h.sync !== undefined && <SyncCard sync={h.sync} />}
       <OutputsState outputs={o} />
       <SystemCard system={s.system} uptimeS={h !== undefined ? h.uptimeS : undefined} disk={h !== undefined ? h.disk : undefined} version={h !== undefined ? h.version : undefined} />
       {h !== undefined && h.storage.lastCommitTs !== undefined && (
