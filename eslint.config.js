@@ -37,6 +37,7 @@ const PURE = [
   'test/helpers/seeded-random.ts',
   'hub/cap/**',
   'hub/readings-rollup.ts',
+  'hub/store/unavailable.ts',
   'hub/pull/{pull-config,pull-error,pull-migration}.ts',
   'hub/http/openapi/registry.ts',
   'hub/accounts/{names,roles,schemas}.ts',

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { FailureThrottle } from '../../node-daemon/auth/rate-limit.js';
 import { createHubAccounts } from '../accounts/accounts.js';
+import { storeUnavailable } from '../store/unavailable.js';
 import { sessionOrTokenAccess } from './access.js';
 import { API_PREFIX, DEFAULT_LIMITS, type HubAppDeps, type HubEnv, type HubLimits } from './deps.js';
 import { errorBody, RefusalCounter } from './refusals.js';
@@ -28,6 +29,9 @@ import { signResponses } from './sign-responses.js';
 
 export type { HubAppDeps } from './deps.js';
 
+/** Seconds a box is asked to wait while the hub's database is away. */
+const STORE_RETRY_AFTER_S = 5;
+
 export interface HubApp {
   readonly app: Hono<HubEnv>;
   readonly refusals: RefusalCounter;
@@ -40,7 +44,8 @@ export interface HubApp {
  * The county hub's HTTP API (docs/sync.md): `POST /api/v1/sync/ingest` (records from a box, signed by it),
  * `POST /api/v1/sync/enroll` (a box's enrolment with a one-time code) and `GET /api/v1/boxes`. Everything under
  * /api/v1/sync/ is answered signed by the county key (sign-responses.ts), refusals, not-found and errors included.
- * JSON errors `{error: {code, message?, param?}}`; a failure is logged and answered 500 without details.
+ * JSON errors `{error: {code, message?, param?}}`; a failure is logged and answered 500 without details, or 503 with
+ * Retry-After when the database is away (a box then waits and resends rather than backing off as from a fault).
  */
 export function createHubApp(deps: HubAppDeps): HubApp {
   const clock = deps.clock ?? Date.now;
@@ -93,6 +98,11 @@ export function createHubApp(deps: HubAppDeps): HubApp {
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
     if (err instanceof HTTPException && err.status < 500) return c.json(errorBody('bad_request', err.message || 'bad request'), err.status);
+    if (storeUnavailable(err)) {
+      deps.log.warn({ event: 'hub.store_unavailable', method: c.req.method, path: c.req.path, err: err.message }, 'the hub store is unavailable');
+      c.header('Retry-After', String(STORE_RETRY_AFTER_S));
+      return c.json(errorBody('unavailable', 'the hub database is unavailable; retry later'), 503);
+    }
     deps.log.error({ event: 'hub.http_error', method: c.req.method, path: c.req.path, err }, 'request failed');
     return c.json(errorBody('internal', 'internal error; the hub log has the details'), 500);
   });
