@@ -1,69 +1,20 @@
 import { z } from 'zod';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../../node-daemon/sync/outbox/box-id.js';
+import { MAX_SEQ, syncRecordSchema } from '../../node-daemon/sync/protocol/records-schema.js';
 import { LANE_KINDS, LANES, type IngestLane, type Lane, type RecordKind } from '../store/types.js';
 
 /**
  * The body of `POST /api/v1/sync/ingest` (docs/sync.md, "Push"), checked before anything reaches the store: the
  * envelope and the records strictly (the store trusts its caller), the payloads' inner objects loosely (a newer box
- * may say more; what it says is kept as sent). Free of I/O.
+ * may say more; what it says is kept as sent). The records are the protocol's (node-daemon/sync/protocol/
+ * records-schema.ts); the envelope and the lane rules are here. Free of I/O.
  */
-
-const MAX_SEQ = Number.MAX_SAFE_INTEGER;
-const seq = z.int().min(1).max(MAX_SEQ);
-const ts = z.int();
-const shortText = z.string().min(1).max(200);
-const missing = z.int().min(1).optional();
-
-const readingTuple = z.tuple([z.int(), shortText, z.int(), z.number().nullable(), z.string().min(1).max(64)]);
-const aggregateTuple = z.tuple([shortText, z.int(), z.number(), z.number(), z.number(), z.int().min(0)]);
-
-const optionalText = z.string().max(10_000).nullable().optional();
-
-const alarmSchema = z.looseObject({
-  id: z.int(),
-  key: z.string().max(500),
-  kind: z.string().max(100),
-  siteId: optionalText,
-  sensorId: optionalText,
-  drill: z.boolean(),
-  title: z.string().max(10_000),
-  raisedAt: z.int(),
-});
-
-const transitionSchema = z.looseObject({
-  id: z.int(),
-  ts: z.int(),
-  type: z.string().min(1).max(100),
-  level: z.string().max(100).nullable(),
-  by: optionalText,
-  account: optionalText,
-  note: optionalText,
-  cause: z.unknown().optional(),
-});
-
-/** An alarm whose rows the box lost: the change-log reference (ids 0 and type '' when even that did not parse). */
-const missingAlarmSchema = z.strictObject({
-  alarmId: z.int().min(0),
-  transitionId: z.int().min(0),
-  type: z.string().max(100),
-  missing: z.literal(true),
-});
-
-const alarmPayloadSchema = z.union([z.strictObject({ alarm: alarmSchema, transition: transitionSchema }), missingAlarmSchema]);
-
-const recordSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ seq, kind: z.literal('alarm'), ts, payload: alarmPayloadSchema }),
-  z.strictObject({ seq, kind: z.literal('health'), ts, payload: z.record(z.string(), z.unknown()) }),
-  z.strictObject({ seq, kind: z.literal('readings'), ts, payload: z.strictObject({ readings: z.array(readingTuple), missing }) }),
-  z.strictObject({ seq, kind: z.literal('aggregates'), ts, payload: z.strictObject({ aggregates: z.array(aggregateTuple), missing }) }),
-  z.strictObject({ seq, kind: z.literal('audit'), ts, payload: z.looseObject({ section: z.string().min(1).max(200) }) }),
-]);
 
 const laneSchema = z
   .strictObject({
     lane: z.enum(LANES),
     after: z.int().min(0).max(MAX_SEQ),
-    records: z.array(recordSchema),
+    records: z.array(syncRecordSchema),
   })
   .superRefine((l, ctx) => {
     const allowed = LANE_KINDS[l.lane as Lane] as readonly RecordKind[];

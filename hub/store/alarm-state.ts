@@ -1,17 +1,9 @@
-import type { AlarmRecordAlarm, HubAlarm } from './types.js';
+import type { AlarmRecordAlarm, HubAlarm, HubAlarmTransition } from './types.js';
 
-/** A stored transition as the fold reads it back (hub_alarm_transitions). */
-export interface FoldTransition {
-  readonly transitionId: number;
-  readonly seq: number;
-  readonly ts: number;
-  readonly type: string;
-  readonly level: string | null;
-  readonly by: string | null;
-  readonly account: string | null;
+/** A stored transition as the fold reads it back (hub_alarm_transitions): the queries' transition, with its title. */
+export type FoldTransition = Pick<HubAlarmTransition, 'transitionId' | 'seq' | 'ts' | 'type' | 'level' | 'by' | 'account' | 'receivedAt'> & {
   readonly title: string;
-  readonly receivedAt: number;
-}
+};
 
 /** One row of hub_alarms: an alarm's state after every transition the hub holds of it (and the seq that brought the newest). */
 export type AlarmStateRow = Omit<HubAlarm, 'boxId' | 'dbId'> & { readonly lastSeq: number };

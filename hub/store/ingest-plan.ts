@@ -1,8 +1,13 @@
+import { isLane } from '../../node-daemon/sync/outbox/lanes.js';
+import type { Param } from './sql-port.js';
 import {
   LANE_KINDS,
   LANES,
   type AlarmRecordAlarm,
+  type Bucket15m,
+  type HubAlarmTransition,
   type IngestLane,
+  type IngestResult,
   type Lane,
   type LaneMarks,
   type RecordKind,
@@ -22,10 +27,6 @@ export function marksFromRows(rows: Iterable<{ readonly lane: string; readonly m
   const marks = zeroMarks();
   for (const r of rows) if (isLane(r.lane)) marks[r.lane] = Number(r.mark);
   return marks;
-}
-
-export function isLane(s: string): s is Lane {
-  return (LANES as readonly string[]).includes(s);
 }
 
 export interface PlannedRecord {
@@ -124,30 +125,44 @@ export interface ReadingRow {
   readonly seq: number;
 }
 
-export interface AggregateRow {
-  readonly seq: number;
-  readonly sensorId: string;
-  readonly bucket: number;
-  readonly min: number;
-  readonly mean: number;
-  readonly max: number;
-  readonly count: number;
-}
+/** One batch's partial aggregate of one sensor's bucket (hub_partial_aggregates). */
+export type AggregateRow = { readonly seq: number; readonly sensorId: string } & Omit<Bucket15m, 'source'>;
 
-export interface TransitionRow {
-  readonly alarmId: number;
-  readonly transitionId: number;
-  readonly seq: number;
-  readonly ts: number;
-  readonly type: string;
-  readonly level: string | null;
-  readonly by: string | null;
-  readonly account: string | null;
-  readonly note: string | null;
+/** A hub_alarm_transitions row to write: the transition as the queries give it back, before the hub's columns. */
+export type TransitionRow = Omit<HubAlarmTransition, 'boxId' | 'dbId' | 'cause' | 'receivedAt'> & {
   /** JSON. */
   readonly cause: string;
   /** The alarm's title as of this transition (the title follows the newest raise). */
   readonly title: string;
+};
+
+/**
+ * How an exploded row is written: its values in the column order of its insert (queries.ts SQL.insertReading,
+ * insertAggregate and insertTransition, between box_id and the hub's columns; pg-store.ts's UNNEST statements take
+ * the same columns, one array each), and how many there are.
+ */
+export interface RowValues<R> {
+  readonly width: number;
+  readonly of: (row: R) => Param[];
+}
+
+export const READING_VALUES: RowValues<ReadingRow> = {
+  width: 6,
+  of: (r) => [r.readingId, r.sensorId, r.ts, r.value, r.quality, r.seq],
+};
+export const AGGREGATE_VALUES: RowValues<AggregateRow> = {
+  width: 7,
+  of: (a) => [a.seq, a.sensorId, a.bucket, a.min, a.mean, a.max, a.count],
+};
+export const TRANSITION_VALUES: RowValues<TransitionRow> = {
+  width: 11,
+  of: (t) => [t.alarmId, t.transitionId, t.seq, t.ts, t.type, t.level, t.by, t.account, t.note, t.cause, t.title],
+};
+
+/** The rows as one array per column (PostgreSQL's UNNEST takes columns): `width` arrays, even for no rows. */
+export function columns<R>(rows: readonly R[], values: RowValues<R>): Param[][] {
+  const table = rows.map(values.of);
+  return Array.from({ length: values.width }, (_, i) => table.map((r) => r[i] ?? null));
 }
 
 export interface HealthRow {
@@ -209,4 +224,23 @@ export function explode(records: readonly SyncRecord[]): Exploded {
     }
   }
   return out;
+}
+
+/** The snapshot hub_health_latest takes of those stored: the highest seq. */
+export function newestHealth(rows: readonly HealthRow[]): HealthRow | undefined {
+  return rows.reduce<HealthRow | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
+}
+
+/** The answer to an ingest whose plan is stored, `stored` of its candidates new (the rest were already held). */
+export function ingestOutcome(
+  plan: IngestPlan,
+  series: Exclude<SeriesDecision, { readonly kind: 'stale' }>,
+  receivedAt: number,
+  stored: number,
+): IngestResult {
+  const counts = { stored, duplicates: plan.skipped + plan.candidates.length - stored };
+  const note = { dbId: series.dbId, ...(series.kind === 'new' ? { newDatabase: { from: series.from } } : {}) };
+  return plan.conflicts.length > 0
+    ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts, ...note }
+    : { status: 'stored', acked: plan.marks, receivedAt, ...counts, ...note };
 }

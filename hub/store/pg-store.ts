@@ -1,17 +1,32 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { compareActive, foldAlarm } from './alarm-state.js';
-import { decideSeries, explode, marksFromRows, planIngest, recordKey, storedPayload, zeroMarks, type Exploded } from './ingest-plan.js';
+import {
+  AGGREGATE_VALUES,
+  columns,
+  decideSeries,
+  explode,
+  ingestOutcome,
+  marksFromRows,
+  newestHealth,
+  planIngest,
+  READING_VALUES,
+  recordKey,
+  storedPayload,
+  TRANSITION_VALUES,
+  zeroMarks,
+  type Exploded,
+} from './ingest-plan.js';
 import { META_TABLE_SQL, PG_MIGRATION_LOCK, pendingSteps, stepSql, type StoreLog } from './migrations.js';
 import {
   SQL,
-  ADOPT_SERIES,
   EnrolAbort,
   alarmArgs,
   buildStats,
   codeHash,
   codeRefusal,
   overview,
+  seriesChange,
   toArrival,
   toBox,
   toBucketPart,
@@ -192,25 +207,13 @@ export class PgHubStore implements HubStore {
     return (c ?? this.#pool).query<Row>({ name: statementName(sql), text: sql, values: args as unknown[] });
   }
 
-  /** BEGIN … COMMIT around `fn`, retried on deadlock or serialization failure; ROLLBACK if it throws. */
+  /** `transaction`, retried on deadlock or serialization failure. */
   async #tx<T>(fn: (c: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
-      const c = await this.#pool.connect();
-      let broken: Error | undefined;
       try {
-        await c.query(begin);
-        const out = await fn(c);
-        await c.query('COMMIT');
-        return out;
+        return await transaction(this.#pool, fn, begin);
       } catch (err) {
-        try {
-          await c.query('ROLLBACK');
-        } catch (e) {
-          broken = e instanceof Error ? e : new Error(String(e));
-        }
         if (!retryable(err) || attempt >= 5) throw err;
-      } finally {
-        c.release(broken);
       }
     }
   }
@@ -303,16 +306,8 @@ export class PgHubStore implements HubStore {
         await this.#query(SQL.insertLaneMarks, [boxId], c);
         locked = (await this.#query(LOCK_MARKS, [boxId], c)).rows;
       }
-      let marks = marksFromRows(locked as { lane: string; mark: number }[]);
-      if (series.kind !== 'same') {
-        await this.#query(SQL.insertDb, [boxId, series.dbId, receivedAt], c);
-        await this.#query(SQL.setDb, [boxId, series.dbId, series.kind === 'new' ? 1 : 0], c);
-        if (series.kind === 'adopt') for (const sql of ADOPT_SERIES) await this.#query(sql, [boxId, series.dbId], c);
-        if (series.kind === 'new') {
-          await this.#query(SQL.resetMarks, [boxId, receivedAt], c);
-          marks = zeroMarks();
-        }
-      }
+      for (const st of seriesChange(boxId, series, receivedAt)) await this.#query(st.sql, st.args ?? [], c);
+      const marks = series.kind === 'new' ? zeroMarks() : marksFromRows(locked as { lane: string; mark: number }[]);
       const db = series.dbId;
       const plan = planIngest(marks, lanes);
 
@@ -327,19 +322,8 @@ export class PgHubStore implements HubStore {
         plan.candidates.map((p) => p.lane),
         plan.candidates.map((p) => p.record.ts),
         plan.candidates.map((p) => storedPayload(p.record)),
-        rows.readings.map((r) => r.readingId),
-        rows.readings.map((r) => r.sensorId),
-        rows.readings.map((r) => r.ts),
-        rows.readings.map((r) => r.value),
-        rows.readings.map((r) => r.quality),
-        rows.readings.map((r) => r.seq),
-        rows.aggregates.map((a) => a.seq),
-        rows.aggregates.map((a) => a.sensorId),
-        rows.aggregates.map((a) => a.bucket),
-        rows.aggregates.map((a) => a.min),
-        rows.aggregates.map((a) => a.mean),
-        rows.aggregates.map((a) => a.max),
-        rows.aggregates.map((a) => a.count),
+        ...columns(rows.readings, READING_VALUES),
+        ...columns(rows.aggregates, AGGREGATE_VALUES),
         advanced,
         advanced.map((l) => plan.marks[l]),
         db,
@@ -351,37 +335,13 @@ export class PgHubStore implements HubStore {
       if (fresh.some((r) => r.kind === 'alarm' || r.kind === 'health')) {
         await this.#writeAlarmsAndHealth(c, boxId, db, receivedAt, explode(fresh.filter((r) => r.kind === 'alarm' || r.kind === 'health')));
       }
-      const counts = { stored: fresh.length, duplicates: plan.skipped + plan.candidates.length - fresh.length };
-      const note = { dbId: db, ...(series.kind === 'new' ? { newDatabase: { from: series.from } } : {}) };
-      return plan.conflicts.length > 0
-        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts, ...note }
-        : { status: 'stored', acked: plan.marks, receivedAt, ...counts, ...note };
+      return ingestOutcome(plan, series, receivedAt, fresh.length);
     });
   }
 
   async #writeAlarmsAndHealth(c: Client, boxId: string, db: string, receivedAt: number, ex: Exploded): Promise<void> {
     if (ex.transitions.length > 0) {
-      const t = ex.transitions;
-      await this.#query(
-        BULK.transitions,
-        [
-          boxId,
-          receivedAt,
-          t.map((x) => x.alarmId),
-          t.map((x) => x.transitionId),
-          t.map((x) => x.seq),
-          t.map((x) => x.ts),
-          t.map((x) => x.type),
-          t.map((x) => x.level),
-          t.map((x) => x.by),
-          t.map((x) => x.account),
-          t.map((x) => x.note),
-          t.map((x) => x.cause),
-          t.map((x) => x.title),
-          db,
-        ],
-        c,
-      );
+      await this.#query(BULK.transitions, [boxId, receivedAt, ...columns(ex.transitions, TRANSITION_VALUES), db], c);
       // Refold each touched alarm from every transition held of it (arrival order never matters).
       const held = (await this.#query(BULK.transitionsForFold, [boxId, [...ex.alarms.keys()], db], c)).rows;
       for (const [alarmId, alarm] of ex.alarms) {
@@ -390,7 +350,7 @@ export class PgHubStore implements HubStore {
       }
     }
     for (const h of ex.health) await this.#query(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload, db], c);
-    const newest = ex.health.reduce<(typeof ex.health)[number] | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
+    const newest = newestHealth(ex.health);
     if (newest !== undefined) await this.#query(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload, db], c);
   }
 
@@ -469,10 +429,7 @@ export async function openPgHubStore(opts: PgHubStoreOptions): Promise<PgHubStor
  * that fails leaves no half-made schema.)
  */
 export async function migratePostgres(pool: pg.Pool, log?: StoreLog): Promise<number> {
-  const c = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await c.query('BEGIN');
+  return transaction(pool, async (c) => {
     await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [PG_MIGRATION_LOCK]);
     await c.query(META_TABLE_SQL);
     const row = (await c.query<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'schema_version'")).rows[0];
@@ -489,8 +446,22 @@ export async function migratePostgres(pool: pg.Pool, log?: StoreLog): Promise<nu
         [String(version)],
       );
     }
-    await c.query('COMMIT');
     return version;
+  });
+}
+
+/**
+ * `begin` … COMMIT around `fn` on one pooled client; ROLLBACK if it throws (and the error thrown again). A client
+ * whose ROLLBACK failed is released broken, so the pool drops it.
+ */
+async function transaction<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const c = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await c.query(begin);
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
   } catch (err) {
     try {
       await c.query('ROLLBACK');

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { seqDigest } from './checksum.js';
+import type { Param, SqlStatement } from './sql-port.js';
 import { RECORD_KINDS, type Box, type BoxOverview, type BoxRecordStats, type HealthSnapshot, type HubAlarm, type HubAlarmTransition, type KindStats, type RawReading, type RecordArrival, type RecordKind } from './types.js';
 import type { AlarmStateRow, FoldTransition } from './alarm-state.js';
 import type { BucketPart } from './readings-15m.js';
-import { isLane, marksFromRows } from './ingest-plan.js';
+import { isLane } from '../../node-daemon/sync/outbox/lanes.js';
+import { marksFromRows, type SeriesDecision } from './ingest-plan.js';
 import { SERIES_TABLES } from './migrations.js';
 
 /*
@@ -126,7 +128,7 @@ export function sqliteSql(sql: string): string {
   return sql.replace(/\$(\d+)/g, '@p$1');
 }
 
-export type Param = string | number | null;
+export type { Param } from './sql-port.js';
 
 /** Positional values as better-sqlite3 named parameters: `[a, b]` → `{ p1: a, p2: b }`. */
 export function sqliteArgs(args: readonly Param[]): Record<string, Param> {
@@ -171,7 +173,8 @@ export function backlogOf(h: HealthSnapshot | null): unknown {
   return (sync as Record<string, unknown>).backlog ?? null;
 }
 
-export function toFoldTransition(r: Row): FoldTransition {
+/** The hub_alarm_transitions columns both reads of a transition map alike (fields in the order the answers give them). */
+function transitionFields(r: Row): Omit<FoldTransition, 'title' | 'receivedAt'> {
   return {
     transitionId: num(r.transition_id),
     seq: num(r.seq),
@@ -180,9 +183,11 @@ export function toFoldTransition(r: Row): FoldTransition {
     level: strOrNull(r.level),
     by: strOrNull(r.by_name),
     account: strOrNull(r.account),
-    title: String(r.title),
-    receivedAt: num(r.received_at),
   };
+}
+
+export function toFoldTransition(r: Row): FoldTransition {
+  return { ...transitionFields(r), title: String(r.title), receivedAt: num(r.received_at) };
 }
 
 export function alarmArgs(boxId: string, dbId: string, a: AlarmStateRow): Param[] {
@@ -223,13 +228,7 @@ export function toHubTransition(r: Row): HubAlarmTransition {
     boxId: String(r.box_id),
     dbId: String(r.db_id),
     alarmId: num(r.alarm_id),
-    transitionId: num(r.transition_id),
-    seq: num(r.seq),
-    ts: num(r.ts),
-    type: String(r.type),
-    level: strOrNull(r.level),
-    by: strOrNull(r.by_name),
-    account: strOrNull(r.account),
+    ...transitionFields(r),
     note: strOrNull(r.note),
     cause: json(r.cause),
     receivedAt: num(r.received_at),
@@ -312,6 +311,21 @@ export function overview(boxes: readonly Row[], markRows: readonly Row[], health
 
 /** The statements that move a box's rows of the unknown series ('') to its first dbId (`$1` box, `$2` dbId). */
 export const ADOPT_SERIES: readonly string[] = SERIES_TABLES.map((t) => `UPDATE ${t} SET db_id = $2 WHERE box_id = $1 AND db_id = ''`);
+
+/**
+ * The statements that move the box to a series other than its current one (`$1` box): the dbId noted as seen and made
+ * current (counted when it replaces one); an adopted first dbId takes the rows stored before it, a new one starts
+ * every mark at 0 (the caller plans on zero marks then).
+ */
+export function seriesChange(boxId: string, series: SeriesDecision, at: number): SqlStatement[] {
+  if (series.kind === 'same' || series.kind === 'stale') return [];
+  return [
+    { sql: SQL.insertDb, args: [boxId, series.dbId, at] },
+    { sql: SQL.setDb, args: [boxId, series.dbId, series.kind === 'new' ? 1 : 0] },
+    ...(series.kind === 'adopt' ? ADOPT_SERIES.map((sql) => ({ sql, args: [boxId, series.dbId] })) : []),
+    ...(series.kind === 'new' ? [{ sql: SQL.resetMarks, args: [boxId, at] }] : []),
+  ];
+}
 
 /** Why an enrolment stopped: thrown inside the transaction so it rolls back, caught outside. */
 export class EnrolAbort {

@@ -38,14 +38,7 @@ function limitOf(q: ReadingsQuery): number {
 }
 
 /** One part of a bucket: the raw readings of the bucket (`raw`), or one batch's partial aggregate. */
-export interface BucketPart {
-  readonly raw: boolean;
-  readonly bucket: number;
-  readonly min: number;
-  readonly mean: number;
-  readonly max: number;
-  readonly count: number;
-}
+export type BucketPart = Omit<Bucket15m, 'source'> & { readonly raw: boolean };
 
 /**
  * Merges the raw part of each bucket (from the readings the hub holds) with the partial aggregates of the batches

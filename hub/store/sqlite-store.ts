@@ -2,17 +2,29 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { compareActive, foldAlarm } from './alarm-state.js';
-import { decideSeries, explode, marksFromRows, planIngest, storedPayload, zeroMarks } from './ingest-plan.js';
+import {
+  AGGREGATE_VALUES,
+  decideSeries,
+  explode,
+  ingestOutcome,
+  marksFromRows,
+  newestHealth,
+  planIngest,
+  READING_VALUES,
+  storedPayload,
+  TRANSITION_VALUES,
+  zeroMarks,
+} from './ingest-plan.js';
 import { META_TABLE_SQL, pendingSteps, stepSql, type StoreLog } from './migrations.js';
 import {
   SQL,
-  ADOPT_SERIES,
   alarmArgs,
   buildStats,
   codeHash,
   codeRefusal,
   EnrolAbort,
   overview,
+  seriesChange,
   sqliteArgs,
   sqliteSql,
   toArrival,
@@ -196,16 +208,8 @@ export class SqliteHubStore implements HubStore {
         this.#run(SQL.insertLaneMarks, [boxId]);
         markRows = this.#all(SQL.marksOf, [boxId]);
       }
-      let marks = marksFromRows(markRows as { lane: string; mark: number }[]);
-      if (series.kind !== 'same') {
-        this.#run(SQL.insertDb, [boxId, series.dbId, receivedAt]);
-        this.#run(SQL.setDb, [boxId, series.dbId, series.kind === 'new' ? 1 : 0]);
-        if (series.kind === 'adopt') for (const sql of ADOPT_SERIES) this.#run(sql, [boxId, series.dbId]);
-        if (series.kind === 'new') {
-          this.#run(SQL.resetMarks, [boxId, receivedAt]);
-          marks = zeroMarks();
-        }
-      }
+      for (const st of seriesChange(boxId, series, receivedAt)) this.#run(st.sql, st.args ?? []);
+      const marks = series.kind === 'new' ? zeroMarks() : marksFromRows(markRows as { lane: string; mark: number }[]);
       const db = series.dbId;
       const plan = planIngest(marks, lanes);
 
@@ -215,28 +219,20 @@ export class SqliteHubStore implements HubStore {
         if (n === 1) fresh.push(record);
       }
       const ex = explode(fresh);
-      for (const r of ex.readings) this.#run(SQL.insertReading, [boxId, r.readingId, r.sensorId, r.ts, r.value, r.quality, r.seq, db]);
-      for (const a of ex.aggregates) this.#run(SQL.insertAggregate, [boxId, a.seq, a.sensorId, a.bucket, a.min, a.mean, a.max, a.count, db]);
-      for (const t of ex.transitions) {
-        this.#run(SQL.insertTransition, [
-          boxId, t.alarmId, t.transitionId, t.seq, t.ts, t.type, t.level, t.by, t.account, t.note, t.cause, t.title, receivedAt, db,
-        ]);
-      }
+      for (const r of ex.readings) this.#run(SQL.insertReading, [boxId, ...READING_VALUES.of(r), db]);
+      for (const a of ex.aggregates) this.#run(SQL.insertAggregate, [boxId, ...AGGREGATE_VALUES.of(a), db]);
+      for (const t of ex.transitions) this.#run(SQL.insertTransition, [boxId, ...TRANSITION_VALUES.of(t), receivedAt, db]);
       for (const [alarmId, alarm] of ex.alarms) {
         const held = this.#all(SQL.transitionsForFold, [boxId, alarmId, db]).map(toFoldTransition);
         this.#run(SQL.upsertAlarm, alarmArgs(boxId, db, foldAlarm(alarm, held)));
       }
       for (const h of ex.health) this.#run(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload, db]);
-      const newest = ex.health.reduce<(typeof ex.health)[number] | undefined>((m, h) => (m === undefined || h.seq > m.seq ? h : m), undefined);
+      const newest = newestHealth(ex.health);
       if (newest !== undefined) this.#run(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload, db]);
       for (const lane of LANES) {
         if (plan.marks[lane] > marks[lane]) this.#run(SQL.updateMark, [boxId, lane, plan.marks[lane], receivedAt]);
       }
-      const counts = { stored: fresh.length, duplicates: plan.skipped + plan.candidates.length - fresh.length };
-      const note = { dbId: db, ...(series.kind === 'new' ? { newDatabase: { from: series.from } } : {}) };
-      return plan.conflicts.length > 0
-        ? { status: 'conflict', acked: plan.marks, conflicts: plan.conflicts, receivedAt, ...counts, ...note }
-        : { status: 'stored', acked: plan.marks, receivedAt, ...counts, ...note };
+      return ingestOutcome(plan, series, receivedAt, fresh.length);
     });
   }
 

@@ -3,21 +3,23 @@
  * `fenghuo hub` runs with no setup) and PostgreSQL (several stateless hub processes on one database) both implement
  * with the same schema (hub/store/migrations.ts) and the same rules.
  *
- * The record shapes below are docs/sync.md's record feed as the hub stores it. Nothing here validates: the ingest
- * route checks bodies before they reach the store; the store trusts its caller and only refuses what would corrupt
- * its own bookkeeping (a record in a lane that cannot carry its kind).
+ * The records are docs/sync.md's record feed as the protocol's schema types them (node-daemon/sync/protocol/
+ * records-schema.ts). Nothing here validates: the ingest route checks bodies before they reach the store; the store
+ * trusts its caller and only refuses what would corrupt its own bookkeeping (a record in a lane that cannot carry
+ * its kind).
  *
  * Times are UTC milliseconds. `received_at` / `receivedAt` is the hub's clock (the store's `clock`), never the box's.
  */
 
+import type { Lane, RecordKind } from '../../node-daemon/sync/outbox/lanes.js';
+import type { HealthPayload, SyncRecord } from '../../node-daemon/sync/protocol/records-schema.js';
 import type { SqlPort } from './sql-port.js';
 
-/** Lanes in priority order (docs/sync.md "Lanes and priority"). Each has its own acknowledged mark per box. */
-export const LANES = ['alarm', 'health', 'readings', 'bulk'] as const;
-export type Lane = (typeof LANES)[number];
-
-export const RECORD_KINDS = ['alarm', 'health', 'readings', 'aggregates', 'audit'] as const;
-export type RecordKind = (typeof RECORD_KINDS)[number];
+/**
+ * The record kinds, and the lanes in priority order (docs/sync.md "Lanes and priority"), each with its own acknowledged
+ * mark per box: the protocol's, as the box has them.
+ */
+export { LANES, RECORD_KINDS, type Lane, type RecordKind } from '../../node-daemon/sync/outbox/lanes.js';
 
 /** Which kinds each lane carries. */
 export const LANE_KINDS: Readonly<Record<Lane, readonly RecordKind[]>> = {
@@ -27,85 +29,24 @@ export const LANE_KINDS: Readonly<Record<Lane, readonly RecordKind[]>> = {
   bulk: ['readings'],
 };
 
-/** `[id, sensorId, ts, value, quality]`: `id` the box's reading id (unique per box), `value` metres or null. */
-export type ReadingTuple = readonly [id: number, sensorId: string, ts: number, value: number | null, quality: string];
-
-/** `[sensorId, bucket, min, mean, max, count]`: one sensor's good readings of one batch in one 15-minute bucket. */
-export type AggregateTuple = readonly [sensorId: string, bucket: number, min: number, mean: number, max: number, count: number];
-
-/** The alarm as the box describes it in every `alarm` record (fields of the box's `GET /api/v1/alarms/{id}`). */
-export interface AlarmRecordAlarm {
-  readonly id: number;
-  readonly key: string;
-  readonly kind: string;
-  readonly siteId?: string | null;
-  readonly sensorId?: string | null;
-  readonly drill: boolean;
-  readonly title: string;
-  readonly raisedAt: number;
-}
-
-export interface AlarmRecordTransition {
-  /** The box's transition id: increasing per box, so it orders an alarm's transitions. */
-  readonly id: number;
-  readonly ts: number;
-  /** `raised`, `escalated`, `deescalated`, `acknowledged`, `shelved`, `unshelved`, `cleared`, … */
-  readonly type: string;
-  /** The level after the transition (null for faults). */
-  readonly level: string | null;
-  readonly by?: string | null;
-  readonly account?: string | null;
-  readonly note?: string | null;
-  readonly cause?: unknown;
-}
-
-export interface FullAlarmPayload {
-  readonly alarm: AlarmRecordAlarm;
-  readonly transition: AlarmRecordTransition;
-}
 /**
- * An alarm record whose rows the box no longer has (docs/sync.md "Payloads"): the change-log reference only. The hub
- * stores the record (its seq is done, counted and digested like any other) and explodes nothing from it.
+ * The records and their payloads: the protocol's, as the hub accepts them (z.output of its schema, read-only), so the
+ * store is typed by exactly what the ingest route and the pull feed let through.
  */
-export interface MissingAlarmPayload {
-  readonly alarmId: number;
-  readonly transitionId: number;
-  readonly type: string;
-  readonly missing: true;
-}
-export type AlarmPayload = FullAlarmPayload | MissingAlarmPayload;
-export interface ReadingsPayload {
-  readonly readings: readonly ReadingTuple[];
-  /** Readings of the batch the box no longer has: the rest came (possibly none). */
-  readonly missing?: number;
-}
-export interface AggregatesPayload {
-  readonly aggregates: readonly AggregateTuple[];
-  /** As in ReadingsPayload. */
-  readonly missing?: number;
-}
-/** The box's `GET /api/v1/health` body without per-request fields. */
-export type HealthPayload = Readonly<Record<string, unknown>>;
-export interface AuditPayload {
-  readonly section: string;
-  readonly by?: string | null;
-  readonly account?: string | null;
-  readonly before?: unknown;
-  readonly after?: unknown;
-}
-
-interface RecordBase {
-  /** The box's change-log sequence number: unique per box for ever, increasing in commit order. */
-  readonly seq: number;
-  /** When the box committed the change (box clock). */
-  readonly ts: number;
-}
-export type SyncRecord =
-  | (RecordBase & { readonly kind: 'alarm'; readonly payload: AlarmPayload })
-  | (RecordBase & { readonly kind: 'health'; readonly payload: HealthPayload })
-  | (RecordBase & { readonly kind: 'readings'; readonly payload: ReadingsPayload })
-  | (RecordBase & { readonly kind: 'aggregates'; readonly payload: AggregatesPayload })
-  | (RecordBase & { readonly kind: 'audit'; readonly payload: AuditPayload });
+export type {
+  AggregatesPayload,
+  AggregateTuple,
+  AlarmPayload,
+  AlarmRecordAlarm,
+  AlarmRecordTransition,
+  AuditPayload,
+  FullAlarmPayload,
+  HealthPayload,
+  MissingAlarmPayload,
+  ReadingsPayload,
+  ReadingTuple,
+  SyncRecord,
+} from '../../node-daemon/sync/protocol/records-schema.js';
 
 /** One lane of an ingest request. */
 export interface IngestLane {

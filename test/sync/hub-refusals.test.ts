@@ -112,6 +112,9 @@ describe('a database the hub holds a newer one of (409 stale_database)', () => {
     await old.start();
     await waitUntil(() => old.status().state === 'stale_database', 10_000, 'the stale_database state');
     await waitUntil(() => h.seen.length >= before + 3, 15_000, 'three tries at the hub');
+    // The hub saw the third try before the box logged its answer: wait for the box's side too.
+    const staleFailures = (): number => b.logs.events('sync.push.failed').filter((l) => l['outcome'] === 'stale_database').length;
+    await waitUntil(() => staleFailures() >= 3, 15_000, 'three refused tries logged by the box');
 
     const s = old.status();
     expect(s.lastError?.message).toBe(STALE_DATABASE_MESSAGE);

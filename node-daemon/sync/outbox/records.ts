@@ -14,12 +14,13 @@
 import type { Alarm, AlarmTransition } from '../../alarms/types.js';
 import type { Quality } from '../../core/types.js';
 import { aggregateRows, type RawRow } from '../../storage/retention.js';
+import type * as Wire from '../protocol/records-schema.js';
 
 /** `[id, sensorId, ts, value, quality]`: one reading, `id` the box's reading id, `value` metres or null. */
 export type ReadingTuple = readonly [id: number, sensorId: string, ts: number, value: number | null, quality: Quality];
 
 /** `[sensorId, bucket, min, mean, max, count]`: the good readings of one sensor in one 15-minute bucket. */
-export type AggregateTuple = readonly [sensorId: string, bucket: number, min: number, mean: number, max: number, count: number];
+export type AggregateTuple = Wire.AggregateTuple;
 
 export interface ReadingsPayload {
   readonly readings: readonly ReadingTuple[];
@@ -27,11 +28,8 @@ export interface ReadingsPayload {
   readonly missing?: number;
 }
 
-export interface AggregatesPayload {
-  readonly aggregates: readonly AggregateTuple[];
-  /** As in ReadingsPayload: readings of the batch that were gone before it was folded. */
-  readonly missing?: number;
-}
+/** `missing` as in ReadingsPayload: readings of the batch that were gone before it was folded. */
+export type AggregatesPayload = Wire.AggregatesPayload;
 
 /** The alarm as it is now, self-contained (fields as in `GET /api/v1/alarms/{id}`). */
 export type SyncAlarm = Pick<Alarm, 'id' | 'key' | 'kind' | 'siteId' | 'sensorId' | 'drill' | 'title' | 'raisedAt'>;
@@ -39,9 +37,7 @@ export type SyncAlarm = Pick<Alarm, 'id' | 'key' | 'kind' | 'siteId' | 'sensorId
 /** A transition as the alarm API gives it, without the alarm id (the record's `alarm` carries it). */
 export type SyncTransition = Omit<AlarmTransition, 'alarmId'>;
 
-export type AlarmPayload =
-  | { readonly alarm: SyncAlarm; readonly transition: SyncTransition }
-  | { readonly alarmId: number; readonly transitionId: number; readonly type: string; readonly missing: true };
+export type AlarmPayload = { readonly alarm: SyncAlarm; readonly transition: SyncTransition } | Wire.MissingAlarmPayload;
 
 /** `health` (a snapshot) and `audit` (a settings change) payloads go as they were logged. */
 export type LoggedPayload = Readonly<Record<string, unknown>>;
@@ -51,6 +47,18 @@ export type SyncRecord =
   | { readonly seq: number; readonly kind: 'aggregates'; readonly ts: number; readonly payload: AggregatesPayload }
   | { readonly seq: number; readonly kind: 'alarm'; readonly ts: number; readonly payload: AlarmPayload }
   | { readonly seq: number; readonly kind: 'health' | 'audit'; readonly ts: number; readonly payload: LoggedPayload };
+
+/**
+ * The box builds its records from its own types (narrower than the wire's: its qualities, alarm kinds and levels);
+ * every record it builds must be one the hub accepts (protocol/records-schema.ts). This fails to compile if the two
+ * drift. `audit` payloads are left out: they go as the settings store logged them, so their `section` is the settings
+ * store's to write (test/sync/audit-record.test.ts runs them through the hub's schema).
+ */
+type CheckedRecord =
+  | Exclude<SyncRecord, { readonly kind: 'health' | 'audit' }>
+  | { readonly seq: number; readonly kind: 'health'; readonly ts: number; readonly payload: LoggedPayload };
+const recordsAreWire = (r: CheckedRecord): Wire.SyncRecord => r;
+void recordsAreWire;
 
 /** A `readings` change-log row's payload: the batch's contiguous reading id range. */
 export interface BatchRef {
