@@ -273,10 +273,11 @@ describe('corrupting pty proxy against a real pymodbus RTU slave', () => {
   });
 
   it('late replies due together go out one after the other, each whole, a gap apart', async () => {
-    const gap = 100;
+    // A wide gap and a long hold, so that the two replies are due within half a gap of each other even when a loaded
+    // machine makes the slave answer the second request late (73 ms after the first was seen once with a 100 ms gap).
+    const gap = 300;
     const { proxy, master } = await rig({ interFrameGapMs: gap });
-    // Both held 60 ms, arriving at the proxy ~15 ms apart: due well within one inter-frame gap of each other.
-    proxy.faultNextReplies({ kind: 'delay', ms: 60 }, 2);
+    proxy.faultNextReplies({ kind: 'delay', ms: 200 }, 2);
     master.take();
     master.port.write(fc3(1, 0, 3));
     await waitFor(() => proxy.replies().length === 2, 'first reply held');
