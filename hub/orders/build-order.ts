@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { alarmsSchema } from '../../node-daemon/alarms/rules/schema.js';
+import { dispatchPlanSchema } from '../../node-daemon/dispatch/plan-schema.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../../node-daemon/sync/outbox/box-id.js';
 import { MAX_ORDER_LIFETIME_MS, ORDER_KINDS, orderSchema, type Order, type OrderKind } from '../../node-daemon/sync/protocol/order-schema.js';
 
@@ -66,5 +68,19 @@ export function buildOrder(req: IssueRequest, now: number, random?: () => string
     const path = issue?.path.join('.') ?? '';
     return { ok: false, param: path === '' ? 'body' : path, message: `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}` };
   }
+  if (parsed.data.kind === 'settings') {
+    // The box checks the section against its whole config (its sites and sensors); what can be checked here — the
+    // section's own shape, with the box's schema — is, so the county hears of a typo before it signs anything.
+    const { section, value } = parsed.data.body;
+    const check = SECTION_SCHEMAS[section].safeParse(value);
+    if (!check.success) {
+      const problems = check.error.issues.slice(0, 5).map((i) => `${['body', 'value', ...i.path].join('.')}: ${i.message}`);
+      const issue = check.error.issues[0];
+      return { ok: false, param: ['body', 'value', ...(issue?.path ?? [])].join('.'), message: problems.join('; ') };
+    }
+  }
   return { ok: true, order: parsed.data };
 }
+
+/** The box's own schemas of the settings sections an order may carry. */
+const SECTION_SCHEMAS = { alarms: alarmsSchema, dispatch: dispatchPlanSchema } as const;

@@ -298,15 +298,24 @@ describe('county orders end to end: fenghuo hub → an enrolled demo box', () =>
     expect(audit.entries[0]).toMatchObject({ by: 'county', account: 'county:县防指' });
     expect(audit.entries[0]!.after.sites[0]!.prepare.levelM).toBe(6.5);
 
-    // A prepare level above evacuate does not validate: refused with the problems, nothing applied.
-    const bad = structuredClone(alarms) as { sites: { prepare: { levelM: number } }[] };
-    bad.sites[0]!.prepare.levelM = 99;
-    writeFileSync(file, JSON.stringify(bad));
+    // A prepare level above evacuate breaks the section's own schema: the hub refuses to sign it, naming the key.
+    const malformed = structuredClone(alarms) as { sites: { prepare: { levelM: number } }[] };
+    malformed.sites[0]!.prepare.levelM = 99;
+    writeFileSync(file, JSON.stringify(malformed));
+    const refusedAtHub = await fenghuo(dir, 'hub', 'order', 'settings', '--config', hubConfig, '--section', 'alarms', '--file', file);
+    expect(refusedAtHub.code).toBe(2);
+    expect(refusedAtHub.stderr).toMatch(/body\.value\.sites\.0\.evacuate\.levelM/);
+
+    // A site naming a sensor this box does not have is well-formed, so the hub signs it; the box, which knows its own
+    // sensors, refuses it with the problems and applies nothing.
+    const foreign = structuredClone(alarms) as { sites: { sensors: string[] }[] };
+    foreign.sites[0]!.sensors = ['no-such-sensor'];
+    writeFileSync(file, JSON.stringify(foreign));
     const since = Date.now();
     expect((await fenghuo(dir, 'hub', 'order', 'settings', '--config', hubConfig, '--section', 'alarms', '--file', file)).code).toBe(0);
     const outcome = await waitFor('the refused settings order', 10_000, () => events('sync.order', since).find((l) => l['kind'] === 'settings'));
     expect(outcome['outcome']).toBe('refused');
-    expect(String(outcome['detail'])).toMatch(/levelM|evacuate|prepare/);
+    expect(String(outcome['detail'])).toMatch(/no-such-sensor/);
     const after = (await (await api.fetch('/api/v1/settings')).json()) as typeof current;
     expect(after.alarms.sites[0]!.prepare.levelM).toBe(6.5);
   }, 30_000);
