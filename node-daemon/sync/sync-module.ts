@@ -120,6 +120,7 @@ export class SyncModule implements Module {
             alarm$: opts.hub.alarm$,
             clock,
             ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
+            ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
             userAgent: `fenghuo/${packageVersion()}`,
             ...opts.contentTuning,
           });

@@ -107,6 +107,21 @@ describe('content downloads on the box', () => {
     expect(r.logs.events('sync.content.installed')).toHaveLength(1);
   }, 30_000);
 
+  it('sync.maxRateKbit holds a download to the cap: read no faster than the rate, so TCP holds the hub to it', async () => {
+    // The link carries 2 MB/s; the cap is 4000 kbit/s (500 kB/s): 1.5 MB take at least 3 s to be read, 0.75 s without.
+    const r = await rig(2_000_000);
+    const bytes = randomBytes(1_500_000);
+    const file = await r.publish('media/price-bulletin.mp3', bytes);
+    const d = r.downloader({ maxRateKbit: 4000 });
+    await d.start();
+    const started = Date.now();
+    await d.manifestHandler()(manifestOrder(r.hub.countyKey, [file], BOX));
+    await waitFor(() => d.status().installed === 1, 30_000, 'the file installed');
+    const tookMs = Date.now() - started;
+    expect(sha256Hex(installed(r, file.path) ?? Buffer.alloc(0))).toBe(file.sha256);
+    expect(tookMs).toBeGreaterThanOrEqual(0.9 * ((file.size * 8) / 4000));
+  }, 40_000);
+
   it('a byte flipped on the wire is caught by the sha256: discarded, counted, fetched again', async () => {
     const r = await rig(4_000_000);
     const bytes = randomBytes(600_000);

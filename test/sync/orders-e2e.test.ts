@@ -308,7 +308,7 @@ describe('county orders end to end: fenghuo hub → an enrolled demo box', () =>
 
     // A site naming a sensor this box does not have is well-formed, so the hub signs it; the box, which knows its own
     // sensors, refuses it with the problems and applies nothing.
-    const foreign = structuredClone(alarms) as { sites: { sensors: string[] }[] };
+    const foreign = structuredClone(alarms) as unknown as { sites: { sensors: string[] }[] };
     foreign.sites[0]!.sensors = ['no-such-sensor'];
     writeFileSync(file, JSON.stringify(foreign));
     const since = Date.now();

@@ -54,6 +54,8 @@ export interface ContentDownloaderOptions {
   readonly alarm$?: Observable<unknown>;
   readonly clock?: Clock;
   readonly tlsPin?: string;
+  /** `sync.maxRateKbit`: downloads are read no faster than this. */
+  readonly maxRateKbit?: number;
   readonly userAgent?: string;
   /** No byte for this long ends a piece (default 60 s). */
   readonly idleTimeoutMs?: number;
@@ -278,6 +280,7 @@ export class ContentDownloader implements Module {
         agent: this.agent,
         idleTimeoutMs: this.opts.idleTimeoutMs ?? 60_000,
         signal: ctl.signal,
+        ...(this.opts.maxRateKbit === undefined ? {} : { maxRateKbit: this.opts.maxRateKbit }),
         onData: async (chunk) => {
           await fh.write(chunk);
           running.hash.update(chunk);

@@ -9,6 +9,7 @@ import http, { type Agent } from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { signRequest, type SigningKey } from '../protocol/index.js';
+import { paceWaitMs } from '../push/pace.js';
 import { requestHeadBytes, responseHeadBytes } from '../push/wire-bytes.js';
 
 export const contentBytesPath = (sha256: string): string => `/api/v1/content/${sha256}/bytes`;
@@ -31,6 +32,12 @@ export interface PieceRequest {
   readonly signal: AbortSignal;
   /** Each piece of the body, in order; the next is not read until the promise settles. */
   readonly onData: (chunk: Buffer) => Promise<void>;
+  /**
+   * `sync.maxRateKbit`: the body is read no faster than this (averaged from the start of the piece). The box cannot
+   * pace the hub's sending, but a reader that waits fills the socket's receive window, and TCP then holds the hub to
+   * the rate the box reads at (after the first window's worth).
+   */
+  readonly maxRateKbit?: number;
 }
 
 export type PieceResult =
@@ -123,6 +130,7 @@ export async function fetchPiece(r: PieceRequest): Promise<PieceResult> {
         await r.onData(take);
         bytes += take.byteLength;
       }
+      if (r.maxRateKbit !== undefined) await pause(paceWaitMs(bytes, elapsed(), r.maxRateKbit), r.signal);
     }
     if (bytes < expected) return fail('network', `the answer ended after ${bytes} of ${expected} bytes`);
     complete = true;
@@ -136,4 +144,18 @@ export async function fetchPiece(r: PieceRequest): Promise<PieceResult> {
     // A whole answer leaves the connection to the agent (keep-alive); anything else closes it.
     if (!complete) req.destroy();
   }
+}
+
+/** Waits `ms` (0: not at all), or until the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
