@@ -1,14 +1,13 @@
-import { parseArgs } from 'node:util';
 import { formatProblems, summarizeProblems } from '../node-daemon/config/format-problems.js';
 import { processIo, type CliIo } from '../node-daemon/core/cli-io.js';
 import { formatEnrolCode, generateEnrolCode } from '../node-daemon/sync/enrol/code.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../node-daemon/sync/outbox/box-id.js';
 import { ACCOUNT_USAGE, accountCommand } from './accounts/cli.js';
+import { parseVerbArgs, usageError as verbUsageError, withHubStore, type VerbUsage } from './cli-verbs.js';
 import { defaultHubConfig, loadHubConfigFile, type HubConfig } from './config.js';
 import { publishFiles, withdrawPaths } from './content/publish-cli.js';
 import { isOrderCommand, ORDER_USAGE, orderCommand } from './orders/order-cli.js';
 import { runHub } from './run.js';
-import { openHubStore } from './store/open.js';
 
 /**
  * `fenghuo hub …`, the county hub's command line (bin/fenghuo.js dispatches `hub` here, so the box never loads
@@ -50,11 +49,10 @@ export function parseTtl(text: string): number | undefined {
   return ms >= 60_000 && ms <= MAX_TTL_MS ? ms : undefined;
 }
 
+const HUB: VerbUsage = { prefix: 'fenghuo hub', text: HUB_USAGE };
+
 function usageError(io: CliIo, message: string): number {
-  io.err(`fenghuo hub: ${message}`);
-  io.err('');
-  io.err(HUB_USAGE);
-  return 2;
+  return verbUsageError(io, HUB, message);
 }
 
 async function config(file: string | undefined, io: CliIo, what: string): Promise<HubConfig | number> {
@@ -77,31 +75,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return 1;
     }
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        box: { type: 'string' },
-        ttl: { type: 'string' },
-        role: { type: 'string' },
-        path: { type: 'string' },
-        title: { type: 'string' },
-        to: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
-  }
+  const parsed = parseVerbArgs(
+    argv,
+    {
+      config: { type: 'string' },
+      box: { type: 'string' },
+      ttl: { type: 'string' },
+      role: { type: 'string' },
+      path: { type: 'string' },
+      title: { type: 'string' },
+      to: { type: 'string' },
+    },
+    io,
+    HUB,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help === true) {
-    io.out(HUB_USAGE);
-    return 0;
-  }
   const [verb, ...args] = positionals;
   try {
     switch (verb) {
@@ -146,8 +135,7 @@ async function enrolCode(values: { config?: string; box?: string; ttl?: string }
   if (ttlMs === undefined) return usageError(io, `--ttl ${ttlText}: expected a number with s, m, h or d (e.g. 30m, 24h, 7d), from 1 minute to 30 days`);
   const cfg = await config(values.config, io, 'no code made');
   if (typeof cfg === 'number') return cfg;
-  const store = await openHubStore(cfg.store);
-  try {
+  return withHubStore(cfg, async (store) => {
     const code = generateEnrolCode(values.box);
     const now = Date.now();
     await store.createEnrolmentCode({ code: code.canonical, createdAt: now, expiresAt: now + ttlMs, ...(values.box === undefined ? {} : { label: values.box }) });
@@ -158,16 +146,13 @@ async function enrolCode(values: { config?: string; box?: string; ttl?: string }
         `on the box: fenghuo enroll --hub <this hub's URL> --code ${shown}${values.box === undefined ? ' --box <ID>' : ''}`,
     );
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 async function revoke(boxId: string, configFile: string | undefined, io: CliIo): Promise<number> {
   const cfg = await config(configFile, io, 'nothing revoked');
   if (typeof cfg === 'number') return cfg;
-  const store = await openHubStore(cfg.store);
-  try {
+  return withHubStore(cfg, async (store) => {
     const box = await store.getBox(boxId);
     if (box === undefined) {
       io.err(`fenghuo hub: no box ${JSON.stringify(boxId)} at this hub`);
@@ -181,7 +166,5 @@ async function revoke(boxId: string, configFile: string | undefined, io: CliIo):
     await store.revokeBox(boxId, at);
     io.out(`revoked box ${boxId} at ${new Date(at).toISOString()}`);
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import type { CliIo } from '../../node-daemon/core/cli-io.js';
 import { newPasswordSchema, userNameSchema } from '../../node-daemon/http/routes/auth.js';
 import type { HubConfig } from '../config.js';
-import { openHubStore } from '../store/open.js';
+import { withHubStore } from '../cli-verbs.js';
 import { AccountExistsError } from './account-store.js';
 import { createHubAccounts } from './accounts.js';
 import { readNewPassword } from './password-input.js';
@@ -45,8 +45,7 @@ export async function accountCommand(
 
   const cfg = await loadConfig();
   if (typeof cfg === 'number') return cfg;
-  const store = await openHubStore(cfg.store);
-  try {
+  return withHubStore(cfg, async (store) => {
     const { accounts } = createHubAccounts(store.sql);
     if (sub === 'list') {
       for (const a of await accounts.list()) io.out(`${a.name}\t${a.role}${a.disabledAt === null ? '' : `\tdisabled ${new Date(a.disabledAt).toISOString()}`}`);
@@ -94,7 +93,5 @@ export async function accountCommand(
     }
     io.out(`password of ${changed.account.name} set; its sessions ended`);
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }

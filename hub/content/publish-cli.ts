@@ -10,7 +10,7 @@ import { getMimeType } from 'hono/utils/mime';
 import type { CliIo } from '../../node-daemon/core/cli-io.js';
 import { createLogger, type Logger } from '../../node-daemon/core/log.js';
 import type { HubConfig } from '../config.js';
-import { openHubStore } from '../store/open.js';
+import { withHubStore } from '../cli-verbs.js';
 import { BlobTooLarge } from './blob-store.js';
 import { manifestIssuerFor } from './order-issuer.js';
 import { contentDir } from './paths.js';
@@ -43,13 +43,10 @@ function describeOrders(orders: readonly IssuedOrderRef[] | undefined): string {
 
 async function withDeps<T>(cfg: HubConfig, run: (deps: ContentDeps) => Promise<T>): Promise<T> {
   const log = cliLogger();
-  const store = await openHubStore(cfg.store);
-  try {
+  return withHubStore(cfg, (store) => {
     const issue = manifestIssuerFor({ config: cfg, store, log });
-    return await run({ store, contentDir: contentDir(cfg), maxContentBytes: cfg.limits.maxContentBytes, log, clock: Date.now, issue });
-  } finally {
-    await store.close();
-  }
+    return run({ store, contentDir: contentDir(cfg), maxContentBytes: cfg.limits.maxContentBytes, log, clock: Date.now, issue });
+  });
 }
 
 /** Resolves to the exit code: 0 published, 2 a bad argument or file (said on stderr), 1 a failure. */

@@ -5,12 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { CliIo } from '../../node-daemon/core/cli-io.js';
 import { ALARM_LEVELS } from '../../node-daemon/alarms/types.js';
+import { parseVerbArgs, usageError as verbUsageError, withHubStore, type VerbUsage } from '../cli-verbs.js';
 import type { HubConfig } from '../config.js';
 import { loadOrCreateCountyKey } from '../county-key.js';
-import { openHubStore } from '../store/open.js';
 import type { IssueRequest } from './build-order.js';
 import { issueOrder, OrderRequestError } from './issue-order.js';
 import { HubOrderStore, OrderIdTaken } from './order-store.js';
@@ -44,50 +43,40 @@ export function isOrderCommand(argv: readonly string[]): boolean {
   return false;
 }
 
+const ORDER: VerbUsage = { prefix: 'fenghuo hub order', text: USAGE };
+
 function usageError(io: CliIo, message: string): number {
-  io.err(`fenghuo hub order: ${message}`);
-  io.err('');
-  io.err(USAGE);
-  return 2;
+  return verbUsageError(io, ORDER, message);
 }
 
 type LoadConfig = (file: string | undefined) => Promise<HubConfig | number>;
 
 /** `argv`: everything after `hub` (the `order` verb included). Resolves to the exit code. */
 export async function orderCommand(argv: readonly string[], loadConfig: LoadConfig, io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        level: { type: 'string' },
-        title: { type: 'string' },
-        message: { type: 'string' },
-        drill: { type: 'boolean' },
-        id: { type: 'string' },
-        to: { type: 'string' },
-        ttl: { type: 'string' },
-        note: { type: 'string' },
-        text: { type: 'string' },
-        announce: { type: 'boolean' },
-        led: { type: 'boolean' },
-        section: { type: 'string' },
-        file: { type: 'string' },
-        by: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
-  }
+  const parsed = parseVerbArgs(
+    argv,
+    {
+      config: { type: 'string' },
+      level: { type: 'string' },
+      title: { type: 'string' },
+      message: { type: 'string' },
+      drill: { type: 'boolean' },
+      id: { type: 'string' },
+      to: { type: 'string' },
+      ttl: { type: 'string' },
+      note: { type: 'string' },
+      text: { type: 'string' },
+      announce: { type: 'boolean' },
+      led: { type: 'boolean' },
+      section: { type: 'string' },
+      file: { type: 'string' },
+      by: { type: 'string' },
+    },
+    io,
+    ORDER,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help === true) {
-    io.out(USAGE);
-    return 0;
-  }
   const [, what, ...rest] = positionals;
   const common: Omit<IssueRequest, 'kind' | 'body'> = {
     by: v.by ?? `cli:${safeUser()}`,
@@ -146,26 +135,25 @@ export async function orderCommand(argv: readonly string[], loadConfig: LoadConf
   const cfg = await loadConfig(v.config);
   if (typeof cfg === 'number') return cfg;
   const { key } = loadOrCreateCountyKey(cfg.countyKeyFile, cfg.countyKeyId);
-  const store = await openHubStore(cfg.store);
-  try {
-    const issued = await issueOrder({ orders: new HubOrderStore(store.sql), countyKey: key, clock: Date.now }, req);
-    const alertId = issued.order.kind === 'county_alarm' ? issued.order.body.alertId : undefined;
-    io.out(alertId === undefined ? issued.id : `${alertId}\t${issued.id}`);
-    io.err(
-      `fenghuo hub order: ${issued.order.kind} ${issued.id} (seq ${issued.seq}) for ${issued.order.to === '*' ? 'every box' : issued.order.to.join(', ')}, ` +
-        `good until ${new Date(issued.order.expiresAt).toISOString()}, signed with ${key.keyid}`,
-    );
-    return 0;
-  } catch (err) {
-    if (err instanceof OrderRequestError) return usageError(io, err.message);
-    if (err instanceof OrderIdTaken) {
-      io.err(`fenghuo hub order: ${err.message}`);
-      return 2;
+  return withHubStore(cfg, async (store) => {
+    try {
+      const issued = await issueOrder({ orders: new HubOrderStore(store.sql), countyKey: key, clock: Date.now }, req);
+      const alertId = issued.order.kind === 'county_alarm' ? issued.order.body.alertId : undefined;
+      io.out(alertId === undefined ? issued.id : `${alertId}\t${issued.id}`);
+      io.err(
+        `fenghuo hub order: ${issued.order.kind} ${issued.id} (seq ${issued.seq}) for ${issued.order.to === '*' ? 'every box' : issued.order.to.join(', ')}, ` +
+          `good until ${new Date(issued.order.expiresAt).toISOString()}, signed with ${key.keyid}`,
+      );
+      return 0;
+    } catch (err) {
+      if (err instanceof OrderRequestError) return usageError(io, err.message);
+      if (err instanceof OrderIdTaken) {
+        io.err(`fenghuo hub order: ${err.message}`);
+        return 2;
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 function safeUser(): string {

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { waitFor as waitUntil } from '../../bench/support/fenghuo-process.js';
+import { sha256Hex } from '../../node-daemon/auth/tokens.js';
 import { packageRoot } from '../../node-daemon/core/paths.js';
 import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
-import { bearerHeaders, withTestToken } from '../helpers/auth.js';
+import { bearerHeaders, TEST_API_TOKEN, withTestToken } from '../helpers/auth.js';
 import { freeTcpPort } from '../helpers/pymodbus.js';
 
 const root = packageRoot();
@@ -36,28 +38,7 @@ export function tempDir(prefix: string): { dir: string; cleanup(): void } {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` saying `what`. */
-export async function waitUntil<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number,
-  what: string | (() => string),
-  intervalMs = 50,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err; // e.g. the HTTP API not up yet: keep polling until the deadline
-    }
-    if (Date.now() > end) {
-      const text = typeof what === 'string' ? what : what();
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${text}${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { waitUntil };
 
 // ---- the daemon process ----
 
@@ -86,6 +67,30 @@ export function writeConfig(dir: string, yaml: string): string {
   const file = join(dir, 'site.yaml');
   writeFileSync(file, withTestToken(yaml));
   return file;
+}
+
+/**
+ * The `http:` section (YAML lines) for a box the county pulls: the test token as admin, and each `id: token` of
+ * `viewers` as a viewer (the ids a `sync.feedTokens` list names).
+ */
+export function feedTokensHttpYaml(viewers: Readonly<Record<string, string>>): string[] {
+  return [
+    'http:',
+    '  apiTokens:',
+    `    - { id: admin, role: admin, sha256: "${sha256Hex(TEST_API_TOKEN)}" }`,
+    ...Object.entries(viewers).map(([id, token]) => `    - { id: ${id}, role: viewer, sha256: "${sha256Hex(token)}" }`),
+  ];
+}
+
+/** Writes `yaml` as `dir`/site.yaml and starts the daemon on it with its data in `dir`; its stop goes to `cleanups`. */
+export async function startDaemonOn(dir: string, yaml: string, cleanups: { push(cleanup: () => Promise<void>): unknown }): Promise<DaemonProcess> {
+  const configFile = join(dir, 'site.yaml');
+  writeFileSync(configFile, yaml);
+  const d = await startDaemon({ configFile, dataDir: dir });
+  cleanups.push(async () => {
+    if (!d.exited()) await d.sigterm();
+  });
+  return d;
 }
 
 /** Spawns `node bin/fenghuo.js run` on a free port and resolves once it logged `daemon.started`. */

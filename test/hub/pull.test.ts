@@ -7,7 +7,6 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../node-daemon/auth/tokens.js';
 import { createLogger } from '../../node-daemon/core/log.js';
 import { silentLogger } from '../../node-daemon/core/log.js';
 import { DB_FILE_NAME, openDatabase, type Db } from '../../node-daemon/storage/database.js';
@@ -16,7 +15,7 @@ import { PullLeases } from '../../hub/pull/pull-lease.js';
 import { PullScheduler } from '../../hub/pull/pull-scheduler.js';
 import type { PullTarget } from '../../hub/pull/pull-config.js';
 import type { HubStore } from '../../hub/store/types.js';
-import { startDaemon, tempDir, waitUntil, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { feedTokensHttpYaml, startDaemonOn, tempDir, waitUntil, type DaemonProcess } from '../daemon/daemon-harness.js';
 import { bearerHeaders, TEST_API_TOKEN } from '../helpers/auth.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 import { writeWeek } from '../sync/outbox-fixture.js';
@@ -65,18 +64,10 @@ async function boxDaemon(): Promise<Box> {
     '  feedTokens: [county]',
     '  push: false',
     '  healthIntervalMs: 86400000',
-    'http:',
-    '  apiTokens:',
-    `    - { id: admin, role: admin, sha256: "${sha256Hex(TEST_API_TOKEN)}" }`,
-    `    - { id: county, role: viewer, sha256: "${sha256Hex(FEED_TOKEN)}" }`,
+    ...feedTokensHttpYaml({ county: FEED_TOKEN }),
     '',
   ].join('\n');
-  const configFile = join(dir.dir, 'site.yaml');
-  writeFileSync(configFile, yaml);
-  const d = await startDaemon({ configFile, dataDir: dir.dir });
-  cleanups.push(async () => {
-    if (!d.exited()) await d.sigterm();
-  });
+  const d = await startDaemonOn(dir.dir, yaml, cleanups);
   const raised = await fetch(`${d.url}/api/v1/alarms`, { method: 'POST', headers: { ...bearerHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ level: 'evacuate', drill: true }) });
   expect(raised.status, await raised.clone().text()).toBe(201);
   const tokenFile = join(dir.dir, 'county.token');

@@ -4,12 +4,11 @@
 // feed answers as qingshui-01 too; health shows both ids.
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../node-daemon/auth/tokens.js';
-import { buildDaemon, type Daemon } from '../../node-daemon/compose.js';
-import { parseConfigText } from '../../node-daemon/config/load.js';
 import { healthSchema } from '../../node-daemon/http/schemas.js';
 import { waitUntil } from '../daemon/daemon-harness.js';
 import { bearerHeaders, TEST_API_TOKEN } from '../helpers/auth.js';
-import { captureLogger, tempDir } from '../storage/storage-helpers.js';
+import { tempDir } from '../storage/storage-helpers.js';
+import { startDaemonIn } from './in-process-daemon.js';
 import { BOX_ID, enrolWith, startHub } from './push-rig.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -17,15 +16,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function daemonIn(dir: string, config: unknown): Promise<{ daemon: Daemon; logs: ReturnType<typeof captureLogger> }> {
-  const parsed = parseConfigText(JSON.stringify(config));
-  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join('; '));
-  const logs = captureLogger();
-  const daemon = buildDaemon({ config: parsed.config, dataDir: dir, listen: '127.0.0.1:0', log: logs.log, clock: Date.now });
-  await daemon.start();
-  cleanups.push(() => daemon.stop());
-  return { daemon, logs };
-}
+const daemonIn = (dir: string, config: unknown): ReturnType<typeof startDaemonIn> => startDaemonIn(dir, config, cleanups);
 
 describe('sync.boxId and the enrolled id', () => {
   it('disagree: a startup warning naming sync.boxId; the push, the feed and health all use the enrolled id', async () => {

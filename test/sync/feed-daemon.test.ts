@@ -1,11 +1,8 @@
 // The pull feed on a running box: the real daemon (bin/fenghuo.js from dist) serves GET /api/v1/sync/feed to an admin
 // and to a token listed in sync.feedTokens, and refuses other callers; a settings change shows in it as an `audit`
 // record. Needs dist up to date (npx tsc -p tsconfig.build.json).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../node-daemon/auth/tokens.js';
-import { startDaemon, tempDir, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { feedTokensHttpYaml, startDaemonOn, tempDir, type DaemonProcess } from '../daemon/daemon-harness.js';
 import { bearerHeaders, TEST_API_TOKEN } from '../helpers/auth.js';
 import { freeTcpPort } from '../helpers/pymodbus.js';
 
@@ -30,20 +27,10 @@ async function daemon(): Promise<DaemonProcess> {
     'sync:',
     '  boxId: qingshui-01',
     '  feedTokens: [county]',
-    'http:',
-    '  apiTokens:',
-    `    - { id: admin, role: admin, sha256: "${sha256Hex(TEST_API_TOKEN)}" }`,
-    `    - { id: county, role: viewer, sha256: "${sha256Hex(FEED_TOKEN)}" }`,
-    `    - { id: other, role: viewer, sha256: "${sha256Hex(OTHER_TOKEN)}" }`,
+    ...feedTokensHttpYaml({ county: FEED_TOKEN, other: OTHER_TOKEN }),
     '',
   ].join('\n');
-  const configFile = join(dir.dir, 'site.yaml');
-  writeFileSync(configFile, yaml);
-  const d = await startDaemon({ configFile, dataDir: dir.dir });
-  cleanups.push(async () => {
-    if (!d.exited()) await d.sigterm();
-  });
-  return d;
+  return startDaemonOn(dir.dir, yaml, cleanups);
 }
 
 interface FeedBody {

@@ -5,13 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AlarmStore } from '../../node-daemon/alarms/store/alarm-store.js';
 import { EmittingAlarmService } from '../../node-daemon/alarms/store/alarm-service.js';
 import { syncSchema } from '../../node-daemon/config/schema.js';
-import { EventHub } from '../../node-daemon/core/events.js';
 import { signResponse, SigningKey } from '../../node-daemon/sync/protocol/index.js';
 import type { Transport, WireRequest, WireResult } from '../../node-daemon/sync/push/transport.js';
-import { SyncModule } from '../../node-daemon/sync/sync-module.js';
+import type { SyncModule } from '../../node-daemon/sync/sync-module.js';
 import { waitUntil } from '../daemon/daemon-harness.js';
-import { captureLogger } from '../storage/storage-helpers.js';
 import { tempBox, writeWeek, type TempBox } from './outbox-fixture.js';
+import { syncModuleMaker } from './push-rig.js';
 
 const county = SigningKey.generate('county-1');
 const boxKey = SigningKey.generate('qingshui-01');
@@ -50,17 +49,8 @@ async function setup(answer: Answer, opts: { minBackoffMs?: number; maxBackoffMs
   boxes.push(box);
   await writeWeek(box.db, 1);
   const transport = new StandIn(answer);
-  const logs = captureLogger();
-  const events = new EventHub();
-  const module = new SyncModule({
-    db: box.db,
-    hub: events,
-    log: logs.log,
-    enrolment: {
-      record: { hub: 'http://hub.test:8470', boxId: 'qingshui-01', countyKeyId: county.keyid, enrolledAt: 1 },
-      boxKey,
-      countyKey: county.publicKey,
-    },
+  const enrolment = { record: { hub: 'http://hub.test:8470', boxId: 'qingshui-01', countyKeyId: county.keyid, enrolledAt: 1 }, boxKey, countyKey: county.publicKey };
+  const { logs, events, make } = syncModuleMaker(box.db, enrolment, {
     config: syncSchema.parse({ maxBackoffMs: opts.maxBackoffMs ?? 2_000 }),
     timeZone: 'UTC',
     snapshot: () => ({ status: 'ok' }),
@@ -69,6 +59,7 @@ async function setup(answer: Answer, opts: { minBackoffMs?: number; maxBackoffMs
     idlePollMs: 50,
     ...(opts.random === undefined ? {} : { random: opts.random }),
   });
+  const module = make();
   modules.push(module);
   return { box, transport, logs, events, module };
 }

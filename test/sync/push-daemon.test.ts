@@ -2,11 +2,11 @@
 // when the box is enrolled and sync.push is not false; its link in GET /api/v1/health under `sync`; its health
 // records and the box's records at the hub.
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildDaemon, type Daemon } from '../../node-daemon/compose.js';
-import { parseConfigText } from '../../node-daemon/config/load.js';
+import type { Daemon } from '../../node-daemon/compose.js';
 import { healthSchema } from '../../node-daemon/http/schemas.js';
 import { waitUntil } from '../daemon/daemon-harness.js';
-import { captureLogger, tempDir } from '../storage/storage-helpers.js';
+import { tempDir } from '../storage/storage-helpers.js';
+import { startDaemonIn } from './in-process-daemon.js';
 import { BOX_ID, enrolWith, startHub, type HubRig } from './push-rig.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -14,15 +14,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function daemonIn(dir: string, config: unknown = {}): Promise<{ daemon: Daemon; logs: ReturnType<typeof captureLogger> }> {
-  const parsed = parseConfigText(JSON.stringify(config));
-  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join('; '));
-  const logs = captureLogger();
-  const daemon = buildDaemon({ config: parsed.config, dataDir: dir, listen: '127.0.0.1:0', log: logs.log, clock: Date.now });
-  await daemon.start();
-  cleanups.push(() => daemon.stop());
-  return { daemon, logs };
-}
+const daemonIn = (dir: string, config: unknown = {}): ReturnType<typeof startDaemonIn> => startDaemonIn(dir, config, cleanups);
 
 async function health(daemon: Daemon): Promise<Record<string, unknown>> {
   const res = await fetch(`${daemon.url()}/api/v1/health`);

@@ -20,7 +20,7 @@ import type { HttpServer } from '../../node-daemon/http/http-server.js';
 import type { Db } from '../../node-daemon/storage/database.js';
 import { formatEnrolCode, generateEnrolCode } from '../../node-daemon/sync/enrol/code.js';
 import { enrolBox } from '../../node-daemon/sync/enrol/enrol.js';
-import { loadEnrolment } from '../../node-daemon/sync/enrol/files.js';
+import { loadEnrolment, type Enrolment } from '../../node-daemon/sync/enrol/files.js';
 import { LANES } from '../../node-daemon/sync/outbox/lanes.js';
 import { SigningKey } from '../../node-daemon/sync/protocol/index.js';
 import { SyncModule, type SyncModuleOptions } from '../../node-daemon/sync/sync-module.js';
@@ -168,23 +168,7 @@ export async function boxFor(
   await enrolWith(hub, box.dir);
   const enrolment = loadEnrolment(box.dir);
   if (enrolment === undefined) throw new Error('enrolment not written');
-  const events = new EventHub();
-  const logs = captureLogger();
-  const config = syncSchema.parse(opts.sync ?? {});
-  const make = (over: Partial<SyncModuleOptions> = {}): SyncModule =>
-    new SyncModule({
-      db: box.db,
-      hub: events,
-      log: logs.log,
-      enrolment,
-      config,
-      timeZone: 'Asia/Shanghai',
-      snapshot: () => ({ status: 'ok', ts: Date.now() }),
-      minBackoffMs: 100,
-      idlePollMs: 100,
-      ...opts.module,
-      ...over,
-    });
+  const { events, logs, make } = syncModuleMaker(box.db, enrolment, { config: syncSchema.parse(opts.sync ?? {}), ...opts.module });
   const rig: BoxRig = {
     box,
     events,
@@ -200,6 +184,38 @@ export async function boxFor(
     },
   };
   return rig;
+}
+
+export interface ModuleMaker {
+  readonly events: EventHub;
+  readonly logs: ReturnType<typeof captureLogger>;
+  /** A new sync module (not started), `over` on top of the maker's options. */
+  make(over?: Partial<SyncModuleOptions>): SyncModule;
+}
+
+/**
+ * The box's sync module as the tests build it, on `db` and `enrolment` with an event hub and a captured log of its
+ * own: the default `sync` section, Asia/Shanghai, an ok health snapshot, backoff floor and idle poll 100 ms; `base`
+ * on top.
+ */
+export function syncModuleMaker(db: Db, enrolment: Enrolment, base: Partial<SyncModuleOptions> = {}): ModuleMaker {
+  const events = new EventHub();
+  const logs = captureLogger();
+  const make = (over: Partial<SyncModuleOptions> = {}): SyncModule =>
+    new SyncModule({
+      db,
+      hub: events,
+      log: logs.log,
+      enrolment,
+      config: syncSchema.parse({}),
+      timeZone: 'Asia/Shanghai',
+      snapshot: () => ({ status: 'ok', ts: Date.now() }),
+      minBackoffMs: 100,
+      idlePollMs: 100,
+      ...base,
+      ...over,
+    });
+  return { events, logs, make };
 }
 
 /** Whether every lane is empty and no raw is owed. */

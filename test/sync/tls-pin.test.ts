@@ -14,18 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubApp } from '../../hub/http/app.js';
 import { MemoryNonceStore } from '../../hub/http/nonce-store.js';
 import { SqliteHubStore } from '../../hub/store/sqlite-store.js';
-import { syncSchema } from '../../node-daemon/config/schema.js';
-import { EventHub } from '../../node-daemon/core/events.js';
 import { silentLogger } from '../../node-daemon/core/log.js';
 import { formatEnrolCode, generateEnrolCode } from '../../node-daemon/sync/enrol/code.js';
 import { enrollCommand } from '../../node-daemon/sync/enrol/enrol-cli.js';
 import { enrolmentPaths, loadEnrolment } from '../../node-daemon/sync/enrol/files.js';
 import { SigningKey } from '../../node-daemon/sync/protocol/index.js';
 import { pinnedAgent, TlsPinMismatch } from '../../node-daemon/sync/push/pinned-agent.js';
-import { SyncModule } from '../../node-daemon/sync/sync-module.js';
 import { waitUntil } from '../daemon/daemon-harness.js';
-import { captureLogger } from '../storage/storage-helpers.js';
-import { drained } from './push-rig.js';
+import { drained, syncModuleMaker } from './push-rig.js';
 import { tempBox, writeWeek, type TempBox } from './outbox-fixture.js';
 
 const BOX = 'tls-box-01';
@@ -159,19 +155,8 @@ describe.skipIf(!hasOpenssl)('pinned TLS to an https hub', () => {
     await writeWeek(box.db, 1);
     const enrolment = loadEnrolment(box.dir);
     if (enrolment === undefined) throw new Error('not enrolled');
-    const logs = captureLogger();
-    const events = new EventHub();
-    const module = new SyncModule({
-      db: box.db,
-      hub: events,
-      log: logs.log,
-      enrolment,
-      config: syncSchema.parse({}),
-      timeZone: 'Asia/Shanghai',
-      snapshot: () => ({ status: 'ok', ts: Date.now() }),
-      minBackoffMs: 100,
-      idlePollMs: 100,
-    });
+    const { logs, make } = syncModuleMaker(box.db, enrolment);
+    const module = make();
     try {
       await module.start();
       await waitUntil(() => drained(module) && module.status().state === 'up', 30_000, 'the backlog pushed over TLS');

@@ -73,9 +73,16 @@ export function problemsOf(body: unknown): Problem[] {
   return [];
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A request's body: JSON, or raw bytes with their media type (a file upload). */
+export type RequestBody = { readonly json: unknown } | { readonly raw: Blob | string; readonly type: string };
+
+/**
+ * One request to the API (`T` is the route's answer in its contract): same-origin cookies, the CSRF token on every
+ * change, the API's error shape read into ApiError, a 401 (but a login's) reported to the unauthenticated handler.
+ */
+export async function request<T>(method: string, path: string, body?: RequestBody): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = 'json' in body ? 'application/json' : body.type;
   if (method !== 'GET' && method !== 'HEAD' && csrfToken !== undefined) headers[CSRF_HEADER] = csrfToken;
   let res: Response;
   try {
@@ -84,7 +91,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       headers,
       credentials: 'same-origin',
       cache: 'no-store',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: 'json' in body ? JSON.stringify(body.json) : body.raw }),
     });
   } catch (err) {
     throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err), [], undefined);
@@ -112,27 +119,30 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 /** `T` is the route's answer in the contract. */
 export const get = <T>(path: string): Promise<T> => request<T>('GET', path);
 /** `T` the answer, `B` the body (both from the contract); without a body `{}` is sent. */
-export const post = <T, B extends object = never>(path: string, body?: B): Promise<T> => request<T>('POST', path, body === undefined ? {} : body);
-export const put = <T, B>(path: string, body: B): Promise<T> => request<T>('PUT', path, body);
+export const post = <T, B extends object = never>(path: string, body?: B): Promise<T> => request<T>('POST', path, { json: body === undefined ? {} : body });
+export const put = <T, B>(path: string, body: B): Promise<T> => request<T>('PUT', path, body === undefined ? undefined : { json: body });
+export const patch = <T, B>(path: string, body: B): Promise<T> => request<T>('PATCH', path, body === undefined ? undefined : { json: body });
 export const del = <T>(path: string): Promise<T> => request<T>('DELETE', path);
 
+/** Keeps the CSRF token of an answer that carries one (the session's state, a sign-in) for the requests after it. */
+export async function keepingCsrf<S extends { readonly csrfToken?: string | undefined }>(answer: Promise<S>): Promise<S> {
+  const s = await answer;
+  setCsrfToken(s.csrfToken);
+  return s;
+}
+
 /** `GET /auth/state` (public): whether the box needs its first account, who is signed in, the CSRF token. */
-export async function authState(): Promise<AuthState> {
-  const s = await get<AuthState>('/auth/state');
-  setCsrfToken(s.csrfToken);
-  return s;
+export function authState(): Promise<AuthState> {
+  return keepingCsrf(get<AuthState>('/auth/state'));
 }
 
-export async function setup(name: string, password: string, setupCode?: string): Promise<SignedIn> {
-  const s = await post<SignedIn, SetupBody>('/auth/setup', setupCode === undefined ? { name, password } : { name, password, setupCode });
-  setCsrfToken(s.csrfToken);
-  return s;
+export function setup(name: string, password: string, setupCode?: string): Promise<SignedIn> {
+  return keepingCsrf(post<SignedIn, SetupBody>('/auth/setup', setupCode === undefined ? { name, password } : { name, password, setupCode }));
 }
 
-export async function login(name: string, password: string): Promise<SignedIn> {
-  const s = await post<SignedIn, LoginBody>('/auth/login', { name, password });
-  setCsrfToken(s.csrfToken);
-  return s;
+/** `POST /auth/login`; `S` is the API's signed-in answer (the box's by default; the county hub's has its own). */
+export function login<S extends { readonly csrfToken?: string | undefined } = SignedIn>(name: string, password: string): Promise<S> {
+  return keepingCsrf(post<S, LoginBody>('/auth/login', { name, password }));
 }
 
 export async function logout(): Promise<void> {

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type SignedIn } from './api.js';
 import { displayTitle } from './alarm-text.js';
+import { RetryCard } from './components/auth-card.js';
 import { errorText } from './components/ui.js';
 import { lang, setLang, t, tk, type MsgKey } from './i18n.js';
 import { ackSilences, evacuateStrip, stripStateKey, type EvacuateStrip as EvacuateStripState } from './night-alarm.js';
@@ -242,18 +243,7 @@ export function App(): JSX.Element {
     case 'loading':
       return <p class="loading">{t('loading')}</p>;
     case 'error':
-      return (
-        <main class="auth-page">
-          <div class="card auth-card">
-            <p class="notice notice-error" role="alert">
-              {phase.message}
-            </p>
-            <button type="button" class="btn btn-primary btn-block" onClick={() => void decide()}>
-              {t('retry')}
-            </button>
-          </div>
-        </main>
-      );
+      return <RetryCard message={phase.message} retryLabel={t('retry')} onRetry={() => void decide()} />;
     case 'setup':
       return (
         <>

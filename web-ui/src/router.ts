@@ -31,7 +31,11 @@ export function navigate(path: string): void {
 
 window.addEventListener('popstate', () => listeners.forEach((l) => l()));
 
-export function useRoute(): Route {
+/**
+ * The current route as `parse` reads the path, re-rendered on every navigation (a link, `navigate`, back and
+ * forward). One history for the page: the box UI's routes and the county hub page's (hub/web/src/route.tsx) both.
+ */
+export function useRouteOf<R>(parse: (path: string) => R): R {
   const [path, setPath] = useState(window.location.pathname);
   useEffect(() => {
     const l = (): void => setPath(window.location.pathname);
@@ -40,7 +44,11 @@ export function useRoute(): Route {
       listeners.delete(l);
     };
   }, []);
-  return parseRoute(path);
+  return parse(path);
+}
+
+export function useRoute(): Route {
+  return useRouteOf(parseRoute);
 }
 
 /** A link that navigates without a reload (and still works with a middle click). */

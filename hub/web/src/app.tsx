@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { RetryCard } from '../../../web-ui/src/components/auth-card.js';
 import { errorText } from '../../../web-ui/src/components/ui.js';
 import { lang } from '../../../web-ui/src/i18n.js';
 import { logout, session, setUnauthenticatedHandler } from './hub-api.js';
@@ -10,7 +11,8 @@ import { BoxesPage } from './pages/boxes.js';
 import { ContentPage } from './pages/content.js';
 import { LoginPage } from './pages/login.js';
 import { OrdersPage } from './pages/orders.js';
-import { go, onLink, useRoute } from './route.js';
+import { navigate, onLinkClick } from '../../../web-ui/src/router.js';
+import { useRoute } from './route.js';
 import { applyLang, t } from './text.js';
 import type { AccountSummary, SignedIn } from './types.js';
 
@@ -56,7 +58,7 @@ function Shell(props: { account: AccountSummary; onLogout: () => void; onLang: (
         {items
           .filter((i) => i.show)
           .map((i) => (
-            <a key={i.path} href={i.path} class={`nav-item${i.on ? ' active' : ''}`} aria-current={i.on ? 'page' : undefined} onClick={onLink} data-testid={`nav-${i.path === '/' ? 'boxes' : i.path.slice(1)}`}>
+            <a key={i.path} href={i.path} class={`nav-item${i.on ? ' active' : ''}`} aria-current={i.on ? 'page' : undefined} onClick={onLinkClick} data-testid={`nav-${i.path === '/' ? 'boxes' : i.path.slice(1)}`}>
               {i.label}
             </a>
           ))}
@@ -102,18 +104,7 @@ export function App(): JSX.Element {
     case 'loading':
       return <p class="loading">{t('loading')}</p>;
     case 'error':
-      return (
-        <main class="auth-page">
-          <div class="card auth-card">
-            <p class="notice notice-error" role="alert">
-              {phase.message}
-            </p>
-            <button type="button" class="btn btn-primary btn-block" onClick={() => void decide()}>
-              {t('retry')}
-            </button>
-          </div>
-        </main>
-      );
+      return <RetryCard message={phase.message} retryLabel={t('retry')} onRetry={() => void decide()} />;
     case 'login':
       return (
         <>
@@ -124,7 +115,7 @@ export function App(): JSX.Element {
             noAccounts={phase.noAccounts}
             {...(phase.notice === undefined ? {} : { notice: phase.notice })}
             onDone={(s: SignedIn) => {
-              if (window.location.pathname === '/login') go('/');
+              if (window.location.pathname === '/login') navigate('/');
               setPhase({ kind: 'app', account: s.account });
             }}
           />

@@ -1,6 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useRouteOf } from '../../../web-ui/src/router.js';
 
-/** History-API routes: the hub answers index.html for any path outside /api/, so deep links survive a reload. */
+/**
+ * History-API routes: the hub answers index.html for any path outside /api/, so deep links survive a reload. The
+ * history itself (navigate, links, back and forward) is the box UI's (web-ui/src/router.ts).
+ */
 export type Route =
   | { readonly page: 'boxes' }
   | { readonly page: 'box'; readonly id: string }
@@ -16,30 +19,6 @@ export function parseRoute(path: string): Route {
   return { page: 'boxes' };
 }
 
-const listeners = new Set<() => void>();
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
-
-export function go(path: string): void {
-  if (path !== window.location.pathname) window.history.pushState(null, '', path);
-  listeners.forEach((l) => l());
-  window.scrollTo(0, 0);
-}
-
 export function useRoute(): Route {
-  const [path, setPath] = useState(window.location.pathname);
-  useEffect(() => {
-    const l = (): void => setPath(window.location.pathname);
-    listeners.add(l);
-    return () => {
-      listeners.delete(l);
-    };
-  }, []);
-  return parseRoute(path);
-}
-
-/** A link that navigates without a reload (a middle click still opens a tab). */
-export function onLink(e: MouseEvent): void {
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-  e.preventDefault();
-  go((e.currentTarget as HTMLAnchorElement).getAttribute('href') || '/');
+  return useRouteOf(parseRoute);
 }

@@ -26,6 +26,7 @@ import { actOnOrder } from './act-on-order.js';
 import type { OrderHandlers, OrderOutcome } from './handler.js';
 import type { OrderLog } from './order-log.js';
 import { ordersLinkState, type OrdersHealth, type OrdersLastOrder } from './orders-health.js';
+import { WakeableSleep } from '../wakeable-sleep.js';
 
 export const ORDERS_DEFAULTS = {
   /** How long the hub holds a long-poll (it caps this at 30). */
@@ -75,7 +76,7 @@ export class OrdersClient {
   private running = false;
   private loop: Promise<void> | undefined;
   private stopper = new AbortController();
-  private wakeUp: (() => void) | undefined;
+  private readonly pause = new WakeableSleep();
 
   private backoff: BackoffState = BACKOFF_START;
   private failures = 0;
@@ -114,7 +115,7 @@ export class OrdersClient {
     if (!this.running) return;
     this.running = false;
     this.stopper.abort();
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
     this.loop = undefined;
     this.transport.close();
@@ -142,20 +143,8 @@ export class OrdersClient {
         step = this.failed(`internal: ${err instanceof Error ? err.message : String(err)}`, false);
       }
       if (step === 'stop' || !this.running) break;
-      if (step.delayMs > 0) await this.sleep(step.delayMs);
+      if (step.delayMs > 0) await this.pause.sleep(step.delayMs);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
   }
 
   private maybePrune(): void {

@@ -44,6 +44,7 @@ import { classifyAnswer, describeOutcome, outcomeEffects, type PushOutcome } fro
 import { resendDecision } from './resend.js';
 import type { SetAsideStore } from './set-aside.js';
 import { NodeHttpTransport, signedRequest, type SignedExchange, type Transport, type WireResult } from './transport.js';
+import { WakeableSleep } from '../wakeable-sleep.js';
 
 export const PUSH_DEFAULTS = {
   requestTimeoutMs: 30_000,
@@ -168,7 +169,7 @@ export class PushClient {
   private running = false;
   private loop: Promise<void> | undefined;
   private stopper = new AbortController();
-  private wakeUp: (() => void) | undefined;
+  private readonly pause = new WakeableSleep();
   /** Monotonic ms of the next attempt. */
   private nextAt = 0;
   /** An event came in since the attempt began: look again at once rather than idling. */
@@ -213,7 +214,7 @@ export class PushClient {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     this.stopper.abort();
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
     this.loop = undefined;
     this.transport.close();
@@ -257,7 +258,7 @@ export class PushClient {
     while (this.running) {
       const wait = this.nextAt - performance.now();
       if (wait > 0) {
-        await this.sleep(wait);
+        await this.pause.sleep(wait);
         continue;
       }
       this.poked = false;
@@ -274,18 +275,6 @@ export class PushClient {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.min(ms, 2_147_483_647));
-      this.wakeUp = done;
-    });
-  }
-
   private onAlarm(): void {
     this.poked = true;
     if (this.backoff.failures > 0) {
@@ -298,14 +287,14 @@ export class PushClient {
     } else {
       this.nextAt = Math.min(this.nextAt, performance.now());
     }
-    this.wakeUp?.();
+    this.pause.wake();
   }
 
   private onStored(): void {
     this.poked = true;
     if (this.backoff.failures > 0) return;
     this.nextAt = Math.min(this.nextAt, performance.now());
-    this.wakeUp?.();
+    this.pause.wake();
   }
 
   private state(overBudget: boolean): SyncLinkState {

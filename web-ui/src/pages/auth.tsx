@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, login, setup, type SignedIn } from '../api.js';
 import { loginRefusal } from '../auth-refusal.js';
+import { AuthForm, SignInFields } from '../components/auth-card.js';
 import { ErrorBox, useId } from '../components/ui.js';
 import { t } from '../i18n.js';
 import { useStore } from '../store.js';
@@ -57,51 +58,48 @@ export function SetupPage(props: { onDone: (s: SignedIn) => void; onExists: () =
   };
 
   return (
-    <main class="auth-page">
-      <form class="card auth-card" onSubmit={submit} data-testid="setup-form">
-        <h1>{t('setupTitle')}</h1>
-        <p>{t('setupIntro')}</p>
-        <label for={ids.name}>{t('userName')}</label>
-        <input id={ids.name} name="name" autoComplete="username" required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="setup-name" />
-        <label for={ids.pw}>{t('password')}</label>
-        <input id={ids.pw} name="password" type="password" autoComplete="new-password" required minLength={8} aria-describedby={ids.rule} value={pw} onInput={(e) => setPw(e.currentTarget.value)} data-testid="setup-password" />
-        <small id={ids.rule} class="hint">
-          {t('passwordRule')}
-        </small>
-        <label for={ids.pw2}>{t('passwordAgain')}</label>
-        <input id={ids.pw2} name="password2" type="password" autoComplete="new-password" required value={pw2} onInput={(e) => setPw2(e.currentTarget.value)} data-testid="setup-password2" />
-        {needCode && (
-          <>
-            <label for={ids.code}>{t('setupCode')}</label>
-            <input
-              id={ids.code}
-              name="setupCode"
-              autoComplete="off"
-              autoCapitalize="off"
-              spellcheck={false}
-              required
-              value={code}
-              aria-invalid={badCode}
-              aria-describedby={ids.codeHint}
-              onInput={(e) => setCode(e.currentTarget.value)}
-              data-testid="setup-code"
-            />
-            <small id={ids.codeHint} class="hint" data-testid="setup-code-hint">
-              {t('setupCodeHint')} <code class="nowrap">fenghuo setup-code</code>
-            </small>
-          </>
-        )}
-        {local !== undefined && (
-          <div class="notice notice-error" role="alert" data-testid="error-box">
-            {local}
-          </div>
-        )}
-        <ErrorBox error={error} />
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="setup-submit">
-          {t('setupSubmit')}
-        </button>
-      </form>
-    </main>
+    <AuthForm title={t('setupTitle')} testid="setup-form" onSubmit={submit}>
+      <p>{t('setupIntro')}</p>
+      <label for={ids.name}>{t('userName')}</label>
+      <input id={ids.name} name="name" autoComplete="username" required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="setup-name" />
+      <label for={ids.pw}>{t('password')}</label>
+      <input id={ids.pw} name="password" type="password" autoComplete="new-password" required minLength={8} aria-describedby={ids.rule} value={pw} onInput={(e) => setPw(e.currentTarget.value)} data-testid="setup-password" />
+      <small id={ids.rule} class="hint">
+        {t('passwordRule')}
+      </small>
+      <label for={ids.pw2}>{t('passwordAgain')}</label>
+      <input id={ids.pw2} name="password2" type="password" autoComplete="new-password" required value={pw2} onInput={(e) => setPw2(e.currentTarget.value)} data-testid="setup-password2" />
+      {needCode && (
+        <>
+          <label for={ids.code}>{t('setupCode')}</label>
+          <input
+            id={ids.code}
+            name="setupCode"
+            autoComplete="off"
+            autoCapitalize="off"
+            spellcheck={false}
+            required
+            value={code}
+            aria-invalid={badCode}
+            aria-describedby={ids.codeHint}
+            onInput={(e) => setCode(e.currentTarget.value)}
+            data-testid="setup-code"
+          />
+          <small id={ids.codeHint} class="hint" data-testid="setup-code-hint">
+            {t('setupCodeHint')} <code class="nowrap">fenghuo setup-code</code>
+          </small>
+        </>
+      )}
+      {local !== undefined && (
+        <div class="notice notice-error" role="alert" data-testid="error-box">
+          {local}
+        </div>
+      )}
+      <ErrorBox error={error} />
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="setup-submit">
+        {t('setupSubmit')}
+      </button>
+    </AuthForm>
   );
 }
 
@@ -129,7 +127,6 @@ export function LoginPage(props: { onDone: (s: SignedIn) => void; notice?: strin
   const [waitUntil, setWaitUntil] = useState<number | undefined>(undefined);
   const [wasBad, setWasBad] = useState(false);
   const secondsLeft = useSecondsLeft(waitUntil);
-  const ids = { name: useId('login-name'), pw: useId('login-pw') };
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -156,23 +153,17 @@ export function LoginPage(props: { onDone: (s: SignedIn) => void; notice?: strin
   const shown = waitUntil === undefined ? error : waiting ? t(wasBad ? 'loginBadWait' : 'loginRateLimited', { s: secondsLeft }) : t('loginWaitOver');
 
   return (
-    <main class="auth-page">
-      <form class="card auth-card" onSubmit={submit} data-testid="login-form">
-        <h1>{t('loginTitle')}</h1>
-        {props.notice !== undefined && <p class="notice notice-info">{props.notice}</p>}
-        <label for={ids.name}>{t('userName')}</label>
-        <input id={ids.name} name="name" autoComplete="username" required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="login-name" />
-        <label for={ids.pw}>{t('password')}</label>
-        <input id={ids.pw} name="password" type="password" autoComplete="current-password" required value={pw} onInput={(e) => setPw(e.currentTarget.value)} data-testid="login-password" />
-        {shown !== undefined && (
-          <div class={`notice ${waitUntil !== undefined && !waiting ? 'notice-info' : 'notice-error'}`} role={waiting ? 'timer' : 'alert'} data-testid="login-error">
-            {shown}
-          </div>
-        )}
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy || waiting} data-testid="login-submit">
-          {t('loginSubmit')}
-        </button>
-      </form>
-    </main>
+    <AuthForm title={t('loginTitle')} testid="login-form" onSubmit={submit}>
+      {props.notice !== undefined && <p class="notice notice-info">{props.notice}</p>}
+      <SignInFields name={name} password={pw} onName={setName} onPassword={setPw} labels={{ name: t('userName'), password: t('password') }} />
+      {shown !== undefined && (
+        <div class={`notice ${waitUntil !== undefined && !waiting ? 'notice-info' : 'notice-error'}`} role={waiting ? 'timer' : 'alert'} data-testid="login-error">
+          {shown}
+        </div>
+      )}
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy || waiting} data-testid="login-submit">
+        {t('loginSubmit')}
+      </button>
+    </AuthForm>
   );
 }

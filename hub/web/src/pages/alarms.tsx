@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { Card, ErrorBox } from '../../../../web-ui/src/components/ui.js';
 import { formatTime } from '../../../../web-ui/src/format.js';
 import { activeAlarms } from '../hub-api.js';
-import { onLink } from '../route.js';
+import { onLinkClick } from '../../../../web-ui/src/router.js';
 import { t, tk } from '../text.js';
 import type { AlarmsAnswer } from '../types.js';
 import { usePoll } from './boxes.js';
@@ -40,7 +40,7 @@ export function AlarmsPage(): JSX.Element {
               {alarms.map((a) => (
                 <tr key={`${a.boxId}/${a.dbId}/${a.alarmId}`} data-testid="alarm-row">
                   <td>
-                    <a href={`/box/${encodeURIComponent(a.boxId)}`} onClick={onLink}>
+                    <a href={`/box/${encodeURIComponent(a.boxId)}`} onClick={onLinkClick}>
                       {a.box.name ?? a.boxId}
                     </a>
                   </td>

@@ -5,7 +5,7 @@ import { Card, ErrorBox } from '../../../../web-ui/src/components/ui.js';
 import { formatTime } from '../../../../web-ui/src/format.js';
 import { boxes, readings } from '../hub-api.js';
 import { resolutionFor, RANGES, type RangeKey } from '../resolution.js';
-import { onLink } from '../route.js';
+import { onLinkClick } from '../../../../web-ui/src/router.js';
 import { t, tk } from '../text.js';
 import type { BoxOverview, ReadingsAnswer } from '../types.js';
 import { boxFacts, linkClass } from './box-facts.js';
@@ -66,7 +66,7 @@ export function BoxPage(props: { id: string }): JSX.Element {
   return (
     <>
       <p>
-        <a href="/" onClick={onLink}>
+        <a href="/" onClick={onLinkClick}>
           {t('backToBoxes')}
         </a>
       </p>

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Card, ErrorBox } from '../../../../web-ui/src/components/ui.js';
 import { activeAlarms, boxes } from '../hub-api.js';
-import { onLink } from '../route.js';
+import { onLinkClick } from '../../../../web-ui/src/router.js';
 import { t, tk } from '../text.js';
 import type { AlarmsAnswer, BoxOverview } from '../types.js';
 import { boxFacts, linkClass } from './box-facts.js';
@@ -56,7 +56,7 @@ export function BoxesPage(): JSX.Element {
                 return (
                   <tr key={b.id} data-testid={`box-row-${b.id}`}>
                     <td>
-                      <a href={`/box/${encodeURIComponent(b.id)}`} onClick={onLink} data-testid={`box-link-${b.id}`}>
+                      <a href={`/box/${encodeURIComponent(b.id)}`} onClick={onLinkClick} data-testid={`box-link-${b.id}`}>
                         {b.name ?? b.id}
                       </a>
                       {b.revokedAt !== null && <span class="chip"> {t('revoked')}</span>}

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { ErrorBox, useId } from '../../../../web-ui/src/components/ui.js';
+import { AuthForm, SignInFields } from '../../../../web-ui/src/components/auth-card.js';
+import { ErrorBox } from '../../../../web-ui/src/components/ui.js';
 import { ApiError, login } from '../hub-api.js';
 import { t } from '../text.js';
 import type { SignedIn } from '../types.js';
@@ -12,7 +13,6 @@ export function LoginPage(props: { onDone: (s: SignedIn) => void; notice?: strin
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
-  const ids = { name: useId('login-name'), pw: useId('login-pw') };
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -32,29 +32,23 @@ export function LoginPage(props: { onDone: (s: SignedIn) => void; notice?: strin
   };
 
   return (
-    <main class="auth-page">
-      <form class="card auth-card" onSubmit={submit} data-testid="login-form">
-        <h1>{t('loginTitle')}</h1>
-        {props.notice !== undefined && <p class="notice notice-info">{props.notice}</p>}
-        {props.noAccounts && (
-          <p class="notice notice-warn" data-testid="no-accounts">
-            {t('noAccounts')} <code>fenghuo hub account add NAME --role admin</code>
-          </p>
-        )}
-        <label for={ids.name}>{t('userName')}</label>
-        <input id={ids.name} name="name" autoComplete="username" required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="login-name" />
-        <label for={ids.pw}>{t('password')}</label>
-        <input id={ids.pw} name="password" type="password" autoComplete="current-password" required value={pw} onInput={(e) => setPw(e.currentTarget.value)} data-testid="login-password" />
-        {refusal !== undefined && (
-          <div class="notice notice-error" role="alert" data-testid="login-error">
-            {refusal}
-          </div>
-        )}
-        <ErrorBox error={error} />
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="login-submit">
-          {t('loginSubmit')}
-        </button>
-      </form>
-    </main>
+    <AuthForm title={t('loginTitle')} testid="login-form" onSubmit={submit}>
+      {props.notice !== undefined && <p class="notice notice-info">{props.notice}</p>}
+      {props.noAccounts && (
+        <p class="notice notice-warn" data-testid="no-accounts">
+          {t('noAccounts')} <code>fenghuo hub account add NAME --role admin</code>
+        </p>
+      )}
+      <SignInFields name={name} password={pw} onName={setName} onPassword={setPw} labels={{ name: t('userName'), password: t('password') }} />
+      {refusal !== undefined && (
+        <div class="notice notice-error" role="alert" data-testid="login-error">
+          {refusal}
+        </div>
+      )}
+      <ErrorBox error={error} />
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="login-submit">
+        {t('loginSubmit')}
+      </button>
+    </AuthForm>
   );
 }
