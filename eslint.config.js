@@ -9,7 +9,13 @@ import layers from './eslint/layers.js';
 // never a database, a port or a socket. `import type` from anywhere is allowed: tsc erases it, it loads nothing.
 // Whole folders where the folder is pure, files where it is mixed. A new pure file goes in this list.
 const PURE = [
-  'broadcast/playout/**',
+  'broadcast/library/**',
+  'broadcast/media-quota/**',
+  'broadcast/station/{pick,playout-queue,ports,programme,programme-config,programme-schedule,station-view}.ts',
+  'broadcast/recording/{types,ffmpeg-args,progress-parser,stall-watch,gap-book,recording-types}.ts',
+  'node-daemon/recording/config-schema.ts',
+  'broadcast/recording/schedule/**',
+  'node-daemon/recording-schedule/{config-schema,entry-checks}.ts',
   'drivers/modbus/{circuit-breaker,classify-error,exception-message,late-reply-guard,rtu-frame,rtu-transactor,transaction-queue,types}.ts',
   'drivers/io-board/{debounce,firmata-constants}.ts',
   'drivers/led/{bx-commands,bx-frame}.ts',
@@ -19,7 +25,7 @@ const PURE = [
   'node-daemon/auth/{common-passwords,password,policy,rate-limit,roles,tokens}.ts',
   'node-daemon/config/{alarm-check,cross-check,fields,format-problems,json-schema,listen,outputs-schema,problem,profile-check,schema,suggest,yaml-source,zod-problems}.ts',
   'node-daemon/core/types.ts',
-  'node-daemon/dispatch/{desired,plan-schema,render}.ts',
+  'node-daemon/dispatch/{alarm-programmes,desired,plan-schema,render}.ts',
   'node-daemon/sensing/{catalogue,decode,encode,profile-schema,profiles,read-plan,register-codec,schedule,units}.ts',
   'node-daemon/sim/{replay,series,start-spec}.ts',
   'node-daemon/storage/{quality-codes,retention,types}.ts',

@@ -9,6 +9,8 @@ import { benchRtuLine } from './rtu-line.js';
 import { benchStorage } from './storage-throughput.js';
 import { benchSyncBytes } from './sync-bytes.js';
 import { benchSyncGoodput } from './sync-goodput.js';
+import { benchLibrarySearch } from './library-search.js';
+import { benchRecording } from './recording.js';
 
 function print(r: BenchResult): void {
   const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
@@ -24,6 +26,8 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['hub-ingest', benchHubIngest],
   ['sync-bytes', benchSyncBytes],
   ['sync-goodput', benchSyncGoodput],
+  ['library-search', () => benchLibrarySearch()],
+  ['recording', () => benchRecording()],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

@@ -11,6 +11,9 @@ import type { Logger } from './core/log.js';
 import type { Module } from './core/module.js';
 import type { Clock } from './core/types.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { driverAudio } from '../broadcast/station/driver-audio.js';
+import { ScheduledProgrammes } from '../broadcast/station/scheduled-programmes.js';
+import { Station } from '../broadcast/station/station.js';
 import { createApp } from './http/app.js';
 import { liveEvents } from './http/routes/events.js';
 import { HttpServer } from './http/http-server.js';
@@ -33,6 +36,12 @@ import { ContentTable } from './sync/content/content-table.js';
 import { OutboxStore } from './sync/outbox/outbox-store.js';
 import { setUpSync } from './sync/sync-module.js';
 import { setUpOrders } from './sync/orders/orders-module.js';
+import { RecordingsModule } from './recording/recordings-module.js';
+import { RecordingScheduleModule } from './recording-schedule/schedule-module.js';
+import { merge as mergeStreams } from 'rxjs';
+import { setUpLibrary } from './library/library-module.js';
+import { MediaQuota } from './media/media-quota.js';
+import { SqliteRecordings } from './media/recordings-port.js';
 import type { OrdersHealth } from './sync/orders/orders-health.js';
 
 export interface DaemonDeps {
@@ -81,6 +90,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     hub,
     busCounters: new Map([...buses.buses].map(([id, bus]) => [id, () => bus.counters()])),
     storageStatus: () => storageHealthFrom(writer.status()),
+    media: () => media.status(),
     dataDir: deps.dataDir,
     clock,
     ...(syncStatus === undefined
@@ -108,7 +118,24 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     rainTips$: inputs.rainTips$,
     sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])),
   }, config.alarms.sites);
-  const dispatcher = new Dispatcher({
+  // The loudspeakers. Their amplifier relays are on the dispatcher's I/O board: the station asks it to switch them.
+  const station = new Station({
+    speakers: config.outputs.speakers.map((s) => ({ id: s.id, device: s.device, voice: s.voice, rate: s.rate, ...(s.amplifierRelay ? { amplifierRelay: s.amplifierRelay } : {}) })),
+    audio: driverAudio({ audioDir: join(deps.dataDir, 'audio') }),
+    clock,
+    log,
+    amplifier: (relay: string, on: boolean): Promise<void> => dispatcher.amplifier(relay, on),
+  });
+  // Programmes on a schedule (station.programmes), below every alarm and notice.
+  const programmes = new ScheduledProgrammes({
+    programmes: config.station.programmes,
+    timeZone: config.site.timezone,
+    contentDir: config.station.contentDir ?? join(deps.dataDir, 'content'),
+    station,
+    clock,
+    log,
+  });
+  const dispatcher: Dispatcher = new Dispatcher({
     plans: config.dispatch,
     timeZone: config.site.timezone,
     siteNames,
@@ -118,9 +145,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     log,
     ...(devices.ioBoard ? { ioBoard: devices.ioBoard } : {}),
     relays: devices.relays,
-    speakers: config.outputs.speakers.map((s) => ({ id: s.id, device: s.device, voice: s.voice, rate: s.rate, ...(s.amplifierRelay ? { amplifierRelay: s.amplifierRelay } : {}) })),
+    station,
     ledBoards: devices.ledBoards,
-    audioDir: join(deps.dataDir, 'audio'),
   });
   // A settings change is in effect at once: the rules restart on the new sites, the dispatcher re-plans.
   settings.onApply(async (section, next) => {
@@ -140,11 +166,19 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     config: config.sync,
     alarms,
     settings,
-    outputs: dispatcher,
+    // A county notice read out is a county notice on the loudspeakers; its LED text goes to the dispatcher.
+    outputs: { announce: (r) => station.announce(r, 'county_notice'), showText: (r) => dispatcher.showText(r) },
     ...(sync.module?.content === undefined ? {} : { contentManifest: sync.module.content.manifestHandler() }),
   });
   if (orders.status !== undefined) ordersHealth.status = orders.status;
   const siteRain = new SiteRain(db);
+  // Satellite and TV recordings (config `recording`): resumes what a restart interrupted.
+  const recordings = new RecordingsModule({ db, dataDir: deps.dataDir, config: config.recording, clock, log, timeZone: config.site.timezone });
+  // The recording schedule (XMLTV guide, rules, weekly and one-off entries, record now): starts and stops the recorder's jobs.
+  const recordingSchedule = new RecordingScheduleModule({ db, log, clock, timeZone: config.site.timezone, config: config.recording, channels: recordings.channels(), recorder: recordings });
+  // The farm-content library (county content the sync installed, USB imports) and one disk quota for all media.
+  const library = setUpLibrary({ db, dataDir: deps.dataDir, config: config.library, log, clock, content: sync.module?.content?.table ?? new ContentTable(db) });
+  const media = new MediaQuota({ dataDir: deps.dataDir, config: config.media, recordings: new SqliteRecordings(db, deps.dataDir), library: library.service, alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
   const auth = createAuth({ db, log, clock, apiTokens: config.http.apiTokens, dataDir: deps.dataDir, listen: deps.listen });
@@ -155,9 +189,10 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     alarms,
     outputs: dispatcher,
     ...(config.site.cap ? { cap: capContext(config) } : {}),
-    events: liveEvents(hub),
+    events: mergeStreams(liveEvents(hub), recordings.events$),
     sites: { sites: () => rules.sites(), rainfall: (site, now) => siteRain.totals(site, now) },
-    broadcast: dispatcher,
+    broadcast: { announce: (r) => station.announce(r), showText: (r) => dispatcher.showText(r) },
+    station: { view: () => ({ speakers: station.queues(), programmes: programmes.status() }) },
     system: { dataDir: deps.dataDir, timeZone: config.site.timezone },
     settings,
     shelving: () => settings.effective().alarms.shelving,
@@ -175,6 +210,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     // The county's content manifest (GET /api/v1/content), enrolled or not.
     content: sync.module?.content?.table ?? new ContentTable(db),
     notices: orders.notices,
+    recordings,
+    recordingSchedule,
+    library: library.service,
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
@@ -185,13 +223,20 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     retention,
     registry,
     devices.module,
+    station,
     dispatcher,
+    programmes,
     rules,
     new ManualButton(inputs.buttonPress$, alarms, log),
     buses,
     poller,
     ...(sync.module === undefined ? [] : [sync.module]),
     ...(orders.module === undefined ? [] : [orders.module]),
+    library.module,
+    media,
+    // Before HTTP: stopped after it, so every ffmpeg closes its last segment before the database closes.
+    recordings,
+    recordingSchedule,
     auth.setupCode,
     http,
   ];

@@ -5,8 +5,13 @@ import { dispatchPlanSchema } from '../dispatch/plan-schema.js';
 import { profileSchema } from '../sensing/profile-schema.js';
 import { BAUD_RATES, idSchema } from './fields.js';
 import { outputsSchema } from './outputs-schema.js';
+import { stationSchema, unknownProgrammeSpeakers } from '../../broadcast/station/programme-config.js';
 import { LISTEN_EXPECTED, parseListen } from './listen.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../sync/outbox/box-id.js';
+import { libraryConfigSchema } from '../../broadcast/library/library-config.js';
+import { mediaConfigSchema } from '../../broadcast/media-quota/media-config.js';
+import { recordingSchema } from '../recording/config-schema.js';
+import { recordingScheduleShape, scheduleReferenceIssues } from '../recording-schedule/config-schema.js';
 
 export { ID_RULE } from './fields.js';
 
@@ -240,6 +245,20 @@ export const configSchema = z
     sync: syncSchema
       .optional()
       .describe('county sync (docs/sync.md): the box pushes to its hub once enrolled (fenghuo enroll); without this section the defaults apply, the box names itself after its host name and only an admin may read the pull feed'),
+    library: libraryConfigSchema.prefault({}),
+    media: mediaConfigSchema.prefault({}),
+    recording: recordingSchema
+      // The schedule's keys (xmltv, rules, weekly, receivers, padding) beside the recorder's, and their channel references.
+      .extend(recordingScheduleShape)
+      .superRefine((r, ctx) => {
+        for (const i of scheduleReferenceIssues(r)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+      })
+      .optional()
+      .describe('satellite and TV recording: channels, segment length, stall watchdog (broadcast/recording)'),
+    station: stationSchema.prefault({}).describe('the broadcast station: scheduled programmes on the loudspeakers, below every alarm'),
+  })
+  .superRefine((c, ctx) => {
+    for (const p of unknownProgrammeSpeakers(c.station, c.outputs.speakers.map((s) => s.id))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   })
   .describe('fenghuo configuration');
 

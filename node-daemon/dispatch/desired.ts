@@ -1,4 +1,4 @@
-import type { PlayoutClass } from '../../broadcast/playout/playout-queue.js';
+import type { PlayoutClass } from '../../broadcast/station/playout-queue.js';
 import { isShelved, LEVEL_RANK, type Alarm, type AlarmKind, type AlarmLevel, type AlarmTransition } from '../alarms/types.js';
 import { DEFAULT_MANUAL_MESSAGE, type DispatchPlan, type LevelPlan } from './plan-schema.js';
 import { WHOLE_TOWNSHIP, renderTemplate, type RenderContext } from './render.js';

@@ -1,31 +1,25 @@
 import type { Logger } from 'pino';
-import { Subject, type Subscription } from 'rxjs';
-import { PlayoutQueue, type PlayoutEvent, type PlayoutItem } from '../../broadcast/playout/playout-queue.js';
-import { playWav, type PlayResult } from '../../drivers/audio/player.js';
+import type { Subject, Subscription } from 'rxjs';
+import { pickOutputs } from '../../broadcast/station/pick.js';
+import type { SpeakerChange, SpeakerState, Station } from '../../broadcast/station/station.js';
 import { IoBoardError, type IoBoard, type RelayResult } from '../../drivers/io-board/io-board.js';
 import type { LedBoard, LedResult, LedTextOptions } from '../../drivers/led/led-board.js';
 import type { AlarmService } from '../alarms/store/alarm-service.js';
-import type { AlarmLevel } from '../alarms/types.js';
 import type { AlarmEvent, EventHub } from '../core/events.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../core/types.js';
-import { DEFAULT_SOUND_RELAYS, PUBLIC_KINDS, desiredOutputs, drivesOutputs, type DesiredOutputs, type DesiredProgramme, type RecentAllClear } from './desired.js';
+import { standingProgrammes } from './alarm-programmes.js';
+import { DEFAULT_SOUND_RELAYS, PUBLIC_KINDS, desiredOutputs, drivesOutputs, type DesiredOutputs, type RecentAllClear } from './desired.js';
 import { OutputFaults } from './output-faults.js';
 import type { LedBoardSnapshot, OutputEvent, OutputsSnapshot, RelaySnapshot, SpeakerSnapshot } from './outputs-snapshot.js';
 import type { DispatchPlan } from './plan-schema.js';
-import { ProgrammeAudio } from './programme-audio.js';
 
-export interface DispatchSpeaker {
-  readonly id: string;
-  /** ALSA device or `file:/abs/path.wav`. */
-  readonly device: string;
-  /** espeak-ng voice (default cmn). */
-  readonly voice?: string;
-  /** Words per minute (default 140). */
-  readonly rate?: number;
-  /** Relay name powering this speaker's amplifier: on before each play, off after. */
-  readonly amplifierRelay?: string;
-}
+// The loudspeakers live in the broadcast station; the request types and error the API and the orders use are its.
+export { OutputRequestError as DispatchRequestError } from '../../broadcast/station/pick.js';
+export type { AnnounceRequest } from '../../broadcast/station/station.js';
+
+/** What the dispatcher asks of the broadcast station (the loudspeakers). */
+export type DispatchStation = Pick<Station, 'keepOnAir' | 'withdraw' | 'speakers' | 'change$' | 'speakerIds' | 'amplifierRelays'>;
 
 export interface DispatchLedBoard {
   readonly id: string;
@@ -48,11 +42,13 @@ export interface DispatcherOptions {
   readonly ioBoard?: IoBoard;
   /** Relay name → pin on the I/O board. */
   readonly relays: Readonly<Record<string, number>>;
-  readonly speakers: readonly DispatchSpeaker[];
+  /**
+   * The loudspeakers: the dispatcher asks the station to keep each sounding alarm's programme on the air and hands it
+   * `amplifier()` to switch the amplifier relays. Shared: the dispatcher never starts or stops it.
+   */
+  readonly station: DispatchStation;
   /** The dispatcher never closes these. */
   readonly ledBoards: readonly DispatchLedBoard[];
-  /** Speech cache, rendered sirens and programmes live under here. */
-  readonly audioDir: string;
   /** Relays that make sound, off once a `silenceOnAck` alarm is acknowledged. Default siren, amplifier and every amplifierRelay. */
   readonly soundRelays?: readonly string[];
   /** How often failed outputs are tried again (and the desired state re-derived). Default 10 000 ms. */
@@ -61,35 +57,9 @@ export interface DispatcherOptions {
   readonly ioBoardGraceMs?: number;
   /** How long the LED boards show an all-clear. Default 10 minutes. */
   readonly allClearShowMs?: number;
-  /** Environment of the audio tools (PATH). */
-  readonly audioEnv?: NodeJS.ProcessEnv;
 }
 
 export const IO_BOARD_OUTPUT_ID = 'io-board';
-
-/** An operator's request names an output this box does not have (`param` is the request field, e.g. `speakers[1]`). */
-export class DispatchRequestError extends Error {
-  constructor(
-    readonly param: string,
-    message: string,
-    /** `none`: the box has no output of this kind at all. */
-    readonly reason: 'unknown' | 'none' = 'unknown',
-  ) {
-    super(message);
-    this.name = 'DispatchRequestError';
-  }
-}
-
-export interface AnnounceRequest {
-  /** What to say (Mandarin, spoken by espeak-ng with each speaker's voice). */
-  readonly text: string;
-  /** Speaker ids; default every speaker. */
-  readonly speakers?: readonly string[];
-  /** The signed-in account (user name or `token:<id>`) asking; journalled with the announcement. */
-  readonly account?: string;
-  /** On behalf of whom (free text), when given. */
-  readonly by?: string;
-}
 
 export interface ShowTextRequest {
   readonly text: string;
@@ -134,68 +104,17 @@ interface LedRec {
   notice: { readonly text: string; readonly until: number } | null;
 }
 
-interface Enqueued {
-  readonly signature: string;
-  readonly oneShot: boolean;
-}
-
-interface SpeakerRec {
-  readonly cfg: DispatchSpeaker;
-  readonly queue: PlayoutQueue<DesiredProgramme>;
-  readonly enqueued: Map<string, Enqueued>;
-  state: 'idle' | 'playing';
-  alarmKey: string | null;
-  level: AlarmLevel | null;
-  lastError: string | null;
-  at: number | null;
-}
-
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** The items named (in the order named, each once), or all of them when no names are given. */
-function pick<T>(items: readonly T[], idOf: (t: T) => string, names: readonly string[] | undefined, param: string, noun: string): T[] {
-  if (names === undefined) {
-    if (items.length === 0) throw new DispatchRequestError(param, `this box has no ${noun}s configured`, 'none');
-    return [...items];
-  }
-  const out: T[] = [];
-  for (const [i, name] of names.entries()) {
-    const found = items.find((t) => idOf(t) === name);
-    if (found === undefined) {
-      const known = items.map(idOf);
-      throw new DispatchRequestError(`${param}[${i}]`, `"${name}" is not a ${noun} of this box; expected ${known.length > 0 ? `one of ${known.join(', ')}` : `nothing (there are no ${noun}s)`}`);
-    }
-    if (!out.includes(found)) out.push(found);
-  }
-  if (out.length === 0) throw new DispatchRequestError(param, `name at least one ${noun}, or leave ${param} out for all`);
-  return out;
-}
-
-/** Resolves after `ms`, or early (true) when the signal aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (aborted: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(aborted);
-    };
-    const onAbort = (): void => done(true);
-    const timer = setTimeout(() => done(false), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
- * Turns the alarms that are sounding into outputs: relays on the I/O board, programmes on the loudspeakers, text on
- * the LED boards. At start it derives the outputs from the store (so a restart re-asserts the relays and LED text
+ * Turns the alarms that are sounding into outputs: relays on the I/O board, programmes on the loudspeakers (asked of
+ * the broadcast station), text on the LED boards. At start it derives the outputs from the store (so a restart re-asserts the relays and LED text
  * but does not re-sound an alarm already acknowledged), then re-derives on every alarm transition and applies the
  * difference. Each output is driven on its own: a dead one raises an `output_fault:<id>` alarm and never holds up
  * the others; the fault clears when the output works again.
  */
 export class Dispatcher implements Module {
   readonly name = 'dispatch';
-  /** Every change of an output's state (for the live event stream). */
   /** Output changes, published on the hub for the live event stream. */
   get output$(): Subject<OutputEvent> {
     return this.opts.hub.output$;
@@ -203,22 +122,20 @@ export class Dispatcher implements Module {
 
   private readonly relays = new Map<string, RelayRec>();
   private readonly leds: LedRec[] = [];
-  private readonly speakers: SpeakerRec[] = [];
   private readonly faults: OutputFaults;
-  private readonly audio: ProgrammeAudio;
   private readonly soundRelays: readonly string[];
-  /** Relay name → speakers playing through it now. */
-  private readonly ampHolders = new Map<string, Set<string>>();
+  /** Amplifier relays the station holds on now (a speaker is playing through them). */
+  private readonly ampOn = new Set<string>();
   private readonly allClears = new Map<string, RecentAllClear>();
   private desired: DesiredOutputs = { relays: [], ledText: null, programmes: [], driving: [] };
   private running = false;
   private reconcileQueued = false;
   private sub: Subscription | undefined;
+  private speakerSub: Subscription | undefined;
   private offBoard: (() => void)[] = [];
   private tick: ReturnType<typeof setInterval> | undefined;
   private grace: ReturnType<typeof setTimeout> | undefined;
   private readonly noticeTimers = new Set<ReturnType<typeof setTimeout>>();
-  private announceSeq = 0;
   private plans: DispatchPlan;
   private siteNames: Readonly<Record<string, string>>;
 
@@ -239,25 +156,8 @@ export class Dispatcher implements Module {
       claim(l.id, `LED board ${l.id}`);
       this.leds.push({ id: l.id, board: l.board, textOptions: l.textOptions, want: null, sent: undefined, acknowledged: false, failed: false, lastError: null, at: null, busy: false, notice: null });
     }
-    this.audio = new ProgrammeAudio({ audioDir: opts.audioDir, ...(opts.audioEnv === undefined ? {} : { env: opts.audioEnv }) });
-    for (const cfg of opts.speakers) {
-      claim(cfg.id, `speaker ${cfg.id}`);
-      const rec: SpeakerRec = {
-        cfg,
-        queue: new PlayoutQueue<DesiredProgramme>(
-          (item, signal) => this.play(rec, item, signal),
-          (e) => this.onPlayout(rec, e),
-        ),
-        enqueued: new Map(),
-        state: 'idle',
-        alarmKey: null,
-        level: null,
-        lastError: null,
-        at: null,
-      };
-      this.speakers.push(rec);
-    }
-    this.soundRelays = [...new Set([...(opts.soundRelays ?? DEFAULT_SOUND_RELAYS), ...opts.speakers.flatMap((s) => (s.amplifierRelay === undefined ? [] : [s.amplifierRelay]))])];
+    for (const id of opts.station.speakerIds()) claim(id, `speaker ${id}`);
+    this.soundRelays = [...new Set([...(opts.soundRelays ?? DEFAULT_SOUND_RELAYS), ...opts.station.amplifierRelays()])];
     this.faults = new OutputFaults(opts.alarms, opts.log);
 
     this.warnUnknownRelays();
@@ -265,7 +165,7 @@ export class Dispatcher implements Module {
   }
 
   private warnUnknownRelays(): void {
-    const planned = new Set([...this.plans.prepare.relays, ...this.plans.evacuate.relays, ...this.opts.speakers.flatMap((s) => s.amplifierRelay ?? [])]);
+    const planned = new Set([...this.plans.prepare.relays, ...this.plans.evacuate.relays, ...this.opts.station.amplifierRelays()]);
     const missing = [...planned].filter((n) => !this.relays.has(n));
     if (missing.length > 0) this.opts.log.warn({ event: 'dispatch.unknown_relays', relays: missing }, 'dispatch plans name relays this box does not have');
   }
@@ -284,29 +184,15 @@ export class Dispatcher implements Module {
   }
 
   /**
-   * Speaks an operator's message now, once, on the named loudspeakers (default all), as playout class `county`:
-   * an alarm pre-empts it (it plays again, whole, after the alarm's programme) and it never interrupts an alarm.
+   * The station's amplifier callback: a speaker's amplifier relay on while any speaker plays through it (on top of
+   * what the alarms want). A relay this box does not have is ignored (reported at start).
    */
-  announce(req: AnnounceRequest): { readonly key: string; readonly speakers: readonly string[] } {
-    const targets = pick(this.speakers, (s) => s.cfg.id, req.speakers, 'speakers', 'speaker');
-    if (!this.running) throw new Error('dispatch is not running');
-    const key = `announce:${this.opts.clock()}-${++this.announceSeq}`;
-    const programme: DesiredProgramme = {
-      key,
-      cls: 'county',
-      alarmKey: key,
-      level: null,
-      drill: false,
-      message: req.text,
-      repeat: 1,
-      intervalS: 0,
-      signature: JSON.stringify(['announce', key, req.text]),
-      oneShot: true,
-    };
-    for (const s of targets) s.queue.enqueue({ key, cls: 'county', payload: programme });
-    const ids = targets.map((s) => s.cfg.id);
-    this.opts.log.info({ event: 'dispatch.announce', key, speakers: ids, account: req.account, by: req.by, chars: req.text.length }, 'operator announcement queued');
-    return { key, speakers: ids };
+  amplifier(relay: string, on: boolean): Promise<void> {
+    const r = this.relays.get(relay);
+    if (r === undefined) return Promise.resolve();
+    if (on) this.ampOn.add(relay);
+    else this.ampOn.delete(relay);
+    return this.applyRelay(r);
   }
 
   /**
@@ -314,7 +200,7 @@ export class Dispatcher implements Module {
    * precedence: while one is shown the operator's text waits (its time still runs) and comes back after, if not expired.
    */
   showText(req: ShowTextRequest): { readonly boards: readonly string[]; readonly until: number; readonly shownNow: boolean } {
-    const targets = pick(this.leds, (l) => l.id, req.boards, 'boards', 'LED board');
+    const targets = pickOutputs(this.leds, (l) => l.id, req.boards, 'boards', 'LED board');
     if (!this.running) throw new Error('dispatch is not running');
     const minutes = req.minutes ?? DEFAULT_NOTICE_MINUTES;
     const until = this.opts.clock() + minutes * 60_000;
@@ -335,6 +221,7 @@ export class Dispatcher implements Module {
     this.running = true;
     this.faults.adoptOpen();
     this.sub = this.opts.hub.alarm$.subscribe((ev) => this.onAlarm(ev));
+    this.speakerSub = this.opts.station.change$.subscribe((c) => this.onSpeaker(c));
     const board = this.opts.ioBoard;
     if (board) {
       this.offBoard.push(board.on('connected', () => this.onBoardConnected()));
@@ -351,7 +238,7 @@ export class Dispatcher implements Module {
       }
     }
     this.opts.log.info(
-      { event: 'dispatch.started', relays: this.relays.size, speakers: this.speakers.length, ledBoards: this.leds.length },
+      { event: 'dispatch.started', relays: this.relays.size, speakers: this.opts.station.speakerIds().length, ledBoards: this.leds.length },
       'dispatch started',
     );
     this.reconcile();
@@ -362,12 +249,12 @@ export class Dispatcher implements Module {
     if (!this.running) return;
     this.running = false;
     this.sub?.unsubscribe();
+    this.speakerSub?.unsubscribe();
     for (const off of this.offBoard.splice(0)) off();
     if (this.tick) clearInterval(this.tick);
     if (this.grace) clearTimeout(this.grace);
     for (const t of this.noticeTimers) clearTimeout(t);
     this.noticeTimers.clear();
-    await Promise.all(this.speakers.map((s) => s.queue.stop()));
     this.opts.log.info({ event: 'dispatch.stopped' }, 'dispatch stopped');
   }
 
@@ -376,7 +263,7 @@ export class Dispatcher implements Module {
     return {
       ioBoard: this.opts.ioBoard ? { connection: this.opts.ioBoard.connection() } : null,
       relays: [...this.relays.values()].map((r) => this.relaySnapshot(r)),
-      speakers: this.speakers.map((s) => this.speakerSnapshot(s)),
+      speakers: this.opts.station.speakers().map((s) => speakerSnapshot(s)),
       ledBoards: this.leds.map((l) => this.ledSnapshot(l)),
       silenceOnAck: { prepare: this.plans.prepare.silenceOnAck, evacuate: this.plans.evacuate.silenceOnAck },
     };
@@ -450,7 +337,9 @@ export class Dispatcher implements Module {
       l.want = want.ledText ?? l.notice?.text ?? null;
       this.applyLed(l, false);
     }
-    for (const s of this.speakers) this.applySpeaker(s, want);
+    this.opts.station.keepOnAir(standingProgrammes(want.programmes));
+    // An all-clear still to play is dropped when its alarm sounds again.
+    for (const d of want.driving) this.opts.station.withdraw(`allclear:${d.key}`);
   }
 
   /** Periodic: re-derive (all-clear display ends) and try failed outputs again. */
@@ -467,7 +356,7 @@ export class Dispatcher implements Module {
   // ---- relays ----
 
   private relayWanted(r: RelayRec): boolean {
-    return this.desired.relays.includes(r.name) || (this.ampHolders.get(r.name)?.size ?? 0) > 0;
+    return this.desired.relays.includes(r.name) || this.ampOn.has(r.name);
   }
 
   /** Sends the relay's wanted level if it differs from the commanded one; resolves once the board answered. */
@@ -543,18 +432,6 @@ export class Dispatcher implements Module {
     this.faults.raise(IO_BOARD_OUTPUT_ID, 'I/O板 无连接', `I/O board lost: ${reason}`);
   }
 
-  /** A speaker starts or stops using its amplifier relay. */
-  private holdAmplifier(s: SpeakerRec, on: boolean): Promise<void> {
-    const name = s.cfg.amplifierRelay;
-    const r = name === undefined ? undefined : this.relays.get(name);
-    if (name === undefined || r === undefined) return Promise.resolve();
-    let holders = this.ampHolders.get(name);
-    if (!holders) this.ampHolders.set(name, (holders = new Set()));
-    if (on) holders.add(s.cfg.id);
-    else holders.delete(s.cfg.id);
-    return this.applyRelay(r);
-  }
-
   // ---- LED boards ----
 
   private applyLed(l: LedRec, force: boolean): void {
@@ -609,91 +486,21 @@ export class Dispatcher implements Module {
 
   // ---- speakers ----
 
-  private applySpeaker(s: SpeakerRec, want: DesiredOutputs): void {
-    const wanted = new Set<string>();
-    for (const p of want.programmes) {
-      wanted.add(p.key);
-      if (s.enqueued.get(p.key)?.signature === p.signature) continue;
-      s.enqueued.set(p.key, { signature: p.signature, oneShot: p.oneShot });
-      s.queue.enqueue({ key: p.key, cls: p.cls, payload: p });
+  /** A speaker changed (in the station): shown on the live stream; a failed play is an output fault until one plays. */
+  private onSpeaker(c: SpeakerChange): void {
+    const s = c.speaker;
+    if (c.outcome === 'failed') {
+      this.faults.raise(s.id, `喇叭 ${s.id} 播放失败`, `speaker ${s.id} (${s.device}): ${c.error ?? 'playback failed'}`);
+    } else if (c.outcome === 'played') {
+      this.faults.clear(s.id, `speaker ${s.id} played`);
     }
-    for (const [key, e] of s.enqueued) {
-      if (wanted.has(key)) continue;
-      s.enqueued.delete(key);
-      // An all-clear plays out even after it leaves the desired set, unless its alarm sounds again.
-      if (!e.oneShot) s.queue.cancel(key);
-    }
-    for (const d of want.driving) s.queue.cancel(`allclear:${d.key}`);
-  }
-
-  private async play(s: SpeakerRec, item: PlayoutItem<DesiredProgramme>, signal: AbortSignal): Promise<{ outcome: PlayResult['outcome']; error?: string }> {
-    const p = item.payload;
-    let wav: string;
-    try {
-      wav = await this.audio.render({
-        ...(p.sirenPattern === undefined ? {} : { sirenPattern: p.sirenPattern }),
-        message: p.message,
-        ...(s.cfg.voice === undefined ? {} : { voice: s.cfg.voice }),
-        ...(s.cfg.rate === undefined ? {} : { rate: s.cfg.rate }),
-      });
-    } catch (err) {
-      return { outcome: 'failed', error: `render: ${message(err)}` };
-    }
-    for (let i = 0; i < p.repeat; i++) {
-      if (i > 0 && p.intervalS > 0 && (await pause(p.intervalS * 1000, signal))) return { outcome: 'interrupted' };
-      if (signal.aborted) return { outcome: 'interrupted' };
-      const res = await playWav(wav, {
-        device: s.cfg.device,
-        signal,
-        before: () => this.holdAmplifier(s, true),
-        after: () => {
-          void this.holdAmplifier(s, false);
-        },
-        ...(this.opts.audioEnv === undefined ? {} : { env: this.opts.audioEnv }),
-      });
-      if (res.hookError) this.opts.log.warn({ event: 'dispatch.speaker_hook_failed', speaker: s.cfg.id, err: res.hookError }, 'amplifier hook failed');
-      if (res.outcome !== 'played') return { outcome: res.outcome, ...(res.error === undefined ? {} : { error: res.error }) };
-    }
-    return { outcome: 'played' };
-  }
-
-  private onPlayout(s: SpeakerRec, e: PlayoutEvent<DesiredProgramme>): void {
-    const now = this.opts.clock();
-    if (e.type === 'dropped') return;
-    if (e.type === 'started') {
-      s.state = 'playing';
-      s.alarmKey = e.item.payload.alarmKey;
-      s.level = e.item.payload.level;
-      s.at = now;
-      this.opts.log.info({ event: 'dispatch.speaker_playing', speaker: s.cfg.id, key: e.item.key, cls: e.item.cls }, 'speaker playing');
-      this.emitSpeaker(s);
-      return;
-    }
-    s.state = 'idle';
-    s.alarmKey = null;
-    s.level = null;
-    s.at = now;
-    if (e.type === 'finished' && e.outcome === 'failed') {
-      s.lastError = e.error ?? 'playback failed';
-      this.opts.log.warn({ event: 'dispatch.speaker_failed', speaker: s.cfg.id, key: e.item.key, err: s.lastError }, 'speaker failed');
-      this.faults.raise(s.cfg.id, `喇叭 ${s.cfg.id} 播放失败`, `speaker ${s.cfg.id} (${s.cfg.device}): ${s.lastError}`);
-      // Not heard: queued again on the next retry tick while it is still wanted.
-      if (s.enqueued.get(e.item.key)?.signature === e.item.payload.signature) s.enqueued.delete(e.item.key);
-    } else if (e.type === 'finished' && e.outcome === 'played') {
-      s.lastError = null;
-      this.faults.clear(s.cfg.id, `speaker ${s.cfg.id} played`);
-    }
-    this.emitSpeaker(s);
+    this.output$.next({ type: 'speaker', at: c.at, speaker: speakerSnapshot(s) });
   }
 
   // ---- snapshots ----
 
   private relaySnapshot(r: RelayRec): RelaySnapshot {
     return { name: r.name, pin: r.pin, on: r.commanded ?? false, confirmed: r.confirmed, confirmedAt: r.confirmedAt, lastError: r.lastError };
-  }
-
-  private speakerSnapshot(s: SpeakerRec): SpeakerSnapshot {
-    return { id: s.cfg.id, device: s.cfg.device, state: s.state, alarmKey: s.alarmKey, level: s.level, lastError: s.lastError, at: s.at };
   }
 
   private ledSnapshot(l: LedRec): LedBoardSnapshot {
@@ -704,11 +511,12 @@ export class Dispatcher implements Module {
     this.output$.next({ type: 'relay', at: this.opts.clock(), relay: this.relaySnapshot(r) });
   }
 
-  private emitSpeaker(s: SpeakerRec): void {
-    this.output$.next({ type: 'speaker', at: this.opts.clock(), speaker: this.speakerSnapshot(s) });
-  }
-
   private emitLed(l: LedRec): void {
     this.output$.next({ type: 'led', at: this.opts.clock(), ledBoard: this.ledSnapshot(l) });
   }
+}
+
+/** A speaker as `GET /outputs` shows it: what plays is named by the alarm (or announcement) it speaks for. */
+function speakerSnapshot(s: SpeakerState): SpeakerSnapshot {
+  return { id: s.id, device: s.device, state: s.state, alarmKey: s.onAir?.about ?? null, level: s.onAir?.level ?? null, lastError: s.lastError, at: s.at };
 }

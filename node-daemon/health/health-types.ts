@@ -1,6 +1,7 @@
 import type { BreakerState, BusState } from '../core/events.js';
 import type { BusCounters } from '../../drivers/modbus/types.js';
 import type { Quality } from '../core/types.js';
+import type { MediaHealth } from '../media/media-health.js';
 
 export interface SensorHealth {
   readonly id: string;
@@ -35,4 +36,6 @@ export interface HealthSnapshot {
   readonly sensors: readonly SensorHealth[];
   readonly disk: { readonly path: string; readonly freeBytes: number; readonly totalBytes: number };
   readonly storage: { readonly lastCommitTs?: number; readonly pendingWrites: number; readonly lastError?: string };
+  /** The media disk quota: use, free space, evictions, pressure (media/media-quota.ts). */
+  readonly media?: MediaHealth;
 }

@@ -6,6 +6,7 @@ import type { Module } from '../core/module.js';
 import { systemClock, type Clock, type Quality, type Reading } from '../core/types.js';
 import type { ReadingsReader } from '../storage/types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
+import type { MediaHealth } from '../media/media-health.js';
 import { diskUsage } from './disk-usage.js';
 import type { BusHealth, HealthSnapshot, SensorHealth } from './health-types.js';
 import { packageVersion } from './package-version.js';
@@ -25,6 +26,8 @@ export interface StatusRegistryOptions {
   readonly version?: string;
   /** The county link (`sync` in the snapshot; left out when it gives undefined): sync-module.ts `setUpSync`. */
   readonly sync?: () => SyncHealth | undefined;
+  /** The media disk quota (`media` in the snapshot): media/media-quota.ts. */
+  readonly media?: () => MediaHealth | undefined;
 }
 
 type LastError = { readonly ts: number; readonly message: string };
@@ -178,6 +181,7 @@ export class StatusRegistry implements Module {
     const sensors = [...this.sensorStates.values()].map((s) => this.sensorHealth(s, now));
     const storage = this.opts.storageStatus();
     const sync = this.opts.sync?.();
+    const media = this.opts.media?.();
     const degraded =
       buses.some((b) => b.state === 'down') ||
       sensors.some((s) => s.critical && s.status !== 'good') ||
@@ -196,6 +200,7 @@ export class StatusRegistry implements Module {
         ...(storage.lastError === undefined ? {} : { lastError: storage.lastError }),
       },
       ...(sync === undefined ? {} : { sync }),
+      ...(media === undefined ? {} : { media }),
     };
   }
 

@@ -17,6 +17,10 @@ import type { SitesSource } from './routes/sites.js';
 import type { ContentSource } from './routes/content.js';
 import type { SyncDeps } from './routes/sync-feed.js';
 import type { NoticeSource } from './routes/notices.js';
+import type { RecordingsSource } from './routes/recordings.js';
+import type { RecordingScheduleSource } from './routes/recording-schedule.js';
+import type { LibrarySource } from './routes/library.js';
+import type { StationSource } from './routes/station.js';
 import type { SystemRouteOptions } from './routes/system.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
@@ -57,6 +61,14 @@ export interface AppDeps extends UiBackendDeps {
   readonly content?: ContentSource;
   /** The county's notices (sync/orders); without it `GET /notices` is absent (404). */
   readonly notices?: NoticeSource;
+  /** Satellite and TV recordings (node-daemon/recording); without it the /recordings routes are absent (404). */
+  readonly recordings?: RecordingsSource;
+  /** The recording schedule (node-daemon/recording-schedule); without it the /recordings/schedule routes are absent (404). */
+  readonly recordingSchedule?: RecordingScheduleSource;
+  /** The farm-content library (library/library-service.ts); without it the /library routes are absent (404). */
+  readonly library?: LibrarySource;
+  /** The broadcast station and its scheduled programmes; without it `GET /station` is absent (404). */
+  readonly station?: StationSource;
 }
 
 /** The backend additions for the web UI; each route is absent (404) without its dependency. */

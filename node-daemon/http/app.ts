@@ -10,6 +10,10 @@ import { alarmsRoutes } from './routes/alarms.js';
 import { authRoutes } from './routes/auth.js';
 import { contentRoutes } from './routes/content.js';
 import { noticesRoutes } from './routes/notices.js';
+import { recordingsRoutes } from './routes/recordings.js';
+import { recordingScheduleRoutes } from './routes/recording-schedule.js';
+import { libraryRoutes } from './routes/library.js';
+import { stationRoutes } from './routes/station.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -73,8 +77,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, uiBackendRoutes(deps));
   if (deps.sync !== undefined) app.route(API_PREFIX, syncFeedRoutes(deps.sync));
   if (deps.content !== undefined) app.route(API_PREFIX, contentRoutes(deps.content));
+  // Before /recordings/:id, which would take `schedule` for an id.
+  if (deps.recordingSchedule !== undefined) app.route(API_PREFIX, recordingScheduleRoutes(deps.recordingSchedule));
+  if (deps.recordings !== undefined) app.route(API_PREFIX, recordingsRoutes(deps.recordings));
   if (deps.notices !== undefined) app.route(API_PREFIX, noticesRoutes({ notices: deps.notices, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, ...uiBackendFlags(deps) }));
+  if (deps.library !== undefined) app.route(API_PREFIX, libraryRoutes(deps.library));
+  if (deps.station !== undefined) app.route(API_PREFIX, stationRoutes(deps.station));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, recordings: deps.recordings !== undefined, recordingSchedule: deps.recordingSchedule !== undefined, library: deps.library !== undefined, station: deps.station !== undefined, ...uiBackendFlags(deps) }));
 
   // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
   app.get('*', staticUi({ log: deps.log }));

@@ -37,12 +37,25 @@ import type {
 import type { authStateSchema, signedInSchema, userSummarySchema } from './schemas/auth.js';
 import type { ledAcceptedSchema, speakAcceptedSchema } from './schemas/broadcast.js';
 import type { ledBoardSnapshotSchema, outputsSnapshotSchema, relaySnapshotSchema, speakerSnapshotSchema } from './schemas/outputs.js';
+import type { onAirSchema, scheduledProgrammeStatusSchema, stationViewSchema } from './schemas/station.js';
 import type { auditListSchema, settingsBodySchema, settingsChangedSchema, settingsProblemSchema, settingsProblemsSchema } from './schemas/settings.js';
 import type { siteSchema, siteSensorSchema, sitesBodySchema } from './schemas/sites.js';
 import type { systemBodySchema } from './schemas/system.js';
 import type { contentFileStateSchema, contentHealthSchema, contentListSchema } from './schemas/content.js';
 import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSchema } from './schemas/notices.js';
+import type { libraryCategoriesSchema, libraryImportBodySchema, libraryImportReportSchema, libraryItemSchema, libraryPageSchema, mediaHealthSchema } from './schemas/library.js';
 import type { userCreatedSchema, userListSchema, userSchema } from './schemas/users.js';
+import type { pinBodySchema, recordingChannelSchema, recordingEventSchema, recordingGapSchema, recordingListSchema, recordingLiveSchema, recordingSchema, recordNowBodySchema } from './schemas/recordings.js';
+import type {
+  guideStateSchema,
+  scheduleAddedSchema,
+  scheduleConflictSchema,
+  scheduledJobSchema,
+  scheduleDeletedSchema,
+  scheduleEntryBodySchema,
+  scheduleEntrySchema,
+  scheduleViewSchema,
+} from './schemas/recording-schedule.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Answers, by route. The names are the OpenAPI document's `components.schemas` where it names the shape.
@@ -78,6 +91,11 @@ export type RelaySnapshot = z.output<typeof relaySnapshotSchema>;
 export type SpeakerSnapshot = z.output<typeof speakerSnapshotSchema>;
 export type LedBoardSnapshot = z.output<typeof ledBoardSnapshotSchema>;
 
+/** `GET /station`: each loudspeaker's queue and the scheduled programmes. */
+export type StationView = z.output<typeof stationViewSchema>;
+export type OnAir = z.output<typeof onAirSchema>;
+export type ScheduledProgrammeStatus = z.output<typeof scheduledProgrammeStatusSchema>;
+
 /** `GET /auth/state` (public). */
 export type AuthState = z.output<typeof authStateSchema>;
 /** `POST /auth/setup` (201) and `/auth/login` (200). */
@@ -104,12 +122,49 @@ export type ContentFileState = z.output<typeof contentFileStateSchema>;
 /** `sync.content` of `GET /health`. */
 export type ContentHealth = z.output<typeof contentHealthSchema>;
 
+/** `GET /library` (search and browse), `GET /library/{id}`, `DELETE /library/{id}`; the file is at `fileUrl` (HTTP Range). */
+export type LibraryPage = z.output<typeof libraryPageSchema>;
+export type LibraryItem = z.output<typeof libraryItemSchema>;
+export type LibraryCategories = z.output<typeof libraryCategoriesSchema>;
+/** `POST /library/import`: the body, and what was imported, duplicated, corrupt or skipped. */
+export type LibraryImportBody = z.input<typeof libraryImportBodySchema>;
+export type LibraryImportReport = z.output<typeof libraryImportReportSchema>;
+/** `media` of `GET /health`: the disk quota. */
+export type MediaHealth = z.output<typeof mediaHealthSchema>;
+
 /** `GET /notices?state=&limit=`: the county's notices, newest first. */
 export type NoticeList = z.output<typeof noticeListSchema>;
 export type Notice = z.output<typeof noticeSchema>;
 export type NoticesQuery = z.input<typeof noticesQuerySchema>;
 /** `sync.orders` of `GET /health`: the county's downstream orders. */
 export type OrdersHealth = z.output<typeof ordersHealthSchema>;
+
+/** `GET /recordings`: every recording (newest first, `live` while recording) and the channels. */
+export type RecordingList = z.output<typeof recordingListSchema>;
+/** `GET /recordings/:id`; also `POST /recordings/now` (201), `/recordings/:id/stop`, `PUT /recordings/:id/pin`. */
+export type Recording = z.output<typeof recordingSchema>;
+export type RecordingGap = z.output<typeof recordingGapSchema>;
+export type RecordingLive = z.output<typeof recordingLiveSchema>;
+export type RecordingChannel = z.output<typeof recordingChannelSchema>;
+export type RecordingState = Recording['state'];
+/** The `recording` live event of `GET /events`. */
+export type RecordingEvent = z.output<typeof recordingEventSchema>;
+/** `POST /recordings/now` (operator). */
+export type RecordNowBody = z.input<typeof recordNowBodySchema>;
+/** `PUT /recordings/:id/pin` (operator). */
+export type PinBody = z.input<typeof pinBodySchema>;
+
+/** `GET /recordings/schedule`: jobs to come (with their state), conflicts, entries, the XMLTV guide's state. */
+export type RecordingSchedule = z.output<typeof scheduleViewSchema>;
+export type ScheduledJob = z.output<typeof scheduledJobSchema>;
+export type ScheduleConflict = z.output<typeof scheduleConflictSchema>;
+export type ScheduleEntry = z.output<typeof scheduleEntrySchema>;
+export type GuideState = z.output<typeof guideStateSchema>;
+/** `POST /recordings/schedule` (operator): a one-off, weekly or record-now entry; 201 `ScheduleAdded`. */
+export type ScheduleEntryBody = z.input<typeof scheduleEntryBodySchema>;
+export type ScheduleAdded = z.output<typeof scheduleAddedSchema>;
+/** `DELETE /recordings/schedule/{id}` (operator). */
+export type ScheduleDeleted = z.output<typeof scheduleDeletedSchema>;
 
 /** `GET /settings` (admin). */
 export type Settings = z.output<typeof settingsBodySchema>;

@@ -4,6 +4,7 @@ import { QUALITIES } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
 import { contentHealthSchema } from './schemas/content.js';
+import { mediaHealthSchema } from './schemas/library.js';
 import { ordersHealthSchema } from './schemas/notices.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
@@ -140,6 +141,7 @@ export const healthSchema = z
     disk: z.strictObject({ path: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
     storage: z.strictObject({ lastCommitTs: z.int().optional(), pendingWrites: z.int(), lastError: z.string().optional() }),
     sync: syncHealthSchema.optional().describe('the county link (docs/sync.md); absent with sync.push false'),
+    media: mediaHealthSchema.optional().describe('the media disk quota: recordings, library and county content, free space, evictions; `pressure` while space cannot be freed (fault alarm fault:disk_space)'),
   })
   .register(apiSchemas, { id: 'Health' });
 

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/log.js';
 import { CONTENT_BOX_MIGRATION } from '../sync/content/migration.js';
 import { ORDERS_MIGRATION } from '../sync/orders/orders-migration.js';
+import { LIBRARY_MIGRATION } from '../library/library-migration.js';
+import { RECORDINGS_MIGRATION } from '../recording/migration.js';
+import { RECORDING_SCHEDULE_MIGRATION } from '../recording-schedule/migration.js';
 
 export interface Migration {
   /** The `user_version` the database has after this migration; 1, 2, 3... */
@@ -228,6 +231,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   ORDERS_MIGRATION,
   CONTENT_BOX_MIGRATION,
+  LIBRARY_MIGRATION,
+  RECORDINGS_MIGRATION,
+  RECORDING_SCHEDULE_MIGRATION,
 ];
 
 export interface MigrationResult {

@@ -13,10 +13,12 @@ import type { Alarm } from '../../node-daemon/alarms/types.js';
 import { configSchema } from '../../node-daemon/config/schema.js';
 import { EventHub } from '../../node-daemon/core/events.js';
 import { silentLogger } from '../../node-daemon/core/log.js';
-import { Dispatcher, type DispatchSpeaker } from '../../node-daemon/dispatch/dispatcher.js';
+import { driverAudio } from '../../broadcast/station/driver-audio.js';
+import { ProgrammeAudio } from '../../broadcast/station/programme-audio.js';
+import { Station, type StationSpeaker as DispatchSpeaker } from '../../broadcast/station/station.js';
+import { Dispatcher } from '../../node-daemon/dispatch/dispatcher.js';
 import type { OutputEvent } from '../../node-daemon/dispatch/outputs-snapshot.js';
 import { dispatchPlanSchema, type DispatchPlan } from '../../node-daemon/dispatch/plan-schema.js';
-import { ProgrammeAudio } from '../../node-daemon/dispatch/programme-audio.js';
 import { localTime } from '../../node-daemon/dispatch/render.js';
 import { createApp } from '../../node-daemon/http/app.js';
 import { outputsSnapshotSchema } from '../../node-daemon/http/routes/outputs.js';
@@ -83,7 +85,7 @@ async function hardware(): Promise<Hardware> {
   return { firmataPty, firmata, ledPty, led };
 }
 
-/** The box: a real SQLite alarm store, the real drivers on the ptys, and the dispatcher. */
+/** The box: a real SQLite alarm store, the real drivers on the ptys, the broadcast station and the dispatcher. */
 interface Box {
   db: Db;
   hub: EventHub;
@@ -122,7 +124,14 @@ async function box(hw: Hardware, o: BoxOptions): Promise<Box> {
     presenceCheckMs: 100,
   });
   const ledBoard = new BxBoard({ path: hw.ledPty.a, baudRate: 9600, screen: { width: 128, height: 32 }, replyTimeoutMs: 500, presenceCheckMs: 50 });
-  const dispatcher = new Dispatcher({
+  const station = new Station({
+    speakers: o.speakers,
+    audio: driverAudio({ audioDir: o.audioDir }),
+    clock: Date.now,
+    log,
+    amplifier: (relay, on) => dispatcher.amplifier(relay, on),
+  });
+  const dispatcher: Dispatcher = new Dispatcher({
     plans: o.plans ?? testPlans(),
     timeZone: TZ,
     siteNames: { qingshui: '清水河', baishi: '白石' },
@@ -132,21 +141,22 @@ async function box(hw: Hardware, o: BoxOptions): Promise<Box> {
     log,
     ioBoard: io,
     relays: { amplifier: AMP, siren: SIREN, strobe: STROBE },
-    speakers: o.speakers,
+    station,
     ledBoards: [{ id: 'led-1', board: ledBoard }],
-    audioDir: o.audioDir,
     retryMs: 300,
     ioBoardGraceMs: 3_000,
   });
   const events: OutputEvent[] = [];
   dispatcher.output$.subscribe((e) => events.push(e));
   io.start();
+  await station.start();
   await dispatcher.start();
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     await dispatcher.stop();
+    await station.stop();
     await io.stop();
     await ledBoard.close();
     hub.complete();

@@ -13,6 +13,10 @@ import { readingsPaths } from './readings.js';
 import { sensorsPaths } from './sensors.js';
 import { contentPaths } from './content.js';
 import { noticesPaths } from './notices.js';
+import { recordingsPaths } from './recordings.js';
+import { recordingSchedulePaths } from './recording-schedule.js';
+import { libraryPaths } from './library.js';
+import { stationPaths } from './station.js';
 import { syncFeedPaths } from './sync-feed.js';
 import { usersPaths } from './users.js';
 import { uiBackendPaths, type UiBackendFlags } from './ui-backend.js';
@@ -45,6 +49,14 @@ export interface OpenApiOptions extends UiBackendFlags {
   readonly content?: boolean;
   /** Whether the app serves `GET /notices` (it does when given the notices). Default true. */
   readonly notices?: boolean;
+  /** Whether the app serves `/recordings…` (it does when given the recordings). Default true. */
+  readonly recordings?: boolean;
+  /** Whether the app serves `/recordings/schedule` (it does when given the schedule). Default true. */
+  readonly recordingSchedule?: boolean;
+  /** Whether the app serves the /library routes (it does when given the library). Default true. */
+  readonly library?: boolean;
+  /** Whether the app serves `GET /station` (it does when given the station). Default true. */
+  readonly station?: boolean;
 }
 
 /** Every HTTP method a path item may document. */
@@ -80,7 +92,7 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
-  const syncDocs = { ...(opts.sync === false ? {} : syncFeedPaths), ...(opts.content === false ? {} : contentPaths), ...(opts.notices === false ? {} : noticesPaths) };
+  const syncDocs = { ...(opts.sync === false ? {} : syncFeedPaths), ...(opts.content === false ? {} : contentPaths), ...(opts.notices === false ? {} : noticesPaths), ...(opts.recordings === false ? {} : recordingsPaths), ...(opts.recordingSchedule === false ? {} : recordingSchedulePaths), ...(opts.library === false ? {} : libraryPaths), ...(opts.station === false ? {} : stationPaths) };
   const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...syncDocs, ...eventsPaths, ...openapiPaths };
   for (const [path, item] of Object.entries(all)) {
     const ops: Record<string, OperationDoc> = {};

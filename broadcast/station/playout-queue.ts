@@ -1,7 +1,8 @@
 /**
  * One loudspeaker's playout queue. Priorities follow warning practice: evacuate > prepare > county notice >
  * scheduled programme. One item plays at a time; a more urgent item pre-empts whatever is playing (the player is
- * told to stop through its AbortSignal) and the pre-empted item goes back to the queue unless it was superseded.
+ * told to stop through its AbortSignal) and the pre-empted item goes back to the queue, unless it was superseded or
+ * says it does not resume (a scheduled programme is cut, not replayed over the alarm's end).
  * Within a priority, first come first served. The queue knows nothing of audio: `play` does the work.
  */
 export const PLAYOUT_PRIORITY = { evacuate: 4, prepare: 3, county: 2, programme: 1 } as const;
@@ -12,6 +13,8 @@ export interface PlayoutItem<P> {
   readonly key: string;
   readonly cls: PlayoutClass;
   readonly payload: P;
+  /** After a pre-emption: back to the queue to play again, whole (default), or dropped. */
+  readonly resume?: boolean;
 }
 
 export type PlayOutcome = 'played' | 'interrupted' | 'failed';
@@ -21,6 +24,9 @@ export interface PlayoutEvent<P> {
   readonly item: PlayoutItem<P>;
   readonly outcome?: PlayOutcome;
   readonly error?: string;
+  /** `preempted`: the more urgent item that cut this one, and whether this one plays again after it. */
+  readonly by?: PlayoutItem<P>;
+  readonly resumes?: boolean;
 }
 
 export type Player<P> = (item: PlayoutItem<P>, signal: AbortSignal) => Promise<{ outcome: PlayOutcome; error?: string }>;
@@ -66,6 +72,11 @@ export class PlayoutQueue<P> {
       this.current.superseded = true;
       this.current.abort.abort();
     }
+  }
+
+  /** Whether an item with this key plays or waits. */
+  has(key: string): boolean {
+    return this.current?.item.key === key || this.waiting.some((w) => w.key === key);
   }
 
   /** What is playing now and what waits, most urgent first. */
@@ -116,9 +127,10 @@ export class PlayoutQueue<P> {
       .then((result) => {
         this.current = undefined;
         if (cur.preemptedBy && !cur.superseded && !this.stopped) {
-          this.onEvent({ type: 'preempted', item, outcome: result.outcome });
+          const resumes = item.resume !== false;
+          this.onEvent({ type: 'preempted', item, outcome: result.outcome, by: cur.preemptedBy, resumes });
           // A pre-empted item plays again, whole, once the more urgent one is done.
-          if (!this.waiting.some((w) => w.key === item.key)) this.insert(item);
+          if (resumes && !this.waiting.some((w) => w.key === item.key)) this.insert(item);
         } else {
           this.onEvent({ type: 'finished', item, outcome: result.outcome, ...(result.error ? { error: result.error } : {}) });
         }

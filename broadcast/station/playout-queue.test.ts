@@ -87,4 +87,21 @@ describe('PlayoutQueue', () => {
     await q.idle();
     expect(played).toEqual(['bad', 'bad:failed:no sound card', 'good', 'good:played:']);
   });
+
+  it('an item that does not resume is cut for good: the event names who cut it, and it is not played again', async () => {
+    const p = controllablePlayer();
+    const events: PlayoutEvent<string>[] = [];
+    const q = new PlayoutQueue(p.play, (e) => events.push(e));
+    q.enqueue({ key: 'scheduled:price', cls: 'programme', payload: 'price', resume: false });
+    await tick();
+    expect(q.has('scheduled:price')).toBe(true);
+    q.enqueue(item('flood:a', 'evacuate'));
+    await tick();
+    expect(p.log).toEqual(['play scheduled:price', 'abort scheduled:price', 'play flood:a']);
+    expect(events.find((e) => e.type === 'preempted')).toMatchObject({ item: { key: 'scheduled:price' }, by: { key: 'flood:a' }, resumes: false, outcome: 'interrupted' });
+    expect(q.has('scheduled:price')).toBe(false);
+    await p.finish('flood:a');
+    await q.idle();
+    expect(p.log.filter((l) => l.startsWith('play'))).toEqual(['play scheduled:price', 'play flood:a']);
+  });
 });

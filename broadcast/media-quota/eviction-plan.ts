@@ -1,0 +1,103 @@
+/**
+ * Which media to delete when the disk quota or a file system's free space is short: pure, given what was measured.
+ *
+ * Order: recordings that are neither pinned nor still being written, oldest first; then, only when the config allows
+ * it, library items that did not come from the county (imported or added by hand), oldest first. Nothing else is a
+ * candidate: pinned recordings, the county's content (the county wants it on the box and the sync would fetch it
+ * again), and never the database, readings or alarms, which are not media at all.
+ *
+ * A candidate is taken only while it helps a shortfall still open: any candidate counts against the quota, but a
+ * file system's free space is helped only by a candidate stored on it. The plan says whether it relieves everything;
+ * when it cannot, the box raises a fault alarm.
+ */
+
+export interface RecordingCandidate {
+  readonly id: string;
+  /** When it ended (or started, if that is what is known): UTC ms. */
+  readonly at: number;
+  readonly bytes: number;
+  /** The file system it lives on (stat `dev`). */
+  readonly device: string;
+  readonly pinned: boolean;
+  /** Still being recorded or processed: never evicted. */
+  readonly active: boolean;
+}
+
+export interface LibraryCandidate {
+  readonly id: string;
+  /** When it was added (UTC ms). */
+  readonly at: number;
+  readonly bytes: number;
+  readonly device: string;
+  readonly source: 'county' | 'usb' | 'operator';
+}
+
+export interface QuotaPolicy {
+  readonly quotaBytes?: number;
+  readonly minFreeBytes: number;
+  readonly evictLibrary: boolean;
+}
+
+export interface MediaMeasure {
+  /** Bytes of recordings, library and county content together. */
+  readonly usedBytes: number;
+  /** Free bytes of each file system holding the database or media, by device. */
+  readonly freeByDevice: Readonly<Record<string, number>>;
+}
+
+export type Eviction =
+  | { readonly kind: 'recording'; readonly id: string; readonly bytes: number; readonly device: string }
+  | { readonly kind: 'library'; readonly id: string; readonly bytes: number; readonly device: string };
+
+export interface EvictionPlan {
+  /** In the order to delete them. */
+  readonly evict: readonly Eviction[];
+  /** Bytes over the quota before any eviction (0 when within it or without a quota). */
+  readonly overQuotaBytes: number;
+  /** Bytes missing to minFreeBytes before any eviction, by device (only devices short of it). */
+  readonly shortByDevice: Readonly<Record<string, number>>;
+  /** Whether deleting `evict` closes every shortfall. */
+  readonly relieved: boolean;
+}
+
+const byAgeThenId = <T extends { readonly at: number; readonly id: string }>(a: T, b: T): number => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The candidates in the order they may go, whatever is short. */
+export function evictionOrder(policy: Pick<QuotaPolicy, 'evictLibrary'>, recordings: readonly RecordingCandidate[], library: readonly LibraryCandidate[]): Eviction[] {
+  const recs = recordings
+    .filter((r) => !r.pinned && !r.active)
+    .sort(byAgeThenId)
+    .map((r): Eviction => ({ kind: 'recording', id: r.id, bytes: r.bytes, device: r.device }));
+  const items = policy.evictLibrary
+    ? library
+        .filter((l) => l.source !== 'county')
+        .sort(byAgeThenId)
+        .map((l): Eviction => ({ kind: 'library', id: l.id, bytes: l.bytes, device: l.device }))
+    : [];
+  return [...recs, ...items];
+}
+
+export function planEviction(policy: QuotaPolicy, measure: MediaMeasure, recordings: readonly RecordingCandidate[], library: readonly LibraryCandidate[]): EvictionPlan {
+  const overQuotaBytes = policy.quotaBytes === undefined ? 0 : Math.max(0, measure.usedBytes - policy.quotaBytes);
+  const shortByDevice: Record<string, number> = {};
+  for (const [device, free] of Object.entries(measure.freeByDevice)) {
+    if (free < policy.minFreeBytes) shortByDevice[device] = policy.minFreeBytes - free;
+  }
+  let quotaLeft = overQuotaBytes;
+  const shortLeft = new Map(Object.entries(shortByDevice));
+  const evict: Eviction[] = [];
+  for (const c of evictionOrder(policy, recordings, library)) {
+    const open = quotaLeft > 0 || shortLeft.size > 0;
+    if (!open) break;
+    const helpsDevice = shortLeft.has(c.device);
+    if (quotaLeft <= 0 && !helpsDevice) continue;
+    evict.push(c);
+    quotaLeft -= c.bytes;
+    if (helpsDevice) {
+      const left = (shortLeft.get(c.device) ?? 0) - c.bytes;
+      if (left > 0) shortLeft.set(c.device, left);
+      else shortLeft.delete(c.device);
+    }
+  }
+  return { evict, overQuotaBytes, shortByDevice, relieved: quotaLeft <= 0 && shortLeft.size === 0 };
+}

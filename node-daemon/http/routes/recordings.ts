@@ -1,0 +1,171 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type Context } from 'hono';
+import { RecorderError, type LiveProgress, type RecordingInfo } from '../../../broadcast/recording/recording-types.js';
+import type { Channel } from '../../../broadcast/recording/types.js';
+import type { RecordNowRequest } from '../../recording/recordings-module.js';
+import { recordingView } from '../../recording/recording-view.js';
+import { errorBody } from '../errors.js';
+import { errorResponse, jsonRequestBody, jsonResponse, type OperationDoc, type PathItemDoc } from '../openapi-doc.js';
+import { pinBodySchema, recordingListSchema, recordingSchema, recordNowBodySchema, type RecordingListView } from '../schemas/recordings.js';
+import { validateJsonBody } from '../validate-body.js';
+import { requestUser } from './request-user.js';
+
+/** What the recordings routes need (node-daemon/recording/recordings-module.ts is one). */
+export interface RecordingsSource {
+  list(): RecordingInfo[];
+  get(id: string): RecordingInfo | undefined;
+  live(id: string): LiveProgress | undefined;
+  channels(): Channel[];
+  channelName(id: string): string | undefined;
+  recordNow(req: RecordNowRequest, account?: string): RecordingInfo;
+  stopRecording(id: string): Promise<RecordingInfo>;
+  setPinned(id: string, pinned: boolean): RecordingInfo;
+  delete(id: string): Promise<boolean>;
+}
+
+const STATUS: Readonly<Record<RecorderError['code'], 400 | 404 | 409>> = {
+  unknown_channel: 400,
+  not_found: 404,
+  over: 409,
+  already_done: 409,
+  channel_busy: 409,
+};
+
+function refused(c: Context, err: unknown): Response {
+  if (!(err instanceof RecorderError)) throw err;
+  const status = STATUS[err.code];
+  const code = status === 400 ? 'bad_request' : status === 404 ? 'not_found' : 'conflict';
+  return c.json(errorBody(code, err.message, err.code === 'unknown_channel' ? 'channelId' : undefined), status);
+}
+
+/**
+ * `/recordings…`: the list with live progress, one recording, record now (operator), stop, pin, delete, and the
+ * browser copy with Range requests (a tablet seeks in a two-hour programme without fetching it all).
+ */
+export function recordingsRoutes(source: RecordingsSource): Hono {
+  const view = (r: RecordingInfo) => recordingView(r, source.live(r.id), source.channelName(r.channelId));
+  return new Hono()
+    .get('/recordings', (c) => {
+      const body: RecordingListView = {
+        recordings: source.list().map(view),
+        channels: source.channels().map((ch) => ({ id: ch.id, name: ch.name, kind: ch.source.kind, xmltvId: ch.xmltvId ?? null })),
+      };
+      return c.json(body, 200);
+    })
+    .post('/recordings/now', async (c) => {
+      const body = validateJsonBody(await c.req.text(), recordNowBodySchema);
+      if (!body.ok) return c.json(body.error, 400);
+      try {
+        return c.json(view(source.recordNow(body.data, requestUser(c))), 201);
+      } catch (err) {
+        return refused(c, err);
+      }
+    })
+    .get('/recordings/:id', (c) => {
+      const r = source.get(c.req.param('id'));
+      if (r === undefined) return c.json(errorBody('not_found', `no recording ${c.req.param('id')}`), 404);
+      return c.json(view(r), 200);
+    })
+    .post('/recordings/:id/stop', async (c) => {
+      try {
+        return c.json(view(await source.stopRecording(c.req.param('id'))), 200);
+      } catch (err) {
+        return refused(c, err);
+      }
+    })
+    .put('/recordings/:id/pin', async (c) => {
+      const body = validateJsonBody(await c.req.text(), pinBodySchema);
+      if (!body.ok) return c.json(body.error, 400);
+      try {
+        return c.json(view(source.setPinned(c.req.param('id'), body.data.pinned)), 200);
+      } catch (err) {
+        return refused(c, err);
+      }
+    })
+    .delete('/recordings/:id', async (c) => {
+      const id = c.req.param('id');
+      if (!(await source.delete(id))) return c.json(errorBody('not_found', `no recording ${id}`), 404);
+      return c.body(null, 204);
+    })
+    .get('/recordings/:id/media', async (c) => {
+      const r = source.get(c.req.param('id'));
+      if (r?.browserPath === null || r === undefined) {
+        return c.json(errorBody('not_found', r === undefined ? `no recording ${c.req.param('id')}` : 'the browser copy is not made yet'), 404);
+      }
+      // @hono/node-server's file serving: streamed from disk, Range and 416 as RFC 9110 says.
+      const served = await serveStatic({ path: r.browserPath })(c, async () => undefined);
+      return served ?? c.json(errorBody('not_found', 'the browser copy is missing on disk'), 404);
+    });
+}
+
+type Doc = PathItemDoc & { readonly put?: OperationDoc; readonly delete?: OperationDoc };
+
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } } as const;
+const noRecording = errorResponse('no such recording');
+
+export const recordingsPaths: Readonly<Record<string, Doc>> = {
+  '/recordings': {
+    get: {
+      operationId: 'listRecordings',
+      summary: 'Recordings (录像), newest first, with live progress',
+      description: 'Every recording with its state, bytes, segments and gaps; `live` (bitrate, speed, restarts) while it records. Progress also comes as the `recording` live event.',
+      responses: { '200': jsonResponse('the recordings and the channels', recordingListSchema) },
+    },
+  },
+  '/recordings/now': {
+    post: {
+      operationId: 'recordNow',
+      summary: 'Record a channel from now for some minutes',
+      requestBody: jsonRequestBody(recordNowBodySchema),
+      responses: {
+        '201': jsonResponse('the recording, started', recordingSchema),
+        '400': errorResponse('a bad body, or an unknown channel (`param`: channelId)'),
+        '409': errorResponse('the channel\'s source is being recorded already (a UDP port or a capture device opens once)'),
+      },
+    },
+  },
+  '/recordings/{id}': {
+    get: {
+      operationId: 'getRecording',
+      summary: 'One recording',
+      parameters: [idParam],
+      responses: { '200': jsonResponse('the recording', recordingSchema), '404': noRecording },
+    },
+    delete: {
+      operationId: 'deleteRecording',
+      summary: 'Delete a recording (stopping it first): its segments, its browser copy and its row',
+      parameters: [idParam],
+      responses: { '204': { description: 'deleted' }, '404': noRecording },
+    },
+  },
+  '/recordings/{id}/stop': {
+    post: {
+      operationId: 'stopRecording',
+      summary: 'End a recording now; the last segment closes and the browser copy is made',
+      parameters: [idParam],
+      responses: { '200': jsonResponse('the recording, finished', recordingSchema), '404': noRecording },
+    },
+  },
+  '/recordings/{id}/pin': {
+    put: {
+      operationId: 'pinRecording',
+      summary: 'Pin or unpin a recording: a pinned one is never evicted by the media quota',
+      parameters: [idParam],
+      requestBody: jsonRequestBody(pinBodySchema),
+      responses: { '200': jsonResponse('the recording', recordingSchema), '400': errorResponse('a bad body'), '404': noRecording },
+    },
+  },
+  '/recordings/{id}/media': {
+    get: {
+      operationId: 'getRecordingMedia',
+      summary: 'The browser copy (MP4, faststart), with Range requests',
+      parameters: [idParam],
+      responses: {
+        '200': { description: 'the MP4 (video/mp4)' },
+        '206': { description: 'the requested byte range' },
+        '404': errorResponse('no such recording, or its browser copy is not made yet'),
+        '416': { description: 'the range is outside the file' },
+      },
+    },
+  },
+};

@@ -1,0 +1,115 @@
+/** The recorder's storage port on the box's SQLite database (table `recordings`, migration.ts). */
+import type { ProbedStream, RecordingInfo, RecordingStore } from '../../broadcast/recording/recording-types.js';
+import type { JobOrigin, RecordingGap } from '../../broadcast/recording/types.js';
+import type { Db } from '../storage/database.js';
+
+interface Row {
+  id: string;
+  channel_id: string;
+  title: string;
+  origin: JobOrigin;
+  planned_start: number;
+  planned_end: number;
+  actual_start: number | null;
+  actual_end: number | null;
+  state: RecordingInfo['state'];
+  bytes: number;
+  segments: number;
+  gaps_json: string;
+  pinned: number;
+  browser_path: string | null;
+  browser_bytes: number | null;
+  duration_s: number | null;
+  streams_json: string | null;
+  damaged_packets: number;
+  last_error: string | null;
+  updated_at: number;
+}
+
+/** RecordingInfo field → column, for updates. */
+const COLUMNS: Readonly<Record<Exclude<keyof RecordingInfo, 'id'>, keyof Row>> = {
+  channelId: 'channel_id',
+  title: 'title',
+  origin: 'origin',
+  plannedStart: 'planned_start',
+  plannedEnd: 'planned_end',
+  actualStart: 'actual_start',
+  actualEnd: 'actual_end',
+  state: 'state',
+  bytes: 'bytes',
+  segments: 'segments',
+  gaps: 'gaps_json',
+  pinned: 'pinned',
+  browserPath: 'browser_path',
+  browserBytes: 'browser_bytes',
+  durationS: 'duration_s',
+  streams: 'streams_json',
+  damagedPackets: 'damaged_packets',
+  lastError: 'last_error',
+  updatedAt: 'updated_at',
+};
+
+function toColumn(key: Exclude<keyof RecordingInfo, 'id'>, value: unknown): unknown {
+  if (key === 'gaps') return JSON.stringify(value ?? []);
+  if (key === 'streams') return value === null || value === undefined ? null : JSON.stringify(value);
+  if (key === 'pinned') return value === true ? 1 : 0;
+  return value;
+}
+
+function fromRow(r: Row): RecordingInfo {
+  return {
+    id: r.id,
+    channelId: r.channel_id,
+    title: r.title,
+    origin: r.origin,
+    plannedStart: r.planned_start,
+    plannedEnd: r.planned_end,
+    actualStart: r.actual_start,
+    actualEnd: r.actual_end,
+    state: r.state,
+    bytes: r.bytes,
+    segments: r.segments,
+    gaps: JSON.parse(r.gaps_json) as RecordingGap[],
+    pinned: r.pinned === 1,
+    browserPath: r.browser_path,
+    browserBytes: r.browser_bytes,
+    durationS: r.duration_s,
+    streams: r.streams_json === null ? null : (JSON.parse(r.streams_json) as ProbedStream[]),
+    damagedPackets: r.damaged_packets,
+    lastError: r.last_error,
+    updatedAt: r.updated_at,
+  };
+}
+
+export class SqliteRecordingStore implements RecordingStore {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): RecordingInfo | undefined {
+    const row = this.db.prepare<[string], Row>('SELECT * FROM recordings WHERE id = ?').get(id);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  list(): RecordingInfo[] {
+    return this.db.prepare<[], Row>('SELECT * FROM recordings ORDER BY planned_start DESC, id').all().map(fromRow);
+  }
+
+  insert(r: RecordingInfo): void {
+    const keys = Object.keys(COLUMNS) as Exclude<keyof RecordingInfo, 'id'>[];
+    const cols = ['id', ...keys.map((k) => COLUMNS[k])];
+    this.db
+      .prepare(`INSERT INTO recordings (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+      .run(r.id, ...keys.map((k) => toColumn(k, r[k])));
+  }
+
+  update(id: string, patch: Partial<Omit<RecordingInfo, 'id'>>): void {
+    const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => k in COLUMNS && patch[k] !== undefined);
+    if (keys.length === 0) return;
+    this.db
+      .prepare(`UPDATE recordings SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
+      .run(...keys.map((k) => toColumn(k, patch[k])), id);
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id);
+  }
+}
