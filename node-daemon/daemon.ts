@@ -87,6 +87,10 @@ function printDemoHelp(url: string, config: Config, demo: Demo): void {
           `            loudspeaker recorded to ${demo.outputs.audioFile} (needs sox and espeak-ng: apt-get install sox espeak-ng)`,
         ]
       : ['            outputs are off: the demo needs socat or python3 to make its simulated serial lines']),
+    ...(demo.satellite
+      ? [`  录像:     ${url}/recordings   — a simulated satellite channel (ffmpeg on loopback); a programme is recorded about a minute after start, ready to play a minute later`]
+      : ['  录像:     recordings are off: the simulated satellite channel needs ffmpeg (apt-get install ffmpeg)']),
+    `  资料:     ${url}/library   — sample farm content (try 玉米 or 病虫害防治); import ${demo.usbDirs.usbMore} from the page`,
     `  API doc:  ${url}/api/v1/openapi.json`,
     'Stop with Ctrl-C. Run your own site with: fenghuo run --config config/example.yaml',
     '',

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { PtyPairError } from './sim/pty-pair.js';
 import { startDemoOutputs, type DemoOutputs } from './sim/demo-outputs.js';
 import { SiteSimulator } from './sim/site-simulator.js';
+import { haveFfmpeg, startDemoSatellite, type DemoSatellite } from './sim/demo-satellite.js';
+import { importDemoLibrary, makeDemoLibraryFiles } from './sim/demo-library.js';
+import { libraryConfigSchema } from '../broadcast/library/library-config.js';
+import { systemClock } from './core/types.js';
 
 export interface Demo {
   readonly config: Config;
@@ -13,6 +17,10 @@ export interface Demo {
   readonly riseAfterS: number;
   /** The simulated I/O board, LED board and audio file; absent when no pty could be made (no socat, no python3). */
   readonly outputs?: DemoOutputs;
+  /** The simulated satellite receiver (ffmpeg test pattern to UDP) and its guide; absent without ffmpeg. */
+  readonly satellite?: DemoSatellite;
+  /** The simulated USB sticks: `usb` is imported at start, `usbMore` is left for the operator to import in 资料. */
+  readonly usbDirs: { readonly usb: string; readonly usbMore: string };
   /** Seconds from now until each alarm step, at this speed-up. */
   readonly alarmTimesS: { readonly prepare: number; readonly evacuate: number; readonly backToPrepare: number; readonly allClear: number };
   stop(): Promise<void>;
@@ -63,6 +71,22 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
     }
     log.warn({ event: 'demo.outputs_off', err: err.message }, `demo outputs are off: ${err.message}`);
   }
+  const demoDir = join(dataDir, 'demo');
+  let satellite: DemoSatellite | undefined;
+  let usbDirs: Demo['usbDirs'];
+  let library: ReturnType<typeof libraryConfigSchema.parse>;
+  try {
+    satellite = await startDemoSatellite({ dir: demoDir, log, now: Date.now() });
+    // The sample items, imported the way an operator imports a USB stick; the demo folder counts as a mount.
+    usbDirs = await makeDemoLibraryFiles(demoDir, satellite !== undefined || haveFfmpeg(), log);
+    library = libraryConfigSchema.parse({ usbMounts: [demoDir, '/media', '/mnt', '/run/media'] });
+    await importDemoLibrary({ dataDir, folder: usbDirs.usb, config: library, log, clock: systemClock });
+  } catch (err) {
+    await satellite?.stop();
+    await outputs?.stop();
+    await site.stop();
+    throw err;
+  }
   const config = configSchema.parse({
     site: { name: '演示乡镇 (Llano River 2018 replay)' },
     buses: [{ id: 'demo-site', type: 'tcp', host: '127.0.0.1', port: site.port, timeoutMs: 500 }],
@@ -91,6 +115,8 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
           ledBoards: [{ id: 'demo-led', name: '演示显示屏', path: outputs.ledBoardPath, baudRate: outputs.ledBaudRate, screen: { ...outputs.ledScreen } }],
         }
       : {},
+    library,
+    ...(satellite ? { recording: satellite.recording } : {}),
   });
   const after = (seriesTime: number): number => (seriesTime - DEMO_REPLAY_START) / speedUp / 1000;
   return {
@@ -98,8 +124,11 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
     speedUp,
     riseAfterS: after(DEMO_RISE_AT),
     ...(outputs ? { outputs } : {}),
+    ...(satellite ? { satellite } : {}),
+    usbDirs,
     alarmTimesS: { prepare: after(DEMO_STEPS.prepare), evacuate: after(DEMO_STEPS.evacuate), backToPrepare: after(DEMO_STEPS.backToPrepare), allClear: after(DEMO_STEPS.allClear) },
     stop: async () => {
+      await satellite?.stop();
       await outputs?.stop();
       await site.stop();
     },

@@ -9,6 +9,8 @@ import { ackSilences, evacuateStrip, stripStateKey, type EvacuateStrip as Evacua
 import { AlarmsPage } from './pages/alarms.js';
 import { LoginPage, SetupPage } from './pages/auth.js';
 import { BroadcastPage } from './pages/broadcast.js';
+import { LibraryPage } from './pages/library.js';
+import { RecordingsPage } from './pages/recordings.js';
 import { DevicesPage } from './pages/devices.js';
 import { OverviewPage } from './pages/overview.js';
 import { SettingsPage } from './pages/settings.js';
@@ -107,6 +109,8 @@ const NAV: { page: Route['page']; key: MsgKey; path: string; admin?: boolean }[]
   { page: 'overview', key: 'nav_overview', path: '/' },
   { page: 'alarms', key: 'nav_alarms', path: '/alarms' },
   { page: 'broadcast', key: 'nav_broadcast', path: '/broadcast' },
+  { page: 'recordings', key: 'nav_recordings', path: '/recordings' },
+  { page: 'library', key: 'nav_library', path: '/library' },
   { page: 'devices', key: 'nav_devices', path: '/devices' },
   { page: 'settings', key: 'nav_settings', path: '/settings', admin: true },
 ];
@@ -159,6 +163,8 @@ function Shell(props: { onLogout: () => void }): JSX.Element {
         {route.page === 'site' && <SitePage id={route.id} />}
         {route.page === 'alarms' && <AlarmsPage />}
         {route.page === 'broadcast' && <BroadcastPage />}
+        {route.page === 'recordings' && <RecordingsPage />}
+        {route.page === 'library' && <LibraryPage />}
         {route.page === 'devices' && <DevicesPage />}
         {route.page === 'settings' && <SettingsPage />}
       </main>

@@ -6,6 +6,8 @@ export type Route =
   | { readonly page: 'site'; readonly id: string }
   | { readonly page: 'alarms' }
   | { readonly page: 'broadcast' }
+  | { readonly page: 'recordings' }
+  | { readonly page: 'library' }
   | { readonly page: 'devices' }
   | { readonly page: 'settings' };
 
@@ -14,6 +16,7 @@ export function parseRoute(path: string): Route {
   const [first, second] = parts;
   if (first === 'site' && second !== undefined) return { page: 'site', id: decodeURIComponent(second) };
   if (first === 'alarms' || first === 'broadcast' || first === 'devices' || first === 'settings') return { page: first };
+  if (first === 'recordings' || first === 'library') return { page: first };
   return { page: 'overview' };
 }
 
