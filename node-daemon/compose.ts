@@ -41,7 +41,7 @@ import { RecordingScheduleModule } from './recording-schedule/schedule-module.js
 import { merge as mergeStreams } from 'rxjs';
 import { setUpLibrary } from './library/library-module.js';
 import { MediaQuota } from './media/media-quota.js';
-import { SqliteRecordings } from './media/recordings-port.js';
+import { ModuleRecordings } from './media/recordings-port.js';
 import type { OrdersHealth } from './sync/orders/orders-health.js';
 
 export interface DaemonDeps {
@@ -176,9 +176,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const recordings = new RecordingsModule({ db, dataDir: deps.dataDir, config: config.recording, clock, log, timeZone: config.site.timezone });
   // The recording schedule (XMLTV guide, rules, weekly and one-off entries, record now): starts and stops the recorder's jobs.
   const recordingSchedule = new RecordingScheduleModule({ db, log, clock, timeZone: config.site.timezone, config: config.recording, channels: recordings.channels(), recorder: recordings });
+  // POST /recordings/now goes through the schedule: conflict-checked and kept across restarts, like the UI's record now.
+  recordings.useSchedule(recordingSchedule);
   // The farm-content library (county content the sync installed, USB imports) and one disk quota for all media.
   const library = setUpLibrary({ db, dataDir: deps.dataDir, config: config.library, log, clock, content: sync.module?.content?.table ?? new ContentTable(db) });
-  const media = new MediaQuota({ dataDir: deps.dataDir, config: config.media, recordings: new SqliteRecordings(db, deps.dataDir), library: library.service, alarms, log, clock });
+  const media = new MediaQuota({ dataDir: deps.dataDir, config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
   const auth = createAuth({ db, log, clock, apiTokens: config.http.apiTokens, dataDir: deps.dataDir, listen: deps.listen });

@@ -397,7 +397,8 @@ export class Recorder {
     const t = totals(segs);
     const now = this.o.clock();
     if (t.bytes > a.bytes) {
-      a.lastDataAt = now;
+      // When data last reached the disk (the newest segment's mtime), not when this tick saw it: a gap starts there.
+      a.lastDataAt = Math.min(now, t.lastWriteAt ?? now);
       if (a.run !== undefined) a.runLastDataAt = now;
       if (!a.hasData) {
         a.hasData = true;

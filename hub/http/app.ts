@@ -14,6 +14,7 @@ import { corePaths } from './openapi/core-paths.js';
 import { HubApiRegistry } from './openapi/registry.js';
 import { alarmsPaths, alarmsRoutes } from './routes/alarms.js';
 import { boxDetailPaths, boxDetailRoutes } from './routes/box-detail.js';
+import { boxRecordingsPaths, boxRecordingsRoutes } from './routes/box-recordings.js';
 import { capPaths, capRoutes } from './routes/cap.js';
 import { openapiPaths, openapiRoutes } from './routes/openapi.js';
 import { readingsPaths, readingsRoutes } from './routes/readings.js';
@@ -76,11 +77,12 @@ export function createHubApp(deps: HubAppDeps): HubApp {
   // The county's read API and its OpenAPI document; a feature documents its routes with api.add(itsPaths).
   const api = new HubApiRegistry().add(corePaths).add(openapiPaths);
   app.route('/', boxDetailRoutes({ store: deps.store, refusals, access }));
+  app.route('/', boxRecordingsRoutes({ store: deps.store, access }));
   app.route('/', readingsRoutes({ store: deps.store, access, clock, ...(deps.cap === undefined ? {} : { timeZone: deps.cap.timeZone }) }));
   app.route('/', alarmsRoutes({ store: deps.store, access }));
   app.route('/', capRoutes({ store: deps.store, access, clock, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.publicOrigin === undefined ? {} : { publicOrigin: deps.publicOrigin }) }));
   app.route('/', openapiRoutes(api));
-  api.add(boxDetailPaths).add(readingsPaths).add(alarmsPaths).add(capPaths);
+  api.add(boxDetailPaths).add(boxRecordingsPaths).add(readingsPaths).add(alarmsPaths).add(capPaths);
   api.add(authPaths).add(accountsPaths);
   // Downstream orders: the boxes' long-poll (signed like ingest) and the county's issuing and listing.
   const orders = deps.orders ?? createHubOrders({ sql: deps.store.sql, countyKey: deps.countyKey, clock, log: deps.log });

@@ -172,6 +172,23 @@ export interface HealthRow {
   readonly payload: string;
 }
 
+/** A `recording` record as hub_recordings keeps it: the latest per (box, dbId, recording id) by seq. */
+export interface RecordingRow {
+  readonly recordingId: string;
+  readonly seq: number;
+  readonly ts: number;
+  readonly state: string;
+  readonly plannedStart: number;
+  /** JSON: the payload as sent. */
+  readonly payload: string;
+}
+
+/** The hub_recordings upsert's values after box_id, in its column order (queries.ts SQL.upsertRecording). */
+export const RECORDING_VALUES: RowValues<RecordingRow> = {
+  width: 6,
+  of: (r) => [r.recordingId, r.seq, r.ts, r.state, r.plannedStart, r.payload],
+};
+
 export interface Exploded {
   readonly readings: ReadingRow[];
   readonly aggregates: AggregateRow[];
@@ -179,11 +196,12 @@ export interface Exploded {
   /** The alarms the transitions belong to, by box alarm id (identity fields do not change over an alarm's life). */
   readonly alarms: Map<number, AlarmRecordAlarm>;
   readonly health: HealthRow[];
+  readonly recordings: RecordingRow[];
 }
 
 /** Spreads newly stored records into the tables the queries read. */
 export function explode(records: readonly SyncRecord[]): Exploded {
-  const out: Exploded = { readings: [], aggregates: [], transitions: [], alarms: new Map(), health: [] };
+  const out: Exploded = { readings: [], aggregates: [], transitions: [], alarms: new Map(), health: [], recordings: [] };
   for (const r of records) {
     switch (r.kind) {
       case 'readings':
@@ -221,6 +239,16 @@ export function explode(records: readonly SyncRecord[]): Exploded {
         break;
       case 'audit':
         break; // kept in hub_records.payload only
+      case 'recording':
+        out.recordings.push({
+          recordingId: r.payload.id,
+          seq: r.seq,
+          ts: r.ts,
+          state: r.payload.state,
+          plannedStart: r.payload.plannedStart,
+          payload: JSON.stringify(r.payload),
+        });
+        break;
     }
   }
   return out;

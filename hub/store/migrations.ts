@@ -2,6 +2,7 @@ import { ACCOUNTS_MIGRATION } from '../accounts/migration.js';
 import { CONTENT_MIGRATION } from '../content/migration.js';
 import { ORDERS_MIGRATION } from '../orders/orders-migration.js';
 import { PULL_MIGRATION } from '../pull/pull-migration.js';
+import { RECORDINGS_MIGRATION } from '../recordings/recordings-migration.js';
 
 /**
  * The hub's schema: ONE list of versioned steps for both back ends. Each step is SQL both dialects accept, except
@@ -196,7 +197,7 @@ const V2_KEYED: readonly { table: string; create: string; columns: string; pgDro
 ];
 
 /** The tables whose rows carry `db_id` (the store relabels a box's '' rows when it adopts its first dbId). */
-export const SERIES_TABLES = [...V2_KEYED.map((t) => t.table), 'hub_health_latest'] as const;
+export const SERIES_TABLES = [...V2_KEYED.map((t) => t.table), 'hub_health_latest', 'hub_recordings'] as const;
 
 export const HUB_MIGRATIONS: readonly MigrationStep[] = [
   {
@@ -367,6 +368,7 @@ export const HUB_MIGRATIONS: readonly MigrationStep[] = [
   CONTENT_MIGRATION,
   ACCOUNTS_MIGRATION,
   PULL_MIGRATION,
+  RECORDINGS_MIGRATION,
 ];
 
 /** The statements of a step in one dialect. */

@@ -11,6 +11,7 @@ import {
   newestHealth,
   planIngest,
   READING_VALUES,
+  RECORDING_VALUES,
   recordKey,
   storedPayload,
   TRANSITION_VALUES,
@@ -331,10 +332,9 @@ export class PgHubStore implements HubStore {
       const res = plan.candidates.length === 0 && advanced.length === 0 ? { rows: [] as Row[] } : await this.#query(STORE, args, c);
       const inserted = new Set(res.rows.map((r) => recordKey(Number(r.seq), String(r.kind))));
       const fresh: SyncRecord[] = plan.candidates.filter((p) => inserted.has(recordKey(p.record.seq, p.record.kind))).map((p) => p.record);
-      // Alarm and health records are few: their tables are written by their own statements, only when one is new.
-      if (fresh.some((r) => r.kind === 'alarm' || r.kind === 'health')) {
-        await this.#writeAlarmsAndHealth(c, boxId, db, receivedAt, explode(fresh.filter((r) => r.kind === 'alarm' || r.kind === 'health')));
-      }
+      // Alarm, health and recording records are few: their tables are written by their own statements, only when one is new.
+      const few = fresh.filter((r) => r.kind === 'alarm' || r.kind === 'health' || r.kind === 'recording');
+      if (few.length > 0) await this.#writeAlarmsAndHealth(c, boxId, db, receivedAt, explode(few));
       return ingestOutcome(plan, series, receivedAt, fresh.length);
     });
   }
@@ -352,6 +352,7 @@ export class PgHubStore implements HubStore {
     for (const h of ex.health) await this.#query(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload, db], c);
     const newest = newestHealth(ex.health);
     if (newest !== undefined) await this.#query(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload, db], c);
+    for (const r of ex.recordings) await this.#query(SQL.upsertRecording, [boxId, ...RECORDING_VALUES.of(r), receivedAt, db], c);
   }
 
   async rawReadings(q: ReadingsQuery): Promise<RawReading[]> {

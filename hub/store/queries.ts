@@ -82,6 +82,17 @@ export const SQL = {
       payload = excluded.payload, db_id = excluded.db_id
     WHERE excluded.db_id <> hub_health_latest.db_id OR excluded.seq > hub_health_latest.seq`,
 
+  /**
+   * A recording's latest state in its series: a record with a higher seq replaces the row, a lower one (a pull and a
+   * push of the same records, in either order) changes nothing. `$2`…`$7` as RECORDING_VALUES, `$8` received_at, `$9`
+   * the dbId.
+   */
+  upsertRecording: `INSERT INTO hub_recordings (box_id, recording_id, seq, ts, state, planned_start, payload, received_at, db_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (box_id, db_id, recording_id) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, state = excluded.state,
+      planned_start = excluded.planned_start, payload = excluded.payload, received_at = excluded.received_at
+    WHERE excluded.seq > hub_recordings.seq`,
+
   rawReadings: `SELECT reading_id, ts, value, quality, seq FROM hub_readings
     WHERE box_id = $1 AND sensor_id = $2 AND ts >= $3 AND ts < $4 ORDER BY ts, reading_id LIMIT $5`,
   /**

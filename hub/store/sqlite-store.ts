@@ -11,6 +11,7 @@ import {
   newestHealth,
   planIngest,
   READING_VALUES,
+  RECORDING_VALUES,
   storedPayload,
   TRANSITION_VALUES,
   zeroMarks,
@@ -229,6 +230,7 @@ export class SqliteHubStore implements HubStore {
       for (const h of ex.health) this.#run(SQL.insertHealth, [boxId, h.seq, h.ts, receivedAt, h.payload, db]);
       const newest = newestHealth(ex.health);
       if (newest !== undefined) this.#run(SQL.upsertHealthLatest, [boxId, newest.seq, newest.ts, receivedAt, newest.payload, db]);
+      for (const r of ex.recordings) this.#run(SQL.upsertRecording, [boxId, ...RECORDING_VALUES.of(r), receivedAt, db]);
       for (const lane of LANES) {
         if (plan.marks[lane] > marks[lane]) this.#run(SQL.updateMark, [boxId, lane, plan.marks[lane], receivedAt]);
       }

@@ -24,7 +24,7 @@ export { LANES, RECORD_KINDS, type Lane, type RecordKind } from '../../node-daem
 /** Which kinds each lane carries. */
 export const LANE_KINDS: Readonly<Record<Lane, readonly RecordKind[]>> = {
   alarm: ['alarm'],
-  health: ['health', 'audit'],
+  health: ['health', 'audit', 'recording'],
   readings: ['readings', 'aggregates'],
   bulk: ['readings'],
 };
@@ -45,6 +45,7 @@ export type {
   MissingAlarmPayload,
   ReadingsPayload,
   ReadingTuple,
+  RecordingPayload,
   SyncRecord,
 } from '../../node-daemon/sync/protocol/records-schema.js';
 

@@ -84,7 +84,7 @@ const syncLaneBacklogSchema = z.strictObject({
 const setAsideRecordSchema = z.strictObject({
   seq: z.int(),
   lane: z.enum(['alarm', 'health', 'readings', 'bulk']),
-  kind: z.enum(['alarm', 'health', 'readings', 'aggregates', 'audit']),
+  kind: z.enum(['alarm', 'health', 'readings', 'aggregates', 'audit', 'recording']),
   ts: z.int().describe('when the box committed it (UTC ms)'),
   at: z.int().describe('when it was set aside (UTC ms)'),
   reason: z.string().describe('what the hub said'),

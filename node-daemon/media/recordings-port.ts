@@ -1,6 +1,4 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Db } from '../storage/database.js';
+import type { RecordingInfo, RecordingState } from '../../broadcast/recording/recording-types.js';
 
 /** Where the recorder keeps a recording's files: `<data>/recordings/<id>/`. */
 export const RECORDINGS_DIR = 'recordings';
@@ -23,57 +21,44 @@ export interface RecordingsPort {
   evict(id: string): Promise<void>;
 }
 
-const TIME_COLUMNS = ['actual_end', 'ended_at', 'end_at', 'planned_end', 'actual_start', 'started_at', 'start_at', 'planned_start', 'created_at', 'updated_at'] as const;
+/** What the port needs of the recordings module (node-daemon/recording/recordings-module.ts is one). */
+export interface RecordingsOwner {
+  list(): RecordingInfo[];
+  /** The module's own delete: stops a recording that runs, removes its folder and its row, tells the live stream. */
+  delete(id: string): Promise<boolean>;
+  /** A recording's folder. */
+  dirOf(id: string): string;
+}
+
 /** States in which a recording's files are complete and its row is settled. */
-const SETTLED = new Set(['finished', 'failed', 'done', 'ended', 'complete', 'completed']);
+const SETTLED: ReadonlySet<RecordingState> = new Set(['finished', 'failed']);
 
 /**
- * The recorder's `recordings` table (box migration 10, node-daemon/recording), read through the columns it has:
- * `id`, `pinned`, a state column (`state` or `status`: only settled recordings may go) and the first time column
- * found (actual end first). Until that table exists (another engineer's migration) the list is empty. Evicting a
- * recording deletes its folder (and a browser copy kept elsewhere) and then its row. When the recorder offers a
- * delete of its own (which also tells the county through the change log), compose.ts should hand the quota a port
- * that calls it instead.
+ * The disk quota's view of the recordings, through the recordings module: the list from its store, and evicting is
+ * the module's own delete, so the recorder, the live stream (a `deleted` event) and the county's change log know of
+ * it. "Oldest" is the recording's end (actual, else planned).
  */
-export class SqliteRecordings implements RecordingsPort {
-  constructor(
-    private readonly db: Db,
-    private readonly dataDir: string,
-  ) {}
-
-  private columns(): Set<string> {
-    return new Set(this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('recordings')").all().map((c) => c.name));
-  }
+export class ModuleRecordings implements RecordingsPort {
+  constructor(private readonly owner: RecordingsOwner) {}
 
   list(): RecordingOnDisk[] {
-    const cols = this.columns();
-    if (!cols.has('id')) return [];
-    const time = TIME_COLUMNS.filter((c) => cols.has(c));
-    const at = time.length === 0 ? '0' : `COALESCE(${time.join(', ')}, 0)`;
-    const state = cols.has('state') ? 'state' : cols.has('status') ? 'status' : 'NULL';
-    const pinned = cols.has('pinned') ? 'pinned' : '0';
-    const browser = cols.has('browser_path') ? 'browser_path' : 'NULL';
-    const rows = this.db
-      .prepare<[], { id: string | number; at: number; state: string | null; pinned: number | null; browser: string | null }>(
-        `SELECT id, ${at} AS at, ${state} AS state, ${pinned} AS pinned, ${browser} AS browser FROM recordings`,
-      )
-      .all();
-    return rows.map((r) => {
-      const dir = join(this.dataDir, RECORDINGS_DIR, String(r.id));
+    return this.owner.list().map((r) => {
+      const dir = this.owner.dirOf(r.id);
       return {
-        id: String(r.id),
-        at: Number(r.at),
-        pinned: Boolean(r.pinned),
-        active: r.state !== null && !SETTLED.has(r.state),
-        paths: r.browser !== null && !r.browser.startsWith(dir) ? [dir, r.browser] : [dir],
+        id: r.id,
+        at: r.actualEnd ?? r.plannedEnd,
+        pinned: r.pinned,
+        active: !SETTLED.has(r.state),
+        paths: r.browserPath !== null && !r.browserPath.startsWith(dir) ? [dir, r.browserPath] : [dir],
       };
     });
   }
 
   async evict(id: string): Promise<void> {
-    const rec = this.list().find((r) => r.id === id);
-    if (rec === undefined) return;
-    for (const p of rec.paths) await rm(p, { recursive: true, force: true });
-    this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id);
+    // Planned from a list a moment old: one pinned since then stays.
+    const now = this.owner.list().find((r) => r.id === id);
+    if (now === undefined) return;
+    if (now.pinned || !SETTLED.has(now.state)) throw new Error(`recording ${id} is ${now.pinned ? 'pinned' : now.state} now: not evicted`);
+    await this.owner.delete(id);
   }
 }

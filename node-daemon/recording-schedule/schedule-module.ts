@@ -60,6 +60,8 @@ export class RecordingScheduleModule implements Module, ScheduleBook {
   private readonly clockTrust: ClockTrust & Partial<Pick<Module, 'start' | 'stop'>>;
   private readonly settings: PlanSettings;
   private readonly conflictsLogged = new Set<string>();
+  /** The recorder's refusal of a job the runner started, by job id, until the next plan (what recordNow answers). */
+  private readonly refusals = new Map<string, string>();
 
   constructor(private readonly deps: RecordingScheduleDeps) {
     const cfg = deps.config ?? {};
@@ -147,6 +149,36 @@ export class RecordingScheduleModule implements Module, ScheduleBook {
     };
   }
 
+  /**
+   * "Record now" of POST /recordings/now: a `now` entry as POST /recordings/schedule {kind:"now"} adds it (kept across
+   * restarts, planned with the same conflict check), which must start recording at once. Answers the job id the
+   * recorder records it under. Refused with 409, and the entry taken back, when it cannot start now: the plan drops
+   * it for a conflict on its input, merges it into a job that records that channel already, or holds it for a clock
+   * not trusted yet, or the recorder refuses it.
+   */
+  recordNow(req: { readonly channelId: string; readonly minutes: number; readonly title: string }, account: string | undefined): string {
+    const added = this.add({ kind: 'now', channel: req.channelId, minutes: req.minutes, title: req.title }, account);
+    const jobId = `now:${added.entry.id}`;
+    const refuse = (why: string): never => {
+      this.store.deleteEntry(added.entry.id);
+      this.runner.refresh();
+      this.refusals.delete(jobId);
+      this.deps.log.warn({ event: 'recording.record_now_refused', id: added.entry.id, channel: req.channelId, why, account: account ?? null }, 'record now refused');
+      throw new ScheduleRequestError(409, why);
+    };
+    const lost = added.conflicts.find((c) => c.dropped.parts.includes(jobId));
+    if (lost !== undefined) {
+      refuse(`channel ${req.channelId} needs the input ${lost.sourceKey}, which ${lost.kept.title} (${lost.kept.channelId}) has until ${new Date(lost.to).toISOString()}`);
+    }
+    const job = added.jobs.find((j) => j.parts.includes(jobId));
+    if (job === undefined) return refuse(`the schedule did not plan it (${added.conflicts.length} conflicts)`);
+    if (job.id !== jobId) return refuse(`channel ${req.channelId} is being recorded by ${job.id} (${job.title}) until ${job.endIso}`);
+    if (job.state === 'waiting_for_clock') return refuse('the clock is not trusted yet (no time sync): the schedule holds recordings until it is');
+    const refusal = this.refusals.get(jobId);
+    if (refusal !== undefined || job.state !== 'recording') return refuse(refusal ?? `it did not start (${job.state})`);
+    return jobId;
+  }
+
   /** Deletes an entry added through the API, or cancels one planned job (or conflict-dropped job); undefined: no such id. */
   remove(id: string, account: string | undefined): ScheduleDeleted | undefined {
     const now = this.deps.clock();
@@ -217,6 +249,7 @@ export class RecordingScheduleModule implements Module, ScheduleBook {
     const log = this.deps.log;
     switch (e.type) {
       case 'planned': {
+        this.refusals.clear();
         this.store.prune(e.plan.at);
         this.store.noteConflicts(e.plan.conflicts, e.plan.at);
         for (const c of e.plan.conflicts) {
@@ -242,6 +275,7 @@ export class RecordingScheduleModule implements Module, ScheduleBook {
         log.info({ event: 'recording.schedule_clock', trusted: e.trusted, ...(e.spell === undefined ? {} : { untrustedFrom: e.spell.from, untrustedTo: e.spell.to }) }, 'clock trust changed');
         break;
       case 'recorder_failed':
+        if (e.action === 'start') this.refusals.set(e.jobId, e.error);
         log.error({ event: 'recording.recorder_refused', id: e.jobId, action: e.action, err: e.error }, `the recorder could not ${e.action} a scheduled recording`);
         break;
     }

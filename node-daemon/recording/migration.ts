@@ -3,8 +3,8 @@ import type { Migration } from '../storage/migrations.js';
 /**
  * Box migration 10: `recordings`, one row per recording job (node-daemon/recording). Times UTC ms. `gaps_json` is the
  * list of stretches without data ([{from, to, reason}]), `streams_json` the browser copy's streams from ffprobe.
- * `pinned` recordings are never evicted by the media quota. Not in change_log yet (the county sync of the recordings
- * list is left for later).
+ * `pinned` recordings are never evicted by the media quota. The changes the county hears of go to change_log as
+ * `recording` records, written by the store (recording-store.ts, recording-record.ts; docs/sync.md).
  */
 export const RECORDINGS_MIGRATION: Migration = {
   version: 10,

@@ -1,7 +1,19 @@
-/** The recorder's storage port on the box's SQLite database (table `recordings`, migration.ts). */
+/**
+ * The recorder's storage port on the box's SQLite database (table `recordings`, migration.ts). A change the county
+ * hears of (started, finished, failed, deleted, pinned or unpinned: recording-record.ts) is written to change_log as a
+ * `recording` record in the same transaction as the row (docs/sync.md).
+ */
 import type { ProbedStream, RecordingInfo, RecordingStore } from '../../broadcast/recording/recording-types.js';
 import type { JobOrigin, RecordingGap } from '../../broadcast/recording/types.js';
 import type { Db } from '../storage/database.js';
+import { recordingChangeToLog, recordingPayload } from './recording-record.js';
+
+export interface RecordingStoreOptions {
+  /** The channel's name in the config, for the county-sync record (null there when undefined). */
+  readonly channelName?: (channelId: string) => string | undefined;
+  /** The change-log time (UTC ms; default Date.now). */
+  readonly clock?: () => number;
+}
 
 interface Row {
   id: string;
@@ -82,7 +94,10 @@ function fromRow(r: Row): RecordingInfo {
 }
 
 export class SqliteRecordingStore implements RecordingStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly opts: RecordingStoreOptions = {},
+  ) {}
 
   get(id: string): RecordingInfo | undefined {
     const row = this.db.prepare<[string], Row>('SELECT * FROM recordings WHERE id = ?').get(id);
@@ -96,20 +111,40 @@ export class SqliteRecordingStore implements RecordingStore {
   insert(r: RecordingInfo): void {
     const keys = Object.keys(COLUMNS) as Exclude<keyof RecordingInfo, 'id'>[];
     const cols = ['id', ...keys.map((k) => COLUMNS[k])];
-    this.db
-      .prepare(`INSERT INTO recordings (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
-      .run(r.id, ...keys.map((k) => toColumn(k, r[k])));
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO recordings (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+        .run(r.id, ...keys.map((k) => toColumn(k, r[k])));
+      this.logChange(undefined, this.get(r.id));
+    })();
   }
 
   update(id: string, patch: Partial<Omit<RecordingInfo, 'id'>>): void {
     const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => k in COLUMNS && patch[k] !== undefined);
     if (keys.length === 0) return;
-    this.db
-      .prepare(`UPDATE recordings SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
-      .run(...keys.map((k) => toColumn(k, patch[k])), id);
+    this.db.transaction(() => {
+      const before = this.get(id);
+      this.db
+        .prepare(`UPDATE recordings SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
+        .run(...keys.map((k) => toColumn(k, patch[k])), id);
+      this.logChange(before, this.get(id));
+    })();
   }
 
   remove(id: string): void {
-    this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id);
+    this.db.transaction(() => {
+      const before = this.get(id);
+      this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id);
+      this.logChange(before, undefined);
+    })();
+  }
+
+  /** The county-sync record of a change that matters (recording-record.ts); inside the caller's transaction. */
+  private logChange(before: RecordingInfo | undefined, after: RecordingInfo | undefined): void {
+    const state = recordingChangeToLog(before, after);
+    const r = after ?? before;
+    if (state === undefined || r === undefined) return;
+    const payload = recordingPayload(r, this.opts.channelName?.(r.channelId), state);
+    this.db.prepare<[number, string]>("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'recording', ?)").run((this.opts.clock ?? Date.now)(), JSON.stringify(payload));
   }
 }

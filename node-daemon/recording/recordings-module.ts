@@ -15,6 +15,7 @@ import type { Clock } from '../core/types.js';
 import type { Db } from '../storage/database.js';
 import type { LiveEvent } from '../http/routes/events.js';
 import type { RecordingConfig } from './config-schema.js';
+import { ScheduleRequestError } from '../recording-schedule/entry-checks.js';
 import { SqliteRecordingStore } from './recording-store.js';
 import { recordingEventView } from './recording-view.js';
 
@@ -34,12 +35,19 @@ export interface RecordNowRequest {
   readonly title?: string | undefined;
 }
 
+/** What record now needs of the recording schedule (node-daemon/recording-schedule/schedule-module.ts is one). */
+export interface RecordNowBook {
+  /** Adds a `now` entry that starts at once; answers its job id, or throws ScheduleRequestError (400 or 409). */
+  recordNow(req: { readonly channelId: string; readonly minutes: number; readonly title: string }, account: string | undefined): string;
+}
+
 export class RecordingsModule implements Module {
   readonly name = 'recordings';
   readonly recorder: Recorder;
   /** `recording` live events for `GET /api/v1/events`. */
   readonly events$: Observable<LiveEvent>;
   private readonly byId: ReadonlyMap<string, Channel>;
+  private schedule: RecordNowBook | undefined;
 
   constructor(private readonly deps: RecordingsModuleDeps) {
     const cfg = deps.config;
@@ -47,7 +55,7 @@ export class RecordingsModule implements Module {
     this.recorder = new Recorder({
       rootDir: cfg?.dir ?? join(deps.dataDir, 'recordings'),
       channel: (id) => this.byId.get(id),
-      store: new SqliteRecordingStore(deps.db),
+      store: new SqliteRecordingStore(deps.db, { channelName: (id) => this.byId.get(id)?.name, clock: deps.clock }),
       clock: deps.clock,
       log: deps.log,
       segmentSeconds: cfg?.segmentSeconds ?? 60,
@@ -84,22 +92,32 @@ export class RecordingsModule implements Module {
     return this.recorder.live(id);
   }
 
-  /** "Record now": from now for `minutes`; the job id names the channel and the start. */
+  /**
+   * "Record now" (POST /recordings/now): from now for `minutes`, through the schedule (`useSchedule`): the same entry
+   * as the schedule's own record now, so it is checked for conflicts and kept across restarts. Answers the recording
+   * the schedule started; RecorderError `unknown_channel` (400) or `channel_busy` (409) when it cannot start.
+   */
   recordNow(req: RecordNowRequest, account?: string): RecordingInfo {
     const channel = this.byId.get(req.channelId);
     if (channel === undefined) throw new RecorderError('unknown_channel', `no channel ${req.channelId} in recording.channels`);
-    const now = this.deps.clock();
-    const job: RecordingJob = {
-      id: `now-${channel.id}-${now}`,
-      channelId: channel.id,
-      title: req.title ?? `${channel.name} ${localTime(now, this.deps.timeZone)}`,
-      startAt: now,
-      endAt: now + req.minutes * 60_000,
-      origin: 'now',
-    };
-    const info = this.recorder.start(job);
-    this.deps.log.info({ event: 'recording.record_now', id: job.id, channel: channel.id, minutes: req.minutes, account: account ?? null }, 'record now');
+    if (this.schedule === undefined) throw new Error('record now needs the recording schedule (compose.ts: recordings.useSchedule)');
+    const title = req.title ?? `${channel.name} ${localTime(this.deps.clock(), this.deps.timeZone)}`;
+    let jobId: string;
+    try {
+      jobId = this.schedule.recordNow({ channelId: channel.id, minutes: req.minutes, title }, account);
+    } catch (err) {
+      if (err instanceof ScheduleRequestError) throw new RecorderError(err.status === 400 ? 'unknown_channel' : 'channel_busy', err.message);
+      throw err;
+    }
+    const info = this.recorder.get(jobId);
+    if (info === undefined) throw new Error(`the schedule started ${jobId} but the recorder has no recording of it`);
+    this.deps.log.info({ event: 'recording.record_now', id: jobId, channel: channel.id, minutes: req.minutes, account: account ?? null }, 'record now');
     return info;
+  }
+
+  /** Where record now goes (the recording schedule, built after this module because it drives it). */
+  useSchedule(schedule: RecordNowBook): void {
+    this.schedule = schedule;
   }
 
   stopRecording(id: string): Promise<RecordingInfo> {
@@ -114,13 +132,32 @@ export class RecordingsModule implements Module {
     return this.recorder.delete(id);
   }
 
+  /** A recording's folder (the media quota measures it). */
+  dirOf(id: string): string {
+    return this.recorder.dirOf(id);
+  }
+
   /** The schedule runner's recorder port (broadcast/recording/schedule/ports.ts `JobRecorder`). */
   startJob(job: RecordingJob, gap?: RecordingGap): void {
-    this.recorder.start(job, gap);
+    try {
+      this.recorder.start(job, gap);
+    } catch (err) {
+      // Stopped early (or deleted and finished) and planned again after a restart: it is never recorded twice.
+      if (err instanceof RecorderError && err.code === 'already_done') {
+        this.deps.log.info({ event: 'recording.job_done_already', id: job.id }, err.message);
+        return;
+      }
+      throw err;
+    }
   }
 
   async stopJob(jobId: string): Promise<void> {
-    await this.recorder.stop(jobId);
+    try {
+      await this.recorder.stop(jobId);
+    } catch (err) {
+      // A job the recorder refused to start, or a recording deleted before its end: nothing to stop.
+      if (!(err instanceof RecorderError && err.code === 'not_found')) throw err;
+    }
   }
 }
 

@@ -231,9 +231,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   ORDERS_MIGRATION,
   CONTENT_BOX_MIGRATION,
-  LIBRARY_MIGRATION,
   RECORDINGS_MIGRATION,
   RECORDING_SCHEDULE_MIGRATION,
+  LIBRARY_MIGRATION,
 ];
 
 export interface MigrationResult {

@@ -90,8 +90,8 @@ async function enrolAtHub(store: HubStore): Promise<void> {
 
 async function hubStatsOf(store: HubStore): Promise<ReturnType<typeof boxStats>> {
   const s = await store.recordStats(BOX);
-  const pick = (k: 'alarm' | 'health' | 'readings' | 'audit') => ({ count: s.kinds[k].count, digest: s.kinds[k].digest });
-  return { kinds: { alarm: pick('alarm'), health: pick('health'), readings: pick('readings'), audit: pick('audit') }, readings: { count: s.readings.count, digest: s.readings.digest } };
+  const pick = (k: 'alarm' | 'health' | 'readings' | 'audit' | 'recording') => ({ count: s.kinds[k].count, digest: s.kinds[k].digest });
+  return { kinds: { alarm: pick('alarm'), health: pick('health'), readings: pick('readings'), audit: pick('audit'), recording: pick('recording') }, readings: { count: s.readings.count, digest: s.readings.digest } };
 }
 
 function target(box: Box, over: Partial<PullTarget> = {}): PullTarget {

@@ -1,14 +1,14 @@
-// The real daemon (dist/) with a satellite channel in its config: "record now" through the API, progress on the SSE
-// stream, kill -9 of the daemon mid-recording and a restart: the ffmpeg the dead daemon left is ended, the recording
-// resumes into new segments and the restart is recorded as a gap; then stop, the browser copy served with Range, pin
-// and delete through the API.
+// The real daemon (dist/) with a satellite channel in its config: "record now" through the API (an entry of the
+// schedule; a second one of the busy channel refused), progress on the SSE stream, kill -9 of the daemon
+// mid-recording and a restart: the ffmpeg the dead daemon left is ended, the recording resumes into new segments and
+// the restart is recorded as a gap; then stop, the browser copy served with Range, pin and delete through the API.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerHeaders } from '../helpers/auth.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 import { getJson, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from '../daemon/daemon-harness.js';
-import type { Recording, RecordingList } from '../../node-daemon/http/contract.js';
+import type { Recording, RecordingList, RecordingSchedule } from '../../node-daemon/http/contract.js';
 import { freeUdpPort, haveFfmpeg, probe, startSatellite, type SatelliteSource } from './satellite.js';
 
 const ffmpegThere = haveFfmpeg();
@@ -66,6 +66,15 @@ describe.skipIf(!ffmpegThere)('recordings in the daemon', () => {
     const rec = (await created.json()) as Recording;
     expect(rec).toMatchObject({ channelId: 'sat', channelName: 'CCTV-17 农业农村', state: 'recording', origin: 'now', title: '农技讲座' });
     expect(rec.plannedEnd - rec.plannedStart).toBe(5 * 60_000);
+    // It goes through the schedule: a `now` entry (kept across restarts) whose job is this recording.
+    const scheduleOf = (d: DaemonProcess): Promise<RecordingSchedule> => getJson<RecordingSchedule>(`${d.url}/api/v1/recordings/schedule`);
+    const planned = await scheduleOf(first);
+    expect(planned.entries.filter((e) => e.kind === 'now')).toEqual([expect.objectContaining({ channelId: 'sat', title: '农技讲座' })]);
+    expect(planned.jobs).toContainEqual(expect.objectContaining({ id: rec.id, state: 'recording' }));
+    // The channel's UDP port opens once: a second record now of it is refused, and nothing of it is kept.
+    const busy = await api(first, '/recordings/now', { method: 'POST', body: JSON.stringify({ channelId: 'sat', minutes: 5 }) });
+    expect(busy.status).toBe(409);
+    expect((await scheduleOf(first)).entries.filter((e) => e.kind === 'now')).toHaveLength(1);
 
     // A `recording` event with progress arrives on the live stream.
     const reader = sse.body!.getReader();
@@ -99,6 +108,7 @@ describe.skipIf(!ffmpegThere)('recordings in the daemon', () => {
       const r = await getJson<Recording>(`${second.url}/api/v1/recordings/${rec.id}`);
       return r.gaps.length > 0 && r.live?.ffmpegRunning ? r : undefined;
     }, 20_000, 'the restart gap to close');
+    expect((await scheduleOf(second)).jobs).toContainEqual(expect.objectContaining({ id: rec.id, state: 'recording' }));
     const gap = resumed.gaps[0]!;
     expect(gap.reason).toBe('restart');
     expect(gap.from).toBeGreaterThan(killedAt - 3_000);
@@ -117,7 +127,7 @@ describe.skipIf(!ffmpegThere)('recordings in the daemon', () => {
     const finished = (await stopped.json()) as Recording;
     expect(finished.state).toBe('finished');
     expect(finished.gaps.map((g) => g.reason)).toEqual(['restart']);
-    expect(finished.media).toBe(`/api/v1/recordings/${rec.id}/media`);
+    expect(finished.media).toBe(`/api/v1/recordings/${encodeURIComponent(rec.id)}/media`);
     expect(finished.durationS).toBeGreaterThan(5);
 
     const whole = await fetch(`${second.url}${finished.media}`, { headers: bearerHeaders() });

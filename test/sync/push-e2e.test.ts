@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlarmStore } from '../../node-daemon/alarms/store/alarm-store.js';
 import { EmittingAlarmService } from '../../node-daemon/alarms/store/alarm-service.js';
+import { SqliteRecordingStore } from '../../node-daemon/recording/recording-store.js';
 import { LANES } from '../../node-daemon/sync/outbox/lanes.js';
 import { waitUntil } from '../daemon/daemon-harness.js';
 import { DAY, T0, writeWeek } from './outbox-fixture.js';
@@ -227,4 +228,37 @@ describe('push to the real hub', () => {
     const paced = ok.reduce((ms, l) => ms + (Math.max(0, (l['requestBytes'] as number) - 800) * 8) / kbit, 0);
     expect(elapsed).toBeGreaterThan(paced);
   }, 90_000);
+
+  it('a recording finished on the box is listed at the hub (GET /api/v1/boxes/{id}/recordings)', async () => {
+    const { hub, box } = await rig({ fill: (db) => writeWeek(db, 1) });
+    // The recordings store as the recorder drives it (broadcast/recording/recorder.ts): started, progress, finished.
+    const recordings = new SqliteRecordingStore(box.box.db, { channelName: () => 'CCTV-17 农业农村' });
+    const now = Date.now();
+    const id = `now-cctv17-${now}`;
+    recordings.insert({
+      id, channelId: 'cctv17', title: '致富经', origin: 'now', plannedStart: now - 600_000, plannedEnd: now, actualStart: null, actualEnd: null,
+      state: 'recording', bytes: 0, segments: 0, gaps: [], pinned: false, browserPath: null, browserBytes: null, durationS: null, streams: null,
+      damagedPackets: 0, lastError: null, updatedAt: now - 600_000,
+    });
+    recordings.update(id, { actualStart: now - 599_000, bytes: 5_000_000, segments: 1, updatedAt: now - 500_000 });
+    recordings.update(id, { actualEnd: now, state: 'finishing', bytes: 60_000_000, segments: 10, updatedAt: now });
+    recordings.update(id, { state: 'finished', durationS: 599.4, browserPath: '/x/browser.mp4', browserBytes: 1, updatedAt: now });
+    const m = box.module;
+    await m.start();
+    await waitUntil(() => drained(m), 30_000, 'drained');
+    await m.stop();
+    await expectSameRecords(hub, box);
+    const res = await fetch(`${hub.url}/api/v1/boxes/${BOX_ID}/recordings`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { recordings: Record<string, unknown>[] };
+    expect(body.recordings).toEqual([
+      expect.objectContaining({ id, channelName: 'CCTV-17 农业农村', state: 'finished', durationS: 599.4, bytes: 60_000_000, segments: 10, pinned: false }),
+    ]);
+    // It went in the health lane, before the readings backlog.
+    const arrivals = await hub.store.arrivals(BOX_ID);
+    const rec = arrivals.filter((a) => a.kind === 'recording');
+    expect(rec.map((a) => a.lane)).toEqual(['health', 'health']);
+    const firstReadings = arrivals.find((a) => a.kind === 'readings' || a.kind === 'aggregates');
+    if (firstReadings !== undefined) for (const a of rec) expect(a.arrival).toBeLessThan(firstReadings.arrival);
+  }, 60_000);
 });

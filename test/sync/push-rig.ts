@@ -224,7 +224,7 @@ export function drained(m: SyncModule): boolean {
   return LANES.every((lane) => b[lane].records === 0) && m.outbox.rawDebt() === 0;
 }
 
-export const KINDS = ['alarm', 'health', 'readings', 'audit'] as const satisfies readonly RecordKind[];
+export const KINDS = ['alarm', 'health', 'readings', 'audit', 'recording'] as const satisfies readonly RecordKind[];
 
 /** The box's records per kind (change_log seqs) and its reading ids, as the hub's recordStats should hold them. */
 export function boxStats(db: Db): { kinds: Record<(typeof KINDS)[number], { count: number; digest: string }>; readings: { count: number; digest: string } } {

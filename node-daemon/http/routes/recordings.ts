@@ -39,7 +39,7 @@ function refused(c: Context, err: unknown): Response {
 }
 
 /**
- * `/recordings…`: the list with live progress, one recording, record now (operator), stop, pin, delete, and the
+ * `/recordings…`: the list with live progress, one recording, record now (operator; through the schedule), stop, pin, delete, and the
  * browser copy with Range requests (a tablet seeks in a two-hour programme without fetching it all).
  */
 export function recordingsRoutes(source: RecordingsSource): Hono {
@@ -116,11 +116,15 @@ export const recordingsPaths: Readonly<Record<string, Doc>> = {
     post: {
       operationId: 'recordNow',
       summary: 'Record a channel from now for some minutes',
+      description:
+        'Adds a `now` entry to the recording schedule, as `POST /recordings/schedule` with `kind: "now"` does (no padding): it is checked for conflicts with the rest of the schedule and kept across restarts, and it starts at once. The recording\'s id is the job\'s (`now:<entry id>`); `DELETE /recordings/schedule/<entry id>` ends it like any scheduled job. Refused (nothing is kept) when it cannot start now.',
       requestBody: jsonRequestBody(recordNowBodySchema),
       responses: {
         '201': jsonResponse('the recording, started', recordingSchema),
         '400': errorResponse('a bad body, or an unknown channel (`param`: channelId)'),
-        '409': errorResponse('the channel\'s source is being recorded already (a UDP port or a capture device opens once)'),
+        '409': errorResponse(
+          'it cannot start now: its input is taken by a scheduled job (a conflict: a UDP port, a capture device or a receiver opens once), the channel is being recorded already, or the clock is not trusted yet; the message says which',
+        ),
       },
     },
   },

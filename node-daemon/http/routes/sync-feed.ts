@@ -57,7 +57,7 @@ export const syncFeedPaths: PathsDoc = {
       summary: 'The county sync\'s record feed, for a hub that pulls',
       description:
         'The records the box pushes to the county hub (docs/sync.md): alarm transitions, health snapshots, settings ' +
-        'changes and readings batches, in change-log order, readings always raw. Keep the answer\'s `next` and ask ' +
+        'changes, recordings\' metadata and readings batches, in change-log order, readings always raw. Keep the answer\'s `next` and ask ' +
         'again with `after=next` while `more` is true: pages follow each other with no gap and no repeat (a gap in ' +
         '`seq` is a row retention pruned, or one of a kind the county does not get). A page may hold fewer than ' +
         '`limit` records when they are large (about 4 MB at most). Needs the sync scope: a bearer token listed in ' +

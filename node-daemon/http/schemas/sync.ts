@@ -29,7 +29,7 @@ export const syncFeedQuerySchema = z.strictObject({
   lane: z
     .enum(FEED_LANES, { error: `lane must be one of ${FEED_LANES.join(', ')}` })
     .optional()
-    .describe('one lane\'s records only (alarm: alarm; health: health and audit; readings: readings); every lane when absent'),
+    .describe('one lane\'s records only (alarm: alarm; health: health, audit and recording; readings: readings); every lane when absent'),
 });
 
 export type SyncFeedQuery = z.output<typeof syncFeedQuerySchema>;
@@ -78,6 +78,29 @@ const syncTransitionSchema = z.strictObject({
   }),
 });
 
+const syncRecordingSchema = z
+  .strictObject({
+    id: z.string().describe('the box\'s recording (job) id'),
+    channelId: z.string(),
+    channelName: z.string().nullable().describe('as configured when the change was made; null when the channel is no longer configured'),
+    title: z.string(),
+    origin: z.enum(['xmltv', 'manual', 'weekly', 'now']),
+    state: z
+      .enum(['recording', 'finishing', 'finished', 'failed', 'deleted'])
+      .describe('after the change: started (`recording`), `finished`, `failed` (no data), `deleted`; a pin change repeats the state'),
+    plannedStart: z.int(),
+    plannedEnd: z.int(),
+    actualStart: z.int().nullable(),
+    actualEnd: z.int().nullable(),
+    durationS: z.number().nullable().describe('seconds of the browser copy; null until it is made'),
+    bytes: z.int().describe('of the recording\'s segments on disk'),
+    segments: z.int(),
+    gaps: z.array(z.strictObject({ from: z.int(), to: z.int(), reason: z.enum(['stall', 'ffmpeg_exit', 'restart', 'clock_untrusted', 'disk_full']) })),
+    pinned: z.boolean(),
+    lastError: z.string().nullable(),
+  })
+  .describe('a recording\'s metadata after a change that matters (never its media); the newest record of an id is its state');
+
 export const syncRecordSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ seq, kind: z.literal('readings'), ts, payload: z.strictObject({ readings: z.array(readingTuple), missing }) }),
@@ -92,6 +115,12 @@ export const syncRecordSchema = z
           .strictObject({ alarmId: z.int(), transitionId: z.int(), type: z.string(), missing: z.literal(true) })
           .describe('the alarm or its transition could not be found: the change-log reference only'),
       ]),
+    }),
+    z.strictObject({
+      seq,
+      kind: z.literal('recording'),
+      ts,
+      payload: syncRecordingSchema,
     }),
     z.strictObject({
       seq,

@@ -11,6 +11,7 @@ describe('lanes', () => {
     for (const kind of LOG_KINDS) expect(LANES.filter((l) => LANE_LOG_KINDS[l].includes(kind)), kind).toHaveLength(1);
     expect(laneOfLogKind('alarm')).toBe('alarm');
     expect(laneOfLogKind('audit')).toBe('health');
+    expect(laneOfLogKind('recording')).toBe('health');
     expect(laneOfLogKind('health')).toBe('health');
     expect(laneOfLogKind('readings')).toBe('readings');
     expect(laneOfLogKind('retention')).toBeUndefined();

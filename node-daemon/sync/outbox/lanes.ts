@@ -6,11 +6,11 @@
  */
 
 /** What a record is. `aggregates` never sits in change_log: it is a `readings` batch sent folded (same seq). */
-export const RECORD_KINDS = ['alarm', 'health', 'readings', 'aggregates', 'audit'] as const;
+export const RECORD_KINDS = ['alarm', 'health', 'readings', 'aggregates', 'audit', 'recording'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** The change_log kinds that are records (change_log also holds kinds the county never sees, such as `retention`). */
-export const LOG_KINDS = ['alarm', 'health', 'readings', 'audit'] as const;
+export const LOG_KINDS = ['alarm', 'health', 'readings', 'audit', 'recording'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
 /** The lanes, highest priority first. */
@@ -22,11 +22,13 @@ export const LANE_PRIORITY: Readonly<Record<Lane, number>> = { alarm: 1, health:
 
 /**
  * The change_log kinds each lane reads after its cursor. `bulk` reads none of its own: its records are the raw
- * batches owed for readings batches that went as aggregates (table sync_raw_debt), oldest first.
+ * batches owed for readings batches that went as aggregates (table sync_raw_debt), oldest first. `recording` (a
+ * recording's metadata, a few hundred bytes, a handful a day) rides the health lane: the county wants the list soon,
+ * after alarms and ahead of any readings backlog, and a lane of its own would buy nothing but another mark.
  */
 export const LANE_LOG_KINDS: Readonly<Record<Lane, readonly LogKind[]>> = {
   alarm: ['alarm'],
-  health: ['health', 'audit'],
+  health: ['health', 'audit', 'recording'],
   readings: ['readings'],
   bulk: [],
 };

@@ -28,6 +28,7 @@ import {
   type AlarmPayload,
   type LoggedPayload,
   type ReadingTuple,
+  type RecordingPayload,
   type SyncRecord,
 } from './records.js';
 
@@ -410,6 +411,11 @@ export class OutboxStore {
       case 'audit':
       case 'health':
         return { seq, kind: row.kind, ts, payload: asObject(logged) };
+      case 'recording':
+        // Self-contained as logged: recordingPayload() (recording/recording-record.ts) wrote it in the same transaction
+        // as the recordings row, typed as the wire's (records.ts checks that at compile time). A row that is not one
+        // goes as it is: the hub refuses it and the box sets it aside, said in its health (docs/sync.md).
+        return { seq, kind: 'recording', ts, payload: asObject(logged) as unknown as RecordingPayload };
       default:
         // Lanes and the feed select the kinds above by name; nothing else can reach here.
         throw new Error(`fenghuo: change_log kind ${row.kind} (seq ${row.seq}) is not a sync record`);

@@ -13,6 +13,7 @@
  */
 import type { Alarm, AlarmTransition } from '../../alarms/types.js';
 import type { Quality } from '../../core/types.js';
+import type { RecordingRecordPayload } from '../../recording/recording-record.js';
 import { aggregateRows, type RawRow } from '../../storage/retention.js';
 import type * as Wire from '../protocol/records-schema.js';
 
@@ -42,10 +43,14 @@ export type AlarmPayload = { readonly alarm: SyncAlarm; readonly transition: Syn
 /** `health` (a snapshot) and `audit` (a settings change) payloads go as they were logged. */
 export type LoggedPayload = Readonly<Record<string, unknown>>;
 
+/** A recording's metadata, logged by the recording store as it goes (recording/recording-record.ts). */
+export type RecordingPayload = RecordingRecordPayload;
+
 export type SyncRecord =
   | { readonly seq: number; readonly kind: 'readings'; readonly ts: number; readonly payload: ReadingsPayload }
   | { readonly seq: number; readonly kind: 'aggregates'; readonly ts: number; readonly payload: AggregatesPayload }
   | { readonly seq: number; readonly kind: 'alarm'; readonly ts: number; readonly payload: AlarmPayload }
+  | { readonly seq: number; readonly kind: 'recording'; readonly ts: number; readonly payload: RecordingPayload }
   | { readonly seq: number; readonly kind: 'health' | 'audit'; readonly ts: number; readonly payload: LoggedPayload };
 
 /**
@@ -129,7 +134,7 @@ export function recordBytes(record: SyncRecord): number {
  * Estimates for backlog figures, in uncompressed JSON bytes, so the box can tell its backlog without expanding it
  * (the outbox store sums them in SQL): a record's envelope with a batch's `[]`; one reading tuple with its comma
  * (`[123456,"river-1",1765000000000,2.345,"good"],` is about 50); one alarm record (alarm and transition with a short
- * cause, about 500). Other kinds (health, audit): their logged payload's length plus the envelope.
+ * cause, about 500). Other kinds (health, audit, recording): their logged payload's length plus the envelope.
  */
 export const APPROX_BYTES = { envelope: 80, reading: 50, alarm: 520 } as const;
 

@@ -77,12 +77,44 @@ export const healthPayloadSchema = z.record(z.string(), z.unknown());
 /** A settings change: `{ section, by, account, before, after }` (`account` absent when there is none). */
 export const auditPayloadSchema = z.looseObject({ section: z.string().min(1).max(200) });
 
+/** A stretch of a recording without data (UTC ms; `reason` stall, ffmpeg_exit, restart, clock_untrusted, disk_full, …). */
+export const recordingGapSchema = z.looseObject({ from: z.int(), to: z.int(), reason: z.string().min(1).max(100) });
+
+/** How many gaps a recording record may list (a recording that stalls every minute for a day has 1440). */
+export const MAX_RECORDING_GAPS = 10_000;
+
+/**
+ * A recording's metadata as the box has it after a change that matters (started, finished, failed, deleted, pinned or
+ * unpinned), never its media: `id` the box's recording (job) id, `state` `recording`, `finished`, `failed`,
+ * `deleted`, … (a newer box may name others), `durationS` of the browser copy (null until made), `bytes` and
+ * `segments` of the recording on disk. The newest record of an `id` (highest seq) is the recording's state.
+ */
+export const recordingPayloadSchema = z.looseObject({
+  id: shortText,
+  channelId: shortText,
+  channelName: z.string().max(200).nullable(),
+  title: z.string().max(1_000),
+  origin: z.string().max(100).optional(),
+  state: z.string().min(1).max(100),
+  plannedStart: z.int(),
+  plannedEnd: z.int(),
+  actualStart: z.int().nullable(),
+  actualEnd: z.int().nullable(),
+  durationS: z.number().min(0).nullable(),
+  bytes: z.int().min(0),
+  segments: z.int().min(0),
+  gaps: z.array(recordingGapSchema).max(MAX_RECORDING_GAPS),
+  pinned: z.boolean(),
+  lastError: optionalText,
+});
+
 export const syncRecordSchema = z.discriminatedUnion('kind', [
   z.strictObject({ seq, kind: z.literal('alarm'), ts, payload: alarmPayloadSchema }),
   z.strictObject({ seq, kind: z.literal('health'), ts, payload: healthPayloadSchema }),
   z.strictObject({ seq, kind: z.literal('readings'), ts, payload: readingsPayloadSchema }),
   z.strictObject({ seq, kind: z.literal('aggregates'), ts, payload: aggregatesPayloadSchema }),
   z.strictObject({ seq, kind: z.literal('audit'), ts, payload: auditPayloadSchema }),
+  z.strictObject({ seq, kind: z.literal('recording'), ts, payload: recordingPayloadSchema }),
 ]);
 
 // ---- the types: what a parse gives, read-only (a receiver never changes a record; a sender's may be read-only) ----
@@ -101,6 +133,7 @@ export type ReadingsPayload = DeepReadonly<z.output<typeof readingsPayloadSchema
 export type AggregatesPayload = DeepReadonly<z.output<typeof aggregatesPayloadSchema>>;
 export type HealthPayload = DeepReadonly<z.output<typeof healthPayloadSchema>>;
 export type AuditPayload = DeepReadonly<z.output<typeof auditPayloadSchema>>;
+export type RecordingPayload = DeepReadonly<z.output<typeof recordingPayloadSchema>>;
 /** `{ seq, kind, ts, payload }`: `seq` the box's change-log sequence number, `ts` its commit time (box clock). */
 export type SyncRecord = DeepReadonly<z.output<typeof syncRecordSchema>>;
 

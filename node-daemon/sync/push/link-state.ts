@@ -48,7 +48,7 @@ export interface SetAsideRecord {
   readonly seq: number;
   readonly lane: Lane;
   /** The record's kind (outbox/records.ts; written out here so the UI's types need nothing of Node). */
-  readonly kind: 'alarm' | 'health' | 'readings' | 'aggregates' | 'audit';
+  readonly kind: 'alarm' | 'health' | 'readings' | 'aggregates' | 'audit' | 'recording';
   /** When the box committed it (UTC ms, box clock). */
   readonly ts: number;
   /** When it was set aside (UTC ms, box clock). */

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, canOperate, del, get, post, type LibraryCategories, type LibraryImportBody, type LibraryImportReport, type LibraryItem, type LibraryPage as LibraryPageBody } from '../api.js';
 import { DialogActions, FormOutcome, useFormAction } from '../components/form.js';
 import { Card, Dialog, ErrorBox, Notice, useId } from '../components/ui.js';
@@ -229,11 +229,18 @@ export function LibraryPage(): JSX.Element {
   const [deleted, setDeleted] = useState('');
   const searchId = useId('library-search');
 
+  // What the list shows is the answer to `answered`, which the count line names: never the query just typed while its
+  // answer is on its way, and never an older answer that came back after a newer one.
+  const [answered, setAnswered] = useState<LibraryFilter>(filter);
+  const latest = useRef(0);
   const load = (f: LibraryFilter): void => {
+    const asked = ++latest.current;
     get<LibraryPageBody>(libraryPath(f)).then(
       (page) => {
+        if (asked !== latest.current) return;
         setItems((before) => (f.offset > 0 && before !== undefined ? before.concat(page.items) : page.items));
         setTotal(page.total);
+        setAnswered(f);
         setError(undefined);
       },
       (err: unknown) => setError(err),
@@ -315,7 +322,7 @@ export function LibraryPage(): JSX.Element {
         {items === undefined && error === undefined && <p class="loading">{t('loading')}</p>}
         {items !== undefined && (
           <p class="sub" data-testid="library-total" data-total={total}>
-            {filter.q !== '' ? t('lib_totalFor', { q: filter.q, n: total }) : t('lib_total', { n: total })}
+            {answered.q !== '' ? t('lib_totalFor', { q: answered.q, n: total }) : t('lib_total', { n: total })}
           </p>
         )}
         {items !== undefined && shown.length === 0 && <p class="empty">{t('lib_empty')}</p>}
