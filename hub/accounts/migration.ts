@@ -1,4 +1,4 @@
-import type { MigrationStep } from '../store/migrations.js';
+import type { MigrationStep } from '../store/migration-step.js';
 
 /**
  * v6: the county's accounts for the hub page and its API (hub/accounts). Names are unique regardless of case

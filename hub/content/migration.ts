@@ -1,4 +1,4 @@
-import type { MigrationStep } from '../store/migrations.js';
+import type { MigrationStep } from '../store/migration-step.js';
 
 /**
  * v5: the county's published content (docs/sync.md "Content"). One row per publication: the file's bytes live once

@@ -4,8 +4,8 @@ import { getCookie } from 'hono/cookie';
 import { isLoopbackAddress } from '../../node-daemon/auth/rate-limit.js';
 import { csrfTokenMatches } from '../../node-daemon/auth/sessions.js';
 import { roleAtLeast, type HubRole } from '../accounts/roles.js';
-import type { HubSession, HubSessionStore } from '../accounts/session-store.js';
-import type { HubEnv } from './deps.js';
+import type { HubSessionStore } from '../accounts/session-store.js';
+import type { HubActor, HubEnv } from './env.js';
 import { clientAddress, errorBody } from './refusals.js';
 
 /**
@@ -15,13 +15,7 @@ import { clientAddress, errorBody } from './refusals.js';
  */
 export { HUB_ROLES, roleAtLeast, type HubRole } from '../accounts/roles.js';
 
-export interface HubActor {
-  /** An account name, or `token:<name>` for a bearer token, or `loopback`. */
-  readonly name: string;
-  readonly role: HubRole;
-  /** Set when the request came with a signed-in account's session cookie (hub page). */
-  readonly session?: HubSession;
-}
+export type { HubActor } from './env.js';
 
 /** Guards a route: the middleware answers 401/403 itself, or sets `c.var.actor` and goes on. */
 export interface HubAccess {

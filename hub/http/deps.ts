@@ -6,8 +6,8 @@ import type { IssueManifestOrder } from '../content/publish.js';
 import type { HubAccounts } from '../accounts/accounts.js';
 import type { HubOrders } from '../orders/hub-orders.js';
 import type { HubCapConfig } from '../cap/cap-config.js';
-import type { Box, HubStore } from '../store/types.js';
-import type { HubAccess, HubActor } from './access.js';
+import type { HubStore } from '../store/types.js';
+import type { HubAccess } from './access.js';
 import type { NonceStore } from './nonce-store.js';
 import type { RefusalCounter } from './refusals.js';
 
@@ -71,18 +71,4 @@ export interface HubAppDeps {
   readonly content?: { readonly dir: string; readonly issue?: IssueManifestOrder };
 }
 
-/** What the ingest chain learns on the way (Hono context variables). */
-export interface HubVariables {
-  /** The body as received (before decompression). */
-  body: Uint8Array;
-  /** The box that signed the request (verified, not revoked). */
-  box: Box;
-  /** The body decompressed. */
-  text: string;
-  /** Who is calling a county-facing route (set by HubAccess.require). */
-  actor: HubActor;
-}
-
-export interface HubEnv {
-  Variables: HubVariables;
-}
+export type { HubEnv, HubVariables } from './env.js';

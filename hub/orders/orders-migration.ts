@@ -1,4 +1,4 @@
-import type { MigrationStep } from '../store/migrations.js';
+import type { MigrationStep } from '../store/migration-step.js';
 
 /**
  * Hub schema v4, the downstream orders (docs/sync.md "Downstream"):

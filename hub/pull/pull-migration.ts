@@ -1,4 +1,4 @@
-import type { MigrationStep } from '../store/migrations.js';
+import type { MigrationStep } from '../store/migration-step.js';
 
 /**
  * Hub schema v7, the pull scheduler (hub/pull/): one row per box some hub process pulls.

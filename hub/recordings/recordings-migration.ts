@@ -1,4 +1,4 @@
-import type { MigrationStep, PerDialect } from '../store/migrations.js';
+import type { MigrationStep, PerDialect } from '../store/migration-step.js';
 
 /** The record kinds hub_records takes from v8 on (docs/sync.md): v1's and `recording`. */
 const KINDS_V8 = "'alarm', 'health', 'readings', 'aggregates', 'audit', 'recording'";

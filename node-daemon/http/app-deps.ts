@@ -6,7 +6,7 @@ import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { SensorConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { Clock } from '../core/types.js';
-import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
+import type { HealthSource } from './health-source.js';
 import type { ReadingsReader } from '../storage/types.js';
 import type { AuthHttpOptions } from './auth-middleware.js';
 import type { LiveEvent } from './routes/events.js';
@@ -24,10 +24,7 @@ import type { StationSource } from './routes/station.js';
 import type { SystemRouteOptions } from './routes/system.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
-export interface HealthSource {
-  snapshot(): HealthSnapshot;
-  sensor(id: string): SensorHealth | undefined;
-}
+export type { HealthSource } from './health-source.js';
 
 export interface AppDeps extends UiBackendDeps {
   /** The configured sensors (config `sensors`), in the order the API lists them. */

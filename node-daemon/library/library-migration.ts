@@ -1,4 +1,4 @@
-import type { Migration } from '../storage/migrations.js';
+import type { Migration } from '../storage/migration.js';
 
 /**
  * Box migration 12: the farm-content library (broadcast/library, node-daemon/library).

@@ -1,4 +1,4 @@
-import type { Migration } from '../storage/migrations.js';
+import type { Migration } from '../storage/migration.js';
 
 /**
  * Box migration 11: the recording schedule (broadcast/recording/schedule). `recording_schedule_entries`: what operators

@@ -1,4 +1,4 @@
-import type { Migration } from '../storage/migrations.js';
+import type { Migration } from '../storage/migration.js';
 
 /**
  * Box migration 10: `recordings`, one row per recording job (node-daemon/recording). Times UTC ms. `gaps_json` is the

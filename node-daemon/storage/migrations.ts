@@ -7,12 +7,9 @@ import { LIBRARY_MIGRATION } from '../library/library-migration.js';
 import { RECORDINGS_MIGRATION } from '../recording/migration.js';
 import { RECORDING_SCHEDULE_MIGRATION } from '../recording-schedule/migration.js';
 
-export interface Migration {
-  /** The `user_version` the database has after this migration; 1, 2, 3... */
-  readonly version: number;
-  readonly name: string;
-  up(db: Database.Database): void;
-}
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
 
 /*
  * Schema notes.

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { HealthSource } from '../app-deps.js';
+import type { HealthSource } from '../health-source.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
 import { healthSchema } from '../schemas.js';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { SensorConfig } from '../../config/schema.js';
 import { profileName } from '../../health/status-registry.js';
-import type { HealthSource } from '../app-deps.js';
+import type { HealthSource } from '../health-source.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
 import { sensorsResponseSchema, type SensorSummary } from '../schemas.js';
 

@@ -5,7 +5,7 @@ import type { AlarmService } from '../../alarms/store/alarm-service.js';
 import type { SensorConfig } from '../../config/schema.js';
 import { systemClock, type Clock } from '../../core/types.js';
 import type { ReadingsReader } from '../../storage/types.js';
-import type { HealthSource } from '../app-deps.js';
+import type { HealthSource } from '../health-source.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
 import { sitesBodySchema, type SiteBody } from '../schemas/sites.js';
 import { TREND_WINDOW_MS, trendMetresPerHour } from './site-trend.js';

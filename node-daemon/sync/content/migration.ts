@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrations.js';
+import type { Migration } from '../../storage/migration.js';
 
 /**
  * Box migration 9: the content manifest (docs/sync.md "Content"). `content_files`: the files the county wants on

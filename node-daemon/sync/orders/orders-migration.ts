@@ -1,4 +1,4 @@
-import type { Migration } from '../../storage/migrations.js';
+import type { Migration } from '../../storage/migration.js';
 
 /**
  * Box schema 8, the downstream orders (sync/orders, docs/sync.md "Downstream"):
