@@ -38,7 +38,7 @@ import { setUpSync } from './sync/sync-module.js';
 import { setUpOrders } from './sync/orders/orders-module.js';
 import { RecordingsModule } from './recording/recordings-module.js';
 import { RecordingScheduleModule } from './recording-schedule/schedule-module.js';
-import { merge as mergeStreams } from 'rxjs';
+import { filter, merge as mergeStreams, Subject } from 'rxjs';
 import { setUpLibrary } from './library/library-module.js';
 import { MediaQuota } from './media/media-quota.js';
 import { ModuleRecordings } from './media/recordings-port.js';
@@ -81,7 +81,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const buses = new BusModules(config.buses, hub, log, clock);
   const reader = new SqliteReadingsReader(db);
   // The county sync (push and health records) when the box is enrolled; its link state shows in health either way.
-  const sync = setUpSync({ db, hub, log, clock, dataDir: deps.dataDir, config: config.sync, timeZone: config.site.timezone, snapshot: () => registry.snapshot() });
+  // Change-log writers built later (recordings) wake the push loop through this, so their records leave at once.
+  const syncChanged = new Subject<void>();
+  const sync = setUpSync({ db, hub: { alarm$: hub.alarm$, stored$: hub.stored$, changed$: syncChanged }, log, clock, dataDir: deps.dataDir, config: config.sync, timeZone: config.site.timezone, snapshot: () => registry.snapshot() });
   // Filled in once the orders module is built (it needs the alarms, the dispatcher and the settings).
   const ordersHealth: { status?: () => OrdersHealth | undefined } = {};
   const syncStatus = sync.status;
@@ -178,6 +180,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const recordingSchedule = new RecordingScheduleModule({ db, log, clock, timeZone: config.site.timezone, config: config.recording, channels: recordings.channels(), recorder: recordings });
   // POST /recordings/now goes through the schedule: conflict-checked and kept across restarts, like the UI's record now.
   recordings.useSchedule(recordingSchedule);
+  // A recording's change that the county sync carries (started, finished, pinned, deleted) leaves now, not at the next poll.
+  recordings.recorder.events$.pipe(filter((e) => e.type === 'state' || e.type === 'deleted')).subscribe(() => syncChanged.next());
   // The farm-content library (county content the sync installed, USB imports) and one disk quota for all media.
   const library = setUpLibrary({ db, dataDir: deps.dataDir, config: config.library, log, clock, content: sync.module?.content?.table ?? new ContentTable(db) });
   const media = new MediaQuota({ dataDir: deps.dataDir, config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });

@@ -10,6 +10,7 @@
  * left out.
  */
 import { hostname } from 'node:os';
+import type { Observable } from 'rxjs';
 import type { EventHub } from '../core/events.js';
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
@@ -32,8 +33,8 @@ import type { Transport } from './push/transport.js';
 
 export interface SyncModuleOptions {
   readonly db: Db;
-  /** alarm$ and stored$ wake the push loop. */
-  readonly hub: Pick<EventHub, 'alarm$' | 'stored$'>;
+  /** alarm$ and stored$ wake the push loop (and changed$: other change-log writers, such as recordings). */
+  readonly hub: Pick<EventHub, 'alarm$' | 'stored$'> & { readonly changed$?: Observable<unknown> };
   readonly log: Logger;
   readonly enrolment: Enrolment;
   /** The `sync` section with its defaults (`syncSchema.parse({})` when the file has none). */
@@ -171,7 +172,7 @@ export function notEnrolledStatus(outbox: OutboxStore, config: Pick<SyncConfig, 
 
 export interface SyncSetupOptions {
   readonly db: Db;
-  readonly hub: Pick<EventHub, 'alarm$' | 'stored$'>;
+  readonly hub: Pick<EventHub, 'alarm$' | 'stored$'> & { readonly changed$?: Observable<unknown> };
   readonly log: Logger;
   readonly clock: Clock;
   readonly dataDir: string;

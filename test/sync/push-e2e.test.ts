@@ -1,6 +1,7 @@
 // The push client end to end on loopback: the real hub (hub/http on its SQLite store), a real box database filled by
 // the real ReadingsWriter and AlarmStore, enrolled through the real enrolment code, and the sync module pushing.
 import { join } from 'node:path';
+import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlarmStore } from '../../node-daemon/alarms/store/alarm-store.js';
 import { EmittingAlarmService } from '../../node-daemon/alarms/store/alarm-service.js';
@@ -260,5 +261,32 @@ describe('push to the real hub', () => {
     expect(rec.map((a) => a.lane)).toEqual(['health', 'health']);
     const firstReadings = arrivals.find((a) => a.kind === 'readings' || a.kind === 'aggregates');
     if (firstReadings !== undefined) for (const a of rec) expect(a.arrival).toBeLessThan(firstReadings.arrival);
+  }, 60_000);
+
+  it('a change-log writer other than readings and alarms (a recording pinned) wakes the push loop through changed$', async () => {
+    const changed$ = new Subject<void>();
+    // An idle poll of a minute: without the wake the pin would wait for it.
+    const { hub, box } = await rig({ module: { idlePollMs: 60_000 } });
+    box.rebuild({ hub: { ...box.events, changed$ }, idlePollMs: 60_000 });
+    const recordings = new SqliteRecordingStore(box.box.db, { channelName: () => 'CCTV-17 农业农村' });
+    const now = Date.now();
+    const id = `now-cctv17-${now}`;
+    recordings.insert({
+      id, channelId: 'cctv17', title: '致富经', origin: 'now', plannedStart: now - 600_000, plannedEnd: now, actualStart: now - 600_000, actualEnd: now,
+      state: 'finished', bytes: 1, segments: 1, gaps: [], pinned: false, browserPath: null, browserBytes: null, durationS: 600, streams: null,
+      damagedPackets: 0, lastError: null, updatedAt: now,
+    });
+    const m = box.module;
+    await m.start();
+    await waitUntil(() => drained(m), 30_000, 'drained');
+    recordings.update(id, { pinned: true, updatedAt: Date.now() });
+    const pinnedAt = Date.now();
+    changed$.next();
+    await waitUntil(async () => {
+      const body = (await (await fetch(`${hub.url}/api/v1/boxes/${BOX_ID}/recordings`)).json()) as { recordings: { pinned: boolean }[] };
+      return body.recordings[0]?.pinned === true;
+    }, 10_000, 'the pin at the hub');
+    expect(Date.now() - pinnedAt).toBeLessThan(10_000);
+    await m.stop();
   }, 60_000);
 });

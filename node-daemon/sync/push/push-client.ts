@@ -66,6 +66,8 @@ export interface PushEvents {
   readonly alarm$: Observable<unknown>;
   /** A readings batch committed. */
   readonly stored$: Observable<unknown>;
+  /** Any other change-log record committed (a recording's change): wakes the loop like a readings batch. */
+  readonly changed$?: Observable<unknown>;
 }
 
 export interface PushClientOptions {
@@ -200,6 +202,7 @@ export class PushClient {
       const { alarm$, stored$ } = this.opts.events;
       this.subscription = alarm$.subscribe(() => this.onAlarm());
       this.subscription.add(stored$.subscribe(() => this.onStored()));
+      if (this.opts.events.changed$ !== undefined) this.subscription.add(this.opts.events.changed$.subscribe(() => this.onStored()));
     }
     this.opts.log.info(
       { event: 'sync.push.started', hub: this.url.origin, box: this.opts.boxId, keyFingerprint: this.opts.boxKey.fingerprint, target: this.target },
