@@ -12,7 +12,7 @@ describe('ffmpeg argument builder', () => {
         stallSeconds: 10,
       }),
     ).toEqual([
-      '-hide_banner', '-nostats', '-loglevel', 'warning', '-progress', 'pipe:1', '-stats_period', '1',
+      '-hide_banner', '-nostats', '-loglevel', 'warning', '-progress', 'pipe:1', '-stats_period', '5',
       '-f', 'mpegts', '-i', 'udp://239.1.1.1:1234?fifo_size=65536&overrun_nonfatal=1&buffer_size=4194304&timeout=20000000&localaddr=192.168.1.20',
       '-map', '0', '-c', 'copy', '-ignore_unknown',
       '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', '60', '-reset_timestamps', '1',

@@ -42,6 +42,9 @@ const UDP_FIFO_PACKETS = 65_536;
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 const HTTP_RECONNECT_DELAY_MAX_S = 10;
 
+/** Seconds between two `-progress` blocks. */
+export const PROGRESS_PERIOD_S = 5;
+
 const micros = (seconds: number): string => String(Math.round(seconds * 1_000_000));
 
 /** `url` with `params` added to its query, keeping any the operator wrote in the URL already. */
@@ -136,7 +139,9 @@ export function segmentArgs(dir: string, naming: SegmentNaming, segmentSeconds: 
 
 /**
  * The whole recording command. stdin stays open: `q` on it is the clean stop that closes the last segment (a SIGTERM
- * leaves it empty). `-progress pipe:1` writes `key=value` blocks on stdout once a second (progress-parser.ts).
+ * leaves it empty). `-progress pipe:1` writes `key=value` blocks on stdout every PROGRESS_PERIOD_S (progress-parser.ts):
+ * they only feed the live view's speed and media time (the stall watchdog and the bitrate look at the disk), so not
+ * once a second: each block is a dozen lines the recorder's Node process reads and parses.
  */
 export function recordArgs(o: RecordArgsOptions): string[] {
   return [
@@ -144,7 +149,7 @@ export function recordArgs(o: RecordArgsOptions): string[] {
     '-nostats',
     '-loglevel', o.logLevel ?? 'warning',
     '-progress', 'pipe:1',
-    '-stats_period', '1',
+    '-stats_period', String(PROGRESS_PERIOD_S),
     ...inputArgs(o.source, o.stallSeconds),
     ...codecArgs(o.source),
     ...segmentArgs(o.dir, o.naming, o.segmentSeconds),

@@ -23,7 +23,7 @@ import {
   type RecordingInfo,
   type RecordingStore,
 } from './recording-types.js';
-import { listSegments, nextSegmentNumber, totals } from './segment-dir.js';
+import { listSegments, nextSegmentNumber, SegmentTail, totals, type SegmentTotals } from './segment-dir.js';
 import { DEFAULT_BACKOFF, isStalled, restartDelayMs, runCountsAsWorking, type Backoff } from './stall-watch.js';
 import type { Channel, RecordingGap, RecordingJob } from './types.js';
 
@@ -58,6 +58,8 @@ export interface RecorderOptions {
 /** Job ids name folders: no separators, no leading dot. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
 const BITRATE_WINDOW_MS = 5_000;
+/** Samples kept for the bitrate: one a tick over BITRATE_WINDOW_MS, with room for ticks shorter than a second. */
+const WINDOW_SLOTS = 64;
 const PID_FILE = 'ffmpeg.pid';
 
 interface Active {
@@ -66,6 +68,10 @@ interface Active {
   readonly endAt: number;
   readonly dir: string;
   readonly gaps: GapBook;
+  /** The segments on disk, looked at once a tick without listing the folder. */
+  readonly tail: SegmentTail;
+  /** The store's row as last read; dropped at each write of it (the recorder is the store's one writer). */
+  row: RecordingInfo | undefined;
   run: FfmpegRun | undefined;
   runStartedAt: number;
   runLastDataAt: number | undefined;
@@ -78,7 +84,11 @@ interface Active {
   failures: number;
   speed: number | null;
   outTimeS: number | null;
-  window: { t: number; bytes: number }[];
+  /** The bitrate window: a ring of (time, bytes) samples, `winStart` the oldest, `winLen` of them. */
+  readonly winT: Float64Array;
+  readonly winBytes: Float64Array;
+  winStart: number;
+  winLen: number;
   hasData: boolean;
   lastPersistAt: number;
   /** End reached, stop asked, daemon stopping or recording deleted: no more runs. */
@@ -158,7 +168,7 @@ export class Recorder {
     if (existing !== undefined) a.gaps.open(this.lastWriteOf(row, a.dir), 'restart');
     if (missed !== undefined) {
       a.gaps.record(missed);
-      this.o.store.update(job.id, { gaps: a.gaps.closed(), updatedAt: now });
+      this.write(job.id, { gaps: a.gaps.closed(), updatedAt: now });
     }
     this.o.log.info({ event: 'recording.started', id: job.id, channel: channel.id, endAt: job.endAt, title: job.title }, 'recording started');
     this.emitState(job.id);
@@ -175,7 +185,7 @@ export class Recorder {
       const row = this.o.store.get(id);
       if (row === undefined) throw new RecorderError('not_found', `no recording ${id}`);
       if (row.state === 'recording') {
-        this.o.store.update(id, { actualEnd: Math.min(this.o.clock(), row.plannedEnd), updatedAt: this.o.clock() });
+        this.write(id, { actualEnd: Math.min(this.o.clock(), row.plannedEnd), updatedAt: this.o.clock() });
         await this.finishTracked(id);
       }
     }
@@ -211,7 +221,7 @@ export class Recorder {
         gaps.open(lastWrite, 'restart');
         gaps.close(end);
       }
-      this.o.store.update(row.id, {
+      this.write(row.id, {
         gaps: gaps.closed(),
         actualEnd: row.actualEnd ?? Math.max(lastWrite, row.actualStart ?? lastWrite),
         ...(channel === undefined && now < row.plannedEnd ? { lastError: `channel ${row.channelId} is no longer configured` } : {}),
@@ -246,7 +256,7 @@ export class Recorder {
 
   setPinned(id: string, pinned: boolean): RecordingInfo {
     if (this.o.store.get(id) === undefined) throw new RecorderError('not_found', `no recording ${id}`);
-    this.o.store.update(id, { pinned, updatedAt: this.o.clock() });
+    this.write(id, { pinned, updatedAt: this.o.clock() });
     this.emitState(id);
     return this.o.store.get(id)!;
   }
@@ -277,7 +287,8 @@ export class Recorder {
   private launch(row: RecordingInfo, channel: Channel): Active {
     const dir = this.dirOf(row.id);
     mkdirSync(dir, { recursive: true });
-    const t = totals(listSegments(dir));
+    const tail = new SegmentTail(dir);
+    const t = tail.resync();
     const now = this.o.clock();
     const a: Active = {
       id: row.id,
@@ -285,6 +296,8 @@ export class Recorder {
       endAt: row.plannedEnd,
       dir,
       gaps: new GapBook(row.gaps),
+      tail,
+      row: undefined,
       run: undefined,
       runStartedAt: now,
       runLastDataAt: undefined,
@@ -297,7 +310,10 @@ export class Recorder {
       failures: 0,
       speed: null,
       outTimeS: null,
-      window: [],
+      winT: new Float64Array(WINDOW_SLOTS),
+      winBytes: new Float64Array(WINDOW_SLOTS),
+      winStart: 0,
+      winLen: 0,
       hasData: row.actualStart !== null,
       lastPersistAt: now,
       ending: false,
@@ -332,6 +348,7 @@ export class Recorder {
   private async runLoop(a: Active): Promise<void> {
     while (!a.ending) {
       const startNumber = nextSegmentNumber(listSegments(a.dir));
+      a.tail.resync();
       a.runStartedAt = this.o.clock();
       a.runLastDataAt = undefined;
       a.stallKilled = false;
@@ -359,7 +376,7 @@ export class Recorder {
       this.o.log.info({ event: 'recording.ffmpeg_started', id: a.id, pid: run.pid, startNumber, restarts: a.restarts }, 'ffmpeg started');
       const exit = await run.exited;
       a.run = undefined;
-      this.sample(a);
+      this.sample(a, true);
       if (a.ending) {
         this.o.log.info({ event: 'recording.ffmpeg_stopped', id: a.id, code: exit.code, signal: exit.signal }, 'ffmpeg stopped');
         break;
@@ -391,30 +408,35 @@ export class Recorder {
     await this.wrapUp(a);
   }
 
-  /** Looks at the disk: bytes, segments, first data, the end of a gap, bitrate; kills a stalled run. */
-  private sample(a: Active): void {
-    const segs = listSegments(a.dir);
-    const t = totals(segs);
+  /**
+   * Looks at the disk: bytes, segments, first data, the end of a gap, bitrate; kills a stalled run. Once a second while
+   * recording, so it stats the newest segments only (`full`: lists the folder, at an exit and when bytes are persisted),
+   * reads the store only after a write of the row, and builds a progress event only for a listener.
+   */
+  private sample(a: Active, full = false): void {
     const now = this.o.clock();
-    if (t.bytes > a.bytes) {
+    const persistDue = now - a.lastPersistAt >= (this.o.persistEveryMs ?? 10_000);
+    const t = full || persistDue ? a.tail.resync() : a.tail.poll();
+    // A run killed for a stall writes out what its muxer still held as it dies: data from before the stall, written
+    // late, not data again; it is counted but neither moves the last data nor closes the stall's gap.
+    if (t.bytes > a.bytes && !(a.stallKilled && a.hasData)) {
       // When data last reached the disk (the newest segment's mtime), not when this tick saw it: a gap starts there.
       a.lastDataAt = Math.min(now, t.lastWriteAt ?? now);
       if (a.run !== undefined) a.runLastDataAt = now;
       if (!a.hasData) {
         a.hasData = true;
-        this.o.store.update(a.id, { actualStart: now, updatedAt: now });
+        this.write(a.id, { actualStart: now, updatedAt: now });
       }
       const gap = a.gaps.close(now);
       if (gap !== undefined) {
         this.o.log.warn({ event: 'recording.gap', id: a.id, ...gap, ms: gap.to - gap.from }, 'data again after a gap');
         this.persist(a, true, t);
-        this.subject.next({ type: 'gap', recording: this.o.store.get(a.id)!, gap });
+        this.subject.next({ type: 'gap', recording: this.rowOf(a)!, gap });
       }
     }
     a.bytes = t.bytes;
     a.segments = t.segments;
-    a.window.push({ t: now, bytes: t.bytes });
-    while (a.window.length > 2 && now - a.window[0]!.t > BITRATE_WINDOW_MS) a.window.shift();
+    this.pushWindow(a, now, t.bytes);
     const run = a.run;
     if (run !== undefined && run.running() && !a.ending && !a.stallKilled) {
       if (isStalled({ now, runStartedAt: a.runStartedAt, lastDataAt: a.runLastDataAt, stallMs: this.stallMs, startupMs: this.startupMs })) {
@@ -427,22 +449,60 @@ export class Recorder {
         void run.kill(this.o.killGraceMs ?? 2_000);
       }
     }
-    this.persist(a, false, t);
-    const recording = this.o.store.get(a.id);
-    if (recording !== undefined) this.subject.next({ type: 'progress', recording: { ...recording, gaps: a.gaps.asOf(now) }, live: this.liveOf(a) });
+    if (persistDue) this.persist(a, false, t);
+    // Nobody listening (no live view open): no event to build.
+    if (!this.subject.observed) return;
+    const recording = this.rowOf(a);
+    if (recording !== undefined) {
+      this.subject.next({
+        type: 'progress',
+        // The row's bytes and segments are persisted every persistEveryMs; the event has them as of now.
+        recording: { ...recording, bytes: a.bytes, segments: a.segments, damagedPackets: a.damaged, gaps: a.gaps.asOf(now) },
+        live: this.liveOf(a),
+      });
+    }
   }
 
-  private persist(a: Active, force: boolean, t = { bytes: a.bytes, segments: a.segments }): void {
+  /** Adds a bitrate sample; drops those older than the window, keeping two at least. */
+  private pushWindow(a: Active, now: number, bytes: number): void {
+    if (a.winLen === WINDOW_SLOTS) {
+      a.winStart = (a.winStart + 1) % WINDOW_SLOTS;
+      a.winLen--;
+    }
+    const i = (a.winStart + a.winLen) % WINDOW_SLOTS;
+    a.winT[i] = now;
+    a.winBytes[i] = bytes;
+    a.winLen++;
+    while (a.winLen > 2 && now - a.winT[a.winStart]! > BITRATE_WINDOW_MS) {
+      a.winStart = (a.winStart + 1) % WINDOW_SLOTS;
+      a.winLen--;
+    }
+  }
+
+  private persist(a: Active, force: boolean, t: SegmentTotals | undefined = undefined): void {
     const now = this.o.clock();
     if (!force && now - a.lastPersistAt < (this.o.persistEveryMs ?? 10_000)) return;
     a.lastPersistAt = now;
-    this.o.store.update(a.id, { bytes: t.bytes, segments: t.segments, gaps: a.gaps.closed(), damagedPackets: a.damaged, updatedAt: now });
+    this.write(a.id, { bytes: t?.bytes ?? a.bytes, segments: t?.segments ?? a.segments, gaps: a.gaps.closed(), damagedPackets: a.damaged, updatedAt: now });
+  }
+
+  /** Every write of a row goes here: an active recording's cached row is dropped. */
+  private write(id: string, patch: Parameters<RecordingStore['update']>[1]): void {
+    this.o.store.update(id, patch);
+    const a = this.active.get(id);
+    if (a !== undefined) a.row = undefined;
+  }
+
+  /** An active recording's row, read from the store only after a write. */
+  private rowOf(a: Active): RecordingInfo | undefined {
+    a.row ??= this.o.store.get(a.id);
+    return a.row;
   }
 
   private async wrapUp(a: Active): Promise<void> {
     if (a.endTimer !== undefined) clearTimeout(a.endTimer);
     if (a.tick !== undefined) clearInterval(a.tick);
-    this.sample(a);
+    this.sample(a, true);
     this.active.delete(a.id);
     if (a.mode === 'discard') return;
     if (a.mode === 'suspend') {
@@ -456,7 +516,7 @@ export class Recorder {
     const gap = a.gaps.close(end);
     if (gap !== undefined) this.o.log.warn({ event: 'recording.gap', id: a.id, ...gap, ms: gap.to - gap.from }, 'the recording ended in a gap');
     this.persist(a, true);
-    this.o.store.update(a.id, { actualEnd: end, updatedAt: now });
+    this.write(a.id, { actualEnd: end, updatedAt: now });
     await this.finishTracked(a.id);
   }
 
@@ -475,17 +535,17 @@ export class Recorder {
     const t = totals(segs);
     const now = this.o.clock();
     if (t.segments === 0) {
-      this.o.store.update(id, { state: 'failed', bytes: 0, segments: 0, lastError: 'no data reached the disk', updatedAt: now });
+      this.write(id, { state: 'failed', bytes: 0, segments: 0, lastError: 'no data reached the disk', updatedAt: now });
       this.o.log.warn({ event: 'recording.failed', id }, 'recording ended with no data');
       this.emitState(id);
       return;
     }
-    this.o.store.update(id, { state: 'finishing', bytes: t.bytes, segments: t.segments, updatedAt: now });
+    this.write(id, { state: 'finishing', bytes: t.bytes, segments: t.segments, updatedAt: now });
     this.emitState(id);
     try {
       const copy = await makeBrowserCopy(dir, segs, this.o.ffmpeg ?? 'ffmpeg');
       const probe = await probeMedia(copy.path, this.o.ffprobe ?? 'ffprobe');
-      this.o.store.update(id, {
+      this.write(id, {
         state: 'finished',
         browserPath: copy.path,
         browserBytes: copy.bytes,
@@ -496,7 +556,7 @@ export class Recorder {
       this.o.log.info({ event: 'recording.finished', id, bytes: t.bytes, segments: t.segments, durationS: probe.durationS }, 'recording finished');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.o.store.update(id, { state: 'finished', lastError: message, updatedAt: this.o.clock() });
+      this.write(id, { state: 'finished', lastError: message, updatedAt: this.o.clock() });
       this.o.log.error({ event: 'recording.browser_copy_failed', id, err: message }, 'the browser copy failed; the segments are kept');
     }
     this.emitState(id);
@@ -519,10 +579,10 @@ export class Recorder {
   }
 
   private liveOf(a: Active): LiveProgress {
-    const first = a.window[0];
-    const last = a.window[a.window.length - 1];
-    const bitrateKbit =
-      first !== undefined && last !== undefined && last.t - first.t >= 1_000 ? Math.round(((last.bytes - first.bytes) * 8) / (last.t - first.t)) : null;
+    const first = a.winStart;
+    const last = (a.winStart + a.winLen - 1) % WINDOW_SLOTS;
+    const ms = a.winLen > 0 ? a.winT[last]! - a.winT[first]! : 0;
+    const bitrateKbit = ms >= 1_000 ? Math.round(((a.winBytes[last]! - a.winBytes[first]!) * 8) / ms) : null;
     return {
       bitrateKbit,
       speed: a.speed,

@@ -187,17 +187,34 @@ export class RecordingScheduleModule implements Module, ScheduleBook {
     }
     let result: ScheduleDeleted | undefined;
     if (this.store.deleteEntry(id)) result = { id, deleted: 'entry' };
-    else {
-      const plan = this.runner.status().plan;
-      const job = [...(plan?.jobs ?? []), ...(plan?.conflicts ?? []).map((c) => c.dropped)].find((j) => j.id === id || j.parts.includes(id));
-      if (job === undefined) return undefined;
-      // Cancelling a merged job cancels every part of it; one part named alone goes by itself.
-      for (const part of job.id === id ? job.parts : [id]) this.store.skip(part, job.endAt + 24 * 3_600_000, now, account);
-      result = { id, deleted: 'job' };
-    }
+    else if (this.skipJob(id, now, account)) result = { id, deleted: 'job' };
+    else return undefined;
     this.deps.log.info({ event: 'recording.schedule_deleted', id, deleted: result.deleted, account: account ?? null }, 'schedule entry deleted');
     this.runner.refresh();
     return result;
+  }
+
+  /**
+   * The recording of job `jobId` was deleted (DELETE /recordings/{id}, or the media quota): the job is cancelled as
+   * DELETE /recordings/schedule/{jobId} cancels it (a skip of every part, kept across restarts), so neither the runner
+   * nor the next start of the daemon records it again while its window is still open. False when the plan holds no such
+   * job (its window is over, or it was cancelled already): nothing to do.
+   */
+  cancelJob(jobId: string, account: string | undefined): boolean {
+    if (!this.skipJob(jobId, this.deps.clock(), account)) return false;
+    this.deps.log.info({ event: 'recording.job_cancelled', id: jobId, account: account ?? null }, 'scheduled job cancelled: its recording was deleted');
+    this.runner.refresh();
+    return true;
+  }
+
+  /** Skips the planned (or conflict-dropped) job `id`, or the one part `id` of a merged job; false if none is planned. */
+  private skipJob(id: string, now: number, account: string | undefined): boolean {
+    const plan = this.runner.status().plan;
+    const job = [...(plan?.jobs ?? []), ...(plan?.conflicts ?? []).map((c) => c.dropped)].find((j) => j.id === id || j.parts.includes(id));
+    if (job === undefined) return false;
+    // Cancelling a merged job cancels every part of it; one part named alone goes by itself.
+    for (const part of job.id === id ? job.parts : [id]) this.store.skip(part, job.endAt + 24 * 3_600_000, now, account);
+    return true;
   }
 
   // ---- views ----

@@ -35,10 +35,12 @@ export interface RecordNowRequest {
   readonly title?: string | undefined;
 }
 
-/** What record now needs of the recording schedule (node-daemon/recording-schedule/schedule-module.ts is one). */
+/** What record now and delete need of the recording schedule (node-daemon/recording-schedule/schedule-module.ts is one). */
 export interface RecordNowBook {
   /** Adds a `now` entry that starts at once; answers its job id, or throws ScheduleRequestError (400 or 409). */
   recordNow(req: { readonly channelId: string; readonly minutes: number; readonly title: string }, account: string | undefined): string;
+  /** Cancels the planned job `jobId` for good (its recording was deleted); false when none is planned. */
+  cancelJob(jobId: string, account: string | undefined): boolean;
 }
 
 export class RecordingsModule implements Module {
@@ -128,8 +130,17 @@ export class RecordingsModule implements Module {
     return this.recorder.setPinned(id, pinned);
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.recorder.delete(id);
+  /**
+   * Deletes a recording (stopping it first), and cancels its job in the schedule: a recording deleted while its window
+   * is open would otherwise be recorded again by the next start of the daemon (the schedule still plans the job, and
+   * the recorder no longer has a row that says it was done). False if there was no such recording.
+   */
+  async delete(id: string, account?: string): Promise<boolean> {
+    if (!(await this.recorder.delete(id))) return false;
+    if (this.schedule?.cancelJob(id, account) === true) {
+      this.deps.log.info({ event: 'recording.deleted_job_cancelled', id, account: account ?? null }, 'the deleted recording\'s scheduled job is cancelled');
+    }
+    return true;
   }
 
   /** A recording's folder (the media quota measures it). */

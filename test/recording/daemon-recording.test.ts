@@ -2,7 +2,8 @@
 // schedule; a second one of the busy channel refused), progress on the SSE stream, kill -9 of the daemon
 // mid-recording and a restart: the ffmpeg the dead daemon left is ended, the recording resumes into new segments and
 // the restart is recorded as a gap; then stop, the browser copy served with Range, pin and delete through the API.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// And a recording deleted inside its window: its job is cancelled in the schedule, so a restart does not record it again.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerHeaders } from '../helpers/auth.js';
@@ -153,4 +154,53 @@ describe.skipIf(!ffmpegThere)('recordings in the daemon', () => {
     expect(existsSync(recDir)).toBe(false);
     expect(await second.sigterm()).toBe(0);
   }, 150_000);
+
+  it('a recording deleted while its window is open is not recorded again after a restart', async () => {
+    const port = await freeUdpPort();
+    const sat = startSatellite(port);
+    try {
+      const dir = join(tmp.dir, 'deleted');
+      mkdirSync(dir, { recursive: true });
+      const dataDir = join(dir, 'data');
+      const configFile = writeConfig(
+        dir,
+        ['recording:', '  segmentSeconds: 2', '  stallSeconds: 4', '  channels:', `    - { id: sat, name: "CCTV-17", source: { kind: udp, url: "udp://127.0.0.1:${port}" } }`, ''].join('\n'),
+      );
+      const first = await startDaemon({ configFile, dataDir });
+      daemons.push(first);
+      const created = await api(first, '/recordings/now', { method: 'POST', body: JSON.stringify({ channelId: 'sat', minutes: 10 }) });
+      expect(created.status).toBe(201);
+      const rec = (await created.json()) as Recording;
+      await waitUntil(async () => (await getJson<Recording>(`${first.url}/api/v1/recordings/${rec.id}`)).bytes > 0, 20_000, 'data on disk');
+      const recDir = join(dataDir, 'recordings', rec.id);
+
+      // Deleted inside its 10-minute window: the recording goes and its job in the schedule is cancelled.
+      expect((await api(first, `/recordings/${rec.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await api(first, `/recordings/${rec.id}`)).status).toBe(404);
+      expect(existsSync(recDir)).toBe(false);
+      expect(first.events('recording.job_cancelled')).toEqual([expect.objectContaining({ id: rec.id })]);
+      const after = await getJson<RecordingSchedule>(`${first.url}/api/v1/recordings/schedule`);
+      expect(after.jobs.map((j) => j.id)).not.toContain(rec.id);
+      // The runner does not start it again either.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await getJson<RecordingList>(`${first.url}/api/v1/recordings`)).recordings).toEqual([]);
+      expect(first.events('recording.job_due').filter((e) => e['id'] === rec.id)).toHaveLength(1);
+      expect(await first.sigterm()).toBe(0);
+
+      // The next start plans from the same schedule (the `now` entry is still in its window): the job stays cancelled.
+      const second = await startDaemon({ configFile, dataDir });
+      daemons.push(second);
+      const planned = await getJson<RecordingSchedule>(`${second.url}/api/v1/recordings/schedule`);
+      expect(planned.entries.filter((e) => e.kind === 'now')).toHaveLength(1);
+      expect(planned.jobs.map((j) => j.id)).not.toContain(rec.id);
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(second.events('recording.job_due')).toHaveLength(0);
+      expect(second.events('recording.started')).toHaveLength(0);
+      expect((await getJson<RecordingList>(`${second.url}/api/v1/recordings`)).recordings).toEqual([]);
+      expect(existsSync(recDir)).toBe(false);
+      expect(await second.sigterm()).toBe(0);
+    } finally {
+      await sat.stop();
+    }
+  }, 90_000);
 });

@@ -20,7 +20,8 @@ export interface RecordingsSource {
   recordNow(req: RecordNowRequest, account?: string): RecordingInfo;
   stopRecording(id: string): Promise<RecordingInfo>;
   setPinned(id: string, pinned: boolean): RecordingInfo;
-  delete(id: string): Promise<boolean>;
+  /** Also cancels the recording's job in the schedule, so a restart does not record it again. */
+  delete(id: string, account?: string): Promise<boolean>;
 }
 
 const STATUS: Readonly<Record<RecorderError['code'], 400 | 404 | 409>> = {
@@ -84,7 +85,7 @@ export function recordingsRoutes(source: RecordingsSource): Hono {
     })
     .delete('/recordings/:id', async (c) => {
       const id = c.req.param('id');
-      if (!(await source.delete(id))) return c.json(errorBody('not_found', `no recording ${id}`), 404);
+      if (!(await source.delete(id, requestUser(c)))) return c.json(errorBody('not_found', `no recording ${id}`), 404);
       return c.body(null, 204);
     })
     .get('/recordings/:id/media', async (c) => {
@@ -137,7 +138,7 @@ export const recordingsPaths: Readonly<Record<string, Doc>> = {
     },
     delete: {
       operationId: 'deleteRecording',
-      summary: 'Delete a recording (stopping it first): its segments, its browser copy and its row',
+      summary: 'Delete a recording (stopping it first): its segments, its browser copy and its row; its job in the recording schedule is cancelled too (as DELETE /recordings/schedule/{id} does), so it is not recorded again while its window is open',
       parameters: [idParam],
       responses: { '204': { description: 'deleted' }, '404': noRecording },
     },
