@@ -34,6 +34,18 @@ export interface SatelliteSource {
 
 /** Starts sending; `kbit` is the video bitrate (the audio adds 64 kbit/s). */
 export function startSatellite(port: number, opts: { kbit?: number; size?: string; seconds?: number } = {}): SatelliteSource {
+  return startSource(`udp://127.0.0.1:${port}?pkt_size=1316`, [], opts);
+}
+
+/**
+ * A channel served over HTTP, as a TVHeadend channel URL is (`http://127.0.0.1:PORT/stream/channel/1`): ffmpeg's own
+ * HTTP server (`-listen 1`), which serves one client and then exits, like a receiver dropping its client.
+ */
+export function startHttpChannel(port: number, opts: { kbit?: number; size?: string; seconds?: number } = {}): SatelliteSource {
+  return startSource(`http://127.0.0.1:${port}/stream/channel/1`, ['-listen', '1', '-content_type', 'video/mp2t'], opts);
+}
+
+function startSource(url: string, outputOptions: readonly string[], opts: { kbit?: number; size?: string; seconds?: number }): SatelliteSource {
   const kbit = opts.kbit ?? 600;
   const child: ChildProcess = spawn(
     'ffmpeg',
@@ -44,7 +56,7 @@ export function startSatellite(port: number, opts: { kbit?: number; size?: strin
       ...(opts.seconds === undefined ? [] : ['-t', String(opts.seconds)]),
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-b:v', `${kbit}k`, '-maxrate', `${kbit}k`, '-bufsize', `${kbit}k`,
       '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'mpegts', '-muxrate', `${Math.round(kbit * 1.3 + 200)}k`, `udp://127.0.0.1:${port}?pkt_size=1316`,
+      '-f', 'mpegts', '-muxrate', `${Math.round(kbit * 1.3 + 200)}k`, ...outputOptions, url,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
