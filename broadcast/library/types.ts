@@ -49,3 +49,37 @@ export interface LibraryPage {
   /** Items matching, all pages together. */
   readonly total: number;
 }
+
+/**
+ * Why a file of a USB import was not imported, as a stable machine code beside the English `problem` (which says the
+ * detail, e.g. ffmpeg's own words): the UI says the code in its own language and shows the detail beneath.
+ */
+export const IMPORT_PROBLEM_CODES = [
+  /** A file of 0 bytes. */
+  'empty',
+  /** Larger than library.maxImportFileBytes. */
+  'too_large',
+  /** Past the number of files one import walks. */
+  'too_many_files',
+  /** Could not be read or copied (a stick pulled out, an I/O error). */
+  'unreadable',
+  /** Its bytes say a type the library does not keep (an .exe, a .zip). */
+  'unsupported_type',
+  /** No known magic bytes and not .txt/.md/.csv. */
+  'unknown_type',
+  /** Plain text larger than the library takes. */
+  'text_too_large',
+  /** Plain text that is not UTF-8 (most often GBK from a Windows PC). */
+  'text_not_utf8',
+  /** A PDF without its header, its end or a valid cross-reference pointer: cut short or not a PDF. */
+  'pdf_broken',
+  /** A video ffmpeg cannot read to its end (a cut file, a missing moov atom, broken packets). */
+  'video_broken',
+  /** The video could not be checked (ffmpeg missing or the check timed out). */
+  'video_unchecked',
+] as const;
+export type ImportProblemCode = (typeof IMPORT_PROBLEM_CODES)[number];
+
+/** Whose bytes a duplicate has: an item already in the library, or another file of the same import. */
+export const IMPORT_DUPLICATE_CODES = ['same_as_item', 'same_as_file'] as const;
+export type ImportDuplicateCode = (typeof IMPORT_DUPLICATE_CODES)[number];

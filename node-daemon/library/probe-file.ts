@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { kindOfMediaType, textKindOfName } from '../../broadcast/library/kinds.js';
 import { isXrefStart, PDF_HEAD_BYTES, PDF_TAIL_BYTES, pdfXrefOffset } from '../../broadcast/library/pdf-structure.js';
-import type { LibraryKind } from '../../broadcast/library/types.js';
+import type { ImportProblemCode, LibraryKind } from '../../broadcast/library/types.js';
 
 /**
  * What a file on a stick really is, and whether it is whole. The type comes from its magic bytes (`file-type`, the
@@ -17,7 +17,7 @@ import type { LibraryKind } from '../../broadcast/library/types.js';
  */
 export type Probe =
   | { readonly ok: true; readonly kind: LibraryKind; readonly mediaType: string; readonly ext: string }
-  | { readonly ok: false; readonly verdict: 'corrupt' | 'unsupported'; readonly problem: string };
+  | { readonly ok: false; readonly verdict: 'corrupt' | 'unsupported'; readonly code: ImportProblemCode; readonly problem: string };
 
 export interface ProbeOptions {
   /** The ffmpeg binary (default `ffmpeg` on PATH). */
@@ -33,28 +33,28 @@ export async function probeFile(path: string, name: string, opts: ProbeOptions =
   const sniffed = await fileTypeFromFile(path);
   if (sniffed === undefined) return probeText(path, name, opts.maxTextBytes ?? 4 * 1024 * 1024);
   const kind = kindOfMediaType(sniffed.mime);
-  if (kind === undefined) return { ok: false, verdict: 'unsupported', problem: `${sniffed.mime} is not a library type (video, PDF, image, text)` };
+  if (kind === undefined) return { ok: false, verdict: 'unsupported', code: 'unsupported_type', problem: `${sniffed.mime} is not a library type (video, PDF, image, text)` };
   const found = { ok: true as const, kind, mediaType: sniffed.mime, ext: sniffed.ext };
   if (kind === 'pdf') {
     const problem = await pdfProblem(path);
-    return problem === undefined ? found : { ok: false, verdict: 'corrupt', problem: `PDF: ${problem}` };
+    return problem === undefined ? found : { ok: false, verdict: 'corrupt', code: 'pdf_broken', problem: `PDF: ${problem}` };
   }
   if (kind === 'video') {
     const problem = await videoProblem(path, opts.ffmpeg ?? 'ffmpeg', opts.videoTimeoutMs ?? 600_000);
-    return problem === undefined ? found : { ok: false, verdict: 'corrupt', problem: `video: ${problem}` };
+    return problem === undefined ? found : { ok: false, verdict: 'corrupt', code: problem.unchecked ? 'video_unchecked' : 'video_broken', problem: `video: ${problem.text}` };
   }
   return found;
 }
 
 async function probeText(path: string, name: string, maxBytes: number): Promise<Probe> {
   const text = textKindOfName(name);
-  if (text === undefined) return { ok: false, verdict: 'unsupported', problem: 'unknown type (no known magic bytes, not .txt/.md/.csv)' };
+  if (text === undefined) return { ok: false, verdict: 'unsupported', code: 'unknown_type', problem: 'unknown type (no known magic bytes, not .txt/.md/.csv)' };
   const bytes = await readFile(path);
-  if (bytes.length > maxBytes) return { ok: false, verdict: 'unsupported', problem: `text larger than ${maxBytes} bytes` };
+  if (bytes.length > maxBytes) return { ok: false, verdict: 'unsupported', code: 'text_too_large', problem: `text larger than ${maxBytes} bytes` };
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, verdict: 'corrupt', problem: 'text is not UTF-8 (save it as UTF-8)' };
+    return { ok: false, verdict: 'corrupt', code: 'text_not_utf8', problem: 'text is not UTF-8 (save it as UTF-8)' };
   }
   return { ok: true, kind: text.kind, mediaType: text.mediaType, ext: name.slice(name.lastIndexOf('.') + 1).toLowerCase() };
 }
@@ -78,8 +78,8 @@ async function pdfProblem(path: string): Promise<string | undefined> {
   }
 }
 
-/** undefined when ffmpeg reads every packet without an error. */
-function videoProblem(path: string, ffmpeg: string, timeoutMs: number): Promise<string | undefined> {
+/** undefined when ffmpeg reads every packet without an error; `unchecked` when ffmpeg could not run or took too long. */
+function videoProblem(path: string, ffmpeg: string, timeoutMs: number): Promise<{ readonly text: string; readonly unchecked: boolean } | undefined> {
   return new Promise((resolve) => {
     const child = spawn(ffmpeg, ['-nostdin', '-hide_banner', '-v', 'error', '-i', path, '-map', '0', '-c', 'copy', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -87,14 +87,14 @@ function videoProblem(path: string, ffmpeg: string, timeoutMs: number): Promise<
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
-      resolve(`cannot run ${ffmpeg} to check it (${err.message})`);
+      resolve({ text: `cannot run ${ffmpeg} to check it (${err.message})`, unchecked: true });
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const firstError = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(path, '<file>').trim()).find((l) => l !== '');
-      if (signal !== null) resolve(`check stopped (${signal}) after ${timeoutMs} ms`);
-      else if (code !== 0) resolve(firstError ?? `ffmpeg exited ${code}`);
-      else resolve(firstError);
+      if (signal !== null) resolve({ text: `check stopped (${signal}) after ${timeoutMs} ms`, unchecked: true });
+      else if (code !== 0) resolve({ text: firstError ?? `ffmpeg exited ${code}`, unchecked: false });
+      else resolve(firstError === undefined ? undefined : { text: firstError, unchecked: false });
     });
   });
 }

@@ -5,7 +5,7 @@ import { join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { categoryOfPath, titleOfName } from '../../broadcast/library/kinds.js';
-import type { LibraryKind } from '../../broadcast/library/types.js';
+import type { ImportDuplicateCode, ImportProblemCode, LibraryKind } from '../../broadcast/library/types.js';
 import type { Logger } from '../core/log.js';
 import type { Clock } from '../core/types.js';
 import { fsyncDir } from '../sync/enrol/files.js';
@@ -17,15 +17,33 @@ const PARTIAL_DIR = '.partial';
 /** A stick with more files than this is a mistake (a whole disk mounted): the walk stops and says so. */
 const MAX_FILES = 10_000;
 
+/** A file not imported: the machine code (the UI's words) and the English detail. */
+export interface ImportProblem {
+  readonly file: string;
+  readonly code: ImportProblemCode;
+  readonly problem: string;
+}
+
+/** A duplicate: `sameAs` in English, and the same as fields (the library item, or the other file of this import). */
+export interface ImportDuplicate {
+  readonly file: string;
+  readonly sha256: string;
+  readonly code: ImportDuplicateCode;
+  readonly sameAs: string;
+  readonly sameAsId?: number;
+  readonly sameAsTitle?: string;
+  readonly sameAsFile?: string;
+}
+
 export interface ImportReport {
   readonly folder: string;
   readonly imported: readonly { readonly file: string; readonly id: number; readonly title: string; readonly kind: LibraryKind }[];
   /** Same bytes (sha256) as an item already in the library, or as another file of this import. */
-  readonly duplicates: readonly { readonly file: string; readonly sha256: string; readonly sameAs: string }[];
+  readonly duplicates: readonly ImportDuplicate[];
   /** The file is not whole or not what its bytes claim (a cut video, a broken PDF, text that is not UTF-8). */
-  readonly corrupt: readonly { readonly file: string; readonly problem: string }[];
+  readonly corrupt: readonly ImportProblem[];
   /** Not a library type, too large, unreadable, or past the file limit. */
-  readonly skipped: readonly { readonly file: string; readonly problem: string }[];
+  readonly skipped: readonly ImportProblem[];
 }
 
 export interface ImportOptions {
@@ -43,7 +61,7 @@ export interface ImportOptions {
 }
 
 /** Files under `folder`, relative and `/`-separated, sorted; dot-files and symlinks left out. */
-async function walk(folder: string, skipped: { file: string; problem: string }[]): Promise<string[]> {
+async function walk(folder: string, skipped: ImportProblem[]): Promise<string[]> {
   const out: string[] = [];
   const visit = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
@@ -55,7 +73,7 @@ async function walk(folder: string, skipped: { file: string; problem: string }[]
       if (e.isDirectory()) await visit(full);
       else if (e.isFile()) {
         if (out.length >= MAX_FILES) {
-          skipped.push({ file: rel, problem: `more than ${MAX_FILES} files in the folder: the rest are left` });
+          skipped.push({ file: rel, code: 'too_many_files', problem: `more than ${MAX_FILES} files in the folder: the rest are left` });
           return;
         }
         out.push(rel);
@@ -98,9 +116,9 @@ export async function importFolder(opts: ImportOptions): Promise<ImportReport> {
   const partials = join(libDir, PARTIAL_DIR);
   mkdirSync(partials, { recursive: true });
   const imported: { file: string; id: number; title: string; kind: LibraryKind }[] = [];
-  const duplicates: { file: string; sha256: string; sameAs: string }[] = [];
-  const corrupt: { file: string; problem: string }[] = [];
-  const skipped: { file: string; problem: string }[] = [];
+  const duplicates: ImportDuplicate[] = [];
+  const corrupt: ImportProblem[] = [];
+  const skipped: ImportProblem[] = [];
   const seen = new Map<string, string>();
   const files = await walk(opts.folder, skipped);
   for (const rel of files) {
@@ -109,11 +127,11 @@ export async function importFolder(opts: ImportOptions): Promise<ImportReport> {
     try {
       const st = await lstat(source);
       if (st.size > opts.maxFileBytes) {
-        skipped.push({ file: rel, problem: `${st.size} bytes is more than library.maxImportFileBytes (${opts.maxFileBytes})` });
+        skipped.push({ file: rel, code: 'too_large', problem: `${st.size} bytes is more than library.maxImportFileBytes (${opts.maxFileBytes})` });
         continue;
       }
       if (st.size === 0) {
-        corrupt.push({ file: rel, problem: 'empty file' });
+        corrupt.push({ file: rel, code: 'empty', problem: 'empty file' });
         continue;
       }
       const { sha256, size } = await copyHashing(source, partial);
@@ -121,14 +139,18 @@ export async function importFolder(opts: ImportOptions): Promise<ImportReport> {
       const earlier = seen.get(sha256);
       if (existing !== undefined || earlier !== undefined) {
         const sameAs = existing !== undefined ? `library item ${existing.id} 「${existing.title}」` : `${earlier ?? ''} on this stick`;
-        duplicates.push({ file: rel, sha256, sameAs });
+        duplicates.push(
+          existing !== undefined
+            ? { file: rel, sha256, code: 'same_as_item', sameAs, sameAsId: existing.id, sameAsTitle: existing.title }
+            : { file: rel, sha256, code: 'same_as_file', sameAs, sameAsFile: earlier ?? '' },
+        );
         opts.log.info({ event: 'library.import_duplicate', file: rel, sha256, sameAs }, 'duplicate not imported');
         continue;
       }
       seen.set(sha256, rel);
       const probe = await probeFile(partial, rel, opts.probe);
       if (!probe.ok) {
-        (probe.verdict === 'corrupt' ? corrupt : skipped).push({ file: rel, problem: probe.problem });
+        (probe.verdict === 'corrupt' ? corrupt : skipped).push({ file: rel, code: probe.code, problem: probe.problem });
         opts.log.warn({ event: `library.import_${probe.verdict}`, file: rel, problem: probe.problem }, 'file not imported');
         continue;
       }
@@ -154,7 +176,7 @@ export async function importFolder(opts: ImportOptions): Promise<ImportReport> {
       imported.push({ file: rel, id: item.id, title: item.title, kind: item.kind });
       opts.log.info({ event: 'library.imported', file: rel, id: item.id, kind: item.kind, size, sha256 }, 'library item imported');
     } catch (err) {
-      skipped.push({ file: rel, problem: `could not read or copy it: ${err instanceof Error ? err.message : String(err)}` });
+      skipped.push({ file: rel, code: 'unreadable', problem: `could not read or copy it: ${err instanceof Error ? err.message : String(err)}` });
       opts.log.warn({ event: 'library.import_failed', file: rel, err: String(err) }, 'file not imported');
     } finally {
       rmSync(partial, { force: true });

@@ -7,10 +7,11 @@
 //   channels) and, after the guide file is broken, the XMLTV error with its line; pin and delete through the UI.
 // - 资料: a two-character word (玉米) and a four-character phrase (虫害防治) find the demo items; the notice, the price
 //   list, the PDF and the video show inline (the video plays to `ended`); a USB folder import reports the new file,
-//   the duplicate and the cut PDF; a viewer sees but cannot act.
+//   the duplicate, the cut PDF, a GBK text and a program, each reason in Chinese; a viewer sees but cannot act.
 // Screenshots: test-artifacts/screenshots/media-pages/<viewport>/; axe report: test-artifacts/axe-media-pages.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveFfmpeg } from '../../node-daemon/sim/demo-satellite.js';
@@ -264,16 +265,32 @@ describe.skipIf(!chromium)('录像 and 资料 pages on the demo: a recording wat
       console.warn('media-pages: library video check skipped (no ffmpeg: the demo has no sample video)');
     }
 
-    // A USB folder: one new notice, one duplicate of the price list, one PDF cut short.
-    await page.getByTestId('import-path').fill(join(daemon.dir, 'data', 'demo', 'usb-more'));
+    // A USB folder: one new notice, one duplicate of the price list, one PDF cut short; and, put there by the test, a
+    // notice saved as GBK on a Windows PC and a program. Every reason is said in Chinese (the report's codes).
+    const usbMore = join(daemon.dir, 'data', 'demo', 'usb-more');
+    writeFileSync(join(usbMore, '停水通知.txt'), iconv.encode('各村注意：明天上午停水，请提前储水。', 'gbk'));
+    writeFileSync(join(usbMore, 'setup.exe'), Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'));
+    await page.getByTestId('import-path').fill(usbMore);
     await page.getByTestId('import-submit').click();
     const report = page.getByTestId('import-report');
     await report.waitFor({ timeout: 30_000 });
     expect(await report.getAttribute('data-imported')).toBe('1');
     expect(await report.getAttribute('data-duplicates')).toBe('1');
-    expect(await report.getAttribute('data-corrupt')).toBe('1');
-    expect(await page.getByTestId('import-duplicates').innerText()).toContain('今日农产品价格');
+    expect(await report.getAttribute('data-corrupt')).toBe('2');
+    expect(await report.getAttribute('data-skipped')).toBe('1');
+    expect(await page.getByTestId('import-duplicates').innerText()).toContain('与资料库中的「今日农产品价格」相同');
     expect(await page.getByTestId('import-corrupt').innerText()).toContain('小麦赤霉病防治');
+    const reason = async (file: string): Promise<{ code: string | null; text: string }> => {
+      const row = page.locator('[data-testid="import-row"]').filter({ hasText: file });
+      return { code: await row.getAttribute('data-code'), text: (await row.getByTestId('import-reason').innerText()).trim() };
+    };
+    const pdfRowReason = await page.getByTestId('import-corrupt').getByTestId('import-row').filter({ hasText: '.pdf' }).getByTestId('import-reason').innerText();
+    expect(pdfRowReason).toContain('PDF 不完整或已损坏');
+    expect(await reason('停水通知.txt')).toEqual({ code: 'text_not_utf8', text: '文本不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8 后再导入' });
+    expect(await reason('setup.exe')).toEqual({ code: 'unsupported_type', text: '不支持的文件类型（只能导入视频、PDF、图片和文本）' });
+    // The API keeps its English fields beside the codes.
+    const answer = await admin.request<{ corrupt: { file: string; code: string; problem: string }[] }>('POST', '/api/v1/library/import', { path: usbMore });
+    expect(answer.body.corrupt.find((c) => c.file === '停水通知.txt')).toEqual({ file: '停水通知.txt', code: 'text_not_utf8', problem: 'text is not UTF-8 (save it as UTF-8)' });
     await capture(page, 'library-import', 'import-report');
     expect(await search('生猪')).toEqual(['生猪防疫要点']);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.js';
-import { BUILTIN_PRESETS, broadcastError, checkPresets, loadPresets, playingOf, PRESETS_KEY, resetPresets, savePresets } from './broadcast-text.js';
+import type { StationView } from './api.js';
+import { BUILTIN_PRESETS, broadcastError, checkPresets, loadPresets, playingOf, PRESETS_KEY, resetPresets, savePresets, scheduledOnAir, scheduledOnAirText } from './broadcast-text.js';
 
 function memory(initial: Record<string, string> = {}): { data: Record<string, string>; getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void } {
   const data = { ...initial };
@@ -82,5 +83,38 @@ describe('broadcastError: the daemon\'s refusals in Chinese', () => {
   it('an unknown refusal: 播报失败 with the status, the daemon\'s text kept aside as raw', () => {
     expect(broadcastError(refusal(500, 'internal', 'internal error; the daemon log has the details'), 'speak')).toEqual({ text: '播报失败（500）', raw: 'internal error; the daemon log has the details' });
     expect(broadcastError(refusal(502, 'http_502', 'Bad Gateway'), 'led')).toEqual({ text: '发送到 LED 屏失败（502）', raw: 'Bad Gateway' });
+  });
+});
+
+describe('scheduledOnAir: the scheduled programme a loudspeaker plays, from GET /station', () => {
+  // An answer as GET /station gives it (typed by the contract): the village speaker plays the
+  // 08:00 weather programme, the school one an alarm with the programme waiting behind it, the third nothing.
+  const programme = (id: string, title: string) => ({ id, title, cron: '0 8 * * *', timeZone: 'Asia/Shanghai', speakers: null, source: { text: title }, next: null, last: null });
+  const scheduled = (id: string, title: string | null) => ({ key: `scheduled:${id}`, kind: 'scheduled' as const, about: null, level: null, title });
+  const station: StationView = {
+    speakers: [
+      { id: 'village', playing: scheduled('weather', '天气预报'), waiting: [] },
+      { id: 'school', playing: { key: 'mason-1', kind: 'alarm', about: 'mason-1', level: 'evacuate', title: '立即转移' }, waiting: [scheduled('weather', '天气预报')] },
+      { id: 'bridge', playing: null, waiting: [] },
+      { id: 'market', playing: scheduled('news', null), waiting: [] },
+    ],
+    programmes: [programme('weather', '天气预报'), programme('news', '新闻联播')],
+  };
+
+  it('names the programme on the air, and only a scheduled one', () => {
+    expect(scheduledOnAir(station, 'village')).toEqual({ id: 'weather', title: '天气预报' });
+    expect(scheduledOnAir(station, 'school')).toBeUndefined();
+    expect(scheduledOnAir(station, 'bridge')).toBeUndefined();
+    expect(scheduledOnAir(station, 'nowhere')).toBeUndefined();
+    expect(scheduledOnAir(null, 'village')).toBeUndefined();
+  });
+
+  it('takes the schedule\'s title when the queue entry has none', () => {
+    expect(scheduledOnAir(station, 'market')).toEqual({ id: 'news', title: '新闻联播' });
+  });
+
+  it('labels it 正在播放：<title>（定时节目）', () => {
+    expect(scheduledOnAirText(station, 'village')).toBe('正在播放：天气预报（定时节目）');
+    expect(scheduledOnAirText(station, 'bridge')).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@
  * their own texts without an admin. Presets only fill the text box; nothing is sent without the operator pressing
  * 立即播报, so a preset lost with a browser's data costs nothing but retyping, and the built-in ones always come back.
  */
-import { ApiError } from './api.js';
+import { ApiError, type StationView } from './api.js';
 import { t } from './i18n.js';
 
 export interface Preset {
@@ -113,6 +113,28 @@ export function playingOf(speaker: { readonly alarmKey: string | null; readonly 
   if (key.indexOf('announce:') === 0) return { kind: 'announcement' };
   if (speaker.level === null) return { kind: 'allClear', alarmKey: key };
   return { kind: 'alarm', alarmKey: key };
+}
+
+/**
+ * The scheduled programme (station.programmes) a loudspeaker has on the air, from GET /station: its title (the
+ * programme's own, else the schedule's, else its id), or undefined when the speaker plays anything else or nothing.
+ * /outputs says only that the speaker is playing (a programme speaks for no alarm): the station says what.
+ */
+export function scheduledOnAir(station: StationView | null | undefined, speakerId: string): { readonly id: string; readonly title: string } | undefined {
+  if (station === null || station === undefined) return undefined;
+  const speaker = station.speakers.filter((s) => s.id === speakerId)[0];
+  const on = speaker !== undefined ? speaker.playing : null;
+  if (on === null || on.kind !== 'scheduled') return undefined;
+  const id = on.key.indexOf('scheduled:') === 0 ? on.key.slice('scheduled:'.length) : on.key;
+  const programme = station.programmes.filter((p) => p.id === id)[0];
+  const title = on.title !== null && on.title !== '' ? on.title : programme !== undefined && programme.title !== '' ? programme.title : id;
+  return { id, title };
+}
+
+/** What the speaker row says for it: 正在播放：<title>（定时节目）. */
+export function scheduledOnAirText(station: StationView | null | undefined, speakerId: string): string | undefined {
+  const on = scheduledOnAir(station, speakerId);
+  return on === undefined ? undefined : t('playingScheduled', { title: on.title });
 }
 
 /** A refusal as the operator reads it: the UI's own words; the daemon's text only for what is not known here. */

@@ -1,4 +1,5 @@
 import type { LibraryImportReport, LibraryItem } from './api.js';
+import { t, tk } from './i18n.js';
 
 /**
  * The 资料 page's pure parts: the search request, how an item is shown (a video plays, a PDF and an image show inline,
@@ -93,4 +94,35 @@ export function importPathProblem(path: string): 'empty' | 'relative' | undefine
   const p = path.trim();
   if (p === '') return 'empty';
   return p.charAt(0) === '/' ? undefined : 'relative';
+}
+
+type FileProblem = LibraryImportReport['corrupt'][number];
+type Duplicate = LibraryImportReport['duplicates'][number];
+
+/** What the UI says for a file not imported: its own words for the code, and the daemon's English detail when it adds something. */
+export interface ReasonText {
+  readonly text: string;
+  /** The daemon's `problem` (English), shown small beneath; absent when the text says it all. */
+  readonly detail?: string;
+}
+
+/** Codes whose English detail tells more than the UI's words (which file type, which size, ffmpeg's own error). */
+const DETAIL_WORTH_SHOWING: readonly string[] = ['too_large', 'unreadable', 'unsupported_type', 'pdf_broken', 'video_broken', 'video_unchecked'];
+
+/**
+ * Why a file of a USB import was not imported, in the UI's language, from the report's stable `code`. A code this UI
+ * does not know (a newer daemon) says 未能导入 with the daemon's English text as the detail, never a blank.
+ */
+export function importProblemText(p: Pick<FileProblem, 'problem'> & { readonly code?: string }): ReasonText {
+  const key = `lib_problem_${p.code !== undefined ? p.code : ''}`;
+  const known = p.code !== undefined && tk(key) !== key;
+  if (!known) return p.problem !== '' ? { text: t('lib_problem_other'), detail: p.problem } : { text: t('lib_problem_other') };
+  return DETAIL_WORTH_SHOWING.indexOf(p.code!) >= 0 && p.problem !== '' ? { text: tk(key), detail: p.problem } : { text: tk(key) };
+}
+
+/** Whose bytes a duplicate has, in the UI's language: the library item by its title, or the other file of the stick. */
+export function duplicateText(d: Pick<Duplicate, 'sameAs'> & Partial<Pick<Duplicate, 'code' | 'sameAsTitle' | 'sameAsFile'>>): string {
+  if (d.code === 'same_as_item' && d.sameAsTitle !== undefined) return t('lib_sameAsItem', { title: d.sameAsTitle });
+  if (d.code === 'same_as_file' && d.sameAsFile !== undefined) return t('lib_sameAsFile', { file: d.sameAsFile });
+  return t('lib_sameAs', { sameAs: d.sameAs });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIBRARY_KINDS, LIBRARY_SOURCES } from '../../../broadcast/library/types.js';
+import { IMPORT_DUPLICATE_CODES, IMPORT_PROBLEM_CODES, LIBRARY_KINDS, LIBRARY_SOURCES } from '../../../broadcast/library/types.js';
 import { apiSchemas } from '../api-registry.js';
 
 /**
@@ -56,13 +56,27 @@ export const libraryImportBodySchema = z.strictObject({
   tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
 });
 
-const fileProblem = z.strictObject({ file: z.string().describe('path under the imported folder'), problem: z.string() });
+const fileProblem = z.strictObject({
+  file: z.string().describe('path under the imported folder'),
+  code: z.enum(IMPORT_PROBLEM_CODES).describe('why, as a stable code the UI says in its language'),
+  problem: z.string().describe('the detail in English (e.g. ffmpeg\'s own words)'),
+});
 
 export const libraryImportReportSchema = z
   .strictObject({
     folder: z.string(),
     imported: z.array(z.strictObject({ file: z.string(), id: z.int(), title: z.string(), kind: z.enum(LIBRARY_KINDS) })),
-    duplicates: z.array(z.strictObject({ file: z.string(), sha256: z.string(), sameAs: z.string().describe('the item (or the other file on the stick) with the same bytes') })),
+    duplicates: z.array(
+      z.strictObject({
+        file: z.string(),
+        sha256: z.string(),
+        code: z.enum(IMPORT_DUPLICATE_CODES).describe('same_as_item: an item already in the library (sameAsId, sameAsTitle); same_as_file: another file of this import (sameAsFile)'),
+        sameAs: z.string().describe('the item (or the other file on the stick) with the same bytes, in English'),
+        sameAsId: z.int().optional(),
+        sameAsTitle: z.string().optional(),
+        sameAsFile: z.string().optional(),
+      }),
+    ),
     corrupt: z.array(fileProblem).describe('not whole or not what its bytes claim: a cut video, a broken PDF, text that is not UTF-8'),
     skipped: z.array(fileProblem).describe('not a library type, too large or unreadable'),
   })

@@ -1,8 +1,8 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
-import { canOperate, isAdmin, post, type Alarm, type LedAccepted, type LedBody, type Outputs, type SpeakAccepted, type SpeakBody, type SpeakerSnapshot } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { canOperate, get, isAdmin, post, type Alarm, type StationView, type LedAccepted, type LedBody, type Outputs, type SpeakAccepted, type SpeakBody, type SpeakerSnapshot } from '../api.js';
 import { alarmForKey, displayTitle } from '../alarm-text.js';
-import { BUILTIN_PRESETS, broadcastError, checkPresets, LED_MAX, loadPresets, MAX_PRESETS, playingOf, PRESET_TITLE_MAX, savePresets, SPEAK_MAX, type Preset } from '../broadcast-text.js';
+import { BUILTIN_PRESETS, broadcastError, checkPresets, LED_MAX, loadPresets, MAX_PRESETS, playingOf, PRESET_TITLE_MAX, savePresets, scheduledOnAirText, SPEAK_MAX, type Preset } from '../broadcast-text.js';
 import { DialogActions, useFormAction, type FormAction } from '../components/form.js';
 import { Card, Dialog, Notice, useId } from '../components/ui.js';
 import { formatTime } from '../format.js';
@@ -294,9 +294,45 @@ function PlayingAlarm(props: { speaker: SpeakerSnapshot; alarms: readonly Alarm[
   );
 }
 
+/**
+ * GET /station while a loudspeaker plays something /outputs cannot name (a scheduled programme speaks for no alarm),
+ * asked again at each change of the outputs (the live `output` events refresh them). Null: no station (404) or not
+ * readable; the row then just says 播放中.
+ */
+function useStation(outputs: Outputs | null | undefined): StationView | null {
+  const [station, setStation] = useState<StationView | null>(null);
+  const unnamed = outputs !== null && outputs !== undefined && outputs.speakers.some((s) => s.state === 'playing' && s.alarmKey === null);
+  useEffect(() => {
+    if (!unnamed) {
+      setStation(null);
+      return;
+    }
+    let live = true;
+    get<StationView>('/station').then(
+      (v) => {
+        if (live) setStation(v);
+      },
+      () => {
+        if (live) setStation(null);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [outputs, unnamed]);
+  return station;
+}
+
+/** 正在播放：<title>（定时节目）, for a speaker whose station says a scheduled programme is on the air. */
+function ScheduledProgramme(props: { text: string | undefined }): JSX.Element | null {
+  if (props.text === undefined) return null;
+  return <span data-testid="speaker-programme"> {props.text}</span>;
+}
+
 /** Speakers and LED boards as /outputs reports them. Also used on the devices page. */
 export function OutputsState(props: { outputs: Outputs | null | undefined }): JSX.Element {
   const st = useStore();
+  const station = useStation(props.outputs);
   // Devices and alarm keys are internals: only an admin sees them, in the muted detail line.
   const admin = st.auth !== undefined && isAdmin(st.auth);
   const o = props.outputs;
@@ -311,6 +347,7 @@ export function OutputsState(props: { outputs: Outputs | null | undefined }): JS
               <li key={s.id} data-testid="speaker-row">
                 <strong>{s.id}</strong> <span class={`chip sp-${s.state}`}>{tk(`speakerState_${s.state}`)}</span>
                 <PlayingAlarm speaker={s} alarms={st.activeAlarms} />
+                <ScheduledProgramme text={s.state === 'playing' && s.alarmKey === null ? scheduledOnAirText(station, s.id) : undefined} />
                 {(admin || s.at !== null) && (
                   <div class="sub" data-testid="speaker-detail">
                     {[admin ? s.device : '', admin && s.alarmKey !== null ? s.alarmKey : '', s.at !== null ? formatTime(s.at, 'short') : ''].filter((x) => x !== '').join(' · ')}

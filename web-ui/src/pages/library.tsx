@@ -5,7 +5,7 @@ import { DialogActions, FormOutcome, useFormAction } from '../components/form.js
 import { Card, Dialog, ErrorBox, Notice, useId } from '../components/ui.js';
 import { bytes, formatTime } from '../format.js';
 import { t, tk } from '../i18n.js';
-import { csvRows, importCounts, importPathProblem, libraryPath, viewerOf, type LibraryFilter } from '../library-view.js';
+import { csvRows, duplicateText, importCounts, importPathProblem, importProblemText, libraryPath, viewerOf, type LibraryFilter, type ReasonText } from '../library-view.js';
 import '../media-pages.css';
 import { useStore } from '../store.js';
 
@@ -140,7 +140,15 @@ function DeleteDialog(props: { item: LibraryItem; onDone: () => void; onClose: (
   );
 }
 
-function ReportList(props: { title: string; rows: readonly { file: string; note?: string }[]; testid: string }): JSX.Element | null {
+/** One row of the report: the file, and why (the UI's words for the daemon's code, its English detail beneath). */
+interface ReportRow {
+  readonly file: string;
+  readonly note?: string;
+  readonly reason?: ReasonText;
+  readonly code?: string;
+}
+
+function ReportList(props: { title: string; rows: readonly ReportRow[]; testid: string }): JSX.Element | null {
   if (props.rows.length === 0) return null;
   return (
     <div data-testid={props.testid}>
@@ -149,9 +157,22 @@ function ReportList(props: { title: string; rows: readonly { file: string; note?
       </h3>
       <ul class="lib-report">
         {props.rows.map((r, i) => (
-          <li key={i}>
+          <li key={i} data-testid="import-row" data-file={r.file} data-code={r.code}>
             <code>{r.file}</code>
             {r.note !== undefined && <span class="sub"> {r.note}</span>}
+            {r.reason !== undefined && (
+              <>
+                <span class="sub" data-testid="import-reason">
+                  {' '}
+                  {r.reason.text}
+                </span>
+                {r.reason.detail !== undefined && (
+                  <div class="raw-error" lang="en" data-testid="import-detail">
+                    {r.reason.detail}
+                  </div>
+                )}
+              </>
+            )}
           </li>
         ))}
       </ul>
@@ -168,9 +189,9 @@ function ImportReport(props: { report: LibraryImportReport }): JSX.Element {
         {t('lib_importReport', { imported: n.imported, duplicates: n.duplicates, corrupt: n.corrupt, skipped: n.skipped })}
       </Notice>
       <ReportList title={t('lib_importImported')} rows={r.imported.map((x) => ({ file: x.file, note: `${x.title} · ${tk(`lib_kind_${x.kind}`)}` }))} testid="import-imported" />
-      <ReportList title={t('lib_importDuplicates')} rows={r.duplicates.map((x) => ({ file: x.file, note: t('lib_sameAs', { sameAs: x.sameAs }) }))} testid="import-duplicates" />
-      <ReportList title={t('lib_importCorrupt')} rows={r.corrupt.map((x) => ({ file: x.file, note: x.problem }))} testid="import-corrupt" />
-      <ReportList title={t('lib_importSkipped')} rows={r.skipped.map((x) => ({ file: x.file, note: x.problem }))} testid="import-skipped" />
+      <ReportList title={t('lib_importDuplicates')} rows={r.duplicates.map((x) => ({ file: x.file, note: duplicateText(x), code: x.code }))} testid="import-duplicates" />
+      <ReportList title={t('lib_importCorrupt')} rows={r.corrupt.map((x) => ({ file: x.file, reason: importProblemText(x), code: x.code }))} testid="import-corrupt" />
+      <ReportList title={t('lib_importSkipped')} rows={r.skipped.map((x) => ({ file: x.file, reason: importProblemText(x), code: x.code }))} testid="import-skipped" />
     </div>
   );
 }

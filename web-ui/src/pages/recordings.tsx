@@ -96,10 +96,10 @@ function GuideState(props: { schedule: RecordingSchedule }): JSX.Element {
   );
 }
 
-function ConflictRow(props: { c: ScheduleConflict; now: number }): JSX.Element {
+function ConflictRow(props: { c: ScheduleConflict; now: number; testid?: string }): JSX.Element {
   const { c } = props;
   return (
-    <li class="notice notice-warn" data-testid="conflict-row">
+    <li class="notice notice-warn" data-testid={props.testid !== undefined ? props.testid : 'conflict-row'} data-dropped={c.dropped.title} data-kept={c.kept.title}>
       {t('rec_conflict', {
         dropped: c.dropped.title,
         droppedChannel: c.dropped.channelName,
@@ -238,6 +238,22 @@ function ScheduleCard(props: { schedule: RecordingSchedule | undefined; error: u
   );
 }
 
+/**
+ * The conflicts an entry just added takes part in (the POST answer's `conflicts`): said under the form at once, so
+ * the operator who added it sees that it (or another recording) will not be recorded, not only a green 已添加.
+ */
+function AddedConflicts(props: { conflicts: readonly ScheduleConflict[]; testid: string }): JSX.Element | null {
+  if (props.conflicts.length === 0) return null;
+  const now = Date.now();
+  return (
+    <ul class="rec-list" data-testid={props.testid}>
+      {props.conflicts.map((c) => (
+        <ConflictRow key={c.id} c={c} now={now} testid={`${props.testid}-row`} />
+      ))}
+    </ul>
+  );
+}
+
 function ChannelSelect(props: { id: string; channels: readonly RecordingChannel[]; value: string; onChange: (v: string) => void; testid: string }): JSX.Element {
   return (
     <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)} data-testid={props.testid}>
@@ -261,16 +277,19 @@ function AddEntryForm(props: { channels: readonly RecordingChannel[]; changed: (
   const [end, setEnd] = useState('11:00');
   const [days, setDays] = useState<WeekdayKey[]>([]);
   const [added, setAdded] = useState('');
+  const [conflicts, setConflicts] = useState<readonly ScheduleConflict[]>([]);
   const act = useFormAction();
   const ids = { kind: useId('entry-kind'), channel: useId('entry-channel'), title: useId('entry-title'), date: useId('entry-date'), start: useId('entry-start'), end: useId('entry-end'), days: useId('entry-day') };
   const submit = (e: Event): void => {
     e.preventDefault();
     if (act.busy) return;
     const checked = entryBody({ kind, channel, title, date, start, end, days }, zone);
+    setConflicts([]);
     if (!checked.ok) return act.refuse(tk(`rec_problem_${checked.problem}`));
     void act.run(async () => {
       const answer = await post<ScheduleAdded, ScheduleEntryBody>('/recordings/schedule', checked.body);
       setAdded(answer.entry.title);
+      setConflicts(answer.conflicts);
       setTitle('');
       props.changed();
     });
@@ -325,6 +344,7 @@ function AddEntryForm(props: { channels: readonly RecordingChannel[]; changed: (
         </div>
         <p class="hint">{t('rec_timeHint', { zone })}</p>
         <FormOutcome action={act} done={{ text: t('rec_added', { title: added }), testid: 'entry-done' }} />
+        {act.done && <AddedConflicts conflicts={conflicts} testid="entry-conflict" />}
         <button type="submit" class="btn btn-primary btn-block" disabled={act.busy || props.channels.length === 0} data-testid="entry-submit">
           {t('rec_add')}
         </button>
@@ -339,25 +359,30 @@ function RecordNowForm(props: { channels: readonly RecordingChannel[]; changed: 
   const [minutes, setMinutes] = useState('30');
   const [title, setTitle] = useState('');
   const [started, setStarted] = useState('');
+  const [conflicts, setConflicts] = useState<readonly ScheduleConflict[]>([]);
   const act = useFormAction();
   const ids = { channel: useId('now-channel'), minutes: useId('now-minutes'), title: useId('now-title') };
   const submit = (e: Event): void => {
     e.preventDefault();
     if (act.busy) return;
-    const m = Number(minutes);
+    const m = minutes.trim() === '' ? NaN : Number(minutes);
+    setConflicts([]);
     if (channel === '') return act.refuse(t('rec_problem_channel'));
-    if (!(m >= 1 && m <= 1440 && Math.floor(m) === m)) return act.refuse(t('rec_minutes'));
+    if (!(m >= 1 && m <= 1440 && Math.floor(m) === m)) return act.refuse(t('rec_problem_minutes'));
     const name = title.trim();
     void act.run(async () => {
       const answer = await post<ScheduleAdded, ScheduleEntryBody>('/recordings/schedule', { kind: 'now', channel, minutes: m, ...(name !== '' ? { title: name } : {}) });
       setStarted(answer.entry.title);
+      setConflicts(answer.conflicts);
       setTitle('');
       props.changed();
     });
   };
   return (
     <Card title={t('rec_nowTitle')} testid="record-now-card">
-      <form onSubmit={submit} data-testid="record-now-form">
+      {/* noValidate: the page's own check says what is wrong in the UI's language (the browser's bubble for min/max
+          stopped the submit before it, in words that differ from browser to browser). */}
+      <form onSubmit={submit} noValidate data-testid="record-now-form">
         <label for={ids.channel}>{t('rec_channel')}</label>
         <ChannelSelect id={ids.channel} channels={props.channels} value={channel} onChange={setChannel} testid="now-channel" />
         <label for={ids.minutes}>{t('rec_minutes')}</label>
@@ -365,6 +390,7 @@ function RecordNowForm(props: { channels: readonly RecordingChannel[]; changed: 
         <label for={ids.title}>{t('rec_nowName')}</label>
         <input id={ids.title} maxLength={100} value={title} onInput={(e) => setTitle(e.currentTarget.value)} data-testid="now-title" />
         <FormOutcome action={act} done={{ text: t('rec_nowDone', { title: started }), testid: 'now-done' }} />
+        {act.done && <AddedConflicts conflicts={conflicts} testid="now-conflict" />}
         <button type="submit" class="btn btn-primary btn-block" disabled={act.busy || props.channels.length === 0} data-testid="now-submit">
           {t('rec_nowSubmit')}
         </button>
