@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planBrowserCopy } from './ffmpeg-args.js';
 import { browserCopyArgs, codecArgs, concatList, damageLine, inputArgs, probeArgs, recordArgs, segmentArgs, segmentFileName, withQuery, SEGMENT_FILE } from './ffmpeg-args.js';
 
 describe('ffmpeg argument builder', () => {
@@ -78,5 +79,49 @@ describe('ffmpeg argument builder', () => {
     expect(damageLine('[mpegts @ 0x55] Continuity check failed for pid 256 expected 3 got 5')).toBe(true);
     expect(damageLine('udp://127.0.0.1:5000: corrupt input packet in stream 0')).toBe(true);
     expect(damageLine('[segment @ 0x1] Opening seg-00002.ts for writing')).toBe(false);
+  });
+});
+
+describe('browser copy codecs', () => {
+  const h264 = { type: 'video', codec: 'h264' };
+  const list = '/r/x/segments.txt';
+  const out = '/r/x/out.mp4';
+
+  it('copies H.264 with AAC or MP3 audio as it is', () => {
+    expect(planBrowserCopy([h264, { type: 'audio', codec: 'aac', channels: 2 }])).toEqual({ kind: 'copy', audio: 'copy' });
+    expect(planBrowserCopy([h264, { type: 'audio', codec: 'mp3' }, { type: 'data', codec: 'unknown' }, { type: 'subtitle', codec: 'dvb_teletext' }])).toEqual({ kind: 'copy', audio: 'copy' });
+    expect(planBrowserCopy([h264])).toEqual({ kind: 'copy', audio: 'copy' });
+    expect(browserCopyArgs(list, out, 'copy')).toEqual(browserCopyArgs(list, out));
+  });
+
+  it('keeps the video stream-copied and encodes only the audio to AAC when it is MP2 or AC-3', () => {
+    const mp2 = planBrowserCopy([h264, { type: 'audio', codec: 'mp2', channels: 2 }]);
+    expect(mp2).toEqual({ kind: 'copy', audio: { encode: 'aac', downmix: false } });
+    if (mp2.kind !== 'copy') throw new Error('unreachable');
+    expect(browserCopyArgs(list, out, mp2.audio)).toEqual([
+      '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list,
+      '-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-c:a', 'aac', '-b:a', '128k',
+      '-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4', out,
+    ]);
+    // One AAC track beside an MP2 one: every audio stream is encoded (one -c:a for all).
+    expect(planBrowserCopy([h264, { type: 'audio', codec: 'aac' }, { type: 'audio', codec: 'mp2' }])).toEqual({ kind: 'copy', audio: { encode: 'aac', downmix: false } });
+  });
+
+  it('downmixes 5.1 AC-3 to stereo AAC', () => {
+    const ac3 = planBrowserCopy([h264, { type: 'audio', codec: 'ac3', channels: 6 }]);
+    expect(ac3).toEqual({ kind: 'copy', audio: { encode: 'aac', downmix: true } });
+    if (ac3.kind !== 'copy') throw new Error('unreachable');
+    const args = browserCopyArgs(list, out, ac3.audio);
+    expect(args.slice(args.indexOf('-c:a'), args.indexOf('-avoid_negative_ts'))).toEqual(['-c:a', 'aac', '-b:a', '128k', '-ac', '2']);
+    expect(args).not.toContain('-c:v');
+  });
+
+  it('encodes the audio of a radio channel (no video) too', () => {
+    expect(planBrowserCopy([{ type: 'audio', codec: 'mp2', channels: 2 }])).toEqual({ kind: 'copy', audio: { encode: 'aac', downmix: false } });
+  });
+
+  it('makes no browser copy of video browsers cannot decode (MPEG-2, HEVC)', () => {
+    expect(planBrowserCopy([{ type: 'video', codec: 'mpeg2video' }, { type: 'audio', codec: 'mp2' }])).toEqual({ kind: 'unplayable', videoCodec: 'mpeg2video' });
+    expect(planBrowserCopy([{ type: 'video', codec: 'hevc' }, { type: 'audio', codec: 'aac' }])).toEqual({ kind: 'unplayable', videoCodec: 'hevc' });
   });
 });

@@ -157,16 +157,63 @@ export function recordArgs(o: RecordArgsOptions): string[] {
 }
 
 /**
- * The browser copy: the segments concatenated (concat demuxer, list file from `concatList`) into one MP4 without
- * re-encoding, its index (moov) moved to the front so a browser starts playing and seeks before it has the whole file.
- * Video and audio only: data streams (teletext, SCTE-35) have no place in MP4.
+ * Video codecs (ffprobe's names) the browser copy carries as they are. Debian's Chromium decodes H.264 in MP4 but not
+ * one frame of MPEG-2 video or HEVC (the file is refused, or its sound plays over a black picture), so those get no
+ * browser copy (encoding video is too costly for the box): see `planBrowserCopy`.
  */
-export function browserCopyArgs(listFile: string, output: string): string[] {
+export const BROWSER_VIDEO_CODECS: readonly string[] = ['h264'];
+/**
+ * Audio codecs (ffprobe's names) the browser copy keeps as they are; any other audio (MP2, AC-3, E-AC-3 …) is encoded
+ * to AAC, the one audio codec every browser plays in MP4 (cheap: audio only). Chromium plays AC-3 in MP4 silently (no
+ * error, no sound). It does decode MP2 in MP4, but stops the whole playback at a frame its parser finds invalid (mono
+ * above 192 kbit/s, as ffmpeg's mp2 encoder writes by default), and other browsers need not play MP2 at all.
+ */
+export const BROWSER_AUDIO_CODECS: readonly string[] = ['aac', 'mp3'];
+/** AAC bitrate of encoded browser-copy audio, stereo. */
+export const BROWSER_AAC_BITRATE = '128k';
+
+/** How the browser copy treats the recording's streams, from the codecs of its first segment. */
+export type BrowserCopyPlan =
+  | {
+      readonly kind: 'copy';
+      /** `encode`: every audio stream to AAC (video still stream-copied); `downmix`: to stereo (5.1 AC-3). */
+      readonly audio: 'copy' | { readonly encode: 'aac'; readonly downmix: boolean };
+    }
+  /** No browser copy: a browser cannot show this video. The segments stay, to be downloaded. */
+  | { readonly kind: 'unplayable'; readonly videoCodec: string };
+
+/** The streams `planBrowserCopy` looks at (ffprobe's codec_type, codec_name, channels). */
+export interface CodecInfo {
+  readonly type: string;
+  readonly codec: string;
+  readonly channels?: number;
+}
+
+/**
+ * Stream-copy whatever a browser plays, encode only audio it does not (cheap: audio only), and make no copy of video it
+ * does not (an H.264 encode of broadcast video would take the box hours). No video (a radio channel) is fine.
+ */
+export function planBrowserCopy(streams: readonly CodecInfo[]): BrowserCopyPlan {
+  const video = streams.find((s) => s.type === 'video' && !BROWSER_VIDEO_CODECS.includes(s.codec));
+  if (video !== undefined) return { kind: 'unplayable', videoCodec: video.codec };
+  const audio = streams.filter((s) => s.type === 'audio');
+  if (audio.every((s) => BROWSER_AUDIO_CODECS.includes(s.codec))) return { kind: 'copy', audio: 'copy' };
+  return { kind: 'copy', audio: { encode: 'aac', downmix: audio.some((s) => (s.channels ?? 2) > 2) } };
+}
+
+/**
+ * The browser copy: the segments concatenated (concat demuxer, list file from `concatList`) into one MP4, video never
+ * re-encoded, audio copied or encoded to AAC as `audio` says (`planBrowserCopy`), its index (moov) moved to the front
+ * so a browser starts playing and seeks before it has the whole file. Video and audio only: data streams (teletext,
+ * SCTE-35) have no place in MP4.
+ */
+export function browserCopyArgs(listFile: string, output: string, audio: Extract<BrowserCopyPlan, { kind: 'copy' }>['audio'] = 'copy'): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
     '-f', 'concat', '-safe', '0', '-i', listFile,
     '-map', '0:v?', '-map', '0:a?',
     '-c', 'copy',
+    ...(audio === 'copy' ? [] : ['-c:a', 'aac', '-b:a', BROWSER_AAC_BITRATE, ...(audio.downmix ? ['-ac', '2'] : [])]),
     '-avoid_negative_ts', 'make_zero',
     '-movflags', '+faststart',
     '-f', 'mp4', output,
