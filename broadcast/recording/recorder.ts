@@ -16,6 +16,7 @@ import { FfmpegRun, killOrphan } from './ffmpeg-run.js';
 import { GapBook } from './gap-book.js';
 import { probeMedia } from './media-probe.js';
 import {
+  newRecordingRow,
   RecorderError,
   type LiveProgress,
   type RecorderLog,
@@ -140,28 +141,7 @@ export class Recorder {
       throw new RecorderError('channel_busy', `channel ${channel.id} is being recorded by ${busy.id} and its source cannot be opened twice`);
     }
     if (existing === undefined) {
-      this.o.store.insert({
-        id: job.id,
-        channelId: job.channelId,
-        title: job.title,
-        origin: job.origin,
-        plannedStart: job.startAt,
-        plannedEnd: job.endAt,
-        actualStart: null,
-        actualEnd: null,
-        state: 'recording',
-        bytes: 0,
-        segments: 0,
-        gaps: [],
-        pinned: false,
-        browserPath: null,
-        browserBytes: null,
-        durationS: null,
-        streams: null,
-        damagedPackets: 0,
-        lastError: null,
-        updatedAt: now,
-      });
+      this.o.store.insert(newRecordingRow(job, now));
     }
     const row = this.o.store.get(job.id)!;
     const a = this.launch(row, channel);
@@ -543,7 +523,7 @@ export class Recorder {
     this.write(id, { state: 'finishing', bytes: t.bytes, segments: t.segments, updatedAt: now });
     this.emitState(id);
     try {
-      const copy = await makeBrowserCopy(dir, segs, this.o.ffmpeg ?? 'ffmpeg');
+      const copy = await makeBrowserCopy(dir, segs, this.o.ffmpeg ?? 'ffmpeg', this.o.ffprobe ?? 'ffprobe');
       const probe = await probeMedia(copy.path, this.o.ffprobe ?? 'ffprobe');
       this.write(id, {
         state: 'finished',

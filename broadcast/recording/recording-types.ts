@@ -2,7 +2,7 @@
  * What the recorder keeps about a recording and what it tells the world, and the small ports it is handed (storage,
  * log). Pure types; the daemon implements the ports (node-daemon/recording/).
  */
-import type { JobOrigin, RecordingGap } from './types.js';
+import type { JobOrigin, RecordingGap, RecordingJob } from './types.js';
 
 /**
  * `recording`: inside its window (ffmpeg running, or restarting after a failure); `finishing`: ended, the browser
@@ -47,6 +47,32 @@ export interface RecordingInfo {
   readonly damagedPackets: number;
   readonly lastError: string | null;
   readonly updatedAt: number;
+}
+
+/** The row of a recording that starts at `now`: the job's plan, nothing on disk yet. */
+export function newRecordingRow(job: RecordingJob, now: number): RecordingInfo {
+  return {
+    id: job.id,
+    channelId: job.channelId,
+    title: job.title,
+    origin: job.origin,
+    plannedStart: job.startAt,
+    plannedEnd: job.endAt,
+    actualStart: null,
+    actualEnd: null,
+    state: 'recording',
+    bytes: 0,
+    segments: 0,
+    gaps: [],
+    pinned: false,
+    browserPath: null,
+    browserBytes: null,
+    durationS: null,
+    streams: null,
+    damagedPackets: 0,
+    lastError: null,
+    updatedAt: now,
+  };
 }
 
 /** What only the running recorder knows, shown beside a recording in progress. */

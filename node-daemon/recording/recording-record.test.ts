@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordingInfo } from '../../broadcast/recording/recording-types.js';
+import { newRecordingRow, type RecordingInfo } from '../../broadcast/recording/recording-types.js';
 import { laneOfLogKind } from '../sync/outbox/lanes.js';
 import { recordingPayloadSchema, syncRecordSchema } from '../sync/protocol/records-schema.js';
 import { recordingChangeToLog, recordingPayload } from './recording-record.js';
 
 const T = 1_765_000_000_000;
 
-const started: RecordingInfo = {
-  id: 'xmltv-cctv17-20251206T0800',
-  channelId: 'cctv17',
-  title: '致富经',
-  origin: 'xmltv',
-  plannedStart: T,
-  plannedEnd: T + 1_800_000,
-  actualStart: null,
-  actualEnd: null,
-  state: 'recording',
-  bytes: 0,
-  segments: 0,
-  gaps: [],
-  pinned: false,
-  browserPath: null,
-  browserBytes: null,
-  durationS: null,
-  streams: null,
-  damagedPackets: 0,
-  lastError: null,
-  updatedAt: T,
-};
+const started: RecordingInfo = newRecordingRow({ id: 'xmltv-cctv17-20251206T0800', channelId: 'cctv17', title: '致富经', origin: 'xmltv', startAt: T, endAt: T + 1_800_000 }, T);
 
 const finished: RecordingInfo = {
   ...started,

@@ -5,6 +5,7 @@
  */
 import type { ProbedStream, RecordingInfo, RecordingStore } from '../../broadcast/recording/recording-types.js';
 import type { JobOrigin, RecordingGap } from '../../broadcast/recording/types.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/database.js';
 import { recordingChangeToLog, recordingPayload } from './recording-record.js';
 
@@ -94,13 +95,25 @@ function fromRow(r: Row): RecordingInfo {
 }
 
 export class SqliteRecordingStore implements RecordingStore {
+  /** Prepared once per SQL text: a recording in progress updates its row every few seconds for hours. */
+  private readonly statements = new Map<string, Statement<unknown[]>>();
+
   constructor(
     private readonly db: Db,
     private readonly opts: RecordingStoreOptions = {},
   ) {}
 
+  private stmt(sql: string): Statement<unknown[]> {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare<unknown[]>(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   get(id: string): RecordingInfo | undefined {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM recordings WHERE id = ?').get(id);
+    const row = this.stmt('SELECT * FROM recordings WHERE id = ?').get(id) as Row | undefined;
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -112,8 +125,7 @@ export class SqliteRecordingStore implements RecordingStore {
     const keys = Object.keys(COLUMNS) as Exclude<keyof RecordingInfo, 'id'>[];
     const cols = ['id', ...keys.map((k) => COLUMNS[k])];
     this.db.transaction(() => {
-      this.db
-        .prepare(`INSERT INTO recordings (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+      this.stmt(`INSERT INTO recordings (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
         .run(r.id, ...keys.map((k) => toColumn(k, r[k])));
       this.logChange(undefined, this.get(r.id));
     })();
@@ -124,8 +136,7 @@ export class SqliteRecordingStore implements RecordingStore {
     if (keys.length === 0) return;
     this.db.transaction(() => {
       const before = this.get(id);
-      this.db
-        .prepare(`UPDATE recordings SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
+      this.stmt(`UPDATE recordings SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
         .run(...keys.map((k) => toColumn(k, patch[k])), id);
       this.logChange(before, this.get(id));
     })();
@@ -134,7 +145,7 @@ export class SqliteRecordingStore implements RecordingStore {
   remove(id: string): void {
     this.db.transaction(() => {
       const before = this.get(id);
-      this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id);
+      this.stmt('DELETE FROM recordings WHERE id = ?').run(id);
       this.logChange(before, undefined);
     })();
   }
@@ -145,6 +156,6 @@ export class SqliteRecordingStore implements RecordingStore {
     const r = after ?? before;
     if (state === undefined || r === undefined) return;
     const payload = recordingPayload(r, this.opts.channelName?.(r.channelId), state);
-    this.db.prepare<[number, string]>("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'recording', ?)").run((this.opts.clock ?? Date.now)(), JSON.stringify(payload));
+    this.stmt("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'recording', ?)").run((this.opts.clock ?? Date.now)(), JSON.stringify(payload));
   }
 }

@@ -3,7 +3,7 @@
 // feed carry it; the real hub (both back ends) takes it through the signed ingest route, keeps each recording's latest
 // state, and GET /api/v1/boxes/{id}/recordings lists it.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { RecordingInfo } from '../../broadcast/recording/recording-types.js';
+import { newRecordingRow, type RecordingInfo } from '../../broadcast/recording/recording-types.js';
 import { ingestBodySchema } from '../../hub/http/ingest-schema.js';
 import { HUB_MIGRATIONS, LATEST_VERSION } from '../../hub/store/migrations.js';
 import type { HubStore } from '../../hub/store/types.js';
@@ -31,29 +31,7 @@ afterEach(async () => {
 });
 
 function row(id: string, over: Partial<RecordingInfo> = {}): RecordingInfo {
-  return {
-    id,
-    channelId: 'cctv17',
-    title: '致富经',
-    origin: 'xmltv',
-    plannedStart: T,
-    plannedEnd: T + 1_800_000,
-    actualStart: null,
-    actualEnd: null,
-    state: 'recording',
-    bytes: 0,
-    segments: 0,
-    gaps: [],
-    pinned: false,
-    browserPath: null,
-    browserBytes: null,
-    durationS: null,
-    streams: null,
-    damagedPackets: 0,
-    lastError: null,
-    updatedAt: T,
-    ...over,
-  };
+  return { ...newRecordingRow({ id, channelId: 'cctv17', title: '致富经', origin: 'xmltv', startAt: T, endAt: T + 1_800_000 }, T), ...over };
 }
 
 /** A box database and its recordings store, with a clock the test moves. */

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newRecordingRow } from '../../broadcast/recording/recording-types.js';
 import { AlarmStore } from '../../node-daemon/alarms/store/alarm-store.js';
 import { EmittingAlarmService } from '../../node-daemon/alarms/store/alarm-service.js';
 import { SqliteRecordingStore } from '../../node-daemon/recording/recording-store.js';
@@ -236,11 +237,7 @@ describe('push to the real hub', () => {
     const recordings = new SqliteRecordingStore(box.box.db, { channelName: () => 'CCTV-17 农业农村' });
     const now = Date.now();
     const id = `now-cctv17-${now}`;
-    recordings.insert({
-      id, channelId: 'cctv17', title: '致富经', origin: 'now', plannedStart: now - 600_000, plannedEnd: now, actualStart: null, actualEnd: null,
-      state: 'recording', bytes: 0, segments: 0, gaps: [], pinned: false, browserPath: null, browserBytes: null, durationS: null, streams: null,
-      damagedPackets: 0, lastError: null, updatedAt: now - 600_000,
-    });
+    recordings.insert(newRecordingRow({ id, channelId: 'cctv17', title: '致富经', origin: 'now', startAt: now - 600_000, endAt: now }, now - 600_000));
     recordings.update(id, { actualStart: now - 599_000, bytes: 5_000_000, segments: 1, updatedAt: now - 500_000 });
     recordings.update(id, { actualEnd: now, state: 'finishing', bytes: 60_000_000, segments: 10, updatedAt: now });
     recordings.update(id, { state: 'finished', durationS: 599.4, browserPath: '/x/browser.mp4', browserBytes: 1, updatedAt: now });
@@ -272,9 +269,8 @@ describe('push to the real hub', () => {
     const now = Date.now();
     const id = `now-cctv17-${now}`;
     recordings.insert({
-      id, channelId: 'cctv17', title: '致富经', origin: 'now', plannedStart: now - 600_000, plannedEnd: now, actualStart: now - 600_000, actualEnd: now,
-      state: 'finished', bytes: 1, segments: 1, gaps: [], pinned: false, browserPath: null, browserBytes: null, durationS: 600, streams: null,
-      damagedPackets: 0, lastError: null, updatedAt: now,
+      ...newRecordingRow({ id, channelId: 'cctv17', title: '致富经', origin: 'now', startAt: now - 600_000, endAt: now }, now),
+      actualStart: now - 600_000, actualEnd: now, state: 'finished', bytes: 1, segments: 1, durationS: 600,
     });
     const m = box.module;
     await m.start();
