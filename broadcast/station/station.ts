@@ -126,8 +126,8 @@ function pause(ms: number, signal: AbortSignal): Promise<boolean> {
  * knows nothing of alarm rules, relays or faults: the amplifier is a callback, and speaker changes go out on
  * `change$` for the owner of the outputs to show and to raise faults from.
  *
- * The journal keeps the event names it had when the speakers lived in the dispatcher (`dispatch.speaker_playing`,
- * `dispatch.announce`, …): operators' tools and the tests read them.
+ * The journal keeps the event names it had when the speakers lived in the dispatcher (`station.speaker_playing`,
+ * `station.announce`, …): operators' tools and the tests read them.
  */
 export class Station {
   readonly name = 'station';
@@ -206,7 +206,7 @@ export class Station {
   announce(req: AnnounceRequest, kind: 'operator_message' | 'county_notice' = 'operator_message'): { readonly key: string; readonly speakers: readonly string[] } {
     const key = `announce:${this.opts.clock()}-${++this.announceSeq}`;
     const res = this.play({ key, kind, about: key, sound: { speech: req.text }, repeat: 1, intervalS: 0 }, req.speakers);
-    this.opts.log.info({ event: 'dispatch.announce', key, kind, speakers: res.speakers, account: req.account, by: req.by, chars: req.text.length }, 'announcement queued');
+    this.opts.log.info({ event: 'station.announce', key, kind, speakers: res.speakers, account: req.account, by: req.by, chars: req.text.length }, 'announcement queued');
     return res;
   }
 
@@ -300,7 +300,7 @@ export class Station {
           void this.holdAmplifier(s, false);
         },
       });
-      if (res.hookError) this.opts.log.warn({ event: 'dispatch.speaker_hook_failed', speaker: s.cfg.id, err: res.hookError }, 'amplifier hook failed');
+      if (res.hookError) this.opts.log.warn({ event: 'station.speaker_hook_failed', speaker: s.cfg.id, err: res.hookError }, 'amplifier hook failed');
       if (res.outcome !== 'played') return { outcome: res.outcome, ...(res.error === undefined ? {} : { error: res.error }) };
     }
     return { outcome: 'played' };
@@ -314,7 +314,7 @@ export class Station {
       s.onAir = onAirOf(e.item.payload);
       s.startedAt = now;
       s.at = now;
-      this.opts.log.info({ event: 'dispatch.speaker_playing', speaker: s.cfg.id, key: e.item.key, cls: e.item.cls, kind: e.item.payload.kind }, 'speaker playing');
+      this.opts.log.info({ event: 'station.speaker_playing', speaker: s.cfg.id, key: e.item.key, cls: e.item.cls, kind: e.item.payload.kind }, 'speaker playing');
       this.emit(s);
       return;
     }
@@ -341,7 +341,7 @@ export class Station {
     s.at = now;
     if (e.type === 'finished' && e.outcome === 'failed') {
       s.lastError = e.error ?? 'playback failed';
-      this.opts.log.warn({ event: 'dispatch.speaker_failed', speaker: s.cfg.id, key: e.item.key, err: s.lastError }, 'speaker failed');
+      this.opts.log.warn({ event: 'station.speaker_failed', speaker: s.cfg.id, key: e.item.key, err: s.lastError }, 'speaker failed');
       // Not heard: a standing programme is queued again the next time it is asked for.
       if (s.standing.get(e.item.key)?.programme === e.item.payload) s.standing.delete(e.item.key);
       this.emit(s, 'failed', s.lastError);

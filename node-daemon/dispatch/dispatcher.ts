@@ -14,10 +14,6 @@ import { OutputFaults } from './output-faults.js';
 import type { LedBoardSnapshot, OutputEvent, OutputsSnapshot, RelaySnapshot, SpeakerSnapshot } from './outputs-snapshot.js';
 import type { DispatchPlan } from './plan-schema.js';
 
-// The loudspeakers live in the broadcast station; the request types and error the API and the orders use are its.
-export { OutputRequestError as DispatchRequestError } from '../../broadcast/station/pick.js';
-export type { AnnounceRequest } from '../../broadcast/station/station.js';
-
 /** What the dispatcher asks of the broadcast station (the loudspeakers). */
 export type DispatchStation = Pick<Station, 'keepOnAir' | 'withdraw' | 'speakers' | 'change$' | 'speakerIds' | 'amplifierRelays'>;
 

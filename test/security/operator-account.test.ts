@@ -169,7 +169,7 @@ describe('operator actions record the signed-in account', () => {
       202,
     );
     expect(res.account).toBe('op1');
-    const line = events('dispatch.announce').find((e) => e.key === res.key);
+    const line = events('station.announce').find((e) => e.key === res.key);
     expect(line).toMatchObject({ account: 'op1', by: '县长' });
 
     const token = await fetch(`${url}/api/v1/broadcast/speak`, {
@@ -179,7 +179,7 @@ describe('operator actions record the signed-in account', () => {
     });
     const tokenBody = await json<{ key: string; account?: string }>(token, 202);
     expect(tokenBody.account).toBe('token:test-operator');
-    const tokenLine = events('dispatch.announce').find((e) => e.key === tokenBody.key);
+    const tokenLine = events('station.announce').find((e) => e.key === tokenBody.key);
     expect(tokenLine).toMatchObject({ account: 'token:test-operator' });
     expect(tokenLine).not.toHaveProperty('by');
   });

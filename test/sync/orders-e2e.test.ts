@@ -224,10 +224,10 @@ describe('county orders end to end: fenghuo hub → an enrolled demo box', () =>
       return l === undefined ? 'none' : timeOf(l) - issuedAt;
     };
     console.info(
-      `[orders e2e] ms after issue: order applied ${at('sync.order')}, speaker playing ${at('dispatch.speaker_playing')}, amplifier relay ${at('demo.relays')}, ` +
+      `[orders e2e] ms after issue: order applied ${at('sync.order')}, speaker playing ${at('station.speaker_playing')}, amplifier relay ${at('demo.relays')}, ` +
         `LED shows it ${timeOf(seen) - issuedAt}, sound begins ${heardAt - issuedAt} (seen in the sink's file at ${heard.observedAt - issuedAt}, ${heard.seconds.toFixed(2)} s of audio)`,
     );
-    expect(events('dispatch.speaker_playing', issuedAt - 1_000).some((l) => String(l['key']).includes(alertId))).toBe(true);
+    expect(events('station.speaker_playing', issuedAt - 1_000).some((l) => String(l['key']).includes(alertId))).toBe(true);
   }
 
   it('the county clears it', async () => {
@@ -258,7 +258,7 @@ describe('county orders end to end: fenghuo hub → an enrolled demo box', () =>
     const forged = signOrder(alarmOrder('forged-1', now, now + 3_600_000), forger);
     // Expired: the county's own signature, but its time is over (a hub whose clock is behind would still serve it).
     const expired = signOrder(alarmOrder('expired-1', now - 7_200_000, now - 3_600_000), countyKey);
-    const playingBefore = events('dispatch.speaker_playing').length;
+    const playingBefore = events('station.speaker_playing').length;
     const since = Date.now();
     inject({ orderId: 'forged-1', kind: 'county_alarm', expiresAt: now + 3_600_000, ...forged });
     // Replayed: the evacuation order again, byte for byte, under a new seq.
@@ -279,7 +279,7 @@ describe('county orders end to end: fenghuo hub → an enrolled demo box', () =>
     const all = (await (await api.fetch('/api/v1/alarms?state=all')).json()) as { alarms: { key: string; state: string }[] };
     expect(all.alarms.filter((a) => a.key.startsWith('county:alert-'))).toEqual([]);
     expect(all.alarms.filter((a) => a.key.startsWith('county:') && a.state !== 'cleared')).toEqual([]);
-    expect(events('dispatch.speaker_playing').length).toBe(playingBefore);
+    expect(events('station.speaker_playing').length).toBe(playingBefore);
   }, 30_000);
 
   it('a settings order changes the box\'s settings, audited by county; one that does not validate is refused whole', async () => {

@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { DispatchRequestError, DEFAULT_NOTICE_MINUTES, type AnnounceRequest, type ShowTextRequest } from '../../dispatch/dispatcher.js';
+import { OutputRequestError } from '../../../broadcast/station/pick.js';
+import type { AnnounceRequest } from '../../../broadcast/station/station.js';
+import { DEFAULT_NOTICE_MINUTES, type ShowTextRequest } from '../../dispatch/dispatcher.js';
 import type { LedBody, SpeakBody } from '../contract.js';
 import { errorBody } from '../errors.js';
 import { errorResponse, jsonRequestBody, jsonResponse, type PathsDoc } from '../openapi-doc.js';
@@ -49,7 +51,7 @@ void ledBodyMatches;
 type Refusal = { status: 400 | 409; body: ReturnType<typeof errorBody> };
 
 function refusal(err: unknown): Refusal {
-  if (err instanceof DispatchRequestError) {
+  if (err instanceof OutputRequestError) {
     const none = err.reason === 'none';
     return { status: none ? 409 : 400, body: errorBody(none ? 'conflict' : 'bad_request', err.message, err.param) };
   }
@@ -105,7 +107,7 @@ export const broadcastPaths: PathsDoc = {
       description:
         'Spoken once with espeak-ng on the named speakers (default all), as playout class `county`: an alarm programme ' +
         'pre-empts it (the message plays again, whole, afterwards) and it never interrupts an alarm. The asking account ' +
-        '(signed-in user or `token:<id>`) is journalled with it (`dispatch.announce`: `account`, and `by` when given) and ' +
+        '(signed-in user or `token:<id>`) is journalled with it (`station.announce`: `account`, and `by` when given) and ' +
         'returned as `account`.',
       requestBody: jsonRequestBody(speakBodySchema),
       responses: { '202': jsonResponse('queued on each speaker', speakAcceptedSchema), ...refusals },

@@ -5,7 +5,8 @@
  * precedence). Stored once per order id: a notice already stored is neither read out nor shown again.
  */
 import type { Clock } from '../../core/types.js';
-import type { AnnounceRequest, ShowTextRequest } from '../../dispatch/dispatcher.js';
+import type { AnnounceRequest } from '../../../broadcast/station/station.js';
+import type { ShowTextRequest } from '../../dispatch/dispatcher.js';
 import type { OrderOf } from '../protocol/order-schema.js';
 import type { OrderHandler } from './handler.js';
 import type { NoticeStore } from './notice-store.js';
