@@ -36,7 +36,7 @@ import { ContentTable } from './sync/content/content-table.js';
 import { OutboxStore } from './sync/outbox/outbox-store.js';
 import { setUpSync } from './sync/sync-module.js';
 import { setUpOrders } from './sync/orders/orders-module.js';
-import { RecordingsModule } from './recording/recordings-module.js';
+import { RecordingsModule, recordingsRoot } from './recording/recordings-module.js';
 import { RecordingScheduleModule } from './recording-schedule/schedule-module.js';
 import { filter, merge as mergeStreams, Subject } from 'rxjs';
 import { setUpLibrary } from './library/library-module.js';
@@ -184,7 +184,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   recordings.recorder.events$.pipe(filter((e) => e.type === 'state' || e.type === 'deleted')).subscribe(() => syncChanged.next());
   // The farm-content library (county content the sync installed, USB imports) and one disk quota for all media.
   const library = setUpLibrary({ db, dataDir: deps.dataDir, config: config.library, log, clock, content: sync.module?.content?.table ?? new ContentTable(db) });
-  const media = new MediaQuota({ dataDir: deps.dataDir, config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });
+  const media = new MediaQuota({ dataDir: deps.dataDir, recordingsDir: recordingsRoot(config.recording, deps.dataDir), config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
   const auth = createAuth({ db, log, clock, apiTokens: config.http.apiTokens, dataDir: deps.dataDir, listen: deps.listen });

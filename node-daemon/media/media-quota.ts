@@ -7,7 +7,7 @@ import type { Module } from '../core/module.js';
 import type { Clock } from '../core/types.js';
 import { bytesUnder, deviceOf, freeSpace } from './disk-walk.js';
 import type { MediaHealth } from './media-health.js';
-import { RECORDINGS_DIR, type RecordingsPort } from './recordings-port.js';
+import type { RecordingsPort } from './recordings-port.js';
 
 /** The disk-pressure fault alarm's key: one for the box. */
 export const DISK_ALARM_KEY = 'fault:disk_space';
@@ -21,6 +21,8 @@ export interface LibraryPort {
 
 export interface MediaQuotaOptions {
   readonly dataDir: string;
+  /** The recordings' folder (`recording.dir` may put it outside the data folder, on a disk of its own). */
+  readonly recordingsDir: string;
   readonly config: MediaConfig;
   readonly recordings: RecordingsPort;
   readonly library: LibraryPort;
@@ -153,13 +155,13 @@ export class MediaQuota implements Module {
   private async measure(): Promise<Measured> {
     const dir = (name: string): string => join(this.opts.dataDir, name);
     const filesystems = new Map<string, { path: string; freeBytes: number; totalBytes: number }>();
-    for (const path of [this.opts.dataDir, dir(RECORDINGS_DIR), dir('library'), dir('content')]) {
+    for (const path of [this.opts.dataDir, this.opts.recordingsDir, dir('library'), dir('content')]) {
       const dev = await deviceOf(path);
       if (dev === undefined || filesystems.has(dev)) continue;
       filesystems.set(dev, { path, ...(await freeSpace(path)) });
     }
     return {
-      recordingsBytes: await bytesUnder(dir(RECORDINGS_DIR)),
+      recordingsBytes: await bytesUnder(this.opts.recordingsDir),
       libraryBytes: await bytesUnder(dir('library')),
       contentBytes: await bytesUnder(dir('content')),
       filesystems,

@@ -1,8 +1,5 @@
 import type { RecordingInfo, RecordingState } from '../../broadcast/recording/recording-types.js';
 
-/** Where the recorder keeps a recording's files: `<data>/recordings/<id>/`. */
-export const RECORDINGS_DIR = 'recordings';
-
 /** A finished or running recording as the disk quota sees it. */
 export interface RecordingOnDisk {
   readonly id: string;

@@ -43,6 +43,11 @@ export interface RecordNowBook {
   cancelJob(jobId: string, account: string | undefined): boolean;
 }
 
+/** Where recordings live: `recording.dir`, else `<data>/recordings` (the disk quota measures the same folder). */
+export function recordingsRoot(cfg: { readonly dir?: string | undefined } | undefined, dataDir: string): string {
+  return cfg?.dir ?? join(dataDir, 'recordings');
+}
+
 export class RecordingsModule implements Module {
   readonly name = 'recordings';
   readonly recorder: Recorder;
@@ -55,7 +60,7 @@ export class RecordingsModule implements Module {
     const cfg = deps.config;
     this.byId = new Map((cfg?.channels ?? []).map((c) => [c.id, toChannel(c)]));
     this.recorder = new Recorder({
-      rootDir: cfg?.dir ?? join(deps.dataDir, 'recordings'),
+      rootDir: recordingsRoot(cfg, deps.dataDir),
       channel: (id) => this.byId.get(id),
       store: new SqliteRecordingStore(deps.db, { channelName: (id) => this.byId.get(id)?.name, clock: deps.clock }),
       clock: deps.clock,
