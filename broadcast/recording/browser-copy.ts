@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { browserCopyArgs, concatList, planBrowserCopy, type BrowserCopyPlan } from './ffmpeg-args.js';
 import { probeMedia } from './media-probe.js';
-import type { ProbedStream } from './recording-types.js';
+import { UNPLAYABLE_VIDEO_MESSAGE, type ProbedStream } from './recording-types.js';
 import type { SegmentFile } from './segment-dir.js';
 
 const run = promisify(execFile);
@@ -30,7 +30,7 @@ export interface BrowserCopy {
 }
 
 /** The stable start of the message of `BrowserCopyUnplayableError` (the recording's `lastError`). */
-export const UNPLAYABLE_VIDEO_MESSAGE = 'browsers cannot play this video codec';
+export { UNPLAYABLE_VIDEO_MESSAGE };
 
 /**
  * No browser copy: the recording's video is in a codec browsers do not decode (they would show a black picture). Its

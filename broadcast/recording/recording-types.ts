@@ -75,6 +75,13 @@ export function newRecordingRow(job: RecordingJob, now: number): RecordingInfo {
   };
 }
 
+/**
+ * The stable start of a recording's `lastError` when its video is in a codec browsers do not decode, so no browser copy
+ * was made (browser-copy.ts `BrowserCopyUnplayableError`: `… (mpeg2video): no browser copy was made; …`). Here, free
+ * of Node, so the API contract can name it for the web UI.
+ */
+export const UNPLAYABLE_VIDEO_MESSAGE = 'browsers cannot play this video codec';
+
 /** What only the running recorder knows, shown beside a recording in progress. */
 export interface LiveProgress {
   /** Over the last few seconds, from bytes on disk. */

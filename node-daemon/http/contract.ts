@@ -45,7 +45,19 @@ import type { contentFileStateSchema, contentHealthSchema, contentListSchema } f
 import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSchema } from './schemas/notices.js';
 import type { libraryCategoriesSchema, libraryImportBodySchema, libraryImportReportSchema, libraryItemSchema, libraryPageSchema, mediaHealthSchema } from './schemas/library.js';
 import type { userCreatedSchema, userListSchema, userSchema } from './schemas/users.js';
-import type { pinBodySchema, recordingChannelSchema, recordingEventSchema, recordingGapSchema, recordingListSchema, recordingLiveSchema, recordingSchema, recordNowBodySchema } from './schemas/recordings.js';
+import type {
+  pinBodySchema,
+  recordingChannelSchema,
+  recordingEventSchema,
+  recordingGapSchema,
+  recordingListSchema,
+  recordingLiveSchema,
+  recordingSchema,
+  recordingSegmentListSchema,
+  recordingSegmentSchema,
+  recordNowBodySchema,
+  UnplayableVideoMessage,
+} from './schemas/recordings.js';
 import type {
   guideStateSchema,
   scheduleAddedSchema,
@@ -153,6 +165,10 @@ export type RecordingEvent = z.output<typeof recordingEventSchema>;
 export type RecordNowBody = z.input<typeof recordNowBodySchema>;
 /** `PUT /recordings/:id/pin` (operator). */
 export type PinBody = z.input<typeof pinBodySchema>;
+/** `GET /recordings/:id/segments`: the original MPEG-TS segments to download (`url` of each: `GET /recordings/:id/segments/:name`). */
+export type RecordingSegmentList = z.output<typeof recordingSegmentListSchema>;
+export type RecordingSegment = z.output<typeof recordingSegmentSchema>;
+export type { UnplayableVideoMessage };
 
 /** `GET /recordings/schedule`: jobs to come (with their state), conflicts, entries, the XMLTV guide's state. */
 export type RecordingSchedule = z.output<typeof scheduleViewSchema>;

@@ -607,6 +607,12 @@ const zh = {
   lib_pathRelative: '请填写以 / 开头的完整路径',
   lib_loadFailed: '文件读取失败：{msg}',
   lib_pdfHint: '平板上若不显示，请点“在新窗口打开”。',
+  rec_unplayableVideo: '浏览器无法播放此视频编码（{codec}），请下载原始片段用播放器（如 VLC）观看',
+  rec_noBrowserCopy: '无法在浏览器中播放',
+  rec_segmentsDownload: '下载原始片段',
+  rec_segmentsHide: '收起原始片段',
+  rec_segmentsSummary: '共 {n} 个片段，{size}（MPEG-TS 格式，按顺序播放）',
+  rec_segmentsNone: '磁盘上没有这个录像的原始片段',
 };
 
 export type MsgKey = keyof typeof zh;
@@ -1214,6 +1220,12 @@ const en: Record<MsgKey, string> = {
   lib_pathRelative: 'Enter the full path, starting with /',
   lib_loadFailed: 'The file could not be read: {msg}',
   lib_pdfHint: 'If it does not show on a tablet, use “Open in a new window”.',
+  rec_unplayableVideo: 'Browsers cannot play this video codec ({codec}): download the original segments and watch them in a player such as VLC',
+  rec_noBrowserCopy: 'Cannot be played in the browser',
+  rec_segmentsDownload: 'Download the original segments',
+  rec_segmentsHide: 'Hide the original segments',
+  rec_segmentsSummary: '{n} segments, {size} (MPEG-TS; play them in order)',
+  rec_segmentsNone: 'No original segments of this recording are on disk',
 };
 
 export type Lang = 'zh-CN' | 'en';

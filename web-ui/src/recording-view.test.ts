@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Recording } from './api.js';
-import { applyRecordingEvent, done, entryBody, gapSeconds, inProgress, zonedIso, zonedToday, type EntryForm } from './recording-view.js';
+import { applyRecordingEvent, copyNote, done, entryBody, gapSeconds, inProgress, offersSegments, unplayableCodec, zonedIso, zonedToday, type EntryForm } from './recording-view.js';
 
 function rec(id: string, plannedStart: number, patch: Partial<Recording> = {}): Recording {
   return {
@@ -29,6 +29,35 @@ describe('applyRecordingEvent: the list kept by the live `recording` events', ()
   it('adds up the gaps in seconds', () => {
     const gap = (from: number, to: number) => ({ from, to, reason: 'stall' as const, fromIso: '', toIso: '' });
     expect(gapSeconds({ gaps: [gap(0, 12_000), gap(20_000, 23_500)] })).toBe(15.5);
+  });
+});
+
+describe('a finished recording without a browser copy: why, and its original segments', () => {
+  // As broadcast/recording/browser-copy.ts BrowserCopyUnplayableError words it (its start is typed by the contract).
+  const unplayable = (codec: string): string => `browsers cannot play this video codec (${codec}): no browser copy was made; download the original segments`;
+
+  it('reads the codec out of the daemon\'s unplayable-video message, and nothing out of other errors', () => {
+    expect(unplayableCodec(unplayable('mpeg2video'))).toBe('mpeg2video');
+    expect(unplayableCodec(unplayable('hevc'))).toBe('hevc');
+    expect(unplayableCodec('browsers cannot play this video codec')).toBe('?');
+    expect(unplayableCodec('ffmpeg could not make the browser copy: Invalid data found when processing input')).toBeUndefined();
+    expect(unplayableCodec('ffprobe could not read seg-00001.ts: browsers cannot play this video codec (x)')).toBeUndefined();
+    expect(unplayableCodec(null)).toBeUndefined();
+  });
+
+  it('says the unplayable codec in the UI\'s words, keeps any other error as the daemon gave it', () => {
+    expect(copyNote(rec('a', 1, { state: 'finished', lastError: unplayable('mpeg2video') }))).toEqual({ kind: 'unplayable', codec: 'mpeg2video' });
+    const other = 'ffmpeg could not make the browser copy: No space left on device';
+    expect(copyNote(rec('b', 1, { state: 'finished', lastError: other }))).toEqual({ kind: 'error', message: other });
+    expect(copyNote(rec('c', 1, { state: 'finished' }))).toEqual({ kind: 'none' });
+  });
+
+  it('offers the segments of a finished recording with no browser copy only', () => {
+    expect(offersSegments(rec('a', 1, { state: 'finished', lastError: unplayable('hevc') }))).toBe(true);
+    expect(offersSegments(rec('b', 1, { state: 'finished', lastError: 'ffmpeg could not make the browser copy: killed' }))).toBe(true);
+    expect(offersSegments(rec('c', 1, { state: 'finished', media: '/api/v1/recordings/c/media' }))).toBe(false);
+    expect(offersSegments(rec('d', 1, { state: 'failed', lastError: 'no data' }))).toBe(false);
+    expect(offersSegments(rec('e', 1, { state: 'finishing' }))).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Recording, RecordingEvent, ScheduleEntryBody } from './api.js';
+import type { Recording, RecordingEvent, ScheduleEntryBody, UnplayableVideoMessage } from './api.js';
 
 /**
  * The 录像 page's pure parts: the recordings list kept up to date by the `recording` live events, which recordings are
@@ -30,6 +30,34 @@ export function done(list: readonly Recording[]): Recording[] {
 /** Seconds without data over all gaps (an open gap counts up to `now`). */
 export function gapSeconds(r: Pick<Recording, 'gaps'>): number {
   return r.gaps.reduce((s, g) => s + Math.max(0, g.to - g.from), 0) / 1000;
+}
+
+/** The daemon's words when browsers cannot play a recording's video (typed by the contract: a change there fails here). */
+const UNPLAYABLE_VIDEO: UnplayableVideoMessage = 'browsers cannot play this video codec';
+
+/** The video codec of a `lastError` saying browsers cannot play the recording's video (`… codec (mpeg2video): …`), else undefined. */
+export function unplayableCodec(lastError: string | null): string | undefined {
+  if (lastError === null || lastError.indexOf(UNPLAYABLE_VIDEO) !== 0) return undefined;
+  const m = /^\s*\(([^()]+)\)/.exec(lastError.slice(UNPLAYABLE_VIDEO.length));
+  return m !== null && m[1] !== undefined ? m[1] : '?';
+}
+
+/**
+ * What a done recording's row says about its browser copy's absence: `unplayable` (its video is in a codec browsers
+ * cannot decode: said in the UI's language, with the codec), `error` (any other failure: the daemon's message as
+ * today), or nothing.
+ */
+export type CopyNote = { readonly kind: 'unplayable'; readonly codec: string } | { readonly kind: 'error'; readonly message: string } | { readonly kind: 'none' };
+
+export function copyNote(r: Pick<Recording, 'lastError'>): CopyNote {
+  if (r.lastError === null) return { kind: 'none' };
+  const codec = unplayableCodec(r.lastError);
+  return codec !== undefined ? { kind: 'unplayable', codec } : { kind: 'error', message: r.lastError };
+}
+
+/** Whether the row offers the original segments to download: a finished recording without a browser copy. */
+export function offersSegments(r: Pick<Recording, 'state' | 'media'>): boolean {
+  return r.state === 'finished' && r.media === null;
 }
 
 export const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

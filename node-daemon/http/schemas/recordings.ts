@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { UNPLAYABLE_VIDEO_MESSAGE } from '../../../broadcast/recording/recording-types.js';
 import { apiSchemas } from '../api-registry.js';
 
 /**
@@ -78,6 +79,23 @@ export const recordingListSchema = z
   })
   .register(apiSchemas, { id: 'RecordingList' });
 
+export const recordingSegmentSchema = z
+  .strictObject({
+    index: z.int().describe('the number in the file\'s name (seg-00001.ts: 1); segments play in this order'),
+    name: z.string().describe('the file\'s name, `seg-NNNNN.ts`'),
+    bytes: z.int(),
+    url: z.string().describe('`GET` it to download the segment (MPEG-TS, `Content-Disposition: attachment`; Range requests)'),
+  })
+  .register(apiSchemas, { id: 'RecordingSegment' });
+
+export const recordingSegmentListSchema = z
+  .strictObject({
+    id: z.string().describe('the recording\'s'),
+    segments: z.array(recordingSegmentSchema).describe('the MPEG-TS segments on disk, in order; empty files (ffmpeg opens the next segment before it has data for it) are left out'),
+    totalBytes: z.int(),
+  })
+  .register(apiSchemas, { id: 'RecordingSegmentList' });
+
 export const recordNowBodySchema = z.strictObject({
   channelId: z.string().min(1).describe('an id of recording.channels'),
   minutes: z.int().min(1).max(RECORD_NOW_MAX_MINUTES).describe('how long to record from now'),
@@ -97,3 +115,9 @@ export const recordingEventSchema = z
 export type RecordingView = z.output<typeof recordingSchema>;
 export type RecordingListView = z.output<typeof recordingListSchema>;
 export type RecordingEventView = z.output<typeof recordingEventSchema>;
+export type RecordingSegmentListView = z.output<typeof recordingSegmentListSchema>;
+/**
+ * The stable start of a recording's `lastError` when browsers cannot play its video, so it has no browser copy (`… this
+ * video codec (mpeg2video): no browser copy was made; download the original segments`): the page then offers the segments.
+ */
+export type UnplayableVideoMessage = typeof UNPLAYABLE_VIDEO_MESSAGE;

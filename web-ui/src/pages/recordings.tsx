@@ -11,6 +11,7 @@ import {
   type RecordingChannel,
   type RecordingEvent,
   type RecordingList,
+  type RecordingSegmentList,
   type RecordingSchedule,
   type ScheduleAdded,
   type ScheduleConflict,
@@ -23,7 +24,7 @@ import { DialogActions, FormOutcome, useFormAction } from '../components/form.js
 import { Card, Dialog, ErrorBox, Notice, useId } from '../components/ui.js';
 import { bytes, formatDuration, formatTime, formatWhen, timeZone } from '../format.js';
 import { t, tk } from '../i18n.js';
-import { applyRecordingEvent, done, entryBody, gapSeconds, inProgress, WEEKDAY_KEYS, zonedToday, type WeekdayKey } from '../recording-view.js';
+import { applyRecordingEvent, copyNote, done, entryBody, gapSeconds, inProgress, offersSegments, WEEKDAY_KEYS, zonedToday, type WeekdayKey } from '../recording-view.js';
 import { useStore } from '../store.js';
 import '../media-pages.css';
 
@@ -467,10 +468,63 @@ function LiveRow(props: { r: Recording; now: number; operate: boolean; ask: (a: 
   );
 }
 
+/**
+ * The original MPEG-TS segments of a recording without a browser copy, to download and play elsewhere (VLC): listed
+ * when asked for (one folder listing per recording opened, not per page load), each a link with its size.
+ */
+function SegmentDownloads(props: { r: Recording }): JSX.Element {
+  const [open, setOpen] = useState(false);
+  const [list, setList] = useState<RecordingSegmentList | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const toggle = (): void => {
+    const next = !open;
+    setOpen(next);
+    if (!next) return;
+    setError(undefined);
+    get<RecordingSegmentList>(`/recordings/${encodeURIComponent(props.r.id)}/segments`).then(setList, (err: unknown) => setError(err));
+  };
+  return (
+    <div data-testid="recording-segments">
+      <button type="button" class="btn" aria-expanded={open} onClick={toggle} data-testid="segments-toggle">
+        {open ? t('rec_segmentsHide') : t('rec_segmentsDownload')}
+      </button>
+      {open && (
+        <>
+          <ErrorBox error={error} />
+          {list === undefined ? (
+            error === undefined && <p class="loading">{t('loading')}</p>
+          ) : list.segments.length === 0 ? (
+            <p class="empty" data-testid="segments-none">
+              {t('rec_segmentsNone')}
+            </p>
+          ) : (
+            <>
+              <div class="sub" data-testid="segments-summary">
+                {t('rec_segmentsSummary', { n: list.segments.length, size: bytes(list.totalBytes) })}
+              </div>
+              <ul class="rec-gaps" data-testid="segment-list">
+                {list.segments.map((seg) => (
+                  <li key={seg.name} data-testid="segment-row" data-name={seg.name}>
+                    <a href={seg.url} download data-testid="segment-link">
+                      {seg.name}
+                    </a>{' '}
+                    {bytes(seg.bytes)}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
 function DoneRow(props: { r: Recording; now: number; operate: boolean; ask: (a: Ask) => void; onChange: (r: Recording) => void }): JSX.Element {
   const { r } = props;
   const [playing, setPlaying] = useState(false);
   const act = useFormAction();
+  const note = copyNote(r);
   const pin = (pinned: boolean): void => {
     void act.run(async () => props.onChange(await put<Recording, PinBody>(`/recordings/${encodeURIComponent(r.id)}/pin`, { pinned })));
   };
@@ -494,7 +548,13 @@ function DoneRow(props: { r: Recording; now: number; operate: boolean; ask: (a: 
           {r.damagedPackets > 0 && ` · ${t('rec_damaged', { n: r.damagedPackets })}`}
         </div>
         <Gaps r={r} now={props.now} />
-        {r.lastError !== null && <div class="err">{t('rec_error', { msg: r.lastError })}</div>}
+        {note.kind === 'unplayable' && (
+          <div class="err" data-testid="recording-unplayable" data-codec={note.codec}>
+            {t('rec_unplayableVideo', { codec: note.codec })}
+          </div>
+        )}
+        {note.kind === 'error' && <div class="err">{t('rec_error', { msg: note.message })}</div>}
+        {offersSegments(r) && <SegmentDownloads r={r} />}
         {playing && r.media !== null && (
           <video class="rec-video" controls preload="metadata" src={r.media} data-testid="recording-video" />
         )}
@@ -506,7 +566,7 @@ function DoneRow(props: { r: Recording; now: number; operate: boolean; ask: (a: 
             {playing ? t('rec_hide') : t('rec_play')}
           </button>
         ) : (
-          r.state === 'finished' && <span class="sub">{t('rec_notPlayable')}</span>
+          r.state === 'finished' && <span class="sub">{note.kind === 'unplayable' ? t('rec_noBrowserCopy') : t('rec_notPlayable')}</span>
         )}
         {props.operate && (
           <>
