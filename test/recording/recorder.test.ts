@@ -5,67 +5,33 @@
 // within stallSeconds plus a margin, ffmpeg is killed and restarted, and the recording goes on once data comes back.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Recorder } from '../../broadcast/recording/recorder.js';
+import { describe, expect, it } from 'vitest';
+import type { Recorder } from '../../broadcast/recording/recorder.js';
 import { listSegments } from '../../broadcast/recording/segment-dir.js';
 import type { Channel, RecordingJob } from '../../broadcast/recording/types.js';
-import { createLogger } from '../../node-daemon/core/log.js';
-import { openDatabase, type Db } from '../../node-daemon/storage/database.js';
-import { SqliteRecordingStore } from '../../node-daemon/recording/recording-store.js';
-import { tempDir, waitUntil, type LogLine } from '../daemon/daemon-harness.js';
-import { freeUdpPort, haveFfmpeg, largestStep, probe, startSatellite, topLevelBoxes, videoPts, type SatelliteSource } from './satellite.js';
+import { waitUntil, type LogLine } from '../daemon/daemon-harness.js';
+import { recorderRig } from './rig.js';
+import { freeUdpPort, haveFfmpeg, largestStep, probe, startSatellite, topLevelBoxes, videoPts } from './satellite.js';
 
 const ffmpegThere = haveFfmpeg();
 if (!ffmpegThere) console.warn('test/recording/recorder.test.ts: skipped, ffmpeg/ffprobe not installed (apt-get install ffmpeg)');
 
 describe.skipIf(!ffmpegThere)('recorder on real ffmpeg', () => {
-  let tmp: { dir: string; cleanup(): void };
-  let db: Db;
-  const lines: LogLine[] = [];
-  const sources: SatelliteSource[] = [];
-  const recorders: Recorder[] = [];
-
-  beforeAll(() => {
-    tmp = tempDir('fenghuo-rec-');
-    const log = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) } });
-    db = openDatabase({ dataDir: join(tmp.dir, 'db'), log }).db;
-  });
-
-  afterEach(async () => {
-    for (const r of recorders.splice(0)) await r.shutdown();
-    for (const s of sources.splice(0)) await s.stop();
-  });
-
-  afterAll(() => {
-    db.close();
-    tmp.cleanup();
-  });
+  const rig = recorderRig('fenghuo-rec-');
 
   async function setUp(opts: { stallSeconds?: number; segmentSeconds?: number } = {}): Promise<{ recorder: Recorder; channel: Channel; port: number }> {
     const port = await freeUdpPort();
     const channel: Channel = { id: 'sat', name: 'CCTV-17 农业农村', source: { kind: 'udp', url: `udp://127.0.0.1:${port}` } };
-    const log = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) } });
-    const recorder = new Recorder({
-      rootDir: join(tmp.dir, 'recordings'),
-      channel: (id) => (id === channel.id ? channel : undefined),
-      store: new SqliteRecordingStore(db),
-      clock: Date.now,
-      log,
-      segmentSeconds: opts.segmentSeconds ?? 2,
-      stallSeconds: opts.stallSeconds ?? 3,
-      startupSeconds: 4,
-      backoff: { firstMs: 500, maxMs: 2_000 },
-    });
-    recorders.push(recorder);
+    const recorder = rig.recorder(channel, opts);
     return { recorder, channel, port };
   }
 
-  const job = (id: string, seconds: number): RecordingJob => ({ id, channelId: 'sat', title: '农技讲座', startAt: Date.now(), endAt: Date.now() + seconds * 1_000, origin: 'manual' });
-  const eventsOf = (name: string, id: string): LogLine[] => lines.filter((l) => l.event === name && l.id === id);
+  const job = (id: string, seconds: number): RecordingJob => rig.job(id, 'sat', seconds);
+  const eventsOf = (name: string, id: string): LogLine[] => rig.eventsOf(name, id);
 
   it('records the planned duration with no hole, and makes a faststart MP4 browser copy without re-encoding', async () => {
     const { recorder, port } = await setUp();
-    sources.push(startSatellite(port));
+    rig.track(startSatellite(port));
     recorder.start(job('clean', 12));
     const done = await waitUntil(() => {
       const r = recorder.get('clean');
@@ -99,7 +65,7 @@ describe.skipIf(!ffmpegThere)('recorder on real ffmpeg', () => {
 
   it('after kill -9 of ffmpeg every segment plays, ffmpeg is restarted and the hole is a gap', async () => {
     const { recorder, port } = await setUp();
-    sources.push(startSatellite(port));
+    rig.track(startSatellite(port));
     recorder.start(job('killed', 22));
     const dir = recorder.dirOf('killed');
     await waitUntil(() => listSegments(dir).filter((s) => s.bytes > 0).length >= 3, 20_000, 'three segments with data');
@@ -139,7 +105,7 @@ describe.skipIf(!ffmpegThere)('recorder on real ffmpeg', () => {
   it('a receiver that stops sending is found stalled within stallSeconds + margin; recording goes on when it is back', async () => {
     const { recorder, port } = await setUp({ stallSeconds: 3 });
     const first = startSatellite(port);
-    sources.push(first);
+    rig.track(first);
     recorder.start(job('stalled', 40));
     const dir = recorder.dirOf('stalled');
     await waitUntil(() => listSegments(dir).filter((s) => s.bytes > 0).length >= 2, 20_000, 'two segments with data');
@@ -157,7 +123,7 @@ describe.skipIf(!ffmpegThere)('recorder on real ffmpeg', () => {
     // The receiver comes back: a new ffmpeg picks it up and the gap closes.
     await new Promise((r) => setTimeout(r, 2_000));
     const backAt = Date.now();
-    sources.push(startSatellite(port));
+    rig.track(startSatellite(port));
     const gap = await waitUntil(() => recorder.get('stalled')?.gaps[0], 20_000, 'data again after the stall');
     expect(gap.reason).toBe('stall');
     expect(gap.from).toBeGreaterThan(stoppedAt - 1_500);

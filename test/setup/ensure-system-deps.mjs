@@ -4,12 +4,13 @@
 // Debian's chromium (driven by playwright-core; no browser is ever downloaded) with the Noto CJK fonts so Chinese
 // renders in the screenshots. For the county-sync tests: PostgreSQL (the hub's database, a throwaway cluster per test
 // file, bench/support/postgres.ts) and iproute2 (ip netns, veth and tc tbf for the slow link, test/rigs/netns-link.ts).
+// For the recorder's RTSP source: GStreamer's RTSP server through python3-gi.
 // As root it installs them; otherwise it prints the exact command.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { aptGet } from './apt.mjs';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-good'];
 /** The command each package provides, to tell whether it is installed. */
 const COMMANDS = {
   socat: ['socat', '-V'],
@@ -39,6 +40,9 @@ function present() {
   const missing = [];
   const py = spawnSync('/usr/bin/python3', ['-c', 'import pymodbus, serial'], { stdio: 'ignore' });
   if (py.status !== 0) missing.push('python3-pymodbus', 'python3-serial');
+  // The recorder's RTSP test serves the stream with GStreamer's RTSP server (test/recording/rtsp-server.py).
+  const rtsp = spawnSync('/usr/bin/python3', ['-c', "import gi; gi.require_version('GstRtspServer', '1.0'); gi.require_version('Gst', '1.0'); from gi.repository import Gst; Gst.init(None); assert Gst.ElementFactory.find('rtpmp2tpay')"], { stdio: 'ignore' });
+  if (rtsp.status !== 0) missing.push('python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-good');
   for (const [pkg, [cmd, ...args]] of Object.entries({ ...COMMANDS, postgresql: [postgresBinary(), '--version'] })) {
     if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) missing.push(pkg);
   }
