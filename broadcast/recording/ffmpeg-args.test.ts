@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planBrowserCopy } from './ffmpeg-args.js';
-import { browserCopyArgs, codecArgs, concatList, damageLine, inputArgs, probeArgs, recordArgs, segmentArgs, segmentFileName, withQuery, SEGMENT_FILE } from './ffmpeg-args.js';
+import { browserCopyArgs, codecArgs, concatList, damageLine, inputArgs, probeArgs, recordArgs, segmentArgs, segmentFileName, withQuery, planBrowserCopy, SEGMENT_FILE } from './ffmpeg-args.js';
 
 describe('ffmpeg argument builder', () => {
   it('records a UDP multicast stream by stream copy into numbered MPEG-TS segments, with progress on stdout', () => {
