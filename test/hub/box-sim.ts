@@ -146,6 +146,12 @@ export class BoxSim {
     return this.#push('health', { seq: this.seq, kind: 'health', ts: T0 + this.seq * MIN, payload: { status: 'ok', ...body } });
   }
 
+  /** A `recording` record (health lane) as the box's recordings store writes one (node-daemon/recording/recording-record.ts). */
+  recording(payload: Record<string, unknown>, ts = T0 + (this.seq + 1) * MIN): SyncRecord {
+    this.seq += 1;
+    return this.#push('health', { seq: this.seq, kind: 'recording', ts, payload } as SyncRecord);
+  }
+
   audit(section = 'alarms'): SyncRecord {
     this.seq += 1;
     return this.#push('health', {

@@ -92,6 +92,15 @@ describe.skipIf(skip !== undefined)('the hub page in chromium', () => {
     sim.health(healthBody(now, 1.91));
     const alarm = sim.newAlarm({ siteId: 'meixi', sensorId: 'river', title: '梅溪 准备转移', raisedAt: now - 10 * 60_000 });
     sim.transition(alarm, 'raised', 'prepare', now - 10 * 60_000);
+    // A training programme the box recorded and finished, as its recordings store reports one.
+    sim.recording(
+      {
+        id: 'xmltv-cctv17-1', channelId: 'cctv17', channelName: 'CCTV-17 农业农村', title: '致富经', origin: 'xmltv', state: 'finished',
+        plannedStart: now - 3 * 3_600_000, plannedEnd: now - 2.5 * 3_600_000, actualStart: now - 3 * 3_600_000 + 1_000, actualEnd: now - 2.5 * 3_600_000,
+        durationS: 1_799, bytes: 900 * 1024 * 1024, segments: 30, gaps: [{ from: now - 2.8 * 3_600_000, to: now - 2.8 * 3_600_000 + 15_000, reason: 'stall' }], pinned: true, lastError: null,
+      },
+      now - 2.5 * 3_600_000,
+    );
     const answer = await send(hub, await boxRequest(hub.url, key, { box: BOX, batch: 1, lanes: sim.request(ZERO, 1000) }));
     expect(answer.status).toBe(200);
     browser = await launchBrowser();
@@ -137,6 +146,12 @@ describe.skipIf(skip !== undefined)('the hub page in chromium', () => {
     const weekAsked = page.waitForResponse((r) => r.url().includes('resolution=15m') && r.status() === 200);
     await page.getByTestId('range-7d').click();
     expect(((await (await weekAsked).json()) as { buckets: unknown[] }).buckets.length).toBeGreaterThan(0);
+    // Its recordings, from GET /api/v1/boxes/:id/recordings.
+    const recording = page.getByTestId('box-recording');
+    await recording.first().waitFor();
+    expect(await recording.count()).toBe(1);
+    const recText = (await recording.textContent()) ?? '';
+    for (const part of ['致富经', 'CCTV-17 农业农村', '已完成', '已保留', '中断 1 处', '900 MB']) expect(recText).toContain(part);
     await screenshot(page, 'hub', 'box');
 
     // A drill county alarm from the form (no confirmation for a drill), then seen in the orders list.

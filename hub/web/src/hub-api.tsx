@@ -4,7 +4,7 @@
  * types (types.tsx).
  */
 import { get, keepingCsrf, login as signIn, patch, post, request } from '../../../web-ui/src/api.js';
-import type { AccountBody, AccountChangeBody, AccountList, AlarmsAnswer, BoxesAnswer, ContentAnswer, ReadingsAnswer, Resolution, IssueBody, IssuedOrder, NewAccountBody, OrdersAnswer, SessionState, SignedIn } from './types.js';
+import type { AccountBody, AccountChangeBody, AccountList, AlarmsAnswer, BoxesAnswer, ContentAnswer, ReadingsAnswer, RecordingsAnswer, Resolution, IssueBody, IssuedOrder, NewAccountBody, OrdersAnswer, SessionState, SignedIn } from './types.js';
 
 export { ApiError, logout, setUnauthenticatedHandler } from '../../../web-ui/src/api.js';
 
@@ -15,6 +15,7 @@ export const boxes = (): Promise<BoxesAnswer> => get<BoxesAnswer>('/boxes');
 export const activeAlarms = (): Promise<AlarmsAnswer> => get<AlarmsAnswer>('/alarms?state=active');
 export const readings = (box: string, sensor: string, from: number, to: number, resolution: Resolution): Promise<ReadingsAnswer> =>
   get<ReadingsAnswer>(`/boxes/${encodeURIComponent(box)}/readings?sensor=${encodeURIComponent(sensor)}&from=${from}&to=${to}&resolution=${resolution}&limit=5000`);
+export const boxRecordings = (box: string, limit = 20): Promise<RecordingsAnswer> => get<RecordingsAnswer>(`/boxes/${encodeURIComponent(box)}/recordings?limit=${limit}`);
 export const orders = (): Promise<OrdersAnswer> => get<OrdersAnswer>('/orders?limit=50');
 export const issue = (body: IssueBody): Promise<IssuedOrder> => post<IssuedOrder, IssueBody>('/orders', body);
 export const content = (): Promise<ContentAnswer> => get<ContentAnswer>('/content');

@@ -8,10 +8,19 @@ import type { DeliverySummary } from '../../orders/deliveries.js';
 import type { IssuedOrder } from '../../orders/issue-order.js';
 import type { StoredOrder } from '../../orders/order-store.js';
 import type { Health } from '../../../node-daemon/http/contract.js';
+import type { HubRecording } from '../../recordings/recordings-query.js';
 import type { Bucket15m, BoxOverview, HubAlarm, HubAlarmTransition, RawReading } from '../../store/types.js';
 
 export type { AccountBody, AccountChangeBody, AccountList, AccountSummary, HubRoleName, LoginBody, NewAccountBody, SessionState, SignedIn } from '../../accounts/schemas.js';
-export type { BoxOverview, HubAlarm, IssueBody, IssuedOrder, DeliverySummary };
+export type { BoxOverview, HubAlarm, HubRecording, IssueBody, IssuedOrder, DeliverySummary };
+
+/** `GET /api/v1/boxes/{id}/recordings` (hub/http/routes/box-recordings.ts). */
+export interface RecordingsAnswer {
+  readonly box: string;
+  readonly dbId: string;
+  readonly truncated: boolean;
+  readonly recordings: readonly HubRecording[];
+}
 
 /** `GET /api/v1/boxes` (hub/http/routes/boxes.ts). */
 export interface BoxesAnswer {
