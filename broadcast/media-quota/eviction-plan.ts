@@ -1,10 +1,16 @@
 /**
  * Which media to delete when the disk quota or a file system's free space is short: pure, given what was measured.
  *
- * Order: recordings that are neither pinned nor still being written, oldest first; then, only when the config allows
- * it, library items that did not come from the county (imported or added by hand), oldest first. Nothing else is a
- * candidate: pinned recordings, the county's content (the county wants it on the box and the sync would fetch it
- * again), and never the database, readings or alarms, which are not media at all.
+ * Order, gentlest first:
+ * 1. `segments`: the original MPEG-TS segments of settled recordings that have a browser copy on disk (`spareBytes` >
+ *    0), oldest first. The recording stays, watchable through its MP4; the segments only double its size.
+ * 2. `recording`: whole recordings that are neither pinned nor still being written, oldest first. One whose segments
+ *    went in step 1 of the same plan counts only what is left of it (`bytes - spareBytes`).
+ * 3. `library`: only when the config allows it, library items that did not come from the county (imported or added by
+ *    hand), oldest first.
+ * Nothing else is a candidate: pinned recordings (kept as they are, segments included), the county's content (the
+ * county wants it on the box and the sync would fetch it again), and never the database, readings or alarms, which
+ * are not media at all.
  *
  * A candidate is taken only while it helps a shortfall still open: any candidate counts against the quota, but a
  * file system's free space is helped only by a candidate stored on it. The plan says whether it relieves everything;
@@ -15,7 +21,13 @@ export interface RecordingCandidate {
   readonly id: string;
   /** When it ended (or started, if that is what is known): UTC ms. */
   readonly at: number;
+  /** Everything of it on disk: its folder (segments and browser copy) and a browser copy kept elsewhere. */
   readonly bytes: number;
+  /**
+   * Bytes of its original segments that may go while the recording stays (it is settled and its browser copy is on
+   * disk): 0 when they may not (no copy, the copy failed, a codec browsers cannot play) or are gone already.
+   */
+  readonly spareBytes: number;
   /** The file system it lives on (stat `dev`). */
   readonly device: string;
   readonly pinned: boolean;
@@ -46,6 +58,8 @@ export interface MediaMeasure {
 }
 
 export type Eviction =
+  /** A recording's original segments; the recording and its browser copy stay. */
+  | { readonly kind: 'segments'; readonly id: string; readonly bytes: number; readonly device: string }
   | { readonly kind: 'recording'; readonly id: string; readonly bytes: number; readonly device: string }
   | { readonly kind: 'library'; readonly id: string; readonly bytes: number; readonly device: string };
 
@@ -62,19 +76,23 @@ export interface EvictionPlan {
 
 const byAgeThenId = <T extends { readonly at: number; readonly id: string }>(a: T, b: T): number => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** The candidates in the order they may go, whatever is short. */
+/**
+ * The candidates in the order they may go, whatever is short. A `recording` here carries all its bytes; the plan
+ * counts only the rest of one whose `segments` it took before.
+ */
 export function evictionOrder(policy: Pick<QuotaPolicy, 'evictLibrary'>, recordings: readonly RecordingCandidate[], library: readonly LibraryCandidate[]): Eviction[] {
-  const recs = recordings
-    .filter((r) => !r.pinned && !r.active)
-    .sort(byAgeThenId)
-    .map((r): Eviction => ({ kind: 'recording', id: r.id, bytes: r.bytes, device: r.device }));
+  const settled = recordings.filter((r) => !r.pinned && !r.active).sort(byAgeThenId);
+  const segments = settled
+    .filter((r) => r.spareBytes > 0)
+    .map((r): Eviction => ({ kind: 'segments', id: r.id, bytes: r.spareBytes, device: r.device }));
+  const recs = settled.map((r): Eviction => ({ kind: 'recording', id: r.id, bytes: r.bytes, device: r.device }));
   const items = policy.evictLibrary
     ? library
         .filter((l) => l.source !== 'county')
         .sort(byAgeThenId)
         .map((l): Eviction => ({ kind: 'library', id: l.id, bytes: l.bytes, device: l.device }))
     : [];
-  return [...recs, ...items];
+  return [...segments, ...recs, ...items];
 }
 
 export function planEviction(policy: QuotaPolicy, measure: MediaMeasure, recordings: readonly RecordingCandidate[], library: readonly LibraryCandidate[]): EvictionPlan {
@@ -86,11 +104,16 @@ export function planEviction(policy: QuotaPolicy, measure: MediaMeasure, recordi
   let quotaLeft = overQuotaBytes;
   const shortLeft = new Map(Object.entries(shortByDevice));
   const evict: Eviction[] = [];
-  for (const c of evictionOrder(policy, recordings, library)) {
+  /** Recordings whose segments this plan takes: deleted whole later, only the rest of them is freed. */
+  const spared = new Map<string, number>();
+  for (const next of evictionOrder(policy, recordings, library)) {
     const open = quotaLeft > 0 || shortLeft.size > 0;
     if (!open) break;
-    const helpsDevice = shortLeft.has(c.device);
+    const helpsDevice = shortLeft.has(next.device);
     if (quotaLeft <= 0 && !helpsDevice) continue;
+    const taken = next.kind === 'recording' ? spared.get(next.id) : undefined;
+    const c: Eviction = taken === undefined ? next : { ...next, bytes: Math.max(0, next.bytes - taken) };
+    if (c.kind === 'segments') spared.set(c.id, c.bytes);
     evict.push(c);
     quotaLeft -= c.bytes;
     if (helpsDevice) {

@@ -21,6 +21,6 @@ export const mediaConfigSchema = z
       .describe('when evicting every unpinned recording is not enough, also evict library items imported from USB or added by an operator (never the county\'s), oldest first'),
     checkIntervalMs: z.number().int().min(100).max(3_600_000).default(60_000).describe('how often disk use is measured'),
   })
-  .describe('disk quota of media: the oldest unpinned recordings are evicted first; the database, readings and alarms never are');
+  .describe('disk quota of media: first the segments of unpinned recordings that have a browser copy, then the oldest unpinned recordings, are evicted; the database, readings and alarms never are');
 
 export type MediaConfig = z.output<typeof mediaConfigSchema>;

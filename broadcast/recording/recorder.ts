@@ -8,10 +8,11 @@
  * its window (new segments appended, the restart recorded as a gap) and finishes the others.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstat, open, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
-import { makeBrowserCopy } from './browser-copy.js';
-import { recordArgs } from './ffmpeg-args.js';
+import { makeBrowserCopy, UNPLAYABLE_VIDEO_MESSAGE } from './browser-copy.js';
+import { recordArgs, SEGMENT_FILE } from './ffmpeg-args.js';
 import { FfmpegRun, killOrphan } from './ffmpeg-run.js';
 import { GapBook } from './gap-book.js';
 import { probeMedia } from './media-probe.js';
@@ -255,6 +256,61 @@ export class Recorder {
     this.o.log.info({ event: 'recording.deleted', id }, 'recording deleted');
     this.subject.next({ type: 'deleted', id });
     return true;
+  }
+
+  /**
+   * Drops a finished recording's original segments (`seg-*.ts`) and their concat list (`segments.txt`), keeping the
+   * recording, playable through its browser copy: the disk quota's first, gentler stage. Refused (an Error; RecorderError
+   * `not_found` when there is no such recording) for a recording still recording or finishing, and for one without a
+   * browser copy on disk (no copy made, the copy failed, or its video is one browsers cannot play): its segments are
+   * then its only playable form. The copy is fsynced first (with its folder entry): it must be durable before its
+   * sources go. The row is not written (its bytes and segments stay as recorded history, and the county's change log
+   * hears nothing: the metadata did not change). Answers the bytes removed.
+   */
+  async dropSegments(id: string): Promise<number> {
+    const row = this.o.store.get(id);
+    if (row === undefined) throw new RecorderError('not_found', `no recording ${id}`);
+    if (!SAFE_ID.test(id)) throw new Error(`recording id ${JSON.stringify(id)} cannot name a folder`);
+    if (this.active.has(id) || this.finishing.has(id) || row.state !== 'finished') {
+      throw new Error(`recording ${id} is ${this.active.has(id) ? 'recording' : this.finishing.has(id) ? 'finishing' : row.state}: its segments are kept`);
+    }
+    const copy = row.browserPath;
+    const noCopy = `recording ${id} has no browser copy on disk: its segments are its only playable form and are kept`;
+    if (copy === null || row.lastError?.startsWith(UNPLAYABLE_VIDEO_MESSAGE) === true) throw new Error(noCopy);
+    let fh;
+    try {
+      fh = await open(copy, 'r');
+    } catch {
+      throw new Error(noCopy);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile() || st.size === 0) throw new Error(noCopy);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const copyDir = await open(dirname(copy), 'r');
+    try {
+      await copyDir.sync();
+    } finally {
+      await copyDir.close();
+    }
+    const dir = this.dirOf(id);
+    let bytes = 0;
+    let files = 0;
+    for (const name of await readdir(dir).catch((): string[] => [])) {
+      if (!SEGMENT_FILE.test(name) && name !== 'segments.txt') continue;
+      const path = join(dir, name);
+      if (path === copy) continue;
+      const st = await lstat(path).catch(() => undefined);
+      if (st === undefined || !st.isFile()) continue;
+      await rm(path, { force: true });
+      bytes += st.size;
+      files++;
+    }
+    this.o.log.info({ event: 'recording.segments_dropped', id, bytes, files }, 'original segments dropped; the browser copy stays');
+    return bytes;
   }
 
   /** The folder of a recording. */

@@ -5,7 +5,7 @@ import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../core/types.js';
-import { bytesUnder, deviceOf, freeSpace } from './disk-walk.js';
+import { bytesUnder, deviceOf, freeSpace, nonEmptyFile, segmentBytes } from './disk-walk.js';
 import type { MediaHealth } from './media-health.js';
 import type { RecordingsPort } from './recordings-port.js';
 
@@ -42,7 +42,8 @@ interface Measured {
 /**
  * One disk quota for recordings, the library and the county's content (`media` config). Every `checkIntervalMs` it
  * measures the media folders and the free space of every file system holding them or the database, deletes what the
- * pure plan (broadcast/media-quota/eviction-plan.ts) picks, measures again, and raises the fault alarm
+ * pure plan (broadcast/media-quota/eviction-plan.ts) picks (first the original segments of finished recordings whose
+ * browser copy is on disk, then whole recordings, then library items), measures again, and raises the fault alarm
  * `fault:disk_space` while the shortfall cannot be closed (pinned recordings or county content fill the space, or
  * something else fills the disk), clearing it when relieved. It never touches the database: readings and alarms
  * are not media. All file work is asynchronous, so polling and alarms run on while it walks and deletes.
@@ -102,7 +103,8 @@ export class MediaQuota implements Module {
       const plan = planEviction(this.opts.config, { usedBytes: used(before), freeByDevice: freeOf(before) }, recordings, library);
       for (const e of plan.evict) {
         try {
-          if (e.kind === 'recording') await this.opts.recordings.evict(e.id);
+          if (e.kind === 'segments') await this.opts.recordings.dropSegments(e.id);
+          else if (e.kind === 'recording') await this.opts.recordings.evict(e.id);
           else this.opts.library.delete(Number(e.id), 'quota');
           this.evicted = { count: this.evicted.count + 1, bytes: this.evicted.bytes + e.bytes, last: { at: this.opts.clock(), kind: e.kind, id: e.id, bytes: e.bytes } };
           this.opts.log.info({ event: 'media.evicted', kind: e.kind, id: e.id, bytes: e.bytes, overQuotaBytes: plan.overQuotaBytes, shortByDevice: plan.shortByDevice }, `${e.kind} ${e.id} evicted for disk space`);
@@ -173,7 +175,10 @@ export class MediaQuota implements Module {
     for (const r of this.opts.recordings.list()) {
       let bytes = 0;
       for (const p of r.paths) bytes += await bytesUnder(p);
-      out.push({ id: r.id, at: r.at, bytes, device: (await deviceOf(r.paths[0] ?? this.opts.dataDir)) ?? '', pinned: r.pinned, active: r.active });
+      // Segments may go only while the browser copy is really there: otherwise they are the only playable form.
+      const droppable = !r.pinned && !r.active && r.browserCopy !== null && (await nonEmptyFile(r.browserCopy));
+      const spareBytes = droppable ? await segmentBytes(r.dir) : 0;
+      out.push({ id: r.id, at: r.at, bytes, spareBytes, device: (await deviceOf(r.paths[0] ?? this.opts.dataDir)) ?? '', pinned: r.pinned, active: r.active });
     }
     return out;
   }

@@ -2,7 +2,7 @@
  * The recordings module of the daemon: the recorder (broadcast/recording/recorder.ts) on the box's database and data
  * folder, with the config's channels. Started, it resumes what a restart interrupted; stopped, it stops every ffmpeg
  * cleanly and leaves the recordings to resume at the next start. The API routes, the live events, the schedule
- * (`startJob`/`stopJob`) and the media quota (`list`, `delete`, `pinned`) all come through here.
+ * (`startJob`/`stopJob`) and the media quota (`list`, `delete`, `dropSegments`, `dirOf`) all come through here.
  */
 import { join } from 'node:path';
 import { map, type Observable } from 'rxjs';
@@ -146,6 +146,15 @@ export class RecordingsModule implements Module {
       this.deps.log.info({ event: 'recording.deleted_job_cancelled', id, account: account ?? null }, 'the deleted recording\'s scheduled job is cancelled');
     }
     return true;
+  }
+
+  /**
+   * The media quota's first stage: drops a finished recording's original segments, keeping it playable through its
+   * browser copy (Recorder.dropSegments: refused while it records or finishes, or without a copy on disk). No row
+   * write, no live event, nothing for the county: the recording's metadata does not change. Answers the bytes freed.
+   */
+  dropSegments(id: string): Promise<number> {
+    return this.recorder.dropSegments(id);
   }
 
   /** A recording's folder (the media quota measures it). */

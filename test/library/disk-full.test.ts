@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
 import { healthSchema } from '../../node-daemon/http/schemas.js';
-import { startDaemon, health, tempDir, waitUntil, writeConfig, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { getJson, startDaemon, health, tempDir, waitUntil, writeConfig, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { bearerHeaders } from '../helpers/auth.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 import { startPymodbusSlave, type RunningSlave } from '../helpers/pymodbus.js';
 
@@ -154,6 +155,141 @@ describe.skipIf(!root)('media disk fills: eviction order holds, polling goes on,
     expect(Math.max(...gaps)).toBeLessThan(5 * POLL_MS);
     const transitions = (db.prepare("SELECT t.type FROM alarm_transitions t JOIN alarms a ON a.id = t.alarm_id WHERE a.key = 'fault:disk_space' ORDER BY t.id").all() as { type: string }[]).map((r) => r.type);
     expect(transitions).toEqual(['raised', 'cleared']);
+    db.close();
+  }, 120_000);
+});
+
+describe.skipIf(!root)('media disk fills with finished recordings that have a browser copy: their segments go first', () => {
+  const dir = tempDir('fenghuo-disk-segments-');
+  const data = join(dir.dir, 'data');
+  const media = join(data, 'recordings');
+  let mounted = false;
+  let daemon: DaemonProcess | undefined;
+  let mountSkip: string | undefined;
+
+  beforeAll(async () => {
+    await ensureDistBuilt();
+    mkdirSync(media, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', media]);
+      mounted = true;
+    } catch (err) {
+      mountSkip = `SKIPPED (at run time) test/library/disk-full.test.ts (segments): mount -t tmpfs failed (${String(err).split('\n')[0]})`;
+      console.log(mountSkip);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    await daemon?.sigterm();
+    if (mounted) execFileSync('umount', [media]);
+    dir.cleanup();
+  });
+
+  it('drops the oldest copied recording\'s segments (MP4, row and API listing stay), evicts whole recordings only when that is not enough; pinned and copy-less keep their segments', async (ctx) => {
+    if (mountSkip !== undefined) ctx.skip();
+    const config = writeConfig(dir.dir, [`media: { minFreeBytes: ${4 * MiB}, checkIntervalMs: 300 }`, ''].join('\n'));
+    const d = await startDaemon({ configFile: config, dataDir: data });
+    daemon = d;
+    const db = new Database(join(data, 'fenghuo.db'));
+    db.pragma('busy_timeout = 5000');
+    const cols = new Set((db.prepare("SELECT name FROM pragma_table_info('recordings')").all() as { name: string }[]).map((c) => c.name));
+    for (const c of ['browser_path', 'browser_bytes', 'segments', 'last_error']) expect(cols.has(c), `recordings.${c}`).toBe(true);
+
+    /**
+     * A finished recording as the recorder leaves it: its MP4 (`mp4MiB`, none when 0: a codec browsers cannot play)
+     * and its segments (`segMiB` in two files) and segments.txt under <data>/recordings/<id>/, then its row. The files
+     * first: a quota check in between sees a recording it does not know yet, never one whose copy is missing.
+     */
+    const addFinished = (id: string, at: number, o: { mp4MiB: number; segMiB: number; pinned?: boolean }): void => {
+      const folder = join(media, id);
+      mkdirSync(folder, { recursive: true });
+      const mp4 = join(folder, 'recording.mp4');
+      if (o.mp4MiB > 0) writeFileSync(mp4, Buffer.alloc(o.mp4MiB * MiB, 1));
+      const half = Math.floor((o.segMiB * MiB) / 2);
+      writeFileSync(join(folder, 'seg-00001.ts'), Buffer.alloc(half, 0x47));
+      writeFileSync(join(folder, 'seg-00002.ts'), Buffer.alloc(o.segMiB * MiB - half, 0x47));
+      writeFileSync(join(folder, 'segments.txt'), `file '${join(folder, 'seg-00001.ts')}'\nfile '${join(folder, 'seg-00002.ts')}'\n`);
+      const row: Record<string, string | number | null> = {
+        id,
+        channel_id: 'cctv17',
+        title: `录像 ${id}`,
+        origin: 'manual',
+        planned_start: at - 3_600_000,
+        planned_end: at,
+        actual_start: at - 3_600_000,
+        actual_end: at,
+        state: 'finished',
+        pinned: o.pinned === true ? 1 : 0,
+        bytes: o.segMiB * MiB,
+        segments: 2,
+        browser_path: o.mp4MiB > 0 ? mp4 : null,
+        browser_bytes: o.mp4MiB > 0 ? o.mp4MiB * MiB : null,
+        duration_s: o.mp4MiB > 0 ? 3600 : null,
+        last_error: o.mp4MiB > 0 ? null : 'browsers cannot play this video codec (mpeg2video): no browser copy was made; download the original segments',
+        updated_at: at,
+      };
+      const keys = Object.keys(row).filter((k) => cols.has(k));
+      db.prepare(`INSERT INTO recordings (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`).run(Object.fromEntries(keys.map((k) => [k, row[k]])));
+    };
+    const present = (): string[] => (db.prepare('SELECT id FROM recordings ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+    const filesOf = (id: string): string[] => (existsSync(join(media, id)) ? readdirSync(join(media, id)).sort() : []);
+    const ALL = ['recording.mp4', 'seg-00001.ts', 'seg-00002.ts', 'segments.txt'];
+    const t = Date.UTC(2025, 5, 1);
+    let last: HealthSnapshot | undefined;
+    const why = (): string =>
+      `recordings ${JSON.stringify(present())}; files ${JSON.stringify(Object.fromEntries(present().map((id) => [id, filesOf(id)])))}; media ${JSON.stringify(last?.media)}; evicted ${JSON.stringify(d.events('media.evicted'))}\n${d.diagnostics()}`;
+
+    // 1. 9.5 of 12 MiB, 4 MiB must stay free: 1.5 MiB short. The segments of `a` (3.5 MiB; the oldest unpinned with a
+    //    copy) are enough: `a` stays, played from its MP4; `p-pinned` (older) and `b` (newer) keep theirs.
+    addFinished('p-pinned', t + 1000, { mp4MiB: 0.5, segMiB: 2, pinned: true });
+    addFinished('a', t + 2000, { mp4MiB: 1, segMiB: 3.5 });
+    addFinished('b', t + 3000, { mp4MiB: 1, segMiB: 1.5 });
+    await waitUntil(async () => {
+      last = await health(d);
+      return !filesOf('a').includes('seg-00001.ts') && last.media?.pressure === false && last.media.evicted.count === 1;
+    }, 10_000, why);
+    expect(present()).toEqual(['a', 'b', 'p-pinned']);
+    expect(filesOf('a')).toEqual(['recording.mp4']);
+    expect(filesOf('b')).toEqual(ALL);
+    expect(filesOf('p-pinned')).toEqual(ALL);
+    expect(last?.media?.evicted.last).toMatchObject({ kind: 'segments', id: 'a' });
+    expect(healthSchema.safeParse(last).error).toBeUndefined();
+    expect(d.events('recording.segments_dropped')).toEqual([expect.objectContaining({ id: 'a', bytes: expect.any(Number) })]);
+    expect(Number(d.events('recording.segments_dropped')[0]?.bytes)).toBeGreaterThanOrEqual(3.5 * MiB);
+    expect(d.events('media.evicted').map((e) => `${String(e.kind)}:${String(e.id)}`)).toEqual(['segments:a']);
+    // The row is kept as recorded (its bytes and segments are history), and the county hears nothing of it.
+    expect(db.prepare("SELECT bytes, segments, browser_path FROM recordings WHERE id = 'a'").get()).toEqual({ bytes: 3.5 * MiB, segments: 2, browser_path: join(media, 'a', 'recording.mp4') });
+    expect((db.prepare("SELECT COUNT(*) AS n FROM change_log WHERE kind = 'recording'").get() as { n: number }).n).toBe(0);
+    // The API still lists it with its media, serves the MP4, and lists no segments to download.
+    const listed = await getJson<{ recordings: { id: string; media: string | null }[] }>(`${d.url}/api/v1/recordings`);
+    const a = listed.recordings.find((r) => r.id === 'a');
+    expect(a?.media).toBe('/api/v1/recordings/a/media');
+    const mp4 = await fetch(`${d.url}/api/v1/recordings/a/media`, { headers: bearerHeaders(), signal: AbortSignal.timeout(5_000) });
+    expect(mp4.status).toBe(200);
+    expect((await mp4.arrayBuffer()).byteLength).toBe(MiB);
+    expect(await getJson(`${d.url}/api/v1/recordings/a/segments`)).toMatchObject({ id: 'a', segments: [], totalBytes: 0 });
+
+    // 2. A recording browsers cannot play (no copy, 5 MiB of segments) makes it 3 MiB short. Stage 1 has only `b`'s
+    //    1.5 MiB of segments: not enough, so whole recordings go, oldest unpinned first: `a` (its 1 MiB MP4), then `b`
+    //    (counted as the 1 MiB left of it). `c` keeps its segments (its only playable form), `p-pinned` too.
+    addFinished('c', t + 4000, { mp4MiB: 0, segMiB: 5 });
+    await waitUntil(async () => {
+      last = await health(d);
+      return !present().includes('b') && last.media?.pressure === false ? last : undefined;
+    }, 10_000, why);
+    expect(present()).toEqual(['c', 'p-pinned']);
+    expect(filesOf('c')).toEqual(['seg-00001.ts', 'seg-00002.ts', 'segments.txt']);
+    expect(filesOf('p-pinned')).toEqual(ALL);
+    const evicted = d.events('media.evicted').map((e) => `${String(e.kind)}:${String(e.id)}`);
+    expect(evicted).toEqual(['segments:a', 'segments:b', 'recording:a', 'recording:b']);
+    const bWhole = d.events('media.evicted').find((e) => e.kind === 'recording' && e.id === 'b');
+    expect(Number(bWhole?.bytes)).toBeLessThan(1.1 * MiB);
+    expect(last?.media?.evicted).toMatchObject({ count: 4, last: { kind: 'recording', id: 'b' } });
+    expect(healthSchema.safeParse(last).error).toBeUndefined();
+    expect((db.prepare("SELECT state FROM alarms WHERE key = 'fault:disk_space'").all() as { state: string }[]).map((r) => r.state)).toEqual([]);
+
+    expect(await d.sigterm()).toBe(0);
+    daemon = undefined;
     db.close();
   }, 120_000);
 });

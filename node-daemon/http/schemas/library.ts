@@ -97,9 +97,14 @@ export const mediaHealthSchema = z
       .strictObject({
         count: z.int(),
         bytes: z.int(),
-        last: z.strictObject({ at: z.int(), kind: z.enum(['recording', 'library']), id: z.string(), bytes: z.int() }).optional(),
+        last: z
+          .strictObject({ at: z.int(), kind: z.enum(['segments', 'recording', 'library']), id: z.string(), bytes: z.int() })
+          .describe('segments: a recording\'s original segments (the recording stays, played from its browser copy; id is the recording\'s)')
+          .optional(),
       })
-      .describe('evicted since the daemon started: oldest unpinned recordings first, then (media.evictLibrary) imported items'),
+      .describe(
+        'evicted since the daemon started: first the original segments of finished unpinned recordings that have a browser copy on disk (oldest first), then whole unpinned recordings (oldest first), then (media.evictLibrary) imported items',
+      ),
     lastError: z.strictObject({ ts: z.int(), message: z.string() }).optional(),
   })
   .register(apiSchemas, { id: 'MediaHealth' });
