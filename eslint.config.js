@@ -11,7 +11,7 @@ import layers from './eslint/layers.js';
 const PURE = [
   'broadcast/library/**',
   'broadcast/media-quota/**',
-  'broadcast/station/{pick,playout-queue,ports,programme,programme-config,programme-schedule,station-view}.ts',
+  'broadcast/station/{missed-due,pick,playout-queue,ports,programme,programme-config,programme-schedule,station-view}.ts',
   'broadcast/recording/{types,ffmpeg-args,progress-parser,stall-watch,gap-book,recording-types}.ts',
   'node-daemon/recording/{config-schema,recording-record}.ts',
   'broadcast/recording/schedule/**',
@@ -19,7 +19,7 @@ const PURE = [
   'drivers/modbus/{circuit-breaker,classify-error,exception-message,late-reply-guard,rtu-frame,rtu-transactor,transaction-queue,types}.ts',
   'drivers/io-board/{debounce,firmata-constants}.ts',
   'drivers/led/{bx-commands,bx-frame}.ts',
-  'drivers/audio/{civil-defence,siren-pattern}.ts',
+  'drivers/audio/{civil-defence,decode-args,errors,siren-pattern}.ts',
   'node-daemon/alarms/{rules,cap}/**',
   'node-daemon/alarms/types.ts',
   'node-daemon/auth/{common-passwords,password,policy,rate-limit,roles,tokens}.ts',

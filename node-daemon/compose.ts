@@ -12,6 +12,7 @@ import type { Module } from './core/module.js';
 import type { Clock } from './core/types.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { driverAudio } from '../broadcast/station/driver-audio.js';
+import type { RunningMark } from '../broadcast/station/ports.js';
 import { ScheduledProgrammes } from '../broadcast/station/scheduled-programmes.js';
 import { Station } from '../broadcast/station/station.js';
 import { createApp } from './http/app.js';
@@ -121,9 +122,10 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])),
   }, config.alarms.sites);
   // The loudspeakers. Their amplifier relays are on the dispatcher's I/O board: the station asks it to switch them.
+  const stationAudio = driverAudio({ audioDir: join(deps.dataDir, 'audio') });
   const station = new Station({
     speakers: config.outputs.speakers.map((s) => ({ id: s.id, device: s.device, voice: s.voice, rate: s.rate, ...(s.amplifierRelay ? { amplifierRelay: s.amplifierRelay } : {}) })),
-    audio: driverAudio({ audioDir: join(deps.dataDir, 'audio') }),
+    audio: stationAudio,
     clock,
     log,
     amplifier: (relay: string, on: boolean): Promise<void> => dispatcher.amplifier(relay, on),
@@ -136,6 +138,10 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     station,
     clock,
     log,
+    // MP3, M4A/AAC, OGG/Opus, FLAC converted to WAV with ffmpeg (kept under <data>/audio/decoded).
+    files: stationAudio,
+    // When the station last ran (meta row station_last_running): due times missed while the box was off are logged.
+    runningMark: metaTimestamp(db, 'station_last_running'),
   });
   const dispatcher: Dispatcher = new Dispatcher({
     plans: config.dispatch,
@@ -274,6 +280,20 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
 function capContext(config: Config): CapContext {
   const { geocode, ...cap } = config.site.cap!;
   return { ...cap, timeZone: config.site.timezone, ...(geocode ? { geocode: { valueName: 'GB/T 2260', value: geocode } } : {}) };
+}
+
+/** A timestamp (UTC ms) kept in the database's `meta` table under `key`. */
+function metaTimestamp(db: Db, key: string): RunningMark {
+  const get = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const put = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  return {
+    read: () => {
+      const row = get.get(key);
+      const ms = row === undefined ? Number.NaN : Number(row.value);
+      return Number.isFinite(ms) ? ms : null;
+    },
+    write: (atMs) => void put.run(key, String(Math.round(atMs))),
+  };
 }
 
 function closeDb(db: Db, log: Logger): void {

@@ -35,3 +35,30 @@ export interface StationAudio {
   /** Never rejects: every problem is `failed` with an error; a `before`/`after` problem is `hookError`. */
   play(wav: string, req: StationPlayRequest): Promise<{ readonly outcome: StationPlayOutcome; readonly error?: string; readonly hookError?: string }>;
 }
+
+/** A programme file made ready to play: the WAV to hand to `play`, or why it cannot be played. */
+export type PreparedFile =
+  | { readonly ok: true; readonly wav: string; readonly converted: boolean }
+  | {
+      readonly ok: false;
+      /** The whole reason, for the journal. */
+      readonly error: string;
+      /** What the converter said last (ffmpeg's last stderr line), when it ran. */
+      readonly detail: string | null;
+    };
+
+/** Turns programme files that are not WAV (MP3, M4A/AAC, OGG/Opus, FLAC) into WAVs the player plays. */
+export interface ProgrammeFiles {
+  /**
+   * The WAV for the audio file at the absolute `path`: converted (ffmpeg, low priority) and kept, so the next call
+   * for the same unchanged file (same size and mtime) returns at once. Never rejects.
+   */
+  prepareFile(path: string): Promise<PreparedFile>;
+}
+
+/** When the station was last known running (UTC ms), kept across restarts (a small row in the box's database). */
+export interface RunningMark {
+  /** null: never written (a new box). */
+  read(): number | null;
+  write(atMs: number): void;
+}

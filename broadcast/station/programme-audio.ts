@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { decodeToWav } from '../../drivers/audio/decode.js';
 import { buildProgramme } from '../../drivers/audio/programme.js';
 import { renderSiren } from '../../drivers/audio/siren.js';
 import { SIREN_CATALOGUE, type SirenName } from '../../drivers/audio/siren-pattern.js';
@@ -8,7 +10,7 @@ import { AudioError } from '../../drivers/audio/errors.js';
 import { readWavInfo } from '../../drivers/audio/wav-format.js';
 
 export interface ProgrammeAudioOptions {
-  /** Holds `speech/` (the speech cache), `sirens/` and `programmes/`. */
+  /** Holds `speech/` (the speech cache), `sirens/`, `programmes/` and `decoded/` (programme files converted to WAV). */
   readonly audioDir: string;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -27,6 +29,8 @@ export interface ProgrammeRequest {
  */
 export class ProgrammeAudio {
   private readonly inFlight = new Map<string, Promise<string>>();
+  /** Conversions that failed, by cache file name (so by the source's path, size and mtime): not tried again until the file changes. */
+  private readonly failed = new Map<string, AudioError>();
 
   constructor(private readonly opts: ProgrammeAudioOptions) {}
 
@@ -48,6 +52,42 @@ export class ProgrammeAudio {
       const out = join(this.opts.audioDir, 'programmes', `${name}.wav`);
       if (await usable(out)) return out;
       await buildProgramme(parts, out, { repeat: 1, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) });
+      return out;
+    });
+  }
+
+  /**
+   * A WAV of the audio file at `source` (MP3, M4A/AAC, OGG/Opus, FLAC, …), decoded with ffmpeg at low priority into
+   * `decoded/`, named by the source's path, size and mtime: an unchanged file is converted once, a changed one again
+   * (and its old conversion removed). Rejects with AudioError (its `detail` ffmpeg's last stderr line); a file that
+   * failed is not tried again until it changes.
+   */
+  async decoded(source: string): Promise<string> {
+    const path = resolve(source);
+    const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+      throw new AudioError('invalid-input', `cannot read ${path}: ${e.code ?? e.message}`);
+    });
+    if (!st.isFile()) throw new AudioError('invalid-input', `${path} is not a file`);
+    const ofPath = createHash('sha256').update(JSON.stringify([DECODE_VERSION, path])).digest('hex').slice(0, 16);
+    const ofContent = createHash('sha256').update(JSON.stringify([st.size, st.mtimeMs])).digest('hex').slice(0, 16);
+    const name = `${ofPath}-${ofContent}.wav`;
+    const dir = join(this.opts.audioDir, 'decoded');
+    const out = join(dir, name);
+    const failure = this.failed.get(name);
+    if (failure) throw failure;
+    return this.once(`decoded:${name}`, async () => {
+      if (await usable(out)) return out;
+      try {
+        await decodeToWav(path, out, this.opts.env === undefined ? {} : { env: this.opts.env });
+      } catch (e) {
+        if (e instanceof AudioError && e.code === 'tool-failed') this.failed.set(name, e);
+        throw e;
+      }
+      // The conversions of this file's earlier versions are of no more use.
+      for (const old of await readdir(dir).catch(() => [] as string[])) {
+        if (old.startsWith(`${ofPath}-`) && old !== name) await rm(join(dir, old), { force: true });
+      }
+      for (const key of this.failed.keys()) if (key.startsWith(`${ofPath}-`) && key !== name) this.failed.delete(key);
       return out;
     });
   }
@@ -75,6 +115,9 @@ export class ProgrammeAudio {
     return p;
   }
 }
+
+/** Bump when the way files are decoded changes, so old conversions are not reused. */
+const DECODE_VERSION = 1;
 
 async function usable(path: string): Promise<boolean> {
   const info = await readWavInfo(path).catch(() => undefined);

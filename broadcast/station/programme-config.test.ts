@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stationSchema, unknownProgrammeSpeakers } from './programme-config.js';
+import { isWavFile, stationSchema, unknownProgrammeSpeakers } from './programme-config.js';
 import { nextDue } from './programme-schedule.js';
 
 const paths = (input: unknown): string[] => {
@@ -25,7 +25,10 @@ describe('station.programmes config', () => {
     expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 25 * * *', text: 'y' }] })[0]).toMatch(/^programmes\.0\.cron: not a cron expression croner reads: .*hour/);
     expect(paths({ programmes: [{ id: 'a', title: 't', cron: 'daily at 7', text: 'y' }] })[0]).toMatch(/^programmes\.0\.cron: /);
     expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', file: '../../etc/x.wav' }] })).toEqual(['programmes.0.file: a path inside the content folder (relative, without "..")']);
-    expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', file: 'price.mp3' }] })).toEqual(['programmes.0.file: a WAV file (.wav)']);
+    expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', file: 'price.wma' }] })).toEqual(['programmes.0.file: an audio file (.wav .mp3 .m4a .aac .ogg .opus .flac)']);
+    expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', file: 'price.mp3.txt' }] })).toEqual(['programmes.0.file: an audio file (.wav .mp3 .m4a .aac .ogg .opus .flac)']);
+    expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', file: '/srv/price.mp3' }] })).toEqual(['programmes.0.file: a path inside the content folder (relative, without "..")']);
+    expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', file: 'a\\..\\..\\price.mp3' }] })).toEqual(['programmes.0.file: a path inside the content folder (relative, without "..")']);
     expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', text: 'y', timeZone: 'Beijing' }] })).toEqual(['programmes.0.timeZone: an IANA time zone such as Asia/Shanghai']);
     expect(paths({ programmes: [{ id: 'a', title: 't', cron: '0 7 * * *', text: 'y', speaker: ['s'] }] })[0]).toMatch(/^programmes\.0: .*speaker/);
     expect(
@@ -37,6 +40,13 @@ describe('station.programmes config', () => {
       }),
     ).toEqual(['programmes.1.id: programme id a is used twice (also station.programmes[0])']);
     expect(paths({ contentDir: 'content' })).toEqual(['contentDir: an absolute path']);
+  });
+
+  it('takes the audio files the library and the county hand over: WAV as it is, MP3, M4A/AAC, OGG/Opus and FLAC converted', () => {
+    const files = ['price.wav', 'bulletins/price.mp3', 'county/通知.M4A', 'a.aac', 'b.ogg', 'c.opus', 'd.flac', 'e.WAV'];
+    const c = stationSchema.parse({ programmes: files.map((file, i) => ({ id: `p${i}`, title: 't', cron: '0 7 * * *', file })) });
+    expect(c.programmes.map((p) => p.file)).toEqual(files);
+    expect(files.filter(isWavFile)).toEqual(['price.wav', 'e.WAV']);
   });
 
   it('a programme speaker must be one of outputs.speakers', () => {

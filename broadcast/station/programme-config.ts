@@ -16,12 +16,20 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
-/** A path inside the content folder: relative, no `..`, a WAV file. */
+/** The audio files a programme may play: a WAV as it is, the others converted to WAV with ffmpeg first. */
+export const PROGRAMME_FILE_EXTENSIONS = ['.wav', '.mp3', '.m4a', '.aac', '.ogg', '.opus', '.flac'] as const;
+
+/** Pure: whether a programme file is played as it is (a WAV) rather than converted first. */
+export const isWavFile = (p: string): boolean => /\.wav$/i.test(p);
+
+const hasAudioExtension = (p: string): boolean => PROGRAMME_FILE_EXTENSIONS.some((ext) => p.toLowerCase().endsWith(ext));
+
+/** A path inside the content folder: relative, no `..`, an audio file of a kind ffmpeg converts. */
 const contentPath = z
   .string()
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'a path inside the content folder (relative, without "..")')
-  .refine((p) => /\.wav$/i.test(p), 'a WAV file (.wav)');
+  .refine(hasAudioExtension, `an audio file (${PROGRAMME_FILE_EXTENSIONS.join(' ')})`);
 
 export const scheduledProgrammeSchema = z
   .strictObject({
@@ -37,7 +45,9 @@ export const scheduledProgrammeSchema = z
       .optional()
       .describe('IANA time zone the cron expression is read in; default site.timezone'),
     speakers: z.array(z.string().regex(ID, ID_RULE)).min(1).optional().describe('speaker ids (outputs.speakers[].id); default every speaker'),
-    file: contentPath.optional().describe('a WAV file under station.contentDir (e.g. the library\'s price bulletin)'),
+    file: contentPath
+      .optional()
+      .describe('an audio file under station.contentDir (e.g. the library\'s price bulletin): .wav, or .mp3 .m4a .aac .ogg .opus .flac converted to WAV with ffmpeg'),
     text: z.string().trim().min(1).max(2000).optional().describe('a notice typed here, read out by espeak-ng in each speaker\'s voice'),
   })
   .superRefine((p, ctx) => {

@@ -2,7 +2,8 @@ import { Cron } from 'croner';
 
 /** Pure: when cron expressions fire, read with croner (5 fields, or 6 with seconds first) in an IANA time zone. */
 
-function cronOf(cron: string, timeZone: string): Cron {
+/** croner's reading of `cron` in `timeZone` (throws when it cannot read it). */
+export function cronOf(cron: string, timeZone: string): Cron {
   return new Cron(cron, { timezone: timeZone, mode: '5-or-6-parts' });
 }
 

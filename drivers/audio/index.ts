@@ -6,3 +6,5 @@ export { DEFAULT_RATE, DEFAULT_VOICE, listVoices, parseVoiceList, renderSpeech, 
 export { buildProgramme, type ProgrammeOptions } from './programme.js';
 export { parseSink, playWav, type AudioSink, type PlayOptions, type PlayOutcome, type PlayResult } from './player.js';
 export { AUDIO_FORMAT, parseWavHeader, readWavInfo, type WavInfo } from './wav-format.js';
+export { decodeArgs, lastStderrLine, type DecodeArgsOptions } from './decode-args.js';
+export { decodeToWav, type DecodeOptions, type DecodedAudio } from './decode.js';

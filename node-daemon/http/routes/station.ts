@@ -28,7 +28,7 @@ export const stationPaths: PathsDoc = {
       description:
         'Priority on the loudspeakers: evacuate > prepare > county notices, operator messages and all-clears > scheduled programmes. ' +
         'An alarm cuts a scheduled programme at once and the programme does not resume (journal: `station.programme_cut`). ' +
-        '`programmes[].last` says what became of the last due time (queued, still on the air, file missing, missed while the box was off).',
+        '`programmes[].last` says what became of the last due time (queued, still on the air, file missing, failed: the file cannot be decoded, missed while the box was off).',
       responses: { '200': jsonResponse('the station', stationViewSchema) },
     },
   },

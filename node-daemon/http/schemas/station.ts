@@ -31,7 +31,9 @@ export const scheduledProgrammeStatusSchema = z.object({
     .object({
       due: utcMs,
       at: utcMs,
-      outcome: z.enum(['queued', 'on_air_already', 'file_missing', 'missed', 'refused']),
+      outcome: z
+        .enum(['queued', 'on_air_already', 'file_missing', 'failed', 'missed', 'refused'])
+        .describe('failed: the file cannot be decoded (detail: ffmpeg\'s last line); missed: due while the box was off or the daemon down, or the clock jumped past it (not played late)'),
       detail: z.string().nullable(),
     })
     .nullable()
