@@ -23,6 +23,19 @@ function canMount(): boolean {
 }
 const root = canMount();
 
+/** Mounts a 12 MiB tmpfs on `dir` (made first); the skip message when it cannot be mounted. */
+function mountSmallTmpfs(dir: string, what: string): string | undefined {
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', dir]);
+    return undefined;
+  } catch (err) {
+    const skip = `SKIPPED (at run time) test/library/disk-full.test.ts (${what}): mount -t tmpfs failed (${String(err).split('\n')[0]}); a container without CAP_SYS_ADMIN cannot mount`;
+    console.log(skip);
+    return skip;
+  }
+}
+
 describe.skipIf(!root)('media disk fills: eviction order holds, polling goes on, the fault alarm is raised and cleared', () => {
   const dir = tempDir('fenghuo-disk-full-');
   const data = join(dir.dir, 'data');
@@ -34,15 +47,9 @@ describe.skipIf(!root)('media disk fills: eviction order holds, polling goes on,
 
   beforeAll(async () => {
     await ensureDistBuilt();
-    mkdirSync(media, { recursive: true });
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', media]);
-      mounted = true;
-    } catch (err) {
-      mountSkip = `SKIPPED (at run time) test/library/disk-full.test.ts: mount -t tmpfs failed (${String(err).split('\n')[0]}); a container without CAP_SYS_ADMIN cannot mount`;
-      console.log(mountSkip);
-      return;
-    }
+    mountSkip = mountSmallTmpfs(media, 'disk-full');
+    mounted = mountSkip === undefined;
+    if (!mounted) return;
     slave = await startPymodbusSlave({ endpoint: { kind: 'tcp' }, map: { units: { '1': { holding: { '0': [321] } } } } });
   }, 240_000);
 
@@ -169,14 +176,8 @@ describe.skipIf(!root)('media disk fills with finished recordings that have a br
 
   beforeAll(async () => {
     await ensureDistBuilt();
-    mkdirSync(media, { recursive: true });
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', media]);
-      mounted = true;
-    } catch (err) {
-      mountSkip = `SKIPPED (at run time) test/library/disk-full.test.ts (segments): mount -t tmpfs failed (${String(err).split('\n')[0]})`;
-      console.log(mountSkip);
-    }
+    mountSkip = mountSmallTmpfs(media, 'segments');
+    mounted = mountSkip === undefined;
   }, 240_000);
 
   afterAll(async () => {

@@ -2,50 +2,21 @@
 // the MP3 at low priority, ffmpeg playing at the programme's own pace into the file sink, sox appending), croner reading
 // the schedule, and for the restart the real daemon (compose.ts) on SQLite.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverAudio } from '../../broadcast/station/driver-audio.js';
 import { beijingTime } from '../../broadcast/station/missed-due.js';
 import { stationSchema } from '../../broadcast/station/programme-config.js';
 import { ProgrammeAudio } from '../../broadcast/station/programme-audio.js';
-import { ScheduledProgrammes } from '../../broadcast/station/scheduled-programmes.js';
+import { ScheduledProgrammes, type ScheduledProgrammesOptions } from '../../broadcast/station/scheduled-programmes.js';
 import { Station, type SpeakerChange } from '../../broadcast/station/station.js';
 import { readWavInfo } from '../../drivers/audio/wav-format.js';
 import { buildDaemon, type Daemon } from '../../node-daemon/compose.js';
 import { parseConfigText } from '../../node-daemon/config/load.js';
 import { stationViewSchema } from '../../node-daemon/http/schemas/station.js';
 import { captureLogger } from '../storage/storage-helpers.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A log the station writes to, kept to be read, each line with the time it was written. */
-function journal() {
-  const lines: Record<string, unknown>[] = [];
-  const put = (obj: object): void => void lines.push({ ...obj, t: Date.now() });
-  return { lines, log: { info: put, warn: put, error: put }, of: (event: string) => lines.filter((l) => l['event'] === event) };
-}
-
-/** A 6-field cron (seconds first) that fires once, at `at` (UTC), in the next year. */
-function cronAt(at: number): string {
-  const d = new Date(at);
-  return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
-}
-
-/** A whole second at least `leadMs` from now. */
-const dueIn = (leadMs: number): number => Math.ceil(Date.now() / 1000) * 1000 + leadMs;
+import { afterTest, cronAt, dueIn, journal, tempDir, waitFor, type Journal } from './station-rig.js';
 
 /** A real MP3 (stereo, 44.1 kHz, as a county recording comes) of a sine tone, made by ffmpeg. */
 function makeMp3(path: string, hz: number, seconds: number): void {
@@ -64,7 +35,19 @@ function measure(path: string): { lengthS: number; hz: number } {
   return { lengthS: field('Length \\(seconds\\)'), hz: field('Rough\\s+frequency') };
 }
 
-function stationIn(dir: string, j: ReturnType<typeof journal>) {
+/** The station and its schedule started (Beijing time), both stopped after the test. */
+async function startSchedule(o: Pick<ScheduledProgrammesOptions, 'programmes' | 'contentDir' | 'station' | 'log' | 'files'> & { station: Station }): Promise<ScheduledProgrammes> {
+  const schedule = new ScheduledProgrammes({ ...o, timeZone: 'Asia/Shanghai', clock: Date.now });
+  await o.station.start();
+  await schedule.start();
+  afterTest(async () => {
+    await schedule.stop();
+    await o.station.stop();
+  });
+  return schedule;
+}
+
+function stationIn(dir: string, j: Journal) {
   const sink = join(dir, 'spk-1.wav');
   const audio = driverAudio({ audioDir: join(dir, 'audio') });
   const station = new Station({ speakers: [{ id: 'spk-1', device: `file:${sink}`, rate: 220 }], audio, clock: Date.now, log: j.log });
@@ -73,15 +56,9 @@ function stationIn(dir: string, j: ReturnType<typeof journal>) {
   return { sink, audio, station, changes };
 }
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fenghuo-station-mp3-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 describe('programme files that are not WAV', () => {
   it('an MP3 bulletin is converted at start (before its due time) and heard on time on the speaker: its length and tone', async () => {
-    const dir = tempDir();
+    const dir = tempDir('fenghuo-station-mp3-');
     const content = join(dir, 'content');
     mkdirSync(join(content, 'bulletins'), { recursive: true });
     makeMp3(join(content, 'bulletins', 'price.mp3'), 660, 3);
@@ -90,13 +67,7 @@ describe('programme files that are not WAV', () => {
 
     const due = dueIn(5_000);
     const config = stationSchema.parse({ programmes: [{ id: 'price', title: '每日农产品价格', cron: cronAt(due), timeZone: 'UTC', file: 'bulletins/price.mp3' }] });
-    const schedule = new ScheduledProgrammes({ programmes: config.programmes, timeZone: 'Asia/Shanghai', contentDir: content, station, clock: Date.now, log: j.log, files: audio });
-    await station.start();
-    await schedule.start();
-    cleanups.push(async () => {
-      await schedule.stop();
-      await station.stop();
-    });
+    const schedule = await startSchedule({ programmes: config.programmes, contentDir: content, station, log: j.log, files: audio });
 
     // converted ahead of the due time, into the audio dir, in the player's format
     await waitFor(() => j.of('station.programme_file_ready').length > 0, 'the MP3 converted at start', 20_000);
@@ -130,7 +101,7 @@ describe('programme files that are not WAV', () => {
   }, 90_000);
 
   it('a corrupt MP3: station.programme_failed with the file and ffmpeg\'s last line at its due time, shown as failed, nothing plays', async () => {
-    const dir = tempDir();
+    const dir = tempDir('fenghuo-station-mp3-');
     const content = join(dir, 'content');
     mkdirSync(content, { recursive: true });
     writeFileSync(join(content, 'bad.mp3'), 'this is not audio, a download cut short\n'.repeat(400));
@@ -139,13 +110,7 @@ describe('programme files that are not WAV', () => {
 
     const due = dueIn(3_000);
     const config = stationSchema.parse({ programmes: [{ id: 'bad', title: '坏文件', cron: cronAt(due), timeZone: 'UTC', file: 'bad.mp3' }] });
-    const schedule = new ScheduledProgrammes({ programmes: config.programmes, timeZone: 'Asia/Shanghai', contentDir: content, station, clock: Date.now, log: j.log, files: audio });
-    await station.start();
-    await schedule.start();
-    cleanups.push(async () => {
-      await schedule.stop();
-      await station.stop();
-    });
+    const schedule = await startSchedule({ programmes: config.programmes, contentDir: content, station, log: j.log, files: audio });
 
     // told at start already
     await waitFor(() => j.of('station.programme_file_unreadable').length > 0, 'the corrupt file reported at start', 20_000);
@@ -174,7 +139,7 @@ describe('programme files that are not WAV', () => {
   }, 60_000);
 
   it('a file that changed is converted again (the old conversion removed); a corrupt one replaced by a good one plays', async () => {
-    const dir = tempDir();
+    const dir = tempDir('fenghuo-station-mp3-');
     const audio = new ProgrammeAudio({ audioDir: join(dir, 'audio') });
     const mp3 = join(dir, 'notice.mp3');
     makeMp3(mp3, 440, 1);
@@ -211,7 +176,7 @@ function daemonIn(dir: string, config: unknown): { daemon: Daemon; logs: ReturnT
 
 describe('due times missed while the daemon was down', () => {
   it('after a restart, a due time that fell while the daemon was stopped is logged as missed (UTC ms and Beijing time) and not played', async () => {
-    const dir = tempDir();
+    const dir = tempDir('fenghuo-station-mp3-');
     const sink = join(dir, 'spk-1.wav');
     const due = dueIn(10_000);
     const config = {
@@ -232,7 +197,10 @@ describe('due times missed while the daemon was down', () => {
     await waitFor(() => Date.now() > due + 500, 'the due time to pass', due - Date.now() + 5_000);
 
     const second = daemonIn(dir, config);
-    cleanups.push(() => second.daemon.stop());
+    let secondStopped = false;
+    afterTest(async () => {
+      if (!secondStopped) await second.daemon.stop();
+    });
     await second.daemon.start();
     const missed = second.logs.events('station.programme_missed');
     console.log(`[station] after the restart: ${JSON.stringify(missed)}`);
@@ -253,9 +221,9 @@ describe('due times missed while the daemon was down', () => {
 
     // a third start right after: nothing new was missed, the old one is not logged again
     await second.daemon.stop();
-    cleanups.pop();
+    secondStopped = true;
     const third = daemonIn(dir, config);
-    cleanups.push(() => third.daemon.stop());
+    afterTest(() => third.daemon.stop());
     await third.daemon.start();
     expect(third.logs.events('station.programme_missed')).toEqual([]);
   }, 90_000);

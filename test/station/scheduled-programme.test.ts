@@ -2,10 +2,9 @@
 // playing at the programme's own pace into the file sink), the real dispatcher, the alarm service on SQLite, and
 // croner reading the schedule.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverAudio } from '../../broadcast/station/driver-audio.js';
 import { stationSchema } from '../../broadcast/station/programme-config.js';
 import { ProgrammeAudio } from '../../broadcast/station/programme-audio.js';
@@ -26,6 +25,7 @@ import { openDatabase } from '../../node-daemon/storage/database.js';
 import { SqliteReadingsReader } from '../../node-daemon/storage/readings-reader.js';
 import { ReadingsWriter } from '../../node-daemon/storage/readings-writer.js';
 import { soxDurationS } from '../audio/sox-measure.js';
+import { afterTest, cronAt, dueIn, journal, tempDir, waitFor } from './station-rig.js';
 
 /**
  * How soon an alarm must sound once raised: the bound test/dispatch/dispatcher.test.ts holds the speaker to when an
@@ -35,36 +35,9 @@ import { soxDurationS } from '../audio/sox-measure.js';
 const ALARM_HEARD_MS = 3_000;
 const PROGRAMME_S = 600;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** A log the station writes to, kept to be read. */
-function journal() {
-  const lines: Record<string, unknown>[] = [];
-  const put = (obj: object): void => void lines.push({ ...obj });
-  return { lines, log: { info: put, warn: put, error: put }, of: (event: string) => lines.filter((l) => l['event'] === event) };
-}
-
-/** A 6-field cron (seconds first) that fires once, at `at` (UTC), in the next year. */
-function cronAt(at: number): string {
-  const d = new Date(at);
-  return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
-}
-
 describe('scheduled programmes on the station', () => {
   it('an evacuate alarm raised during a 10-minute scheduled programme is heard within the bound; the programme is cut, logged, and does not resume', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fenghuo-station-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('fenghuo-station-');
     const content = join(dir, 'content');
     mkdirSync(join(content, 'bulletins'), { recursive: true });
     // The programme: ten minutes of a quiet tone, as the library would hand over a recorded bulletin.
@@ -100,13 +73,13 @@ describe('scheduled programmes on the station', () => {
     const changes: SpeakerChange[] = [];
     station.change$.subscribe((c) => changes.push(c));
 
-    const due = Math.ceil(Date.now() / 1000) * 1000 + 2_000;
+    const due = dueIn(2_000);
     const config = stationSchema.parse({ programmes: [{ id: 'price', title: '每日农产品价格', cron: cronAt(due), timeZone: 'UTC', file: 'bulletins/price.wav' }] });
     const schedule = new ScheduledProgrammes({ programmes: config.programmes, timeZone: 'Asia/Shanghai', contentDir: content, station, clock: Date.now, log: j.log });
     await station.start();
     await dispatcher.start();
     await schedule.start();
-    cleanups.push(async () => {
+    afterTest(async () => {
       await schedule.stop();
       await dispatcher.stop();
       await station.stop();
@@ -165,9 +138,9 @@ describe('scheduled programmes on the station', () => {
     const config0 = configSchema.parse({});
     const writer = new ReadingsWriter({ db, hub, log, batchSize: 10, flushIntervalMs: 50 });
     await writer.start();
-    cleanups.push(() => writer.stop());
+    afterTest(() => writer.stop());
     const health = new StatusRegistry({ config: config0, hub, busCounters: new Map(), storageStatus: () => storageHealthFrom(writer.status()), dataDir: dir });
-    cleanups.push(() => health.stop());
+    afterTest(() => health.stop());
     const app = createApp({ sensors: [], health, readings: new SqliteReadingsReader(db), log, station: { view: () => ({ speakers: station.queues(), programmes: schedule.status() }) } });
     const body = stationViewSchema.parse(await (await app.request('/api/v1/station')).json());
     expect(body.speakers).toEqual([{ id: 'spk-1', playing: null, waiting: [] }]);
@@ -177,8 +150,7 @@ describe('scheduled programmes on the station', () => {
   }, 60_000);
 
   it('a programme due while the last one still plays is not queued twice; a missing file is skipped and logged, never a speaker fault', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fenghuo-station-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('fenghuo-station-');
     const sink = join(dir, 'spk-1.wav');
     const j = journal();
     const station = new Station({ speakers: [{ id: 'spk-1', device: `file:${sink}`, rate: 220 }], audio: driverAudio({ audioDir: join(dir, 'audio') }), clock: Date.now, log: j.log });
@@ -194,7 +166,7 @@ describe('scheduled programmes on the station', () => {
     const schedule = new ScheduledProgrammes({ programmes: config.programmes, timeZone: 'Asia/Shanghai', contentDir: join(dir, 'content'), station, clock: Date.now, log: j.log });
     await station.start();
     await schedule.start();
-    cleanups.push(async () => {
+    afterTest(async () => {
       await schedule.stop();
       await station.stop();
     });
