@@ -17,7 +17,7 @@ const PURE = [
   'broadcast/recording/schedule/**',
   'node-daemon/recording-schedule/{config-schema,entry-checks}.ts',
   'drivers/modbus/{circuit-breaker,classify-error,exception-message,late-reply-guard,rtu-frame,rtu-transactor,transaction-queue,types}.ts',
-  'drivers/io-board/{debounce,firmata-constants}.ts',
+  'drivers/io-board/{debounce,fenghuo-sysex,firmata-constants}.ts',
   'drivers/led/{bx-commands,bx-frame}.ts',
   'drivers/audio/{civil-defence,decode-args,errors,siren-pattern}.ts',
   'node-daemon/alarms/{rules,cap}/**',

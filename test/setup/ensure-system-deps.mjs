@@ -4,13 +4,14 @@
 // Debian's chromium (driven by playwright-core; no browser is ever downloaded) with the Noto CJK fonts so Chinese
 // renders in the screenshots. For the county-sync tests: PostgreSQL (the hub's database, a throwaway cluster per test
 // file, bench/support/postgres.ts) and iproute2 (ip netns, veth and tc tbf for the slow link, test/rigs/netns-link.ts).
-// For the recorder's RTSP source: GStreamer's RTSP server through python3-gi.
+// For the recorder's RTSP source: GStreamer's RTSP server through python3-gi. For the I/O board's firmware: gcc-avr,
+// avr-libc, and simavr's library for the emulator harness.
 // As root it installs them; otherwise it prints the exact command.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { aptGet } from './apt.mjs';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-good'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-good', 'make', 'gcc', 'gcc-avr', 'avr-libc', 'libsimavr-dev'];
 /** The command each package provides, to tell whether it is installed. */
 const COMMANDS = {
   socat: ['socat', '-V'],
@@ -20,6 +21,10 @@ const COMMANDS = {
   'alsa-utils': ['aplay', '--version'],
   chromium: ['/usr/bin/chromium', '--version'],
   iproute2: ['tc', '-V'],
+  // The I/O co-processor's firmware (firmware/) is built with avr-gcc and run under simavr by a harness built with gcc.
+  make: ['make', '--version'],
+  gcc: ['gcc', '--version'],
+  'gcc-avr': ['avr-gcc', '--version'],
   // xmllint: the hub's CAP feed test validates against the OASIS CAP 1.2 schema with it.
   'libxml2-utils': ['xmllint', '--version'],
   // postgresql: checked with postgresBinary(), found afresh on each check (its path names the major version).
@@ -46,7 +51,11 @@ function present() {
   for (const [pkg, [cmd, ...args]] of Object.entries({ ...COMMANDS, postgresql: [postgresBinary(), '--version'] })) {
     if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) missing.push(pkg);
   }
-  // A font package has no command: ask dpkg.
+  // Packages with no command of their own: ask dpkg.
+  for (const pkg of ['avr-libc', 'libsimavr-dev']) {
+    const q = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+    if (q.status !== 0 || !q.stdout.includes('install ok installed')) missing.push(pkg);
+  }
   const fonts = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'fonts-noto-cjk'], { encoding: 'utf8' });
   if (fonts.status !== 0 || !fonts.stdout.includes('install ok installed')) missing.push('fonts-noto-cjk');
   return missing;
