@@ -7,9 +7,12 @@ import type { CapContext } from './alarms/cap/cap.js';
 import type { Config } from './config/schema.js';
 import { EventLog } from './core/event-log.js';
 import { EventHub } from './core/events.js';
+import type { Heartbeats } from './core/liveness.js';
 import type { Logger } from './core/log.js';
 import type { Module } from './core/module.js';
 import type { Clock } from './core/types.js';
+import { TimeBase } from './core/time-base.js';
+import { ClockTrustService, type HubTimeSample } from './health/clock-trust.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { driverAudio } from '../broadcast/station/driver-audio.js';
 import type { RunningMark } from '../broadcast/station/ports.js';
@@ -63,6 +66,10 @@ export interface Daemon {
   stop(): Promise<void>;
   /** The URL the HTTP API listens on, once started. */
   url(): string;
+  /** For systemd (core/sd-notify.ts): resolves once every sensor was polled once after start(). */
+  firstPollCycle(): Promise<void>;
+  /** For the systemd watchdog: the poller's and the alarm rules' heartbeats (core/liveness.ts). */
+  heartbeats(): Heartbeats;
 }
 
 /**
@@ -74,10 +81,14 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const { log, clock } = deps;
   const hub = new EventHub();
   const { db } = openDatabase({ dataDir: deps.dataDir, log, clock });
+  // Issue #14 item 3: a time base that never jumps with the wall clock (poll schedule, alarm-rule durations) and
+  // one clock-trust service (NTP, the county hub's time): readings taken while untrusted are marked and corrected.
+  const timeBase = new TimeBase({ wall: clock });
+  const clockTrust = new ClockTrustService({ db, timeBase, log, hubTime: () => hubTimeOf(sync.module?.push.status()) });
   // The file's config with the alarms/dispatch sections changed through the API (stored in SQLite) put in.
   const settings = new SettingsService({ db, fileConfig: deps.config, log, clock });
   const config = settings.effective();
-  const writer = new ReadingsWriter({ db, hub, log, clock, ...config.storage });
+  const writer = new ReadingsWriter({ db, hub, log, clock, ...config.storage, clockMarks: clockTrust });
   const retention = new RetentionJob({ db, log, clock, rawRetentionDays: config.storage.rawRetentionDays });
   const buses = new BusModules(config.buses, hub, log, clock);
   const reader = new SqliteReadingsReader(db);
@@ -106,7 +117,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
           },
         }),
   });
-  const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, logger: log });
+  const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, scheduleClock: timeBase.mono, logger: log });
   registry.seed(reader);
   const alarms = new EmittingAlarmService({ store: new AlarmStore(db), hub, clock });
   const devices = buildOutputDevices(config.outputs, log);
@@ -117,6 +128,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     alarms,
     hub,
     clock,
+    timeBase,
     log,
     rainTips$: inputs.rainTips$,
     sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])),
@@ -183,7 +195,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   // Satellite and TV recordings (config `recording`): resumes what a restart interrupted.
   const recordings = new RecordingsModule({ db, dataDir: deps.dataDir, config: config.recording, clock, log, timeZone: config.site.timezone });
   // The recording schedule (XMLTV guide, rules, weekly and one-off entries, record now): starts and stops the recorder's jobs.
-  const recordingSchedule = new RecordingScheduleModule({ db, log, clock, timeZone: config.site.timezone, config: config.recording, channels: recordings.channels(), recorder: recordings });
+  const recordingSchedule = new RecordingScheduleModule({
+    db, log, clock, timeZone: config.site.timezone, config: config.recording, channels: recordings.channels(), recorder: recordings,
+    // The one clock-trust service, as a port only: it is started (before the writer) and stopped as a module of its own.
+    clockTrust: { trusted: () => clockTrust.trusted(), onChange: (l) => clockTrust.onChange(l) },
+  });
   // POST /recordings/now goes through the schedule: conflict-checked and kept across restarts, like the UI's record now.
   recordings.useSchedule(recordingSchedule);
   // A recording's change that the county sync carries (started, finished, pinned, deleted) leaves now, not at the next poll.
@@ -205,7 +221,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     sites: { sites: () => rules.sites(), rainfall: (site, now) => siteRain.totals(site, now) },
     broadcast: { announce: (r) => station.announce(r), showText: (r) => dispatcher.showText(r) },
     station: { view: () => ({ speakers: station.queues(), programmes: programmes.status() }) },
-    system: { dataDir: deps.dataDir, timeZone: config.site.timezone },
+    system: { dataDir: deps.dataDir, timeZone: config.site.timezone, clockTrust: () => clockTrust.state() },
     settings,
     shelving: () => settings.effective().alarms.shelving,
     log,
@@ -231,6 +247,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   // Outputs before the rules (dispatch must hear the first raise), rules before the poller (the first reading counts).
   const modules: Module[] = [
     new EventLog(hub, log),
+    // Before the writer: the first reading is marked when the clock is not trusted.
+    clockTrust,
     writer,
     retention,
     registry,
@@ -257,6 +275,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     alarms,
     modules,
     url: () => http.url(),
+    firstPollCycle: () => poller.firstCycle(),
+    heartbeats: () => ({ poller: poller.heartbeat(), rules: rules.heartbeat() }),
     async start() {
       for (const m of modules) {
         await m.start();
@@ -302,4 +322,9 @@ function closeDb(db: Db, log: Logger): void {
   } catch (err) {
     log.error({ event: 'storage.close_failed', err: String(err) }, 'closing the database failed');
   }
+}
+
+/** The push client's latest measurement of the hub's clock (hub − box), once an answer of the hub was verified. */
+function hubTimeOf(status: { readonly offsetMs: number; readonly lastSuccessAt?: number } | undefined): HubTimeSample | undefined {
+  return status?.lastSuccessAt === undefined ? undefined : { offsetMs: status.offsetMs, at: status.lastSuccessAt };
 }

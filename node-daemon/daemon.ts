@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { buildDaemon } from './compose.js';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './core/log.js';
+import { systemdNotifier, takeNotifyEnv } from './core/sd-notify.js';
 import { systemClock } from './core/types.js';
 import { startDemo, type Demo } from './demo.js';
 
@@ -18,6 +19,8 @@ export interface RunOptions {
 /** Runs the daemon until SIGTERM/SIGINT; resolves to the process exit code. */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const log = createLogger();
+  // Under systemd (Type=notify): NOTIFY_SOCKET etc., taken out of the environment so that no child inherits them.
+  const notifyEnv = takeNotifyEnv();
   const dataDir = resolve(opts.dataDir);
   let demo: Demo | undefined;
   let config = opts.config;
@@ -41,9 +44,15 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   log.info({ event: 'daemon.started', url: daemon.url() }, `fenghuo running; API at ${daemon.url()}/api/v1/health`);
   if (demo) printDemoHelp(daemon.url(), config, demo);
+  // READY=1 once the storage is open (start() above) and every sensor was polled once; then watchdog pings while
+  // the poller and the alarm rules are alive. Nothing without NOTIFY_SOCKET.
+  const notifier = systemdNotifier(notifyEnv, () => daemon.heartbeats(), log);
+  const sensors = config.sensors.length;
+  void notifier?.readyAfter(daemon.firstPollCycle(), () => `polling ${sensors} sensor${sensors === 1 ? '' : 's'}; API at ${daemon.url()}`);
 
   const signal = await waitForSignal(log);
   log.info({ event: 'daemon.stopping', signal }, 'fenghuo stopping');
+  await notifier?.stop();
   await daemon.stop();
   await demo?.stop();
   log.info({ event: 'daemon.stopped' }, 'fenghuo stopped');

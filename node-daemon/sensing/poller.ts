@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ModbusError, type ModbusBus } from '../../drivers/modbus/types.js';
 import type { EventHub } from '../core/events.js';
+import { monotonicMs, type PollerHeartbeat } from '../core/liveness.js';
 import type { Module } from '../core/module.js';
 import type { Clock, Quality, Reading } from '../core/types.js';
 import { decodeRegisters } from './decode.js';
@@ -19,7 +20,13 @@ export interface PollerOptions {
   /** Bus id -> bus; every sensor's `bus` must be here. The poller never starts or stops buses. */
   readonly buses: ReadonlyMap<string, ModbusBus>;
   readonly hub: EventHub;
+  /** Stamps each reading (the wall clock). */
   readonly clock: Clock;
+  /**
+   * Runs the poll schedule: a clock that never jumps (core/time-base.ts `mono`), so a wall-clock step of hours
+   * neither stalls polling nor fires every poll at once. Default `clock`.
+   */
+  readonly scheduleClock?: Clock;
   readonly logger: Logger;
   readonly timers?: PollerTimers;
 }
@@ -51,6 +58,14 @@ export class Poller implements Module {
   private schedule: PollSchedule | undefined;
   private timer: unknown;
   private running = false;
+  /** Liveness for the systemd watchdog (heartbeat()): monotonic ms of the last poll started or settled. */
+  private lastProgressAt = monotonicMs();
+  /** Sensor id -> when (monotonic ms) its poll in flight started. */
+  private readonly inFlightSince = new Map<string, number>();
+  /** Sensors not yet polled once since start(); firstCycle() resolves when it is empty. */
+  private readonly firstCycleLeft = new Set<string>();
+  private firstCycleDone: () => void = () => undefined;
+  private firstCyclePromise: Promise<void> = Promise.resolve();
 
   /** Throws when a sensor names a bus that is not in `buses`, or two sensors share an id. */
   constructor(private readonly opts: PollerOptions) {
@@ -68,7 +83,11 @@ export class Poller implements Module {
     if (this.running) return;
     this.running = true;
     const sensors = [...this.targets.values()].map(({ sensor }) => ({ id: sensor.id, intervalMs: sensor.pollIntervalMs, critical: sensor.critical }));
-    this.schedule = new PollSchedule(sensors, this.opts.clock());
+    this.schedule = new PollSchedule(sensors, this.scheduleNow());
+    this.lastProgressAt = monotonicMs();
+    for (const { id } of sensors) this.firstCycleLeft.add(id);
+    this.firstCyclePromise = new Promise((resolve) => (this.firstCycleDone = resolve));
+    if (this.firstCycleLeft.size === 0) this.firstCycleDone();
     this.opts.logger.info({ event: 'poller.start', sensors: sensors.length }, 'polling started');
     this.tick();
   }
@@ -81,6 +100,7 @@ export class Poller implements Module {
     }
     this.running = false;
     this.disarm();
+    this.firstCycleDone();
     await Promise.allSettled([...this.inFlight]);
     this.opts.logger.info({ event: 'poller.stop' }, 'polling stopped');
   }
@@ -89,14 +109,19 @@ export class Poller implements Module {
     this.timer = undefined;
     const schedule = this.schedule;
     if (!this.running || schedule === undefined) return;
-    const now = this.opts.clock();
+    const now = this.scheduleNow();
     for (const id of schedule.due(now)) {
       const target = this.targets.get(id);
       if (target === undefined) continue;
       schedule.started(id, now);
+      this.lastProgressAt = monotonicMs();
+      this.inFlightSince.set(id, this.lastProgressAt);
       const poll: Promise<void> = this.poll(target).finally(() => {
         this.inFlight.delete(poll);
         schedule.finished(id);
+        this.lastProgressAt = monotonicMs();
+        this.inFlightSince.delete(id);
+        if (this.firstCycleLeft.delete(id) && this.firstCycleLeft.size === 0) this.firstCycleDone();
         this.arm();
       });
       this.inFlight.add(poll);
@@ -104,11 +129,33 @@ export class Poller implements Module {
     this.arm();
   };
 
+  /** Resolves once every sensor has had one poll settled (its reading emitted) since start(), or the poller stopped. */
+  firstCycle(): Promise<void> {
+    return this.firstCyclePromise;
+  }
+
+  /** What the systemd watchdog asks before each ping (core/liveness.ts). */
+  heartbeat(): PollerHeartbeat {
+    let oldest: number | undefined;
+    for (const since of this.inFlightSince.values()) if (oldest === undefined || since < oldest) oldest = since;
+    return {
+      running: this.running,
+      sensors: this.targets.size,
+      lastProgressAt: this.lastProgressAt,
+      oldestInFlightSince: oldest,
+      longestIntervalMs: Math.max(0, ...[...this.targets.values()].map((t) => t.sensor.pollIntervalMs)),
+    };
+  }
+
   private arm(): void {
     this.disarm();
     const wake = this.schedule?.nextWakeUp();
     if (!this.running || wake === undefined) return;
-    this.timer = this.timers.setTimeout(this.tick, Math.max(0, wake - this.opts.clock()));
+    this.timer = this.timers.setTimeout(this.tick, Math.max(0, wake - this.scheduleNow()));
+  }
+
+  private scheduleNow(): number {
+    return (this.opts.scheduleClock ?? this.opts.clock)();
   }
 
   private disarm(): void {

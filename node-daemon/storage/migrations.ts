@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.js';
 import { CONTENT_BOX_MIGRATION } from '../sync/content/migration.js';
 import { ORDERS_MIGRATION } from '../sync/orders/orders-migration.js';
 import { LIBRARY_MIGRATION } from '../library/library-migration.js';
+import { CLOCK_SPANS_MIGRATION } from './clock-migration.js';
 import { RECORDINGS_MIGRATION } from '../recording/migration.js';
 import { RECORDING_SCHEDULE_MIGRATION } from '../recording-schedule/migration.js';
 
@@ -231,6 +232,7 @@ export const MIGRATIONS: readonly Migration[] = [
   RECORDINGS_MIGRATION,
   RECORDING_SCHEDULE_MIGRATION,
   LIBRARY_MIGRATION,
+  CLOCK_SPANS_MIGRATION,
 ];
 
 export interface MigrationResult {

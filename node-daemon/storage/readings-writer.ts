@@ -7,6 +7,18 @@ import type { Db } from './database.js';
 import { QUALITY_CODE } from './quality-codes.js';
 import type { StorageError, StorageStatus } from './types.js';
 
+/**
+ * Whether readings taken now are on an untrusted clock (health/clock-trust.ts): the span to mark them with, and the
+ * correction of a span already corrected while some of its readings still waited in the queue.
+ */
+export interface ClockMarks {
+  currentSpan(): number | null;
+  correctionOf(span: number): number | undefined;
+}
+
+/** A queued reading; `clockSpan`: the untrusted clock span it was taken in. */
+type Queued = Reading & { readonly clockSpan?: number };
+
 export interface ReadingsWriterOptions {
   readonly db: Db;
   readonly hub: EventHub;
@@ -21,6 +33,8 @@ export interface ReadingsWriterOptions {
   /** First retry delay after a failed write; doubles up to retryMaxMs. Defaults 250 ms and 30 s. */
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
+  /** Marks readings taken while the clock is untrusted (migration 13); none marked without it. */
+  readonly clockMarks?: ClockMarks;
 }
 
 /** While catching up on a backlog (after failures), batches may be this big so recovery needs few fsyncs. */
@@ -43,9 +57,9 @@ export class ReadingsWriter implements Module {
   private readonly maxPending: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
-  private readonly commitBatch: (batch: readonly Reading[], now: number) => Committed;
+  private readonly commitBatch: (batch: readonly Queued[], now: number) => Committed;
 
-  private pending: Reading[] = [];
+  private pending: Queued[] = [];
   private subscription: Subscription | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -69,13 +83,18 @@ export class ReadingsWriter implements Module {
     this.retryDelayMs = this.retryInitialMs;
 
     const { db } = opts;
-    const insert = db.prepare('INSERT INTO readings (sensor_id, ts, value, quality) VALUES (?, ?, ?, ?)');
+    const insert = db.prepare('INSERT INTO readings (sensor_id, ts, value, quality, clock_span) VALUES (?, ?, ?, ?, ?)');
+    const marks = opts.clockMarks;
     const logChange = db.prepare("INSERT INTO change_log (ts, kind, payload) VALUES (?, 'readings', ?)");
-    this.commitBatch = db.transaction((batch: readonly Reading[], now: number): Committed => {
+    this.commitBatch = db.transaction((batch: readonly Queued[], now: number): Committed => {
       const stored: StoredReading[] = [];
       for (const r of batch) {
-        const id = Number(insert.run(r.sensorId, r.ts, r.value, QUALITY_CODE[r.quality]).lastInsertRowid);
-        stored.push({ id, sensorId: r.sensorId, ts: r.ts, value: r.value, quality: r.quality });
+        // A reading whose span was corrected while it waited here is written corrected, unmarked.
+        const correction = r.clockSpan === undefined ? undefined : marks?.correctionOf(r.clockSpan);
+        const ts = correction === undefined ? r.ts : r.ts + correction;
+        const span = correction === undefined ? (r.clockSpan ?? null) : null;
+        const id = Number(insert.run(r.sensorId, ts, r.value, QUALITY_CODE[r.quality], span).lastInsertRowid);
+        stored.push({ id, sensorId: r.sensorId, ts, value: r.value, quality: r.quality });
       }
       // One transaction on the only writing connection: the batch's ids are contiguous, so one range names them all.
       const payload = { firstId: stored[0]?.id, lastId: stored[stored.length - 1]?.id, count: stored.length };
@@ -124,7 +143,10 @@ export class ReadingsWriter implements Module {
       this.opts.log.error({ event: 'readings.rejected', sensorId: String(r.sensorId), problem }, 'reading not stored');
       return;
     }
-    this.pending.push(r.detail === undefined ? r : { sensorId: r.sensorId, ts: r.ts, value: r.value, quality: r.quality });
+    // Marked as it arrives: reading$ is emitted the moment the reading is taken.
+    const span = this.opts.clockMarks?.currentSpan() ?? null;
+    const plain: Reading = r.detail === undefined ? r : { sensorId: r.sensorId, ts: r.ts, value: r.value, quality: r.quality };
+    this.pending.push(span === null ? plain : { ...plain, clockSpan: span });
     if (this.pending.length > this.maxPending) this.dropOldest(this.pending.length - this.maxPending);
     if (this.retryTimer !== undefined || this.stopping) return;
     if (this.pending.length >= this.opts.batchSize) this.writeNext();

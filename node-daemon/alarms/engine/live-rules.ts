@@ -1,6 +1,7 @@
 import { RuleEngine, type RuleEngineOptions } from './rule-engine.js';
 import type { Level } from '../rules/events.js';
 import type { AlarmSiteConfig } from '../rules/schema.js';
+import { monotonicMs, type RulesHeartbeat } from '../../core/liveness.js';
 import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 
@@ -25,6 +26,8 @@ export class LiveRuleEngine implements Module {
   private running = false;
   /** Replacements run one after another. */
   private chain: Promise<void> = Promise.resolve();
+  /** When (monotonic ms) the replacement under way began: between two engines the heartbeat is this. */
+  private replacingSince: number | undefined;
 
   constructor(
     private readonly base: RuleEngineBase,
@@ -52,6 +55,13 @@ export class LiveRuleEngine implements Module {
     return this.sitesNow;
   }
 
+  /** What the systemd watchdog asks before each ping: the running engine's, or the replacement's start while one runs. */
+  heartbeat(): RulesHeartbeat {
+    const hb = this.engine.heartbeat();
+    if (this.replacingSince !== undefined) return { running: this.running, subscribed: true, lastTickAt: this.replacingSince, tickMs: hb.tickMs };
+    return { ...hb, running: this.running && hb.running };
+  }
+
   /** Each site's current flood level (see `RuleEngine.levels`). */
   levels(): Record<string, Level> {
     return this.engine.levels();
@@ -62,10 +72,15 @@ export class LiveRuleEngine implements Module {
     const next = this.chain.then(async () => {
       const fresh = this.build(sites);
       const old = this.engine;
-      if (this.running) await old.stop();
-      this.engine = fresh;
-      this.sitesNow = sites;
-      if (this.running) await fresh.start();
+      this.replacingSince = monotonicMs();
+      try {
+        if (this.running) await old.stop();
+        this.engine = fresh;
+        this.sitesNow = sites;
+        if (this.running) await fresh.start();
+      } finally {
+        this.replacingSince = undefined;
+      }
       this.log.info({ event: 'alarm.rules.reconfigured', sites: sites.map((s) => s.id) }, 'alarm rules restarted with new sites');
     });
     this.chain = next.catch(() => undefined);

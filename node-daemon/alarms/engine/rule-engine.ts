@@ -1,7 +1,9 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { AlarmEvent, EventHub } from '../../core/events.js';
+import { monotonicMs, type RulesHeartbeat } from '../../core/liveness.js';
 import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
+import type { TimeBase } from '../../core/time-base.js';
 import type { Clock, Reading } from '../../core/types.js';
 import type { RainTips } from '../../inputs/board-inputs.js';
 import type { Db } from '../../storage/database.js';
@@ -10,12 +12,16 @@ import { isFaulted } from '../rules/faults.js';
 import type { AlarmSiteConfig } from '../rules/schema.js';
 import { initialSiteState, stepSite, type SensorRuleState, type SiteInput, type SiteState } from '../rules/site.js';
 import { initialThresholdState } from '../rules/threshold.js';
+import { newestTime, shiftSiteState } from '../rules/time-shift.js';
 import type { AlarmChange } from '../store/alarm-requests.js';
 import type { AlarmService } from '../store/alarm-service.js';
 import type { Alarm, AlarmCause, AlarmLevel } from '../types.js';
 import { realTickScheduler, type TickScheduler } from './scheduler.js';
 import { parsePending, parseState, readingProblem, RuleStateStore, siteShape } from './state-store.js';
 import { faultTitle, floodTitle } from './titles.js';
+
+/** An instant as `Date.prototype.toISOString` writes it, in a rule's cause detail. */
+const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
 
 /** Bucket tips counted by a rain gauge since its previous report. */
 export type { RainTips };
@@ -36,6 +42,14 @@ export interface RuleEngineOptions {
   /** Sensor id → name for fault titles; falls back to the id. */
   readonly sensorNames?: Readonly<Record<string, string>>;
   readonly scheduler?: TickScheduler;
+  /**
+   * The rules' time base (issue #14 item 3): with it, every duration the rules measure (debounce, on/off delays,
+   * rate-of-rise and rain windows, comm-lost and stuck timers) runs on `steady()`, which never jumps when the wall
+   * clock does, and a reading counts at the steady time it arrived (so in arrival order), not at its wall `ts`; a
+   * rebase (trusted time arrived) shifts the kept state by as much. Causes still name the reading's wall `ts`.
+   * Without it: `clock` and the readings' own `ts`, as before.
+   */
+  readonly timeBase?: Pick<TimeBase, 'steady' | 'onRebase'>;
 }
 
 interface SiteRuntime {
@@ -53,6 +67,8 @@ interface SiteRuntime {
 }
 
 const RECONCILE_RULE = 'reconcile';
+/** How many readings' wall stamps the engine remembers for causes (a debounce's first sample, a delayed change's). */
+const WALL_MEMORY = 1_024;
 
 /**
  * Runs the pure site rules (rules/site.ts) on live input and drives the alarm lifecycle store with what they decide.
@@ -81,6 +97,10 @@ export class RuleEngine implements Module {
   private readonly siteNames: Readonly<Record<string, string>>;
   private readonly sensorNames: Readonly<Record<string, string>>;
   private readonly scheduler: TickScheduler;
+  private readonly timeBase: Pick<TimeBase, 'steady' | 'onRebase'> | undefined;
+  private stopRebase: (() => void) | undefined;
+  /** Steady time → wall `ts` of the latest readings fed (bounded), so a cause names its reading's own stamp. */
+  private readonly wallOfSteady = new Map<number, number>();
 
   private store: RuleStateStore | undefined;
   private readonly sites = new Map<string, SiteRuntime>();
@@ -89,6 +109,8 @@ export class RuleEngine implements Module {
   private subs: Subscription[] = [];
   private stopTick: (() => void) | undefined;
   private running = false;
+  /** Liveness for the systemd watchdog (heartbeat()): monotonic ms of the last tick, or of start(). */
+  private lastTickAt = monotonicMs();
 
   constructor(opts: RuleEngineOptions) {
     const ids = opts.sites.map((s) => s.id);
@@ -107,6 +129,12 @@ export class RuleEngine implements Module {
     this.siteNames = opts.siteNames ?? {};
     this.sensorNames = opts.sensorNames ?? {};
     this.scheduler = opts.scheduler ?? realTickScheduler;
+    this.timeBase = opts.timeBase;
+  }
+
+  /** The rules' now: the steady time base when there is one, else the clock. */
+  private now(): number {
+    return this.timeBase === undefined ? this.clock() : this.timeBase.steady();
   }
 
   async start(): Promise<void> {
@@ -134,7 +162,9 @@ export class RuleEngine implements Module {
       this.hub.alarm$.subscribe((e) => this.onAlarm(e)),
     ];
     if (this.rainTips$) this.subs.push(this.rainTips$.subscribe((t) => this.onRainTips(t)));
+    this.lastTickAt = monotonicMs();
     this.stopTick = this.scheduler.every(this.tickMs, () => this.onTick());
+    this.stopRebase = this.timeBase?.onRebase((delta) => this.onRebase(delta));
     this.log.info({ event: 'alarm.rules.started', sites: this.cfgs.length, tickMs: this.tickMs, levels: this.levels() }, 'alarm rules started');
   }
 
@@ -145,9 +175,11 @@ export class RuleEngine implements Module {
     this.subs = [];
     this.stopTick?.();
     this.stopTick = undefined;
+    this.stopRebase?.();
+    this.stopRebase = undefined;
     for (const site of this.sites.values()) {
       if (site.pending.length > 0) this.flushPending(site);
-      this.persist(site, this.clock());
+      this.persist(site, this.now());
     }
     this.log.info({ event: 'alarm.rules.stopped', levels: this.levels() }, 'alarm rules stopped');
   }
@@ -193,9 +225,29 @@ export class RuleEngine implements Module {
     });
   }
 
-  private onTick(): void {
+  /** What the systemd watchdog asks before each ping (core/liveness.ts). */
+  heartbeat(): RulesHeartbeat {
+    const readings = this.subs[0];
+    return { running: this.running, subscribed: readings !== undefined && !readings.closed, lastTickAt: this.lastTickAt, tickMs: this.tickMs };
+  }
+
+  /** The time base moved by `deltaMs`: so does every time the sites keep, so no duration changes. */
+  private onRebase(deltaMs: number): void {
+    const moved = [...this.wallOfSteady];
+    this.wallOfSteady.clear();
+    for (const [steady, wall] of moved) this.wallOfSteady.set(steady + deltaMs, wall);
     for (const site of this.sites.values()) {
-      if (site.dirty) this.persist(site, this.clock());
+      site.state = shiftSiteState(site.state, deltaMs);
+      site.json = JSON.stringify(site.state);
+      this.persist(site, this.now());
+    }
+    this.log.info({ event: 'alarm.rules.rebased', deltaMs }, 'alarm rule times moved with the time base');
+  }
+
+  private onTick(): void {
+    this.lastTickAt = monotonicMs();
+    for (const site of this.sites.values()) {
+      if (site.dirty) this.persist(site, this.now());
       this.feed(site, { kind: 'tick' });
     }
   }
@@ -205,8 +257,8 @@ export class RuleEngine implements Module {
   private feed(site: SiteRuntime, input: SiteInput): void {
     try {
       if (site.pending.length > 0) this.flushPending(site);
-      const now = this.clock();
-      const step = stepSite(site.cfg, site.state, input, now);
+      const now = this.now();
+      const step = this.timeBase === undefined ? stepSite(site.cfg, site.state, input, now) : this.steadyStep(site, input, now);
       const json = JSON.stringify(step.state);
       if (step.events.length === 0 && json === site.json) return;
       site.state = step.state;
@@ -219,13 +271,49 @@ export class RuleEngine implements Module {
     }
   }
 
+  /**
+   * One step on the steady time base: a reading or rain input counts at `now` (when it arrived), and the events'
+   * causes name wall-clock reading times again (the reading's own `ts`; older times by the wall − steady distance).
+   */
+  private steadyStep(site: SiteRuntime, input: SiteInput, now: number): ReturnType<typeof stepSite> {
+    const wallOffset = this.clock() - now;
+    let own: number | undefined;
+    let ruleInput = input;
+    if (input.kind === 'reading') {
+      own = input.reading.ts;
+      ruleInput = { kind: 'reading', reading: { ...input.reading, ts: now } };
+      this.wallOfSteady.delete(now);
+      this.wallOfSteady.set(now, own);
+      if (this.wallOfSteady.size > WALL_MEMORY) this.wallOfSteady.delete(this.wallOfSteady.keys().next().value!);
+    } else if (input.kind === 'rain_tips' || input.kind === 'rain_counter') {
+      own = input.ts;
+      ruleInput = { ...input, ts: now };
+    }
+    const step = stepSite(site.cfg, site.state, ruleInput, now);
+    if (step.events.length === 0) return step;
+    const toWall = (t: number): number => (own !== undefined && t === now ? own : (this.wallOfSteady.get(t) ?? t + wallOffset));
+    // The rules write the times they name into `detail` too (`… since 2026-…Z`): those are steady times as well.
+    const wallText = (text: string): string => text.replace(ISO_INSTANT, (iso) => new Date(toWall(Date.parse(iso))).toISOString());
+    const events = step.events.map((e) => ({
+      ...e,
+      cause: {
+        ...e.cause,
+        ...(typeof e.cause.readingTs === 'number' ? { readingTs: toWall(e.cause.readingTs) } : {}),
+        ...(typeof e.cause.detail === 'string' ? { detail: wallText(e.cause.detail) } : {}),
+      },
+    }));
+    return { state: step.state, events };
+  }
+
   private persist(site: SiteRuntime, now: number): void {
     try {
       this.store!.save(site.cfg.id, site.shape, site.json, site.pending, now);
+      if (site.dirty) this.log.info({ event: 'alarm.rules.state_saved', siteId: site.cfg.id }, 'alarm rule state written again');
       site.dirty = false;
     } catch (err) {
+      // Logged once per outage: a full disk fails every step and every tick until space returns.
+      if (!site.dirty) this.log.error({ event: 'alarm.rules.error', phase: 'persist', siteId: site.cfg.id, err }, 'could not write the alarm rule state');
       site.dirty = true;
-      this.log.error({ event: 'alarm.rules.error', phase: 'persist', siteId: site.cfg.id, err }, 'could not write the alarm rule state');
     }
   }
 
@@ -248,7 +336,7 @@ export class RuleEngine implements Module {
     }
     if (site.pending.length === before) return;
     try {
-      this.store!.savePending(site.cfg.id, site.pending, this.clock());
+      this.store!.savePending(site.cfg.id, site.pending, this.now());
     } catch (err) {
       site.dirty = true;
       this.log.error({ event: 'alarm.rules.error', phase: 'persist', siteId: site.cfg.id, err }, 'could not write the alarm rule state');
@@ -297,7 +385,7 @@ export class RuleEngine implements Module {
   // ---- start: restore and reconcile ----
 
   private restore(cfg: AlarmSiteConfig): SiteRuntime {
-    const now = this.clock();
+    const now = this.now();
     const shape = siteShape(cfg);
     let row;
     try {
@@ -322,6 +410,13 @@ export class RuleEngine implements Module {
         const parsed = parseState(cfg, row.stateJson);
         if ('state' in parsed) {
           state = parsed.state;
+          // Saved later than it is now: the clock this run starts on is behind the last run's (a box without an RTC
+          // booting with its clock in the past). The time in between is unknown; the state keeps its durations.
+          const newest = Math.max(newestTime(state) ?? row.updatedAt, row.updatedAt);
+          if (newest > now) {
+            state = shiftSiteState(state, now - newest);
+            this.log.warn({ event: 'alarm.rules.state_rebased', siteId: cfg.id, deltaMs: now - newest }, 'stored alarm rule state lies in the future of the clock: its times moved back');
+          }
           this.log.info({ event: 'alarm.rules.restored', siteId: cfg.id, level: state.level, latched: state.latched, savedAt: row.updatedAt }, 'alarm rule state restored');
         } else {
           this.log.warn({ event: 'alarm.rules.state_reset', siteId: cfg.id, reason: parsed.problem }, 'stored alarm rule state unusable: starting fresh');
@@ -360,7 +455,7 @@ export class RuleEngine implements Module {
 
   private reconcile(site: SiteRuntime, open: ReadonlyMap<string, Alarm>): void {
     const { cfg } = site;
-    const now = this.clock();
+    const now = this.now();
     const key = floodKey(cfg.id);
     const flood = open.get(key);
     // A flood alarm always has a level; an open one without (never written by us) counts as prepare.

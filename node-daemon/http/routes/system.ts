@@ -7,6 +7,7 @@ import { packageVersion } from '../../health/package-version.js';
 import { jsonResponse, type PathsDoc } from '../openapi-doc.js';
 import { systemBodySchema } from '../schemas/system.js';
 import { probeClockSync, type ClockSync } from '../../health/clock-sync.js';
+import type { ClockTrustState } from '../../health/clock-trust.js';
 
 export interface SystemRouteOptions {
   /** The data directory: its file system's space is reported. */
@@ -19,6 +20,8 @@ export interface SystemRouteOptions {
   readonly clockSync?: () => Promise<ClockSync>;
   /** How long one clock-sync answer is reused (default 30 s). */
   readonly clockSyncCacheMs?: number;
+  /** The clock-trust service's state (health/clock-trust.ts); its fields join `clock` when given. */
+  readonly clockTrust?: () => ClockTrustState;
 }
 
 // The answer's schema lives in a module free of Node (the web UI's contract reads it); re-exported from here as before.
@@ -48,10 +51,23 @@ export function systemRoutes(opts: SystemRouteOptions): Hono {
       memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, systemFreeBytes: freemem(), systemTotalBytes: totalmem() },
       uptime: { processS: Math.floor(process.uptime()), systemS: Math.floor(uptime()) },
       disk: diskUsage(opts.dataDir),
-      clock: { source: sync.source, synchronized: sync.synchronized },
+      clock: { source: sync.source, synchronized: sync.synchronized, ...trustFields(opts.clockTrust?.()) },
     };
     return c.json(body, 200);
   });
+}
+
+function trustFields(t: ClockTrustState | undefined): Partial<z.output<typeof systemBodySchema>['clock']> {
+  if (t === undefined) return {};
+  const int = (v: number | null): number | null => (v === null ? null : Math.round(v));
+  return {
+    trusted: t.trusted,
+    trustSource: t.source,
+    trustedSince: int(t.since),
+    correctionMs: int(t.correctionMs),
+    hubOffsetMs: int(t.hubOffsetMs),
+    lastStepMs: int(t.lastStepMs),
+  };
 }
 
 export const systemPaths: PathsDoc = {

@@ -22,6 +22,15 @@ export const systemBodySchema = z
       .strictObject({
         source: z.enum(['timedatectl', 'timesyncd', 'unknown']),
         synchronized: z.boolean().nullable().describe('NTP-synchronised; null when it cannot be told'),
+        trusted: z
+          .boolean()
+          .optional()
+          .describe('the clock-trust service: NTP-synchronised, or the county hub\'s time agrees, or nothing can tell (no systemd). While false, readings are marked and corrected once trusted time arrives'),
+        trustSource: z.enum(['ntp', 'hub', 'unknown']).nullable().optional().describe('what made the clock trusted; null while it is not'),
+        trustedSince: z.int().nullable().optional().describe('UTC ms when the clock became trusted'),
+        correctionMs: z.int().nullable().optional().describe('the last correction added to times stamped while untrusted (true − box)'),
+        hubOffsetMs: z.int().nullable().optional().describe('county hub clock − box clock as last measured; null before any answer'),
+        lastStepMs: z.int().nullable().optional().describe('the last jump of the wall clock seen (ms, + forwards)'),
       })
       .describe('whether the system clock can be trusted (alarm and reading times come from it)'),
   })

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../../core/types.js';
 import type { Db } from '../../storage/database.js';
 import { qualityFromCode } from '../../storage/quality-codes.js';
 import { AlarmStore } from '../../alarms/store/alarm-store.js';
+import { ClockSpanStore } from '../../storage/clock-spans.js';
 import { isBudgetState, type BudgetState } from './budget.js';
 import { LANE_LOG_KINDS, LANES, LOG_KINDS, type FeedLane, type Lane, type LogKind } from './lanes.js';
 import { readingsForm, type ReadingsFormOptions } from './readings-form.js';
@@ -160,6 +161,8 @@ export class OutboxStore {
   private readonly alarms: AlarmStore;
   private readonly ackTx: (lane: Lane, seq: number, aggregated: readonly number[], now: number) => { moved: boolean; from: number; debt: number[] };
   private readonly rewindTx: (lane: Lane, seq: number, now: number) => void;
+  /** Readings batches after this seq wait for their clock correction (storage/clock-spans.ts); see nextLogRows. */
+  private readonly heldAfter: () => number | undefined;
 
   constructor(opts: OutboxStoreOptions) {
     this.db = opts.db;
@@ -167,6 +170,8 @@ export class OutboxStore {
     this.formOptions = opts.readingsForm ?? {};
     const db = this.db;
     this.alarms = new AlarmStore(db);
+    const held = new ClockSpanStore(db);
+    this.heldAfter = () => held.heldAfterSeq();
     this.stmts = {
       cursor: db.prepare<[string], { acked_seq: number; acked_at: number | null }>('SELECT acked_seq, acked_at FROM sync_cursor WHERE lane = ?'),
       moveCursor: db.prepare<[string, number, number]>(
@@ -360,9 +365,23 @@ export class OutboxStore {
 
   /** The next `limit` change-log rows of these kinds after `after`, in seq order: one index seek per kind, merged. */
   private nextLogRows(kinds: readonly LogKind[], after: number, limit: number): LogRow[] {
-    if (kinds.length === 1) return this.stmts.nextOfKind.all(kinds[0] ?? '', after, limit);
-    const rows = kinds.flatMap((kind) => this.stmts.nextOfKind.all(kind, after, limit));
-    return rows.sort((a, b) => a.seq - b.seq).slice(0, limit);
+    const rows =
+      kinds.length === 1
+        ? this.stmts.nextOfKind.all(kinds[0] ?? '', after, limit)
+        : kinds.flatMap((kind) => this.stmts.nextOfKind.all(kind, after, limit)).sort((a, b) => a.seq - b.seq).slice(0, limit);
+    return kinds.includes('readings') ? this.holdBack(rows) : rows;
+  }
+
+  /**
+   * Readings taken while the clock is untrusted wait here until they are corrected (issue #14: the county gets
+   * corrected times, once; nothing is lost or sent twice): the rows end before the first readings batch written
+   * after an uncorrected span of this boot opened. Cut there, not filtered, so a cursor never passes a held batch.
+   */
+  private holdBack(rows: LogRow[]): LogRow[] {
+    const heldAfter = this.heldAfter();
+    if (heldAfter === undefined) return rows;
+    const cut = rows.findIndex((r) => r.kind === 'readings' && r.seq > heldAfter);
+    return cut < 0 ? rows : rows.slice(0, cut);
   }
 
   private readDebt(after: number, limit: number): OutboxRecord[] {
