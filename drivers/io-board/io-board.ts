@@ -91,4 +91,44 @@ export interface IoBoard {
   state(): readonly RelayState[];
   connection(): ConnectionState;
   on(event: ConnectionEvent, listener: (info: ConnectionInfo) => void): () => void;
+  /**
+   * Where the driver reads, at every (re)connect, the state each relay must have now (undefined: no wish yet). The
+   * driver reads the board's pins first and writes only what differs, so a relay that is already right is not
+   * touched (no blip when the daemon restarts during an alarm). Returns a function that removes the source.
+   */
+  desiredFrom?(source: (pin: number) => boolean | undefined): () => void;
+  /**
+   * Whether an evacuate-level alarm is sounding the sirens now. With the fenghuo firmware the board's evacuate latch
+   * follows it (the board sounds the sirens on its own for a bounded time if the daemon dies); otherwise ignored.
+   */
+  setEvacuate?(armed: boolean): void;
+  /** What the board's firmware is and, with the fenghuo firmware, its fail-safe state. */
+  firmwareStatus?(): IoBoardFirmwareStatus;
+}
+
+export type IoFirmwareSetting = 'standard-firmata' | 'fenghuo' | 'auto';
+
+export type FailsafeStateName = 'host' | 'silent-safe' | 'evacuating' | 'expired';
+
+export interface IoBoardFirmwareStatus {
+  /** As configured. */
+  readonly configured: IoFirmwareSetting;
+  /** Firmware name the board reported at the last connect; null before. */
+  readonly reported: string | null;
+  /** The fenghuo extensions are in use on the current connection. */
+  readonly extensions: boolean;
+  /** Last STATUS of a fenghuo board; null with StandardFirmata or before the first answer. */
+  readonly failsafe: {
+    readonly state: FailsafeStateName;
+    /** A heartbeat was seen since the board powered on: silence now means the daemon is gone. */
+    readonly armed: boolean;
+    /** The board sounds evacuate on its own if the daemon falls silent now. */
+    readonly evacuateArmed: boolean;
+    readonly watchdogResets: number;
+    /** Causes of the board's last reset. */
+    readonly resetCause: readonly ('power-on' | 'external' | 'brown-out' | 'watchdog')[];
+    readonly uptimeMs: number;
+    /** UTC ms of this status. */
+    readonly at: number;
+  } | null;
 }

@@ -19,9 +19,70 @@ export const ioInputSchema = z
   })
   .describe('a digital input of the I/O board');
 
+export const IO_FIRMWARES = ['standard-firmata', 'fenghuo', 'auto'] as const;
+export const RELAY_ROLES = ['plain', 'siren', 'hold'] as const;
+
+export const ioRelayOptionsSchema = z
+  .strictObject({
+    activeLow: z.boolean().default(false).describe('the relay module switches on when its input is LOW (many cheap modules do); the daemon inverts the pin level'),
+    role: z
+      .enum(RELAY_ROLES)
+      .optional()
+      .describe(
+        'what the fenghuo firmware does with this relay when the daemon falls silent: siren = sounds the evacuate pattern while an evacuate alarm was sounding; ' +
+          'hold = keeps its level during that (e.g. the amplifier the siren goes through), off after; plain = off. ' +
+          "Default: siren for a relay named siren, hold for amplifier and every speaker's amplifierRelay, plain otherwise",
+      ),
+  })
+  .describe('polarity and fail-safe role of one relay');
+
+export const ioFailsafeSchema = z
+  .strictObject({
+    silenceS: z
+      .number()
+      .int()
+      .min(0)
+      .max(16_383)
+      .default(10)
+      .describe('fenghuo firmware: seconds without a heartbeat from the daemon after which the board takes over (relays safe, or the evacuate pattern); 0 = no fail-safe'),
+    heartbeatMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(1_000)
+      .describe('fenghuo firmware: how often the daemon sends its heartbeat; must be well under silenceS (at most a third of it)'),
+    evacuateOnMs: z.number().int().min(50).max(16_383).default(1_000).describe('fenghuo firmware: evacuate pattern the board sounds on its own, siren on for this long'),
+    evacuateOffMs: z.number().int().min(50).max(16_383).default(1_000).describe('fenghuo firmware: evacuate pattern, siren off for this long'),
+    boundS: z
+      .number()
+      .int()
+      .min(1)
+      .max(16_383)
+      .default(600)
+      .describe('fenghuo firmware: the longest the board sounds evacuate on its own before it puts every relay safe and stays quiet'),
+    pulsePollMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(1_000)
+      .describe('fenghuo firmware: how often the rain-gauge counters (inputs with role rain_gauge on pin 2 or 3) are read'),
+  })
+  .superRefine((f, ctx) => {
+    if (f.silenceS > 0 && f.heartbeatMs * 3 > f.silenceS * 1_000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeatMs'],
+        message: `failsafe.heartbeatMs ${f.heartbeatMs} is too close to failsafe.silenceS ${f.silenceS} s: a late heartbeat would hand the relays to the board; use at most ${Math.floor((f.silenceS * 1_000) / 3)} ms`,
+      });
+    }
+  })
+  .describe('fenghuo firmware only: what the board does when the daemon falls silent (killed, hung, unplugged)');
+
 export const ioBoardSchema = z
   .strictObject({
-    path: serialPath.describe('serial device of the I/O co-processor (StandardFirmata)'),
+    path: serialPath.describe('serial device of the I/O co-processor (StandardFirmata or our fenghuo-io firmware)'),
     baudRate: baud.default(57600).describe('StandardFirmata uses 57600'),
     relays: z
       .record(id, pin)
@@ -30,6 +91,39 @@ export const ioBoardSchema = z
     inputs: z.record(id, ioInputSchema).default({}).describe('input name → pin and role'),
     confirmTimeoutMs: z.number().int().min(50).max(10_000).default(1_000).describe('how long a relay write waits for its read-back'),
     heartbeatMs: z.number().int().min(0).max(60_000).default(5_000).describe('board ping period; two missed pings mean the board is lost (0 = off)'),
+    firmware: z
+      .enum(IO_FIRMWARES)
+      .default('standard-firmata')
+      .describe(
+        'firmware on the board: standard-firmata (plain Firmata, nothing extra); fenghuo (our fenghuo-io firmware: relay polarity and roles on the board, ' +
+          'fail-safe heartbeat, evacuate latch, interrupt rain-gauge counter; used only once the board reports the name fenghuo-io, otherwise an error is logged ' +
+          'and the board is driven as standard-firmata); auto (the fenghuo extras when the board reports fenghuo-io, plain Firmata otherwise, without an error)',
+      ),
+    handshakeTimeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(120_000)
+      .default(10_000)
+      .describe(
+        'from opening the port to the end of the Firmata handshake; opening resets an Uno/Nano clone (bootloader 0.5–2 s, then StandardFirmata blinks ~2 s), ' +
+          'so keep it well above the boot time. After a failed handshake the next attempt waits twice as long (up to 120 s), so a slow board is never reset for ever',
+      ),
+    relayOptions: z
+      .record(id, ioRelayOptionsSchema)
+      .default({})
+      .describe('per relay (a name of relays): polarity and fail-safe role; a relay not listed is active-high with the role its name suggests'),
+    failsafe: ioFailsafeSchema.default(ioFailsafeSchema.parse({})),
+  })
+  .superRefine((io, ctx) => {
+    for (const name of Object.keys(io.relayOptions)) {
+      if (name in io.relays) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relayOptions', name],
+        message: `relayOptions.${name} names no relay of outputs.ioBoard.relays (it has: ${Object.keys(io.relays).join(', ') || 'none'})`,
+      });
+    }
   })
   .describe('the I/O co-processor: relays (amplifier power, siren, strobe) and digital inputs');
 
@@ -77,6 +171,8 @@ export const outputsSchema = z
 
 export type IoInputConfig = z.output<typeof ioInputSchema>;
 export type IoBoardConfig = z.output<typeof ioBoardSchema>;
+export type IoRelayOptions = z.output<typeof ioRelayOptionsSchema>;
+export type IoFailsafeConfig = z.output<typeof ioFailsafeSchema>;
 export type SpeakerConfig = z.output<typeof speakerSchema>;
 export type LedBoardConfig = z.output<typeof ledBoardSchema>;
 export type OutputsConfig = z.output<typeof outputsSchema>;

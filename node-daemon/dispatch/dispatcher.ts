@@ -220,6 +220,8 @@ export class Dispatcher implements Module {
     this.speakerSub = this.opts.station.change$.subscribe((c) => this.onSpeaker(c));
     const board = this.opts.ioBoard;
     if (board) {
+      // At a (re)connect the driver reads the pins and writes only relays that differ from what is wanted now.
+      if (board.desiredFrom) this.offBoard.push(board.desiredFrom((pin) => this.wantedAtPin(pin)));
       this.offBoard.push(board.on('connected', () => this.onBoardConnected()));
       this.offBoard.push(board.on('lost', (info) => this.onBoardLost(info.reason ?? 'line lost')));
       if (board.connection() === 'connected') {
@@ -257,7 +259,7 @@ export class Dispatcher implements Module {
   /** What every output is doing, for `GET /api/v1/outputs`. */
   outputs(): OutputsSnapshot {
     return {
-      ioBoard: this.opts.ioBoard ? { connection: this.opts.ioBoard.connection() } : null,
+      ioBoard: this.opts.ioBoard ? { connection: this.opts.ioBoard.connection(), firmware: this.opts.ioBoard.firmwareStatus?.() ?? null } : null,
       relays: [...this.relays.values()].map((r) => this.relaySnapshot(r)),
       speakers: this.opts.station.speakers().map((s) => speakerSnapshot(s)),
       ledBoards: this.leds.map((l) => this.ledSnapshot(l)),
@@ -328,6 +330,8 @@ export class Dispatcher implements Module {
       );
     }
     for (const r of this.relays.values()) void this.applyRelay(r);
+    // A fenghuo board sounds the sirens itself for a bounded time if the daemon dies during an evacuate alarm.
+    this.opts.ioBoard?.setEvacuate?.(want.driving.some((d) => d.level === 'evacuate' && !d.silenced));
     for (const l of this.leds) {
       if (l.notice !== null && l.notice.until <= now) l.notice = null;
       l.want = want.ledText ?? l.notice?.text ?? null;
@@ -353,6 +357,13 @@ export class Dispatcher implements Module {
 
   private relayWanted(r: RelayRec): boolean {
     return this.desired.relays.includes(r.name) || this.ampOn.has(r.name);
+  }
+
+  /** For the I/O board driver at a (re)connect: the state the relay on `pin` must have now (undefined: not ours). */
+  private wantedAtPin(pin: number): boolean | undefined {
+    if (!this.running) return undefined;
+    for (const r of this.relays.values()) if (r.pin === pin) return this.relayWanted(r);
+    return undefined;
   }
 
   /** Sends the relay's wanted level if it differs from the commanded one; resolves once the board answered. */

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../../drivers/io-board/io-board.js';
+import type { ConnectionState, IoBoardFirmwareStatus } from '../../drivers/io-board/io-board.js';
 import type { AlarmLevel } from '../alarms/types.js';
 
 /** What `GET /api/v1/outputs` answers. Times are UTC ms; null where nothing happened yet. */
@@ -39,7 +39,11 @@ export interface LedBoardSnapshot {
 
 export interface OutputsSnapshot {
   /** null when the box has no I/O board. */
-  readonly ioBoard: { readonly connection: ConnectionState } | null;
+  readonly ioBoard: {
+    readonly connection: ConnectionState;
+    /** Which firmware the board runs and, with the fenghuo firmware, its fail-safe state; null if the driver cannot say. */
+    readonly firmware: IoBoardFirmwareStatus | null;
+  } | null;
   readonly relays: readonly RelaySnapshot[];
   readonly speakers: readonly SpeakerSnapshot[];
   readonly ledBoards: readonly LedBoardSnapshot[];

@@ -97,7 +97,10 @@ describe('JohnnyFiveBoard on a simulated StandardFirmata over a socat pty', () =
     // capability and analog-mapping queries are how firmata-io ends its handshake
     expect(sent).toContain('f0 6b f7');
     expect(sent).toContain('f0 69 f7');
-    for (const pin of [AMP, SIREN, STROBE]) expect(sent).toContain(hex([0xf4, pin, 0x01]));
+    // relay pins are read first; StandardFirmata boots them as outputs, so no SET_PIN_MODE (it would drive them LOW)
+    for (const pin of [AMP, SIREN, STROBE]) expect(sent).toContain(hex([0xf0, 0x6d, pin, 0xf7]));
+    for (const pin of [AMP, SIREN, STROBE]) expect(sent).not.toContain(hex([0xf4, pin, 0x01]));
+    for (const pin of [AMP, SIREN, STROBE]) expect(sim.pin(pin)?.mode).toBe(0x01);
     for (const pin of [RAIN, BUTTON, DOOR]) expect(sent).toContain(hex([0xf4, pin, 0x0b]));
     expect(sent).toContain('d0 01'); // report digital port 0 (the inputs)
     expect(sim.pin(BUTTON)?.mode).toBe(0x0b);

@@ -34,9 +34,36 @@ export const ledBoardSnapshotSchema = z.object({
   at: utcMs.nullable().describe('when the board last answered or failed to'),
 });
 
+export const ioFirmwareSchema = z
+  .object({
+    configured: z.enum(['standard-firmata', 'fenghuo', 'auto']).describe('outputs.ioBoard.firmware'),
+    reported: z.string().nullable().describe('firmware name the board reported at the last connect (fenghuo-io for ours); null before'),
+    extensions: z.boolean().describe('the fenghuo extensions (fail-safe, evacuate latch, rain counter) are in use on the current connection'),
+    failsafe: z
+      .object({
+        state: z
+          .enum(['host', 'silent-safe', 'evacuating', 'expired'])
+          .describe('host: the daemon is in control; silent-safe: the daemon fell silent, relays put safe; evacuating: the board sounds evacuate on its own; expired: its run hit the bound'),
+        armed: z.boolean().describe('the board has seen a heartbeat since it powered on (silence now counts)'),
+        evacuateArmed: z.boolean().describe('the board sounds evacuate on its own if the daemon falls silent now'),
+        watchdogResets: z.number().int().describe('watchdog resets of the board since power-on (saturates at 127)'),
+        resetCause: z.array(z.enum(['power-on', 'external', 'brown-out', 'watchdog'])).describe("causes of the board's last reset"),
+        uptimeMs: z.number().describe('board uptime at that status'),
+        at: utcMs.describe('when the board sent this status'),
+      })
+      .nullable()
+      .describe("the fenghuo board's last STATUS; null with StandardFirmata or before the first answer"),
+  })
+  .describe('the I/O board firmware');
+
 export const outputsSnapshotSchema = z
   .object({
-    ioBoard: z.object({ connection: z.enum(['idle', 'connecting', 'connected', 'lost', 'stopped']) }).nullable(),
+    ioBoard: z
+      .object({
+        connection: z.enum(['idle', 'connecting', 'connected', 'lost', 'stopped']),
+        firmware: ioFirmwareSchema.nullable(),
+      })
+      .nullable(),
     relays: z.array(relaySnapshotSchema),
     speakers: z.array(speakerSnapshotSchema),
     ledBoards: z.array(ledBoardSnapshotSchema),

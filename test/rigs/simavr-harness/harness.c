@@ -1,8 +1,11 @@
 /*
  * fenghuo-simavr: runs an AVR .hex on an emulated ATmega328P (16 MHz) under libsimavr, paced to wall-clock time.
  *
- *   fenghuo-simavr --hex FILE [--link PATH]
+ *   fenghuo-simavr --hex FILE [--link PATH] [--boot-delay-ms N]
  *
+ * - --boot-delay-ms N: after every reset (power-on at start included) the firmware starts only N ms (simulated,
+ *   paced to wall time) later, as behind a slow bootloader; bytes the host sends meanwhile are lost (the bootloader
+ *   eats them). Events {"ev":"boot-hold","ms":N} and {"ev":"boot"} mark the hold.
  * - UART0 is bridged to a pseudo-terminal at "57600 baud" (the emulated UART's own byte timing); the slave path is
  *   printed in the first stdout line, and symlinked at PATH with --link.
  * - stdout: JSON lines, one per event, `t` = simulated time in microseconds since start:
@@ -72,6 +75,10 @@ static int post_reset;
 static int want_reset; /* 1 external, 2 power */
 static const char *next_reset_cause;
 static int quit;
+
+/* --boot-delay-ms: the AVR is held (a bootloader running) until this simulated time, 0 = not held */
+static unsigned boot_delay_ms;
+static uint64_t hold_until_ns;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -191,6 +198,10 @@ static avr_io_t reset_hook = {.kind = "fenghuo-harness", .reset = on_reset};
 
 static void after_reset(void) {
   post_reset = 0;
+  if (boot_delay_ms) {
+    hold_until_ns = sim_ns() + (uint64_t)boot_delay_ms * 1000000ull;
+    emit("{\"ev\":\"boot-hold\",\"ms\":%u", boot_delay_ms);
+  }
   avr_extint_set_strict_lvl_trig(avr, 0, 0);
   avr_extint_set_strict_lvl_trig(avr, 1, 0);
   uint32_t flags = 0; /* no UART echo on simavr's console */
@@ -416,8 +427,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--hex") && i + 1 < argc) hex = argv[++i];
     else if (!strcmp(argv[i], "--link") && i + 1 < argc) link = argv[++i];
+    else if (!strcmp(argv[i], "--boot-delay-ms") && i + 1 < argc) boot_delay_ms = (unsigned)strtoul(argv[++i], NULL, 10);
     else {
-      fprintf(stderr, "usage: %s --hex FILE [--link PATH]\n", argv[0]);
+      fprintf(stderr, "usage: %s --hex FILE [--link PATH] [--boot-delay-ms N]\n", argv[0]);
       return 2;
     }
   }
@@ -470,6 +482,25 @@ int main(int argc, char **argv) {
 
   unsigned long steps = 0;
   while (!quit) {
+    if (hold_until_ns) { /* the bootloader: simulated time follows wall time, the firmware does not run */
+      uint64_t s = sim_ns(), w = wall_ns();
+      if (s >= hold_until_ns) {
+        hold_until_ns = 0;
+        emit("{\"ev\":\"boot\"");
+      } else {
+        if (w > s) {
+          uint64_t to = w < hold_until_ns ? w : hold_until_ns;
+          avr->cycle += avr_usec_to_cycles(avr, (uint32_t)((to - s) / 1000) + 1);
+        }
+        service(2000000ull); /* up to 2 ms, less if the host or the test speaks */
+        rx_len = rx_head = 0; /* what the host sent went to the bootloader */
+        if (want_reset) {
+          do_reset(want_reset);
+          after_reset();
+        }
+        continue;
+      }
+    }
     int state = avr_run(avr);
     if (post_reset) after_reset();
     if (want_reset) {
