@@ -1,8 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +20,7 @@ import {
 } from '../../drivers/io-board/fenghuo-sysex.js';
 import type { InputEvent } from '../../drivers/io-board/io-board.js';
 import { JohnnyFiveBoard } from '../../drivers/io-board/johnny-five-board.js';
+import { FIRMWARE_DIR, HARNESS_DIR, missingTool, PACKAGES, Sim, sims, sleep, TEST_HEX } from './simavr-rig.js';
 
 /**
  * The real fenghuo-io firmware (.hex built by firmware/Makefile) on an emulated ATmega328P under simavr, through
@@ -31,120 +28,15 @@ import { JohnnyFiveBoard } from '../../drivers/io-board/johnny-five-board.js';
  * Timing checks use the simulated clock, which the harness paces to (never ahead of) wall time.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FIRMWARE_DIR = join(ROOT, 'firmware');
-const HARNESS_DIR = join(ROOT, 'test/rigs/simavr-harness');
-const RELEASE_HEX = join(FIRMWARE_DIR, 'build/fenghuo-io.hex');
-const TEST_HEX = join(FIRMWARE_DIR, 'build/fenghuo-io-test.hex');
-const HARNESS = join(HARNESS_DIR, 'build/fenghuo-simavr');
-const PACKAGES = 'apt-get install -y make gcc gcc-avr avr-libc libsimavr-dev';
-
-function missingTool(): string | undefined {
-  const runs = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
-  if (!runs('make', ['--version'])) return 'make';
-  if (!runs('gcc', ['--version'])) return 'gcc';
-  if (!runs('avr-gcc', ['--version'])) return 'avr-gcc (gcc-avr)';
-  if (!existsSync('/usr/lib/avr/include/avr/io.h')) return 'avr-libc';
-  if (!existsSync('/usr/include/simavr/sim_avr.h')) return 'libsimavr-dev';
-  return undefined;
-}
-
 const missing = missingTool();
 if (missing) console.warn(`firmware-simavr tests skipped: ${missing} is missing; install with: ${PACKAGES}`);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
-  }
-}
-
-// ---- the emulated board ----
-
-interface SimEvent {
-  readonly ev: string;
-  /** simulated time, µs */
-  readonly t: number;
-  readonly pin?: number;
-  readonly state?: string;
-  readonly cause?: string;
-  readonly pty?: string;
-  readonly count?: number;
-}
-
-class Sim {
-  readonly events: SimEvent[] = [];
-  private stderr = '';
-  pty = '';
-
-  private constructor(private readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) this.events.push(JSON.parse(line) as SimEvent);
-    });
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr = (this.stderr + s).slice(-4_000)));
-  }
-
-  static async start(hex: string): Promise<Sim> {
-    const child = spawn(HARNESS, ['--hex', hex], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const sim = new Sim(child);
-    sims.push(sim);
-    const ready = await sim.waitEvent((e) => e.ev === 'ready', 'harness ready');
-    sim.pty = ready.pty!;
-    return sim;
-  }
-
-  send(command: string): void {
-    this.child.stdin!.write(`${command}\n`);
-  }
-
-  async waitEvent(pred: (e: SimEvent) => boolean, what: string, timeoutMs = 5_000, from = 0): Promise<SimEvent> {
-    let found: SimEvent | undefined;
-    await waitFor(
-      () => (found = this.events.slice(from).find(pred)) !== undefined || this.child.exitCode !== null,
-      `${what} (harness stderr: ${this.stderr})`,
-      timeoutMs,
-    );
-    if (!found) throw new Error(`harness exited (${this.child.exitCode}) before ${what}: ${this.stderr}`);
-    return found;
-  }
-
-  /** Current simulated time, ms. */
-  async now(): Promise<number> {
-    const from = this.events.length;
-    this.send('stats');
-    return (await this.waitEvent((e) => e.ev === 'stats', 'stats', 5_000, from)).t / 1_000;
-  }
-
-  /** Waits until simulated time reaches `ms`. */
-  async until(ms: number, timeoutMs = 15_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while ((await this.now()) < ms) {
-      if (Date.now() > end) throw new Error(`simulated time did not reach ${ms} ms`);
-      await sleep(50);
-    }
-  }
-
-  /** Pin changes of `pin`, with times in ms, optionally only those after `afterMs`. */
-  pinLog(pin: number, afterMs = -1): { t: number; state: string }[] {
-    return this.events
-      .filter((e) => e.ev === 'pin' && e.pin === pin && e.t / 1_000 > afterMs)
-      .map((e) => ({ t: e.t / 1_000, state: e.state! }));
-  }
-
-  state(pin: number): string {
-    return this.pinLog(pin).at(-1)?.state ?? 'z';
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.send('quit');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 1_000);
-    await exited;
-    clearTimeout(timer);
   }
 }
 
@@ -249,7 +141,6 @@ async function kill9(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-const sims: Sim[] = [];
 const hosts: RawHost[] = [];
 const daemons: ChildProcess[] = [];
 const boards: JohnnyFiveBoard[] = [];
@@ -272,7 +163,7 @@ describe.skipIf(missing !== undefined)('fenghuo-io firmware on simavr (ATmega328
   }, 180_000);
 
   it('connects the unchanged johnny-five driver: handshake, relays with read-back, button and rain inputs', async () => {
-    const sim = await Sim.start(RELEASE_HEX);
+    const sim = await Sim.start();
     sim.send('pin 2 high'); // rain gauge reed open
     sim.send('pin 3 high'); // button released
     const infos: Record<string, unknown>[] = [];
@@ -327,7 +218,7 @@ describe.skipIf(missing !== undefined)('fenghuo-io firmware on simavr (ATmega328
   });
 
   it('counts every rain-gauge tip in the interrupt while the host is away, and keeps the count over a reset', async () => {
-    const sim = await Sim.start(RELEASE_HEX);
+    const sim = await Sim.start();
     sim.send('pin 2 high');
     let host = await RawHost.open(sim.pty);
     const cfg = await host.request(encodePulseConfig(2, { edge: 'falling', minGapMs: 5 }), (r) =>
@@ -354,7 +245,7 @@ describe.skipIf(missing !== undefined)('fenghuo-io firmware on simavr (ATmega328
   });
 
   it('boots with no relay at its active level, for both polarities, until the host speaks', async () => {
-    const sim = await Sim.start(RELEASE_HEX);
+    const sim = await Sim.start();
     await sleep(200);
     // unconfigured board: every pin high-impedance (StandardFirmata would drive D2-D12 LOW here)
     expect(sim.events.filter((e) => e.ev === 'pin')).toEqual([]);
@@ -392,7 +283,7 @@ describe.skipIf(missing !== undefined)('fenghuo-io firmware on simavr (ATmega328
   });
 
   it('fail-safe: the daemon is killed during evacuate; the board sounds the pattern itself, then stops after the bound', async () => {
-    const sim = await Sim.start(RELEASE_HEX);
+    const sim = await Sim.start();
     const init = [
       ...encodeRelayConfig(7, { activeLow: false, role: 'plain' }), // e.g. a strobe: safe while the board runs evacuate
       ...encodeRelayConfig(8, { activeLow: false, role: 'siren' }),
@@ -441,7 +332,7 @@ describe.skipIf(missing !== undefined)('fenghuo-io firmware on simavr (ATmega328
   });
 
   it('fail-safe: the daemon is killed with no alarm armed; relays go to their safe state after the silence', async () => {
-    const sim = await Sim.start(RELEASE_HEX);
+    const sim = await Sim.start();
     const init = [
       ...encodeRelayConfig(7, { activeLow: false, role: 'plain' }),
       ...encodeRelayConfig(9, { activeLow: true, role: 'hold' }),
@@ -471,7 +362,7 @@ describe.skipIf(missing !== undefined)('fenghuo-io firmware on simavr (ATmega328
   });
 
   it('watchdog: a hung main loop resets the board, which boots safe and keeps the evacuate latch', async () => {
-    const sim = await Sim.start(TEST_HEX);
+    const sim = await Sim.start({ hex: TEST_HEX });
     const host = await RawHost.open(sim.pty);
     await host.request(encodeRelayConfig(8, { activeLow: false, role: 'siren' }), (r) => (r.kind === 'relay-config' ? r : undefined));
     await host.request(encodeFailsafeConfig({ silenceS: 2, onMs: 200, offMs: 200, boundS: 3 }), (r) =>

@@ -11,6 +11,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIRMWARE_DIR = join(ROOT, 'firmware');
 export const HARNESS_DIR = join(ROOT, 'test/rigs/simavr-harness');
 export const RELEASE_HEX = join(FIRMWARE_DIR, 'build/fenghuo-io.hex');
+/** Built with -DFENGHUO_TEST_HANG: answers the hang command (the watchdog test). */
+export const TEST_HEX = join(FIRMWARE_DIR, 'build/fenghuo-io-test.hex');
 export const HARNESS = join(HARNESS_DIR, 'build/fenghuo-simavr');
 export const PACKAGES = 'apt-get install -y make gcc gcc-avr avr-libc libsimavr-dev';
 
@@ -34,10 +36,12 @@ export interface SimEvent {
   readonly t: number;
   readonly pin?: number;
   readonly state?: string;
+  readonly cause?: string;
   readonly pty?: string;
+  readonly count?: number;
 }
 
-/** The emulated board (see firmware-simavr.test.ts for the full rig). */
+/** The emulated board: the harness's pty, its pin log in simulated time, and commands to drive its inputs. */
 export class Sim {
   readonly events: SimEvent[] = [];
   private stderr = '';
@@ -50,8 +54,9 @@ export class Sim {
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr = (this.stderr + s).slice(-4_000)));
   }
 
-  static async start(opts: { bootDelayMs?: number } = {}): Promise<Sim> {
-    const args = ['--hex', RELEASE_HEX, ...(opts.bootDelayMs ? ['--boot-delay-ms', String(opts.bootDelayMs)] : [])];
+  /** `hex`: the release build by default; `bootDelayMs`: the firmware held that long after every reset (a bootloader). */
+  static async start(opts: { hex?: string; bootDelayMs?: number } = {}): Promise<Sim> {
+    const args = ['--hex', opts.hex ?? RELEASE_HEX, ...(opts.bootDelayMs ? ['--boot-delay-ms', String(opts.bootDelayMs)] : [])];
     const child = spawn(HARNESS, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const sim = new Sim(child);
     sims.push(sim);
