@@ -5,6 +5,7 @@ import type { SpeakerChange, SpeakerState, Station } from '../../broadcast/stati
 import { IoBoardError, type IoBoard, type RelayResult } from '../../drivers/io-board/io-board.js';
 import type { LedBoard, LedResult, LedTextOptions } from '../../drivers/led/led-board.js';
 import type { AlarmService } from '../alarms/store/alarm-service.js';
+import { withUncommitted } from '../alarms/store/uncommitted.js';
 import type { AlarmEvent, EventHub } from '../core/events.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../core/types.js';
@@ -128,6 +129,7 @@ export class Dispatcher implements Module {
   private reconcileQueued = false;
   private sub: Subscription | undefined;
   private speakerSub: Subscription | undefined;
+  private offUncommitted: (() => void) | undefined;
   private offBoard: (() => void)[] = [];
   private tick: ReturnType<typeof setInterval> | undefined;
   private grace: ReturnType<typeof setTimeout> | undefined;
@@ -218,6 +220,7 @@ export class Dispatcher implements Module {
     this.faults.adoptOpen();
     this.sub = this.opts.hub.alarm$.subscribe((ev) => this.onAlarm(ev));
     this.speakerSub = this.opts.station.change$.subscribe((c) => this.onSpeaker(c));
+    this.offUncommitted = this.opts.alarms.onUncommittedChange?.(() => this.scheduleReconcile());
     const board = this.opts.ioBoard;
     if (board) {
       // At a (re)connect the driver reads the pins and writes only relays that differ from what is wanted now.
@@ -248,6 +251,8 @@ export class Dispatcher implements Module {
     this.running = false;
     this.sub?.unsubscribe();
     this.speakerSub?.unsubscribe();
+    this.offUncommitted?.();
+    this.offUncommitted = undefined;
     for (const off of this.offBoard.splice(0)) off();
     if (this.tick) clearInterval(this.tick);
     if (this.grace) clearTimeout(this.grace);
@@ -305,10 +310,10 @@ export class Dispatcher implements Module {
     for (const [key, c] of this.allClears) if (c.showUntil <= now) this.allClears.delete(key);
     let want: DesiredOutputs;
     try {
-      const driving = this.opts.alarms
-        .active()
+      // Raises the database could not take yet (disk full) sound too: a flood does not wait for free space.
+      const driving = withUncommitted(this.opts.alarms.active(), this.opts.alarms.uncommitted?.() ?? [])
         .filter((a) => drivesOutputs(a, now))
-        .map((a) => this.opts.alarms.get(a.id) ?? a);
+        .map((a) => ('transitions' in a ? a : (this.opts.alarms.get(a.id) ?? a)));
       want = desiredOutputs(driving, this.plans, now, {
         timeZone: this.opts.timeZone,
         siteNames: this.siteNames,
