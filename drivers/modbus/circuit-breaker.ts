@@ -6,7 +6,7 @@ export interface CircuitBreakerOptions {
   /** First open period; doubled after each failed re-probe, up to maxOpenMs. */
   readonly openMs: number;
   readonly maxOpenMs: number;
-  /** UTC milliseconds. */
+  /** Milliseconds on a clock that never jumps (the open period is a duration). */
   readonly now: () => number;
   readonly onStateChange?: (state: CircuitState) => void;
 }

@@ -23,8 +23,13 @@ export interface LinkBusOptions extends BusTiming {
   readonly slaveRange: { readonly min: number; readonly max: number };
   readonly logger: Logger;
   readonly callbacks?: ModbusBusCallbacks;
-  /** UTC milliseconds; drives breakers and event timestamps. */
+  /** UTC milliseconds; stamps the events. */
   readonly now?: () => number;
+  /**
+   * Milliseconds on a clock that never jumps (default `performance.now()`); drives the breakers' open periods, which
+   * are durations: on the wall clock a step back of hours kept an open breaker refusing its slave for those hours.
+   */
+  readonly monoNow?: () => number;
 }
 
 interface Job {
@@ -72,6 +77,7 @@ const WIRE_ERROR_KINDS = new Set(['timeout', 'exception', 'crc', 'port', 'other'
 export class LinkBus implements ModbusBus {
   readonly id: string;
   private readonly now: () => number;
+  private readonly monoNow: () => number;
   private readonly log: Logger;
   private state: ModbusBusState | 'new' = 'new';
   private link: Link | undefined;
@@ -93,6 +99,7 @@ export class LinkBus implements ModbusBus {
   constructor(private readonly opts: LinkBusOptions) {
     this.id = opts.id;
     this.now = opts.now ?? Date.now;
+    this.monoNow = opts.monoNow ?? (() => performance.now());
     this.log = opts.logger.child({ bus: opts.id });
     this.reconnectDelayMs = opts.reconnectMs;
   }
@@ -366,7 +373,7 @@ export class LinkBus implements ModbusBus {
     if (!breaker) {
       breaker = new CircuitBreaker({
         ...this.opts.breaker,
-        now: this.now,
+        now: this.monoNow,
         onStateChange: (state) => {
           this.log.info({ event: 'modbus.breaker', slave, state }, `breaker ${state} for slave ${slave}`);
           this.call('onBreaker', () => this.opts.callbacks?.onBreaker?.({ busId: this.id, slave, state, ts: this.now() }));

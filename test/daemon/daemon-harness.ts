@@ -94,11 +94,17 @@ export async function startDaemonOn(dir: string, yaml: string, cleanups: { push(
 }
 
 /** Spawns `node bin/fenghuo.js run` on a free port and resolves once it logged `daemon.started`. */
-export async function startDaemon(opts: { configFile: string; dataDir: string; startTimeoutMs?: number }): Promise<DaemonProcess> {
+export async function startDaemon(opts: {
+  configFile: string;
+  dataDir: string;
+  startTimeoutMs?: number;
+  /** Extra environment of the daemon, over the test's own (e.g. LD_PRELOAD of a fault peer). */
+  env?: NodeJS.ProcessEnv;
+}): Promise<DaemonProcess> {
   let lastFailure = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freeTcpPort();
-    const d = spawnDaemon(opts.configFile, opts.dataDir, port);
+    const d = spawnDaemon(opts.configFile, opts.dataDir, port, opts.env);
     const started = await Promise.race([
       waitUntil(() => d.events('daemon.started').length > 0, opts.startTimeoutMs ?? 15_000, 'daemon.started').then(() => true),
       d.waitExit().then(() => false),
@@ -112,11 +118,11 @@ export async function startDaemon(opts: { configFile: string; dataDir: string; s
   throw new Error(`daemon did not start: ${lastFailure}`);
 }
 
-function spawnDaemon(configFile: string, dataDir: string, port: number): DaemonProcess {
+function spawnDaemon(configFile: string, dataDir: string, port: number, env?: NodeJS.ProcessEnv): DaemonProcess {
   const child: ChildProcess = spawn(
     process.execPath,
     [join(root, 'bin', 'fenghuo.js'), 'run', '--config', configFile, '--data', dataDir, '--listen', `127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: 'C', FENGHUO_LOG_LEVEL: 'info' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: 'C', FENGHUO_LOG_LEVEL: 'info', ...env } },
   );
   const lines: LogLine[] = [];
   let other = '';

@@ -5,13 +5,14 @@
 // renders in the screenshots. For the county-sync tests: PostgreSQL (the hub's database, a throwaway cluster per test
 // file, bench/support/postgres.ts) and iproute2 (ip netns, veth and tc tbf for the slow link, test/rigs/netns-link.ts).
 // For the recorder's RTSP source: GStreamer's RTSP server through python3-gi. For the I/O board's firmware: gcc-avr,
-// avr-libc, and simavr's library for the emulator harness.
+// avr-libc, and simavr's library for the emulator harness. For the clock-jump rig: libfaketime (moves the daemon's
+// wall clock while its monotonic clock runs on).
 // As root it installs them; otherwise it prints the exact command.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { aptGet } from './apt.mjs';
 
-const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-good', 'make', 'gcc', 'gcc-avr', 'avr-libc', 'libsimavr-dev'];
+const PACKAGES = ['python3-pymodbus', 'python3-serial', 'socat', 'espeak-ng', 'sox', 'ffmpeg', 'alsa-utils', 'chromium', 'fonts-noto-cjk', 'postgresql', 'iproute2', 'libxml2-utils', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-good', 'make', 'gcc', 'gcc-avr', 'avr-libc', 'libsimavr-dev', 'libfaketime'];
 /** The command each package provides, to tell whether it is installed. */
 const COMMANDS = {
   socat: ['socat', '-V'],
@@ -52,7 +53,7 @@ function present() {
     if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) missing.push(pkg);
   }
   // Packages with no command of their own: ask dpkg.
-  for (const pkg of ['avr-libc', 'libsimavr-dev']) {
+  for (const pkg of ['avr-libc', 'libsimavr-dev', 'libfaketime']) {
     const q = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
     if (q.status !== 0 || !q.stdout.includes('install ok installed')) missing.push(pkg);
   }
