@@ -69,7 +69,9 @@ describe.skipIf(missing !== undefined)(`sd_notify from the daemon${missing ? ` (
     expect(ready.fields.find((f) => f.startsWith('STATUS='))).toMatch(/^STATUS=polling 2 sensors; API at http:\/\/127\.0\.0\.1:\d+$/);
     expect(p.with('WATCHDOG=1').filter((m) => m.t < ready.t)).toEqual([]);
     // systemd-notify keeps the sender alive until the barrier is released: each message is followed by BARRIER=1.
-    expect(p.messages[p.messages.indexOf(ready) + 1]?.fields).toEqual(['BARRIER=1']);
+    // (The peer may log READY a moment before the barrier datagram that follows it: wait for the next message.)
+    const afterReady = await waitUntil(() => p.messages[p.messages.indexOf(ready) + 1], 5_000, () => `the message after READY=1: ${JSON.stringify(p.messages)}`);
+    expect(afterReady.fields).toEqual(['BARRIER=1']);
 
     // Pings at half the watchdog period.
     await waitUntil(() => p.with('WATCHDOG=1').length >= 4, 10_000, () => `4 pings: ${JSON.stringify(p.messages)}`);
