@@ -1,4 +1,5 @@
 import { cronOf } from './programme-schedule.js';
+import { toLocal } from '../recording/schedule/local-time.js';
 
 /** Pure: the due times a programme's cron had while the station was not running (croner reads it). */
 
@@ -65,19 +66,9 @@ export function missedDueTimes(cron: string, timeZone: string, lastRunningMs: nu
   return { listed, total, latest, totalCapped, from, to: nowMs, windowCapped };
 }
 
-const BEIJING = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** Pure: a UTC instant as Beijing local time (China has kept UTC+8 all year since 1991), e.g. `2026-06-02 07:00:00`. */
 export function beijingTime(utcMs: number): string {
-  const parts = Object.fromEntries(BEIJING.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
-  return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']}`;
+  const l = toLocal(utcMs, 'Asia/Shanghai');
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${l.year}-${two(l.month)}-${two(l.day)} ${two(l.hour)}:${two(l.minute)}:${two(l.second)}`;
 }
