@@ -19,6 +19,7 @@ import type { RunningMark } from '../broadcast/station/ports.js';
 import { ScheduledProgrammes } from '../broadcast/station/scheduled-programmes.js';
 import { Station } from '../broadcast/station/station.js';
 import { createApp } from './http/app.js';
+import { createDaemonMetrics } from './metrics/daemon-metrics.js';
 import { liveEvents } from './http/routes/events.js';
 import { HttpServer } from './http/http-server.js';
 import { boardInputs } from './inputs/board-inputs.js';
@@ -241,6 +242,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     recordings,
     recordingSchedule,
     library: library.service,
+    // GET /metrics (Prometheus), read from the state above at each scrape.
+    metrics: createDaemonMetrics({ health: () => registry.snapshot(), storage: () => writer.status(), stored$: hub.stored$, alarms: () => alarms.active(), outputs: () => dispatcher.outputs(), log }),
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 

@@ -1,3 +1,4 @@
+import { capFeedEntry, type CapFeedEntry } from '../../node-daemon/alarms/cap/atom-feed.js';
 import { alarmToCap, type CapContext } from '../../node-daemon/alarms/cap/cap.js';
 import {
   ALARM_KINDS,
@@ -89,26 +90,12 @@ export function hubAlarmWithHistory(a: HubAlarm, transitions: readonly HubAlarmT
   };
 }
 
-/** One CAP message and what an Atom entry repeats of it (the texts as they stand in the XML: already escaped). */
-export interface CapMessage {
+/** One CAP message of a box's alarm and what an Atom entry repeats of it (node-daemon/alarms/cap/atom-feed.ts). */
+export interface CapMessage extends CapFeedEntry {
   readonly boxId: string;
   /** The box database (series) the alarm belongs to. */
   readonly dbId: string;
   readonly alarmId: number;
-  /** The whole document, XML declaration first. */
-  readonly xml: string;
-  readonly identifierXml: string;
-  readonly senderXml: string;
-  /** CAP `sent`: RFC 3339 with the zone's offset (UTC as -00:00), so also an Atom date. */
-  readonly sent: string;
-  readonly headlineXml: string;
-  readonly descriptionXml: string;
-  readonly status: 'Actual' | 'Exercise';
-}
-
-/** The text of the first `<name>` of a document we wrote (escaped, one line). */
-function field(xml: string, name: string): string {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
 }
 
 /**
@@ -118,17 +105,5 @@ function field(xml: string, name: string): string {
 export function hubAlarmCap(a: HubAlarm, transitions: readonly HubAlarmTransition[], box: CapBox, cfg: HubCapConfig): CapMessage | undefined {
   const alarm = hubAlarmWithHistory(a, transitions);
   if (!alarm.transitions.some((t) => t.type === 'raised' || t.type === 'escalated' || t.type === 'deescalated' || t.type === 'cleared')) return undefined;
-  const xml = alarmToCap(alarm, capContextFor(box, cfg));
-  return {
-    boxId: box.id,
-    dbId: a.dbId,
-    alarmId: a.alarmId,
-    xml,
-    identifierXml: field(xml, 'identifier'),
-    senderXml: field(xml, 'sender'),
-    sent: field(xml, 'sent'),
-    headlineXml: field(xml, 'headline'),
-    descriptionXml: field(xml, 'description'),
-    status: a.drill ? 'Exercise' : 'Actual',
-  };
+  return { boxId: box.id, dbId: a.dbId, alarmId: a.alarmId, ...capFeedEntry(alarmToCap(alarm, capContextFor(box, cfg)), a.drill) };
 }

@@ -22,6 +22,7 @@ import type { RecordingScheduleSource } from './routes/recording-schedule.js';
 import type { LibrarySource } from './routes/library.js';
 import type { StationSource } from './routes/station.js';
 import type { SystemRouteOptions } from './routes/system.js';
+import type { MetricsEndpoint } from './routes/metrics.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
 export type { HealthSource } from './health-source.js';
@@ -38,7 +39,7 @@ export interface AppDeps extends UiBackendDeps {
   readonly alarms?: AlarmService;
   /** alarms.shelving as in effect now (settings can change it): default and longest shelve. */
   readonly shelving?: () => ShelvingConfig;
-  /** Sender and area for `GET /api/v1/alarms/:id/cap`; without it that route answers 404. */
+  /** Sender and area for `GET /api/v1/alarms/:id/cap` and `GET /api/v1/cap/feed`; without it those routes answer 404. */
   readonly cap?: CapContext;
   /** Relays, speakers and LED boards (the dispatcher); without it `GET /outputs` is absent (404). */
   readonly outputs?: OutputsSource;
@@ -66,6 +67,8 @@ export interface AppDeps extends UiBackendDeps {
   readonly library?: LibrarySource;
   /** The broadcast station and its scheduled programmes; without it `GET /station` is absent (404). */
   readonly station?: StationSource;
+  /** Prometheus metrics (metrics/daemon-metrics.ts) at `GET /metrics`, signed in like the API; without it absent (404). */
+  readonly metrics?: MetricsEndpoint;
 }
 
 /** The backend additions for the web UI; each route is absent (404) without its dependency. */

@@ -7,6 +7,8 @@ import type { AppDeps } from './app-deps.js';
 import { authMiddleware, principalOf } from './auth-middleware.js';
 import { errorBody } from './errors.js';
 import { alarmsRoutes } from './routes/alarms.js';
+import { capFeedRoutes } from './routes/cap-feed.js';
+import { METRICS_PATH, metricsRoutes } from './routes/metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { contentRoutes } from './routes/content.js';
 import { noticesRoutes } from './routes/notices.js';
@@ -63,6 +65,8 @@ export function createApp(deps: AppDeps): Hono {
   // Sign-in and roles guard every /api/v1 route, registered before them all (see auth-middleware.ts).
   if (deps.auth !== undefined) {
     app.use(`${API_PREFIX}/*`, authMiddleware(deps.auth));
+    // Prometheus scrapes outside the API prefix, signed in the same way (a bearer token from http.apiTokens, viewer).
+    if (deps.metrics !== undefined) app.use(METRICS_PATH, authMiddleware(deps.auth));
     app.route(API_PREFIX, authRoutes(deps.auth, deps.authHttp));
     app.route(API_PREFIX, usersRoutes(deps.auth));
   }
@@ -71,6 +75,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, readingsRoutes(deps));
   if (deps.alarms !== undefined) {
     app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }), ...(deps.shelving === undefined ? {} : { shelving: deps.shelving }) }));
+    app.route(API_PREFIX, capFeedRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   }
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
   app.route(API_PREFIX, eventsRoutes(deps.events ?? NEVER, deps.auth === undefined ? {} : { signedIn: sessionStillLive(deps.auth) }));
@@ -84,6 +89,8 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.library !== undefined) app.route(API_PREFIX, libraryRoutes(deps.library));
   if (deps.station !== undefined) app.route(API_PREFIX, stationRoutes(deps.station));
   app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, recordings: deps.recordings !== undefined, recordingSchedule: deps.recordingSchedule !== undefined, library: deps.library !== undefined, station: deps.station !== undefined, ...uiBackendFlags(deps) }));
+
+  if (deps.metrics !== undefined) app.route('/', metricsRoutes(deps.metrics));
 
   // The operators' web UI (dist/web-ui) at /, outside /api/ only; see static-ui.ts.
   app.get('*', staticUi({ log: deps.log }));

@@ -5,6 +5,7 @@ import { API_PREFIX } from '../api-prefix.js';
 import { authErrorBodySchema, CSRF_HEADER, SESSION_COOKIE } from '../auth-middleware.js';
 import { componentSchemas, errorResponse, jsonResponse, type OperationDoc, type PathItemDoc, type PathsDoc } from '../openapi-doc.js';
 import { alarmsPaths } from './alarms.js';
+import { capFeedPaths } from './cap-feed.js';
 import { authPaths } from './auth.js';
 import { eventsPaths } from './events.js';
 import { healthPaths } from './health.js';
@@ -88,7 +89,7 @@ const securitySchemes = {
 /** The OpenAPI 3.1 document of the API, from the route files' path docs and the shared zod schemas. */
 export function openApiDocument(version = packageVersion(), opts: OpenApiOptions = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, OperationDoc>> = {};
-  const alarmDocs = opts.alarms === false ? {} : alarmsPaths;
+  const alarmDocs = opts.alarms === false ? {} : { ...alarmsPaths, ...capFeedPaths };
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
