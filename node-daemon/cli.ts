@@ -6,6 +6,9 @@ import { formatProblems, summarizeProblems } from './config/format-problems.js';
 import { renderConfigJsonSchema } from './config/json-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './config/listen.js';
 import { loadConfigFile } from './config/load.js';
+import { loadDemoOverlay, type DemoOverlay } from './config/demo-overlay.js';
+import { DEMO_DEVICES } from './sim/demo-site.js';
+import { DEMO_SITE_ID } from './demo.js';
 import type { Config } from './config/schema.js';
 import { processIo, type CliIo } from './core/cli-io.js';
 import { packageRoot } from './core/paths.js';
@@ -22,9 +25,11 @@ export const EXIT_USAGE = 2;
 export const USAGE = `fenghuo 烽火: township flood-warning edge box
 
 Usage:
-  fenghuo run [--config FILE] [--data DIR] [--listen HOST:PORT]
+  fenghuo run [--config FILE | --with FILE] [--data DIR] [--listen HOST:PORT]
       Run the box until SIGTERM/SIGINT. Without --config it runs the embedded demo on a simulated site.
         --config FILE       YAML configuration, checked before anything starts (see config/example.yaml)
+        --with FILE         demo only: YAML sections added to the demo's config (uplinks: report the demo's
+                            gauges to an SL 651 centre, e.g. fenghuo sim --sl651-centre)
         --data DIR          directory of the SQLite database (default ./data)
         --listen HOST:PORT  address of the HTTP API, overrides http.listen
   fenghuo check-config [--zh] FILE
@@ -113,6 +118,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
       args: [...args],
       options: {
         config: { type: 'string' },
+        with: { type: 'string' },
         data: { type: 'string', default: './data' },
         listen: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -133,6 +139,17 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     const listen = parseListen(values.listen);
     if (!listen.ok) return usageError(io, `--listen ${values.listen}: ${listen.reason}; expected ${LISTEN_EXPECTED}`);
   }
+  if (values.with !== undefined && values.config !== undefined) return usageError(io, '--with adds to the embedded demo; with --config put those sections in the config file');
+  let demoOverlay: DemoOverlay | undefined;
+  if (values.with !== undefined) {
+    const loaded = await loadDemoOverlay(values.with, { sensorIds: DEMO_DEVICES.map((d) => d.sensorId), siteIds: [DEMO_SITE_ID] });
+    if (!loaded.ok) {
+      for (const line of formatProblems(loaded.problems, { file: values.with, zh: wantsChinese() })) io.err(line);
+      io.err(`fenghuo: ${values.with} is not valid (${summarizeProblems(loaded.problems)}); not starting`);
+      return EXIT_USAGE;
+    }
+    demoOverlay = loaded.overlay;
+  }
   let config: Config | undefined;
   if (values.config !== undefined) {
     const loaded = await loadConfigFile(values.config);
@@ -149,6 +166,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ...(config !== undefined ? { config } : {}),
     ...(values.listen !== undefined ? { listen: values.listen } : {}),
+    ...(demoOverlay !== undefined ? { demoOverlay } : {}),
   });
 }
 

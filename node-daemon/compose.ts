@@ -48,6 +48,7 @@ import { setUpLibrary } from './library/library-module.js';
 import { MediaQuota } from './media/media-quota.js';
 import { ModuleRecordings } from './media/recordings-port.js';
 import type { OrdersHealth } from './sync/orders/orders-health.js';
+import { Sl651Module } from './uplinks/sl651/sl651-module.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -98,6 +99,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const syncChanged = new Subject<void>();
   const sync = setUpSync({ db, hub: { alarm$: hub.alarm$, stored$: hub.stored$, changed$: syncChanged }, log, clock, dataDir: deps.dataDir, config: config.sync, timeZone: config.site.timezone, snapshot: () => registry.snapshot() });
   // Filled in once the orders module is built (it needs the alarms, the dispatcher and the settings).
+  const uplinks: { sl651?: Sl651Module } = {};
   const ordersHealth: { status?: () => OrdersHealth | undefined } = {};
   const syncStatus = sync.status;
   const registry = new StatusRegistry({
@@ -117,6 +119,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
             return s === undefined || orders === undefined ? s : { ...s, orders };
           },
         }),
+    uplinks: () => uplinks.sl651?.health(),
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, scheduleClock: timeBase.mono, logger: log });
   registry.seed(reader);
@@ -193,6 +196,19 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   });
   if (orders.status !== undefined) ordersHealth.status = orders.status;
   const siteRain = new SiteRain(db);
+  // The box as an SL 651-2014 telemetry station for the county's centres (uplinks.sl651), when configured.
+  if (config.uplinks.sl651.length > 0) {
+    uplinks.sl651 = new Sl651Module({
+      db,
+      centres: config.uplinks.sl651,
+      sites: () => settings.effective().alarms.sites,
+      rain: (site, at) => siteRain.totals(site, at),
+      clockTrusted: () => clockTrust.trusted(),
+      stored$: hub.stored$,
+      clock,
+      log,
+    });
+  }
   // Satellite and TV recordings (config `recording`): resumes what a restart interrupted.
   const recordings = new RecordingsModule({ db, dataDir: deps.dataDir, config: config.recording, clock, log, timeZone: config.site.timezone });
   // The recording schedule (XMLTV guide, rules, weekly and one-off entries, record now): starts and stops the recorder's jobs.
@@ -243,7 +259,20 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     recordingSchedule,
     library: library.service,
     // GET /metrics (Prometheus), read from the state above at each scrape.
-    metrics: createDaemonMetrics({ health: () => registry.snapshot(), storage: () => writer.status(), stored$: hub.stored$, alarms: () => alarms.active(), outputs: () => dispatcher.outputs(), log }),
+    metrics: createDaemonMetrics({
+      health: () => registry.snapshot(),
+      storage: () => writer.status(),
+      stored$: hub.stored$,
+      alarms: () => alarms.active(),
+      outputs: () => dispatcher.outputs(),
+      ...(uplinks.sl651 === undefined
+        ? {}
+        : {
+            sl651: () =>
+              uplinks.sl651!.health().sl651.map((c) => ({ id: c.id, connected: c.state === 'connected', queueLength: c.queueLength, ...(c.lastConfirmedAt === undefined ? {} : { lastConfirmedAt: c.lastConfirmedAt }) })),
+          }),
+      log,
+    }),
   });
   const http = new HttpServer({ app, listen: deps.listen, log });
 
@@ -265,6 +294,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     poller,
     ...(sync.module === undefined ? [] : [sync.module]),
     ...(orders.module === undefined ? [] : [orders.module]),
+    ...(uplinks.sl651 === undefined ? [] : [uplinks.sl651]),
     library.module,
     media,
     // Before HTTP: stopped after it, so every ffmpeg closes its last segment before the database closes.

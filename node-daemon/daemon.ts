@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './core/log.js';
 import { systemdNotifier, takeNotifyEnv } from './core/sd-notify.js';
 import { systemClock } from './core/types.js';
 import { startDemo, type Demo } from './demo.js';
+import type { DemoOverlay } from './config/demo-overlay.js';
 
 export interface RunOptions {
   /** The YAML config file the CLI loaded `config` from; for logs and messages only. */
@@ -14,6 +15,8 @@ export interface RunOptions {
   readonly dataDir: string;
   /** HOST:PORT, overrides `http.listen` of the config file. */
   readonly listen?: string;
+  /** The demo only: sections added to its config (`fenghuo run --with FILE`, config/demo-overlay.ts). */
+  readonly demoOverlay?: DemoOverlay;
 }
 
 /** Runs the daemon until SIGTERM/SIGINT; resolves to the process exit code. */
@@ -25,7 +28,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   let demo: Demo | undefined;
   let config = opts.config;
   if (!config) {
-    demo = await startDemo(log, dataDir);
+    demo = await startDemo(log, dataDir, undefined, opts.demoOverlay);
     config = demo.config;
   }
   const listen = opts.listen ?? config.http.listen;

@@ -9,6 +9,7 @@ import { haveFfmpeg, startDemoSatellite, type DemoSatellite } from './sim/demo-s
 import { importDemoLibrary, makeDemoLibraryFiles } from './sim/demo-library.js';
 import { libraryConfigSchema } from '../broadcast/library/library-config.js';
 import { systemClock } from './core/types.js';
+import type { DemoOverlay } from './config/demo-overlay.js';
 
 export interface Demo {
   readonly config: Config;
@@ -44,6 +45,8 @@ function demoSpeedUp(): number {
  * crested again at 9.99 m as the upstream water arrived: with evacuate at 10.1 m the replay shows each level once.
  */
 export const DEMO_PREPARE_M = 7;
+/** The demo's one alarm site (the Mason gauge). */
+export const DEMO_SITE_ID = 'mason';
 export const DEMO_EVACUATE_M = 10.1;
 /** When the replayed Mason series crosses them (series time, from the demo's own copy of the data). */
 const DEMO_STEPS = {
@@ -58,7 +61,7 @@ const DEMO_STEPS = {
  * replay the real USGS record of the Llano River flood of October 2018, sped up, and the config that polls it,
  * raises 准备转移/立即转移 on the Mason gauge, and sends them to a simulated I/O board, LED board and an audio file.
  */
-export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpeedUp()): Promise<Demo> {
+export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpeedUp(), overlay: DemoOverlay = {}): Promise<Demo> {
   const site = new SiteSimulator({ devices: demoDevices(speedUp, Date.now()), tcp: { host: '127.0.0.1', port: 0 }, log });
   await site.start();
   let outputs: DemoOutputs | undefined;
@@ -94,7 +97,7 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
     alarms: {
       sites: [
         {
-          id: 'mason',
+          id: DEMO_SITE_ID,
           name: '梅森站',
           sensors: ['mason'],
           prepare: { levelM: DEMO_PREPARE_M, hysteresisM: 0.2, debounce: { samples: 2 } },
@@ -117,6 +120,7 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
       : {},
     library,
     ...(satellite ? { recording: satellite.recording } : {}),
+    ...(overlay.uplinks !== undefined ? { uplinks: overlay.uplinks } : {}),
   });
   const after = (seriesTime: number): number => (seriesTime - DEMO_REPLAY_START) / speedUp / 1000;
   return {

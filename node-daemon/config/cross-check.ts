@@ -44,6 +44,7 @@ export function crossCheck(input: unknown, opts: CrossCheckOptions = {}): Config
   }
 
   checkFeedTokens(root, out);
+  checkSl651References(root, sensors, out);
   checkSerialPaths(buses, opts.resolveSerialPath ?? ((p) => p), out);
   checkTcpEndpoints(buses, out);
   for (const [i, bus] of buses.entries()) {
@@ -169,14 +170,45 @@ function checkFeedTokens(root: Loose, out: ConfigProblem[]): void {
   }
 }
 
+/** `uplinks.sl651[].levels[].sensor` names a sensor; `rain[].site` an alarm site that has a rain gauge. */
+function checkSl651References(root: Loose, sensors: ReadonlyArray<Loose | undefined>, out: ConfigProblem[]): void {
+  const sensorIds = sensors.flatMap((s) => str(s?.id) ?? []);
+  const sites = asList(asObject(root.alarms)?.sites).map(asObject);
+  const siteIds = sites.flatMap((s) => str(s?.id) ?? []);
+  const rainSites = sites.flatMap((s) => (s?.rainfall !== undefined ? (str(s.id) ?? []) : []));
+  for (const [c, centre] of asList(asObject(root.uplinks)?.sl651).entries()) {
+    for (const [i, level] of asList(asObject(centre)?.levels).entries()) {
+      const id = str(asObject(level)?.sensor);
+      if (id !== undefined && !sensorIds.includes(id)) out.push(unknownReference(['uplinks', 'sl651', c, 'levels', i, 'sensor'], id, sensorIds, 'sensor'));
+    }
+    for (const [i, rain] of asList(asObject(centre)?.rain).entries()) {
+      const id = str(asObject(rain)?.site);
+      if (id === undefined || rainSites.includes(id)) continue;
+      const known = siteIds.includes(id);
+      const near = didYouMean(id, rainSites);
+      out.push(
+        makeProblem(['uplinks', 'sl651', c, 'rain', i, 'site'], {
+          value: renderValue(id),
+          message: known
+            ? `alarm site "${id}" has no rain gauge (no rainfall section), so there is no rain to report`
+            : `"${id}" is not the id of an alarm site with a rain gauge${near !== undefined ? `; did you mean "${near}"?` : ''}`,
+          expected: rainSites.length > 0 ? `one of ${rainSites.join(', ')}` : 'the id of an alarms.sites entry with rainfall (there are none)',
+          messageZh: `找不到带雨量计的报警站点 "${id}"`,
+        }),
+      );
+    }
+  }
+}
+
 function unknownReference(segments: readonly PathSegment[], name: string, known: readonly string[], noun: string): ConfigProblem {
   const near = didYouMean(name, known);
-  const expected = known.length > 0 ? `one of ${known.join(', ')}` : `the id of an entry under buses (there are none)`;
+  const list = noun === 'bus' ? 'buses' : 'sensors';
+  const expected = known.length > 0 ? `one of ${known.join(', ')}` : `the id of an entry under ${list} (there are none)`;
   return makeProblem(segments, {
     value: renderValue(name),
     message: `"${name}" is not the id of any ${noun}${near !== undefined ? `; did you mean "${near}"?` : `; expected ${expected}`}`,
     expected,
-    messageZh: `找不到 id 为 "${name}" 的总线`,
+    messageZh: `找不到 id 为 "${name}" 的${noun === 'bus' ? '总线' : '传感器'}`,
   });
 }
 

@@ -12,6 +12,7 @@ import { libraryConfigSchema } from '../../broadcast/library/library-config.js';
 import { mediaConfigSchema } from '../../broadcast/media-quota/media-config.js';
 import { recordingSchema } from '../recording/config-schema.js';
 import { recordingScheduleShape, scheduleReferenceIssues } from '../recording-schedule/config-schema.js';
+import { uplinksSchema } from '../uplinks/sl651/config-schema.js';
 
 export { ID_RULE } from './fields.js';
 
@@ -256,6 +257,7 @@ export const configSchema = z
       .optional()
       .describe('satellite and TV recording: channels, segment length, stall watchdog (broadcast/recording)'),
     station: stationSchema.prefault({}).describe('the broadcast station: scheduled programmes on the loudspeakers, below every alarm'),
+    uplinks: uplinksSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     for (const p of unknownProgrammeSpeakers(c.station, c.outputs.speakers.map((s) => s.id))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });

@@ -2,6 +2,7 @@ import type { BreakerState, BusState } from '../core/events.js';
 import type { BusCounters } from '../../drivers/modbus/types.js';
 import type { Quality } from '../core/types.js';
 import type { MediaHealth } from '../media/media-health.js';
+import type { UplinksHealth } from '../http/schemas/uplinks.js';
 
 export interface SensorHealth {
   readonly id: string;
@@ -38,4 +39,6 @@ export interface HealthSnapshot {
   readonly storage: { readonly lastCommitTs?: number; readonly pendingWrites: number; readonly lastError?: string };
   /** The media disk quota: use, free space, evictions, pressure (media/media-quota.ts). */
   readonly media?: MediaHealth;
+  /** The SL 651 centre links (uplinks/sl651): absent when none is configured. */
+  readonly uplinks?: UplinksHealth;
 }

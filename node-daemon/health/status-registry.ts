@@ -7,6 +7,7 @@ import { systemClock, type Clock, type Quality, type Reading } from '../core/typ
 import type { ReadingsReader } from '../storage/types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
 import type { MediaHealth } from '../media/media-health.js';
+import type { UplinksHealth } from '../http/schemas/uplinks.js';
 import { diskUsage } from './disk-usage.js';
 import type { BusHealth, HealthSnapshot, SensorHealth } from './health-types.js';
 import { packageVersion } from './package-version.js';
@@ -28,6 +29,8 @@ export interface StatusRegistryOptions {
   readonly sync?: () => SyncHealth | undefined;
   /** The media disk quota (`media` in the snapshot): media/media-quota.ts. */
   readonly media?: () => MediaHealth | undefined;
+  /** The SL 651 centre links (`uplinks` in the snapshot; left out when it gives undefined): uplinks/sl651. */
+  readonly uplinks?: () => UplinksHealth | undefined;
 }
 
 type LastError = { readonly ts: number; readonly message: string };
@@ -182,6 +185,7 @@ export class StatusRegistry implements Module {
     const storage = this.opts.storageStatus();
     const sync = this.opts.sync?.();
     const media = this.opts.media?.();
+    const uplinks = this.opts.uplinks?.();
     const degraded =
       buses.some((b) => b.state === 'down') ||
       sensors.some((s) => s.critical && s.status !== 'good') ||
@@ -201,6 +205,7 @@ export class StatusRegistry implements Module {
       },
       ...(sync === undefined ? {} : { sync }),
       ...(media === undefined ? {} : { media }),
+      ...(uplinks === undefined ? {} : { uplinks }),
     };
   }
 

@@ -45,6 +45,7 @@ import type { contentFileStateSchema, contentHealthSchema, contentListSchema } f
 import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSchema } from './schemas/notices.js';
 import type { libraryCategoriesSchema, libraryImportBodySchema, libraryImportReportSchema, libraryItemSchema, libraryPageSchema, mediaHealthSchema } from './schemas/library.js';
 import type { userCreatedSchema, userListSchema, userSchema } from './schemas/users.js';
+import type { sl651CentreHealthSchema } from './schemas/uplinks.js';
 import type {
   pinBodySchema,
   recordingChannelSchema,
@@ -150,6 +151,9 @@ export type Notice = z.output<typeof noticeSchema>;
 export type NoticesQuery = z.input<typeof noticesQuerySchema>;
 /** `sync.orders` of `GET /health`: the county's downstream orders. */
 export type OrdersHealth = z.output<typeof ordersHealthSchema>;
+
+/** `uplinks.sl651` of `GET /health`: one SL 651 centre link. */
+export type Sl651CentreHealth = z.output<typeof sl651CentreHealthSchema>;
 
 /** `GET /recordings`: every recording (newest first, `live` while recording) and the channels. */
 export type RecordingList = z.output<typeof recordingListSchema>;

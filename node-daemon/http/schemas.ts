@@ -6,6 +6,7 @@ import type { SyncHealth } from '../sync/push/link-state.js';
 import { contentHealthSchema } from './schemas/content.js';
 import { mediaHealthSchema } from './schemas/library.js';
 import { ordersHealthSchema } from './schemas/notices.js';
+import { uplinksHealthSchema } from './schemas/uplinks.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 
@@ -142,6 +143,7 @@ export const healthSchema = z
     storage: z.strictObject({ lastCommitTs: z.int().optional(), pendingWrites: z.int(), lastError: z.string().optional() }),
     sync: syncHealthSchema.optional().describe('the county link (docs/sync.md); absent with sync.push false'),
     media: mediaHealthSchema.optional().describe('the media disk quota: recordings, library and county content, free space, evictions; `pressure` while space cannot be freed (fault alarm fault:disk_space)'),
+    uplinks: uplinksHealthSchema.optional().describe('the SL 651-2014 centre links (uplinks.sl651): connection, queue of unconfirmed reports, last confirmation; absent when none is configured'),
   })
   .register(apiSchemas, { id: 'Health' });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseBindAddress } from '../config/listen.js';
 import { createLogger } from '../core/log.js';
+import { CENTRE_USAGE, isCentreMode } from '../uplinks/sl651/centre-sim-usage.js';
 import { loadCatalogue } from '../sensing/profiles.js';
 import { DEMO_DEVICES, DEMO_REPLAY_START, DEMO_SPEED_UP, demoDevices, demoSeriesText } from './demo-site.js';
 import { DEFAULT_SILENT_GAP_MS, Replay } from './replay.js';
@@ -10,6 +11,7 @@ import { resolveStart } from './start-spec.js';
 import { SiteSimulator, type SimDevice } from './site-simulator.js';
 
 export const SIM_USAGE = `usage: fenghuo sim [--tcp HOST:PORT] [--rtu DEVICE [--baud N]] (--demo | --series FILE [options])
+       fenghuo sim --sl651-centre HOST:PORT [options]   (the SL 651 centre simulator, below)
 
 Serves simulated water-level sensors over Modbus, replaying a real series.
   --tcp HOST:PORT     serve Modbus TCP (default 127.0.0.1:1502 when --rtu is not given; port 0 = any free port)
@@ -26,7 +28,9 @@ Serves simulated water-level sensors over Modbus, replaying a real series.
                       from the first point or the crest: +36h, first+2d, peak-8h (default: the first point;
                       with --demo, 2018-10-15T21:00-05:00, an hour before the rise)
   --silent-gap-min M  a hole in the series longer than M minutes makes the device silent (120)
-  --loop              start again at the end instead of holding the last value`;
+  --loop              start again at the end instead of holding the last value
+
+${CENTRE_USAGE}`;
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -45,6 +49,8 @@ function positive(name: string, raw: string | undefined, fallback: number, integ
 
 /** `fenghuo sim ...`: the site simulator as a standalone process. Resolves to the exit code. */
 export async function simMain(argv: readonly string[]): Promise<number> {
+  // A mode of its own: the SL 651 centre simulator, no Modbus device.
+  if (isCentreMode(argv)) return (await import('../uplinks/sl651/centre-sim-cli.js')).centreSimMain(argv);
   let values;
   try {
     ({ values } = parseArgs({

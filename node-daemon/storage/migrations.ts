@@ -7,6 +7,7 @@ import { LIBRARY_MIGRATION } from '../library/library-migration.js';
 import { CLOCK_SPANS_MIGRATION } from './clock-migration.js';
 import { RECORDINGS_MIGRATION } from '../recording/migration.js';
 import { RECORDING_SCHEDULE_MIGRATION } from '../recording-schedule/migration.js';
+import { SL651_MIGRATION } from '../uplinks/sl651/sl651-migration.js';
 
 import type { Migration } from './migration.js';
 
@@ -233,6 +234,7 @@ export const MIGRATIONS: readonly Migration[] = [
   RECORDING_SCHEDULE_MIGRATION,
   LIBRARY_MIGRATION,
   CLOCK_SPANS_MIGRATION,
+  SL651_MIGRATION,
 ];
 
 export interface MigrationResult {

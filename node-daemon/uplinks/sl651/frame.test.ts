@@ -5,11 +5,11 @@ import {
   encodeHourlyReport,
   encodeTimedReport,
   SL651_FUNCTION,
-  Sl651Error,
   VOLTAGE,
   WATER_LEVEL,
   type Sl651Station,
 } from './frame.js';
+import { Sl651Error } from './codec/model.js';
 
 // The public examples of Fujian's SL 651 profile (福建省水文监测数据接入规定 V1.0), as published with the wainshine/SL651
 // toolkit (examples/fujian_messages.txt). Three of them end with a stray `7E` after the CRC, not part of the frame
@@ -79,16 +79,20 @@ describe('SL 651 elements and limits', () => {
     expect(encodeElement({ format: WATER_LEVEL, value: 2.345 })).toEqual([0x39, 0x23, 0x00, 0x00, 0x23, 0x45]);
   });
 
-  it('refuses what it cannot encode: negative values, too many digits, a bad station address, a wrong count of 5-minute levels', () => {
-    expect(() => encodeElement({ format: WATER_LEVEL, value: -0.5 })).toThrow(Sl651Error);
+  it('a negative value is FF then the magnitude in the remaining bytes', () => {
+    expect(encodeElement({ format: WATER_LEVEL, value: -0.5 })).toEqual([0x39, 0x23, 0xff, 0x00, 0x05, 0x00]);
+  });
+
+  it('refuses what it cannot encode: too many digits, a bad station address, a wrong count of 5-minute levels', () => {
+    expect(() => encodeElement({ format: VOLTAGE, value: -1.5 })).toThrow(Sl651Error);
     expect(() => encodeElement({ format: VOLTAGE, value: 123.45 })).toThrow(/does not fit/);
-    const times = { serial: 1, sentAt: 0, observedAt: 0 };
+    const times = { serial: 1, sentAt: bj(2025, 7, 1, 8, 0), observedAt: bj(2025, 7, 1, 8, 0) };
     expect(() => encodeTimedReport({ ...STATION_12345678, station: '12345' }, times, [])).toThrow(/10 hex digits/);
     expect(() => encodeHourlyReport(STATION_12345678, times, { fiveMinuteLevelsM: [1, 2], current: [] })).toThrow(/twelve/);
   });
 
   it('the standard F5 definition byte is C0 unless a profile says otherwise', () => {
-    const frame = encodeHourlyReport(STATION_12345678, { serial: 1, sentAt: 0, observedAt: 0 }, { fiveMinuteLevelsM: new Array<null>(12).fill(null), current: [] });
+    const frame = encodeHourlyReport(STATION_12345678, { serial: 1, sentAt: bj(2025, 7, 1, 8, 0), observedAt: bj(2025, 7, 1, 8, 0) }, { fiveMinuteLevelsM: new Array<null>(12).fill(null), current: [] });
     const body = hex(frame);
     expect(body).toContain('F5C0' + 'FFFF'.repeat(12));
   });

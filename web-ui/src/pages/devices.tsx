@@ -7,6 +7,7 @@ import { t, tk } from '../i18n.js';
 import { refreshSystem, useStore } from '../store.js';
 import { budgetText, lastContactText, laneRows, syncNotices, syncTone, type SyncView } from '../sync-view.js';
 import { OutputsState } from './broadcast.js';
+import { Sl651Card } from './sl651-card.js';
 
 /** The county link (`sync` of /health): state, hub, last contact, backlog per lane, budget, refusals. */
 function SyncCard(props: { sync: SyncView }): JSX.Element {
@@ -235,6 +236,7 @@ export function DevicesPage(): JSX.Element {
         </Card>
       )}
       {h !== undefined && h.sync !== undefined && <SyncCard sync={h.sync} />}
+      {h !== undefined && h.uplinks !== undefined && h.uplinks.sl651.length > 0 && <Sl651Card centres={h.uplinks.sl651} />}
       <OutputsState outputs={o} />
       <SystemCard system={s.system} uptimeS={h !== undefined ? h.uptimeS : undefined} disk={h !== undefined ? h.disk : undefined} version={h !== undefined ? h.version : undefined} />
       {h !== undefined && h.storage.lastCommitTs !== undefined && (
