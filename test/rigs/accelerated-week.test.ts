@@ -15,8 +15,8 @@
 // 20 s (fake) = 20 ms real; the first connect may meet a refused port and the reconnect backoff costs fake minutes, so
 // alarms of the first fake 15 minutes are ignored. Node's HTTP server timeouts shrink too (requestTimeout 300 s fake =
 // 0.3 s real): API calls stay tiny and local. /proc/uptime is not faked (the rig's clock is its own, unpreloaded).
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
@@ -26,6 +26,7 @@ import { packageRoot } from '../../node-daemon/core/paths.js';
 import { bearerHeaders, TEST_API_TOKEN } from '../helpers/auth.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 import { freeTcpPort } from '../helpers/pymodbus.js';
+import { findLibfaketime, removeFaketimeLeftovers } from '../helpers/libfaketime.js';
 import { tempDir, waitUntil, type LogLine } from '../daemon/daemon-harness.js';
 
 const ENABLED = process.env.FENGHUO_RIG_WEEK === '1';
@@ -52,23 +53,7 @@ const MAX_RSS_GROWTH_MB = 16;
 const MAX_HEAP_MIN_GROWTH_MB = 4;
 const MIN_RETENTION_PASSES = 150;
 
-function findLibfaketime(): string | undefined {
-  const candidates: string[] = [];
-  try {
-    candidates.push(...execFileSync('dpkg', ['-L', 'libfaketime'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n'));
-  } catch {
-    // not Debian, or not installed
-  }
-  try {
-    candidates.push(...execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').map((l) => l.split('=> ')[1] ?? ''));
-  } catch {
-    // no ldconfig
-  }
-  candidates.push('/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/faketime/libfaketimeMT.so.1');
-  return candidates.map((c) => c.trim()).find((c) => c.endsWith('/libfaketimeMT.so.1') && existsSync(c));
-}
-
-const LIBFAKETIME = ENABLED ? findLibfaketime() : undefined;
+const LIBFAKETIME = ENABLED ? findLibfaketime({ multiThreadedOnly: true }) : undefined;
 const describeRig = ENABLED && LIBFAKETIME !== undefined ? describe : describe.skip;
 if (!ENABLED) {
   console.log(`accelerated-week rig skipped: it takes ~11 minutes of one core, so npm test leaves it out. Run it with: ${RUN_HINT}`);
@@ -167,8 +152,7 @@ function spawnFaked(args: string[], fakeEnv: NodeJS.ProcessEnv): Child {
       const guard = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       await exit;
       clearTimeout(guard);
-      // libfaketime's shared memory and semaphore outlive a killed process.
-      for (const f of [`/dev/shm/faketime_shm_${pid}`, `/dev/shm/sem.faketime_sem_${pid}`]) rmSync(f, { force: true });
+      removeFaketimeLeftovers(pid);
     },
   };
 }

@@ -33,8 +33,7 @@
  *     answered poll, and per sensor consecutive readings are a poll apart once the jumps are taken out.
  */
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +41,7 @@ import { DB_FILE_NAME } from '../../node-daemon/storage/database.js';
 import { getJson, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProcess } from '../daemon/daemon-harness.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
 import { startPymodbusSlave, type RunningSlave } from '../helpers/pymodbus.js';
+import { findLibfaketime } from '../helpers/libfaketime.js';
 
 const H = 3_600_000;
 const SIX_H = 6 * H;
@@ -60,22 +60,6 @@ const now = (): number => performance.now();
 const cm = (m: number): number => Math.round(m * 100);
 
 // ---- libfaketime ----
-
-/** The preload library of Debian's libfaketime for this machine's architecture, or undefined when not installed. */
-function findLibfaketime(): string | undefined {
-  const lines: string[] = [];
-  const ask = (cmd: string, args: string[], pick: (l: string) => string): void => {
-    try {
-      lines.push(...execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').map(pick));
-    } catch {
-      /* not this distribution, or not installed */
-    }
-  };
-  ask('dpkg', ['-L', 'libfaketime'], (l) => l);
-  ask('ldconfig', ['-p'], (l) => l.split('=> ')[1] ?? '');
-  const files = lines.map((l) => l.trim()).filter((l) => l !== '' && existsSync(l));
-  return files.find((f) => f.endsWith('/libfaketimeMT.so.1')) ?? files.find((f) => f.endsWith('/libfaketime.so.1'));
-}
 
 const LIBFAKETIME = findLibfaketime();
 if (LIBFAKETIME === undefined) console.warn('clock-jump rig skipped: libfaketime is not installed (apt-get install -y libfaketime faketime)');
