@@ -100,6 +100,8 @@ export interface DaemonOptions {
   /** FENGHUO_DEMO_SPEED_UP: series time per wall-clock time. At S the Mason gauge reaches 准备转移 after 22800/S s. */
   speedUp: number;
   env?: Record<string, string>;
+  /** More arguments of `fenghuo run`, e.g. `--with FILE` (sections added to the demo's config). */
+  args?: readonly string[];
 }
 
 const bin = join(root, 'bin', 'fenghuo.js');
@@ -108,7 +110,7 @@ const bin = join(root, 'bin', 'fenghuo.js');
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'fenghuo-browser-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [bin, 'run', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`], {
+  const child: ChildProcess = spawn(process.execPath, [bin, 'run', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`, ...(opts.args ?? [])], {
     cwd: dir,
     env: { ...process.env, FENGHUO_DEMO_SPEED_UP: String(opts.speedUp), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

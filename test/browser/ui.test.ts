@@ -2,12 +2,14 @@
 // replayed over Modbus TCP, simulated I/O and LED boards): first-run setup, logout/login, the red alarm banner when
 // the flood crosses 准备转移, acknowledgement by an operator, a viewer who may not acknowledge, a drill behind its
 // confirmation reaching the LED board, a sensor fault (raised through the settings API) shelved and unshelved from the
-// alarms page, and every page screenshotted at two screen sizes and checked with axe-core.
+// alarms page, the 设备 page's SL 651 centre link (the demo reports to `fenghuo sim --sl651-centre` through
+// `--with`), and every page screenshotted at two screen sizes and checked with axe-core.
 //
 // Timing at FENGHUO_DEMO_SPEED_UP=1200 (series time = 1200 × wall time; measured): 准备转移 ~19 s after start,
 // 立即转移 ~24 s, back to 准备转移 ~29 s, cleared ~69 s. An acknowledged alarm becomes active again when it
 // escalates, so the operator acknowledges only once it is at 立即转移 (de-escalation keeps the acknowledgement).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +35,7 @@ import {
   type AxeViolation,
   type Daemon,
 } from './harness.js';
+import { startCentreProcess, type CentreProcess } from '../uplinks/sl651/centre-process.js';
 
 const SPEED_UP = 1200;
 /** 准备转移 comes at 22800/S s after the daemon starts; the banner gets this much on top. */
@@ -53,6 +56,8 @@ describe('web UI on the demo daemon', () => {
   const contexts: BrowserContext[] = [];
   let adminPage: Page;
   let admin: ApiSession;
+  let centre: CentreProcess;
+  const overlayDir = mkdtempSync(join(tmpdir(), 'fenghuo-browser-sl651-'));
 
   const newPage = async (): Promise<Page> => {
     const ctx = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
@@ -111,7 +116,14 @@ describe('web UI on the demo daemon', () => {
     // Screenshots of this run only: none left from an earlier one to mislead.
     for (const vp of VIEWPORTS) rmSync(join(SCREENSHOTS, vp.name), { recursive: true, force: true });
     await ensureBuilt();
-    [daemon, browser] = await Promise.all([startDaemon({ speedUp: SPEED_UP }), launchBrowser()]);
+    // A county centre for the demo to report to in SL 651 (uplinks through `fenghuo run --with`).
+    centre = await startCentreProcess();
+    const overlay = join(overlayDir, 'sl651.yaml');
+    writeFileSync(
+      overlay,
+      ['uplinks:', '  sl651:', `    - { id: county, host: 127.0.0.1, port: ${centre.port}, centre: 1, station: "0012345678", levels: [{ element: "39", sensor: mason, thresholdsM: [7, 10.1] }] }`, ''].join('\n'),
+    );
+    [daemon, browser] = await Promise.all([startDaemon({ speedUp: SPEED_UP, args: ['--with', overlay] }), launchBrowser()]);
     startedAt = Date.now();
     adminPage = await newPage();
   }, 240_000);
@@ -130,6 +142,8 @@ describe('web UI on the demo daemon', () => {
       writeFileSync(join(ARTIFACTS, 'alarms.json'), `${JSON.stringify({ alarms: full, outputs }, null, 2)}\n`);
     }
     const code = await daemon?.stop();
+    await centre?.stop();
+    rmSync(overlayDir, { recursive: true, force: true });
     expect(code).toBe(0);
   });
 
@@ -482,6 +496,16 @@ describe('web UI on the demo daemon', () => {
     expect(await error.innerText()).toContain('last admin');
     expect(await adminRow.count()).toBe(1);
     expect((await admin.request<{ users: { name: string }[] }>('GET', '/api/v1/users')).body.users.map((u) => u.name)).toContain(ADMIN.name);
+  });
+
+  it('the 设备 page shows the SL 651 centre link: connected, and when the centre last confirmed a report', async () => {
+    // The flood has crossed 7 m by now (the banner test waited for it): a 加报 went to the centre and was confirmed.
+    await centre.next((l) => l.event === 'frame' && l.fn === '33' && l.confirmed === true, 'a confirmed 加报 at the centre', 0, 30_000);
+    await adminPage.goto(`${daemon.url}/devices`);
+    const card = adminPage.getByTestId('sl651-centre');
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('connected');
+    await expect.poll(() => card.getByTestId('sl651-last-confirmed').innerText(), { timeout: 10_000 }).toMatch(/\d\d:\d\d/);
+    expect(await adminPage.getByTestId('sl651-card').innerText()).toMatch(/水文遥测上报（SL 651）[\s\S]*已连接[\s\S]*0012345678/);
   });
 
   const PAGES: { name: string; path: string; ready: string }[] = [
