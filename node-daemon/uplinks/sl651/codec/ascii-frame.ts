@@ -54,11 +54,14 @@ export function parseAsciiHeader(bytes: Uint8Array, at: number): HeaderResult {
   const multi = start === CONTROL.SYN;
   if (multi && length < PACKET) return { error: new Sl651Error('length', `a SYN frame's length ${length} cannot hold its packet header`) };
   let packet: { total: number; seq: number } | undefined;
+  let packetProblem: string | undefined;
   if (multi) {
     if (bytes.length - at < HEADER + PACKET) return { need: HEADER + PACKET };
     const chars = text(bytes, at + HEADER, at + HEADER + PACKET);
-    if (!/^[0-9A-Fa-f]{6}$/.test(chars)) return { error: new Sl651Error('length', 'the packet header is not 6 hex digits') };
-    packet = { total: parseInt(chars.slice(0, 3), 16), seq: parseInt(chars.slice(3), 16) };
+    // Judged after the CRC: the frame's size comes from the length field alone, so a damaged packet header is a
+    // damaged frame (crc), and a reader skips the whole of it.
+    if (/^[0-9A-Fa-f]{6}$/.test(chars)) packet = { total: parseInt(chars.slice(0, 3), 16), seq: parseInt(chars.slice(3), 16) };
+    else packetProblem = 'the packet header is not 6 hex digits';
   }
   const addresses = text(bytes, at + 1, at + 13).toUpperCase();
   const bodyStart = HEADER + (multi ? PACKET : 0);
@@ -71,6 +74,7 @@ export function parseAsciiHeader(bytes: Uint8Array, at: number): HeaderResult {
       password: field(13, 4),
       fn: field(17, 2),
       ...(packet === undefined ? {} : { packet }),
+      ...(packetProblem === undefined ? {} : { packetProblem }),
       bodyStart,
       bodyLength,
       size: bodyStart + bodyLength + TRAILER,
@@ -91,6 +95,7 @@ export function decodeAsciiFrame(bytes: Uint8Array): Sl651Frame {
   const sentText = text(bytes, endAt + 1, endAt + 5);
   const crc = crc16(bytes.subarray(0, endAt + 1));
   if (!/^[0-9A-Fa-f]{4}$/.test(sentText) || parseInt(sentText, 16) !== crc) throw new Sl651Error('crc', `CRC ${JSON.stringify(sentText)} sent, ${toHex(crc, 4)} computed`);
+  if (h.packetProblem !== undefined) throw new Sl651Error('start', h.packetProblem);
   return {
     encoding: 'ascii',
     direction: h.direction,

@@ -33,6 +33,8 @@ export interface FrameHeader {
   readonly password: number;
   readonly fn: number;
   readonly packet?: { readonly total: number; readonly seq: number };
+  /** An ASCII SYN frame whose packet header is not hex: refused once its CRC has been checked. */
+  readonly packetProblem?: string;
   readonly bodyStart: number;
   readonly bodyLength: number;
   readonly size: number;
