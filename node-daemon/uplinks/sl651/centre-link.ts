@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../core/log.js';
 import type { Clock } from '../../core/types.js';
 import { afterFailure, afterSuccess, BACKOFF_START, backoffCeiling, type BackoffState } from '../../sync/outbox/backoff.js';
@@ -35,8 +36,8 @@ export interface LinkOutbox {
 export interface StationAnswers {
   /** 37: the current value of every element. */
   realtime(now: number): readonly ObservationGroup[];
-  /** 38: one element's values over a period at a step. */
-  period(q: PeriodQueryMessage): readonly ObservationGroup[];
+  /** 38: one element's values over a period at a step; none after `now`. */
+  period(q: PeriodQueryMessage, now: number): readonly ObservationGroup[];
   /** 4A: the clock policy's word on a time the centre asks the station to take. */
   setClock(requested: number, now: number): { readonly accepted: boolean; readonly reason: string };
 }
@@ -53,6 +54,12 @@ export interface CentreLinkDeps {
 
 type Outcome = 'confirmed' | 'nak' | 'timeout' | 'closed';
 
+interface Waiting {
+  readonly fn: number;
+  readonly serial: number;
+  settle(o: Outcome): void;
+}
+
 /** Tries of one report on one connection (first send included) before the connection is dropped and made anew. */
 const TRIES_PER_CONNECTION = 3;
 const MIN_BACKOFF_MS = 1_000;
@@ -65,7 +72,11 @@ const MIN_BACKOFF_MS = 1_000;
  */
 export class CentreLink {
   private readonly c: Sl651CentreConfig;
-  private readonly sleep = new WakeableSleep();
+  /** The idle wait of a session (until the next keep-alive): ended by wake(), by the socket closing, by stop(). */
+  private readonly idle = new WakeableSleep();
+  /** The backoff between connection attempts: ended only by stop(), so that neither a queued report nor a stale
+   * socket event cuts it short. */
+  private readonly pause = new WakeableSleep();
   private socket: Socket | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
@@ -74,9 +85,12 @@ export class CentreLink {
   private connectedSince: number | undefined;
   private nextAttemptAt: number | undefined;
   private lastError: string | undefined;
+  /** Monotonic ms (performance.now) of the last frame sent: the keep-alive's idle time must not follow clock steps. */
   private lastSentAt = 0;
   private linkSerial = 0;
-  private waiting: { readonly fn: number; readonly serial: number; settle: (o: Outcome) => void } | undefined;
+  private waiting: Waiting | undefined;
+  /** The report last sent on this connection: the only one a confirmation from the centre may confirm. */
+  private lastReport: { readonly fn: number; readonly serial: number } | undefined;
   private readonly counters: { -readonly [K in keyof Sl651LinkCounters]: number } = {
     reportsSent: 0,
     reportsConfirmed: 0,
@@ -103,13 +117,15 @@ export class CentreLink {
     this.state = 'stopped';
     this.socket?.destroy();
     this.waiting?.settle('closed');
-    this.sleep.wake();
+    this.idle.wake();
+    this.pause.wake();
     await this.running;
+    this.state = 'stopped';
   }
 
-  /** A report was queued: send it now rather than at the next keep-alive. */
+  /** A report was queued: send it now rather than at the next keep-alive (a backoff under way is not cut short). */
   wake(): void {
-    this.sleep.wake();
+    this.idle.wake();
   }
 
   health(): Sl651CentreHealth {
@@ -138,6 +154,7 @@ export class CentreLink {
       try {
         this.state = 'connecting';
         const socket = await this.open();
+        if (this.stopped) break;
         this.counters.connects += 1;
         await this.session(socket);
       } catch (err) {
@@ -146,6 +163,8 @@ export class CentreLink {
         this.socket?.destroy();
         this.socket = undefined;
         this.connectedSince = undefined;
+        this.waiting = undefined;
+        this.lastReport = undefined;
       }
       if (this.stopped) break;
       this.backoff = afterFailure(this.backoff);
@@ -153,55 +172,84 @@ export class CentreLink {
       const delay = Math.max(MIN_BACKOFF_MS / 2, Math.floor((this.deps.random ?? Math.random)() * ceiling));
       this.state = 'backoff';
       this.nextAttemptAt = this.deps.clock() + delay;
+      let queued: number | undefined;
+      try {
+        queued = this.deps.outbox.queueLength();
+      } catch {
+        // A failing database must not end the loop (its rejection would go unhandled): the log line goes without it.
+      }
       this.deps.log.warn(
-        { event: 'sl651.link_down', centre: this.c.id, error: this.lastError, retryInMs: delay, queued: this.deps.outbox.queueLength() },
+        { event: 'sl651.link_down', centre: this.c.id, error: this.lastError, retryInMs: delay, queued },
         `SL 651 centre ${this.c.id} unreachable; retry in ${Math.round(delay / 1000)} s`,
       );
-      await this.sleepUnlessStopped(delay);
+      if (!this.stopped) await this.pause.sleep(delay);
       this.nextAttemptAt = undefined;
     }
+    this.state = 'stopped';
   }
 
   private open(): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: this.c.host, port: this.c.port });
+      // Known at once, so that stop() during the connect ends it rather than waiting for its timeout.
+      this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => socket.destroy(new Error(`connect timed out after ${this.c.confirmTimeoutMs} ms`)), this.c.confirmTimeoutMs);
-      socket.once('connect', () => {
+      const failed = (err?: Error): void => {
         clearTimeout(timer);
-        socket.removeAllListeners('error');
+        socket.removeListener('connect', connected);
+        reject(err ?? new Error('connection closed before it was made'));
+      };
+      const connected = (): void => {
+        clearTimeout(timer);
+        socket.removeListener('error', failed);
+        socket.removeListener('close', closed);
         resolve(socket);
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
+      };
+      const closed = (): void => failed();
+      socket.once('connect', connected);
+      socket.once('error', failed);
+      socket.once('close', closed);
     });
   }
 
   private async session(socket: Socket): Promise<void> {
     this.socket = socket;
+    this.lastReport = undefined;
     const reader = new FrameReader();
     let closed = false;
     const closedNow = (): void => {
+      // A socket's 'close' comes a tick after the loop destroyed it: by then it is no longer this link's socket, and
+      // must not settle or wake what a later connection (or the backoff) waits for.
+      if (closed || this.socket !== socket) return;
       closed = true;
       this.waiting?.settle('closed');
-      this.sleep.wake();
+      this.idle.wake();
     };
     socket.on('data', (chunk: Buffer) => {
-      for (const r of reader.push(chunk)) {
-        if (r.ok) this.onFrame(r.frame);
-        else this.frameError(r.error.code, r.error.message);
+      try {
+        for (const r of reader.push(chunk)) {
+          if (r.ok) this.onFrame(r.frame);
+          else this.frameError(r.error.code, r.error.message);
+        }
+      } catch (err) {
+        // Never out of a socket event (that would end the process): the stream's state is unknown, so start anew.
+        const message = err instanceof Error ? err.message : String(err);
+        this.deps.log.error({ event: 'sl651.link_error', centre: this.c.id, err: message }, `SL 651 centre ${this.c.id}: ${message}; reconnecting`);
+        socket.destroy(err instanceof Error ? err : new Error(message));
       }
     });
     socket.on('error', (err) => {
-      this.lastError = err.message;
+      if (this.socket === socket) this.lastError = err.message;
       closedNow();
     });
-    socket.on('close', closedNow);
+    socket.on('close', (hadError: boolean) => {
+      if (!hadError && this.socket === socket && !this.stopped) this.lastError = 'the centre closed the connection';
+      closedNow();
+    });
     this.state = 'connected';
     this.connectedSince = this.deps.clock();
-    this.lastSentAt = this.deps.clock();
+    this.lastSentAt = performance.now();
     this.deps.log.info({ event: 'sl651.link_up', centre: this.c.id, address: `${this.c.host}:${this.c.port}`, queued: this.deps.outbox.queueLength() }, `SL 651 centre ${this.c.id} connected`);
 
     let tries = 0;
@@ -209,14 +257,15 @@ export class CentreLink {
     while (!this.stopped && !closed) {
       const next = this.deps.outbox.nextUnconfirmed();
       if (next === undefined) {
-        const idleMs = this.deps.clock() - this.lastSentAt;
+        const idleMs = performance.now() - this.lastSentAt;
         const keepAliveMs = this.c.keepAliveS * 1000;
         if (idleMs >= keepAliveMs) {
-          this.send(FN.keepAlive, encodeHead({ serial: this.nextLinkSerial(), sentAt: this.wireNow() }, this.c.encoding, this.wire()), 'ETX');
+          // Not sent (the socket is gone, its 'close' not yet here): the session is over, not a loop without a wait.
+          if (!this.send(FN.keepAlive, encodeHead({ serial: this.nextLinkSerial(), sentAt: this.wireNow() }, this.c.encoding, this.wire()), 'ETX')) break;
           this.counters.keepAlives += 1;
           continue;
         }
-        await this.sleep.sleep(keepAliveMs - idleMs);
+        await this.idle.sleep(keepAliveMs - idleMs);
         continue;
       }
       tries = next.id === lastId ? tries + 1 : 1;
@@ -243,22 +292,33 @@ export class CentreLink {
         this.wire(),
       );
     } catch (err) {
-      // A report SL 651 cannot carry (e.g. a send time outside 2000-2099 on a clock gone wrong) would block the queue
-      // for ever: it is set aside, loudly, and the next one goes.
+      // The station's clock cannot go on the wire (outside 2000-2099): the report is fine, the link is not; it waits
+      // (the session ends, the link retries after its backoff) rather than being thrown away with all the others.
+      if (!this.headEncodes()) throw new Error(`the station clock cannot be sent (${String(err)})`);
+      // A report SL 651 cannot carry would block the queue for ever: it is set aside, loudly, and the next one goes.
       this.deps.log.error({ event: 'sl651.report_unencodable', centre: this.c.id, serial: report.serial, fn: report.fn.toString(16), err: String(err) }, `SL 651 report ${report.serial} cannot be encoded; set aside`);
-      this.deps.outbox.confirm(report.serial, report.fn, now);
+      // One the outbox would not set aside would come straight back: a loop without a wait; the session ends instead.
+      if (!this.deps.outbox.confirm(report.serial, report.fn, now)) throw new Error(`report ${report.serial} cannot be encoded nor set aside`);
       return 'confirmed';
     }
     const confirmed = new Promise<Outcome>((resolve) => {
+      let done = false;
       const timer = setTimeout(() => settle('timeout'), this.c.confirmTimeoutMs);
       const settle = (o: Outcome): void => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
-        if (this.waiting?.serial === report.serial) this.waiting = undefined;
+        if (this.waiting === entry) this.waiting = undefined;
         resolve(o);
       };
-      this.waiting = { fn: report.fn, serial: report.serial, settle };
+      const entry: Waiting = { fn: report.fn, serial: report.serial, settle };
+      this.waiting = entry;
     });
-    this.send(report.fn, body, 'ETX');
+    this.lastReport = { fn: report.fn, serial: report.serial };
+    if (!this.send(report.fn, body, 'ETX')) {
+      this.waiting?.settle('closed');
+      return confirmed;
+    }
     this.deps.outbox.markSent(report.id, now);
     this.counters.reportsSent += 1;
     if (resend) this.counters.resends += 1;
@@ -285,6 +345,13 @@ export class CentreLink {
         return;
       }
       if (frame.end === 'ESC' || frame.end === 'EOT' || frame.end === 'ACK') {
+        // Only the report last sent can be confirmed (also late, after its timeout: then it is not sent again). Any
+        // other serial would confirm a report the centre never had (one still queued with that serial), losing it.
+        const sent = this.lastReport;
+        if (sent === undefined || sent.serial !== head.serial || sent.fn !== frame.fn) {
+          this.deps.log.debug({ event: 'sl651.confirmation_ignored', centre: this.c.id, fn: frame.fn.toString(16), serial: head.serial }, 'SL 651 confirmation of no report in flight ignored');
+          return;
+        }
         const matched = this.deps.outbox.confirm(head.serial, frame.fn, this.deps.clock());
         if (matched) this.counters.reportsConfirmed += 1;
         if (this.waiting !== undefined && this.waiting.serial === head.serial && this.waiting.fn === frame.fn) this.waiting.settle('confirmed');
@@ -308,7 +375,7 @@ export class CentreLink {
         break;
       case FN.queryPeriod: {
         const q = decodePeriodQuery(frame.body, this.c.encoding, this.wire());
-        body = encodeReport({ ...reply, station, stationType, groups: this.deps.answers.period(q) }, this.c.encoding, this.wire());
+        body = encodeReport({ ...reply, station, stationType, groups: this.deps.answers.period(q, now) }, this.c.encoding, this.wire());
         break;
       }
       case FN.queryClock:
@@ -335,13 +402,25 @@ export class CentreLink {
     this.deps.log.info({ event: 'sl651.query_answered', centre: this.c.id, fn: frame.fn.toString(16), serial: head.serial }, `SL 651 centre ${this.c.id}: ${functionName(frame.fn)} answered`);
   }
 
-  private send(fn: number, body: Uint8Array, end: 'ETX'): void {
+  /** False when there is no open socket to send on. */
+  private send(fn: number, body: Uint8Array, end: 'ETX'): boolean {
     const socket = this.socket;
-    if (socket === undefined || socket.destroyed) return;
+    if (socket === undefined || socket.destroyed) return false;
     const head = { encoding: this.c.encoding, direction: 'up' as const, centre: this.c.centre, station: this.c.station.toUpperCase(), password: parseInt(this.c.password, 16), fn };
     const frames = end === 'ETX' ? splitPackets(head, body) : [{ ...head, body, end }];
     for (const f of frames) socket.write(encodeFrame(f));
-    this.lastSentAt = this.deps.clock();
+    this.lastSentAt = performance.now();
+    return true;
+  }
+
+  /** Whether a head with the station's current time can be encoded (false: the clock is outside what SL 651 carries). */
+  private headEncodes(): boolean {
+    try {
+      encodeHead({ serial: 1, sentAt: this.wireNow() }, this.c.encoding, this.wire());
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private frameError(code: string, detail: string): void {
@@ -361,9 +440,5 @@ export class CentreLink {
 
   private wire(): { readonly utcOffsetMinutes: number } {
     return { utcOffsetMinutes: this.c.utcOffsetMinutes };
-  }
-
-  private async sleepUnlessStopped(ms: number): Promise<void> {
-    if (!this.stopped) await this.sleep.sleep(ms);
   }
 }

@@ -44,7 +44,7 @@ export function stationAnswers(config: Sl651CentreConfig, ports: AnswerPorts): S
   ];
   return {
     realtime: (now) => [{ observedAt: floorMinute(now), elements: elementsAt(now, REALTIME_MAX_AGE_MS) }],
-    period: (q) => periodAnswer(config, ports, q),
+    period: (q, now) => periodAnswer(config, ports, q, now),
     setClock: (requested, now) => {
       const skewS = Math.round(Math.abs(requested - now) / 1000);
       if (!ports.clockTrusted()) return { accepted: false, reason: 'the box\'s clock is not trusted yet; it takes time only from NTP or the county hub' };
@@ -54,7 +54,7 @@ export function stationAnswers(config: Sl651CentreConfig, ports: AnswerPorts): S
   };
 }
 
-function periodAnswer(config: Sl651CentreConfig, ports: AnswerPorts, q: PeriodQueryMessage): ObservationGroup[] {
+function periodAnswer(config: Sl651CentreConfig, ports: AnswerPorts, q: PeriodQueryMessage, now: number): ObservationGroup[] {
   const step = q.stepMinutes > 0 ? q.stepMinutes * MINUTE : HOUR;
   const last = q.to;
   const count = last < q.from ? 0 : Math.min(MAX_PERIOD_VALUES, Math.floor((last - q.from) / step) + 1);
@@ -64,11 +64,13 @@ function periodAnswer(config: Sl651CentreConfig, ports: AnswerPorts, q: PeriodQu
   const rain = config.rain.find((r) => r.element === code);
   let values: (number | null)[];
   let definition: number;
+  // A time still to come has no value yet (the newest reading would otherwise stand in for it).
+  const past = (t: number, value: () => number | null): number | null => (t > now ? null : value());
   if (level !== undefined) {
-    values = times.map((t) => ports.levelAt(level.sensor, t, step));
+    values = times.map((t) => past(t, () => ports.levelAt(level.sensor, t, step)));
     definition = LEVEL_DEFINITION;
   } else if (rain !== undefined) {
-    values = times.map((t) => ports.rainAt(rain.site, t)?.[RAIN_WINDOW[rain.element]] ?? null);
+    values = times.map((t) => past(t, () => ports.rainAt(rain.site, t)?.[RAIN_WINDOW[rain.element]] ?? null));
     definition = RAIN_DEFINITION;
   } else {
     // An element this station does not measure: the period, every value missing.
