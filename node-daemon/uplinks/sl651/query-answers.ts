@@ -2,19 +2,10 @@ import { numberElement } from './codec/elements.js';
 import type { ElementValue, ObservationGroup, PeriodQueryMessage } from './codec/model.js';
 import type { Sl651CentreConfig } from './config-schema.js';
 import type { StationAnswers } from './centre-link.js';
+import { LEVEL_DEFINITION, levelValue, RAIN_DEFINITION, rainValue, type PlannerPorts } from './report-plan.js';
 
-/** Rainfall totals of a site at a time, mm (alarms/engine/site-rain.ts). */
-export interface RainTotalsAt {
-  readonly h1: number;
-  readonly h3: number;
-  readonly h6: number;
-}
-
-/** What the answers read: stored readings, the rain gauge's totals, the box's clock trust. */
-export interface AnswerPorts {
-  /** The newest good level of a sensor at or before `at`, no older than `maxAgeMs`; null when none. */
-  levelAt(sensorId: string, at: number, maxAgeMs: number): number | null;
-  rainAt(siteId: string, at: number): RainTotalsAt | null;
+/** What the answers read: stored readings and the rain gauge's totals (as the planner does), and the clock trust. */
+export interface AnswerPorts extends PlannerPorts {
   /** Whether the box's clock is trusted now (health/clock-trust.ts). */
   clockTrusted(): boolean;
 }
@@ -25,8 +16,6 @@ const HOUR = 60 * MINUTE;
 const REALTIME_MAX_AGE_MS = 10 * MINUTE;
 /** 时段数据: at most this many values in one answer (a month of hourly values; the answer goes in packets). */
 export const MAX_PERIOD_VALUES = 2_000;
-const LEVEL_DEFINITION = 0x23;
-const RAIN_DEFINITION = 0x19;
 const RAIN_WINDOW = { '1A': 'h1', '1C': 'h3', '1D': 'h6' } as const;
 
 const floorMinute = (t: number): number => Math.floor(t / MINUTE) * MINUTE;
@@ -39,8 +28,8 @@ const floorMinute = (t: number): number => Math.floor(t / MINUTE) * MINUTE;
  */
 export function stationAnswers(config: Sl651CentreConfig, ports: AnswerPorts): StationAnswers {
   const elementsAt = (at: number, maxAgeMs: number): ElementValue[] => [
-    ...config.levels.map((l) => numberElement(parseInt(l.element, 16), ports.levelAt(l.sensor, at, maxAgeMs), LEVEL_DEFINITION)),
-    ...config.rain.map((r) => numberElement(parseInt(r.element, 16), ports.rainAt(r.site, at)?.[RAIN_WINDOW[r.element]] ?? null, RAIN_DEFINITION)),
+    ...config.levels.map((l) => numberElement(parseInt(l.element, 16), levelValue(ports.levelAt(l.sensor, at, maxAgeMs)), LEVEL_DEFINITION)),
+    ...config.rain.map((r) => numberElement(parseInt(r.element, 16), rainValue(ports.rainAt(r.site, at)?.[RAIN_WINDOW[r.element]] ?? null), RAIN_DEFINITION)),
   ];
   return {
     realtime: (now) => [{ observedAt: floorMinute(now), elements: elementsAt(now, REALTIME_MAX_AGE_MS) }],
@@ -67,10 +56,10 @@ function periodAnswer(config: Sl651CentreConfig, ports: AnswerPorts, q: PeriodQu
   // A time still to come has no value yet (the newest reading would otherwise stand in for it).
   const past = (t: number, value: () => number | null): number | null => (t > now ? null : value());
   if (level !== undefined) {
-    values = times.map((t) => past(t, () => ports.levelAt(level.sensor, t, step)));
+    values = times.map((t) => past(t, () => levelValue(ports.levelAt(level.sensor, t, step))));
     definition = LEVEL_DEFINITION;
   } else if (rain !== undefined) {
-    values = times.map((t) => past(t, () => ports.rainAt(rain.site, t)?.[RAIN_WINDOW[rain.element]] ?? null));
+    values = times.map((t) => past(t, () => rainValue(ports.rainAt(rain.site, t)?.[RAIN_WINDOW[rain.element]] ?? null)));
     definition = RAIN_DEFINITION;
   } else {
     // An element this station does not measure: the period, every value missing.

@@ -8,7 +8,8 @@ import type { Db } from '../../storage/database.js';
 import { CentreLink, type LinkOutbox } from './centre-link.js';
 import type { Sl651CentreConfig } from './config-schema.js';
 import { Sl651Outbox } from './outbox-store.js';
-import { stationAnswers, type RainTotalsAt } from './query-answers.js';
+import { stationAnswers } from './query-answers.js';
+import type { RainTotalsMm } from './report-plan.js';
 
 export interface Sl651ModuleDeps {
   readonly db: Db;
@@ -16,7 +17,7 @@ export interface Sl651ModuleDeps {
   /** The alarm sites as configured now (rain elements read a site's rain gauge). */
   readonly sites: () => readonly AlarmSiteConfig[];
   /** A site's rain totals at a time (alarms/engine/site-rain.ts). */
-  readonly rain: (site: AlarmSiteConfig, at: number) => RainTotalsAt | undefined;
+  readonly rain: (site: AlarmSiteConfig, at: number) => RainTotalsMm | undefined;
   readonly clockTrusted: () => boolean;
   /** Fires after each committed batch of readings: the planner runs then. */
   readonly stored$: Observable<unknown>;
@@ -51,7 +52,7 @@ export class Sl651Module implements Module {
   constructor(private readonly deps: Sl651ModuleDeps) {
     this.outbox = new Sl651Outbox({ db: deps.db, clock: deps.clock });
     const levelAt = (sensor: string, at: number, maxAgeMs: number): number | null => this.outbox.levelAt(sensor, at, maxAgeMs);
-    const rainAt = (siteId: string, at: number): RainTotalsAt | null => {
+    const rainAt = (siteId: string, at: number): RainTotalsMm | null => {
       const site = this.deps.sites().find((s) => s.id === siteId);
       return site === undefined ? null : (this.deps.rain(site, at) ?? null);
     };
@@ -68,7 +69,7 @@ export class Sl651Module implements Module {
     this.rainAt = rainAt;
   }
 
-  private readonly rainAt: (siteId: string, at: number) => RainTotalsAt | null;
+  private readonly rainAt: (siteId: string, at: number) => RainTotalsMm | null;
 
   async start(): Promise<void> {
     this.plan();
