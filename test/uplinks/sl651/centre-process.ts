@@ -32,6 +32,9 @@ export interface CentreProcess {
   diagnostics(): string;
   /** SIGTERM, then waits for the exit (SIGKILL after 5 s); resolves to the exit code. Idempotent. */
   stop(): Promise<number | null>;
+  /** SIGKILL (a centre that dies), then waits for the exit. */
+  kill9(): Promise<void>;
+  exited(): boolean;
 }
 
 export interface StartCentreOptions {
@@ -121,5 +124,10 @@ export async function startCentreProcess(opts: StartCentreOptions = {}): Promise
     },
     diagnostics,
     stop,
+    kill9: async () => {
+      if (!isExited()) child.kill('SIGKILL');
+      await exited;
+    },
+    exited: isExited,
   };
 }

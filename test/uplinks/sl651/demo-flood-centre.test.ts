@@ -18,6 +18,7 @@ import { getJson, startDaemon, tempDir, waitUntil, writeConfig, type DaemonProce
 import { ensureDistBuilt } from '../../helpers/dist-build.js';
 import { findLibfaketime, removeFaketimeLeftovers } from '../../helpers/libfaketime.js';
 import { freeTcpPort } from '../../helpers/pymodbus.js';
+import { startCentreProcess, type CentreLine, type CentreProcess } from './centre-process.js';
 import { decodeWithReference, referencePython, type ReferenceFrame } from './reference.js';
 
 const SPEED_UP = 120;
@@ -80,7 +81,7 @@ interface CentreFrame {
   readonly confirmed: boolean;
 }
 
-const framesOf = (c: Child): CentreFrame[] => c.lines.filter((l) => l.event === 'frame').map((l) => l as unknown as CentreFrame);
+const framesOf = (c: CentreProcess): CentreFrame[] => c.lines.filter((l: CentreLine) => l.event === 'frame').map((l) => l as unknown as CentreFrame);
 const level = (f: CentreFrame): number | null | undefined => f.elements?.find((e) => e.id === '39')?.value;
 const floorMinute = (t: number): number => Math.floor(t / MINUTE) * MINUTE;
 
@@ -110,6 +111,7 @@ function siteYaml(sitePort: number, centrePort: number): string {
 describeLink('SL 651: the demo flood reported to the centre simulator (daemon at x120 under libfaketime)', () => {
   let dir = { dir: '', cleanup: (): void => undefined };
   const children: Child[] = [];
+  const centres: CentreProcess[] = [];
   let daemon: DaemonProcess | undefined;
 
   beforeAll(async () => {
@@ -121,17 +123,16 @@ describeLink('SL 651: the demo flood reported to the centre simulator (daemon at
     if (daemon !== undefined && !daemon.exited()) await daemon.sigterm();
     if (daemon !== undefined) removeFaketimeLeftovers(daemon.pid);
     for (const c of children) await c.stop();
+    for (const c of centres) await c.stop();
     dir.cleanup();
   }, 60_000);
 
   it('timed reports, the 加报 at each crossing, the hourly report; a 30-minute outage loses and repeats nothing', async () => {
     const centrePort = await freeTcpPort();
     const sitePort = await freeTcpPort();
-    const startCentre = async (): Promise<Child> => {
-      const c = spawnCli(['sim', '--sl651-centre', `127.0.0.1:${centrePort}`]);
-      children.push(c);
-      await waitUntil(() => c.lines.some((l) => l.event === 'listening') || c.exited(), 20_000, 'centre listening');
-      expect(c.exited()).toBe(false);
+    const startCentre = async (): Promise<CentreProcess> => {
+      const c = await startCentreProcess({ port: centrePort });
+      centres.push(c);
       return c;
     };
     const centre1 = await startCentre();
