@@ -1,6 +1,6 @@
 import { crc16 } from './crc.js';
 import { CONTROL, Sl651Error, type Sl651Frame } from './model.js';
-import { checkFrameFields, DIRECTION_NIBBLE, directionOf, END_BYTE, endMarkOf, toHex, type HeaderResult } from './frame-fields.js';
+import { checkFrameFields, DIRECTION_NIBBLE, directionOf, END_BYTE, toHex, wholeFrame, type HeaderResult } from './frame-fields.js';
 
 /**
  * The ASCII frame: `SOH | addresses (12 hex chars: centre 2 + station 10 up, station 10 + centre 2 down) | password
@@ -83,28 +83,9 @@ export function parseAsciiHeader(bytes: Uint8Array, at: number): HeaderResult {
 }
 
 export function decodeAsciiFrame(bytes: Uint8Array): Sl651Frame {
-  const parsed = parseAsciiHeader(bytes, 0);
-  if ('error' in parsed) throw parsed.error;
-  if ('need' in parsed) throw new Sl651Error('truncated', `${bytes.length} bytes are less than a frame header`);
-  const h = parsed.header;
-  if (bytes.length < h.size) throw new Sl651Error('truncated', `the length field says ${h.size} bytes, ${bytes.length} arrived`);
-  if (bytes.length > h.size) throw new Sl651Error('length', `the length field says ${h.size} bytes, the frame has ${bytes.length}`);
-  const endAt = h.bodyStart + h.bodyLength;
-  const end = endMarkOf(bytes[endAt]);
-  if (end === undefined) throw new Sl651Error('end', `end mark ${toHex(bytes[endAt] ?? 0, 2)} is not one of ETX ETB ENQ ACK NAK EOT ESC`);
-  const sentText = text(bytes, endAt + 1, endAt + 5);
-  const crc = crc16(bytes.subarray(0, endAt + 1));
-  if (!/^[0-9A-Fa-f]{4}$/.test(sentText) || parseInt(sentText, 16) !== crc) throw new Sl651Error('crc', `CRC ${JSON.stringify(sentText)} sent, ${toHex(crc, 4)} computed`);
-  if (h.packetProblem !== undefined) throw new Sl651Error('start', h.packetProblem);
-  return {
-    encoding: 'ascii',
-    direction: h.direction,
-    centre: h.centre,
-    station: h.station,
-    password: h.password,
-    fn: h.fn,
-    ...(h.packet === undefined ? {} : { packet: h.packet }),
-    body: bytes.slice(h.bodyStart, endAt),
-    end,
-  };
+  return wholeFrame(bytes, parseAsciiHeader(bytes, 0), 'ascii', (endAt) => {
+    const sentText = text(bytes, endAt + 1, endAt + 5);
+    const crc = crc16(bytes.subarray(0, endAt + 1));
+    return /^[0-9A-Fa-f]{4}$/.test(sentText) && parseInt(sentText, 16) === crc ? undefined : `CRC ${JSON.stringify(sentText)} sent, ${toHex(crc, 4)} computed`;
+  });
 }

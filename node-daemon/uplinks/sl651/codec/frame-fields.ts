@@ -72,3 +72,38 @@ export function unpackPacket(b0: number, b1: number, b2: number): { total: numbe
 }
 
 export const toHex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+
+/**
+ * One whole frame as its header describes it: the bytes must be exactly the frame and end with a known end mark.
+ * `crcHolds` checks the CRC in the encoding's own form (two bytes, or four hex characters); `checkAfterCrc` judges
+ * what only a frame with a good CRC can be blamed for.
+ */
+export function wholeFrame(
+  bytes: Uint8Array,
+  parsed: HeaderResult,
+  encoding: Sl651Frame['encoding'],
+  crcHolds: (endAt: number) => string | undefined,
+): Sl651Frame {
+  if ('error' in parsed) throw parsed.error;
+  if ('need' in parsed) throw new Sl651Error('truncated', `${bytes.length} bytes are less than a frame header`);
+  const h = parsed.header;
+  if (bytes.length < h.size) throw new Sl651Error('truncated', `the length field says ${h.size} bytes, ${bytes.length} arrived`);
+  if (bytes.length > h.size) throw new Sl651Error('length', `the length field says ${h.size} bytes, the frame has ${bytes.length}`);
+  const endAt = h.bodyStart + h.bodyLength;
+  const end = endMarkOf(bytes[endAt]);
+  if (end === undefined) throw new Sl651Error('end', `end mark ${toHex(bytes[endAt] ?? 0, 2)} is not one of ETX ETB ENQ ACK NAK EOT ESC`);
+  const crcProblem = crcHolds(endAt);
+  if (crcProblem !== undefined) throw new Sl651Error('crc', crcProblem);
+  if (h.packetProblem !== undefined) throw new Sl651Error('start', h.packetProblem);
+  return {
+    encoding,
+    direction: h.direction,
+    centre: h.centre,
+    station: h.station,
+    password: h.password,
+    fn: h.fn,
+    ...(h.packet === undefined ? {} : { packet: h.packet }),
+    body: bytes.slice(h.bodyStart, endAt),
+    end,
+  };
+}

@@ -1,6 +1,6 @@
 import { crc16 } from './crc.js';
 import { CONTROL, Sl651Error, type Sl651Frame } from './model.js';
-import { checkFrameFields, DIRECTION_NIBBLE, directionOf, END_BYTE, endMarkOf, packPacket, toHex, unpackPacket, type HeaderResult } from './frame-fields.js';
+import { checkFrameFields, DIRECTION_NIBBLE, directionOf, END_BYTE, packPacket, toHex, unpackPacket, wholeFrame, type HeaderResult } from './frame-fields.js';
 
 /**
  * The HEX/BCD frame: `7E 7E | addresses(6) | password(2) | fn(1) | direction(4 bits) length(12 bits) | STX or SYN
@@ -66,27 +66,9 @@ export function parseHexHeader(bytes: Uint8Array, at: number): HeaderResult {
 }
 
 export function decodeHexFrame(bytes: Uint8Array): Sl651Frame {
-  const parsed = parseHexHeader(bytes, 0);
-  if ('error' in parsed) throw parsed.error;
-  if ('need' in parsed) throw new Sl651Error('truncated', `${bytes.length} bytes are less than a frame header`);
-  const h = parsed.header;
-  if (bytes.length < h.size) throw new Sl651Error('truncated', `the length field says ${h.size} bytes, ${bytes.length} arrived`);
-  if (bytes.length > h.size) throw new Sl651Error('length', `the length field says ${h.size} bytes, the frame has ${bytes.length}`);
-  const endAt = h.bodyStart + h.bodyLength;
-  const end = endMarkOf(bytes[endAt]);
-  if (end === undefined) throw new Sl651Error('end', `end mark ${toHex(bytes[endAt] ?? 0, 2)} is not one of ETX ETB ENQ ACK NAK EOT ESC`);
-  const crc = crc16(bytes.subarray(0, endAt + 1));
-  const sent = ((bytes[endAt + 1] ?? 0) << 8) | (bytes[endAt + 2] ?? 0);
-  if (crc !== sent) throw new Sl651Error('crc', `CRC ${toHex(sent, 4)} sent, ${toHex(crc, 4)} computed`);
-  return {
-    encoding: 'hex',
-    direction: h.direction,
-    centre: h.centre,
-    station: h.station,
-    password: h.password,
-    fn: h.fn,
-    ...(h.packet === undefined ? {} : { packet: h.packet }),
-    body: bytes.slice(h.bodyStart, endAt),
-    end,
-  };
+  return wholeFrame(bytes, parseHexHeader(bytes, 0), 'hex', (endAt) => {
+    const crc = crc16(bytes.subarray(0, endAt + 1));
+    const sent = ((bytes[endAt + 1] ?? 0) << 8) | (bytes[endAt + 2] ?? 0);
+    return crc === sent ? undefined : `CRC ${toHex(sent, 4)} sent, ${toHex(crc, 4)} computed`;
+  });
 }
