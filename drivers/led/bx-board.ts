@@ -26,6 +26,7 @@ import {
   LedBoardError,
   type LedBoard,
   type LedBoardStatus,
+  type LedAlign,
   type LedEffect,
   type LedResult,
   type LedTextOptions,
@@ -44,8 +45,10 @@ export interface BxBoardOptions {
   readonly devType?: number;
   readonly protoVer?: number;
   readonly encoding?: BxTextEncoding;
-  /** 'pixel' for BX-6K, 'byte' (8-pixel units) for BX-5K. */
+  /** 'pixel' for BX-6K (bit 15 set on x and width), 'byte' (8-pixel units) for BX-5K; see bx-commands.ts. */
   readonly unit?: 'pixel' | 'byte';
+  /** Horizontal text alignment sent with every text unless a call says otherwise (default left: byte 00, as before). */
+  readonly align?: LedAlign;
   /** Ask the board to answer each command and wait for the answer (default true). */
   readonly requireReply?: boolean;
   readonly replyTimeoutMs?: number;
@@ -81,6 +84,7 @@ export class BxBoard implements LedBoard {
   private readonly protoVer: number;
   private readonly encoding: BxTextEncoding;
   private readonly unit: 'pixel' | 'byte';
+  private readonly align: LedAlign;
   private readonly requireReply: boolean;
   private readonly replyTimeoutMs: number;
   private port: SerialPort | undefined;
@@ -98,6 +102,7 @@ export class BxBoard implements LedBoard {
     this.protoVer = opts.protoVer ?? DEFAULT_PROTO_VER;
     this.encoding = opts.encoding ?? 'gb2312';
     this.unit = opts.unit ?? 'pixel';
+    this.align = opts.align ?? 'left';
     this.requireReply = opts.requireReply ?? true;
     this.replyTimeoutMs = opts.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
   }
@@ -121,6 +126,7 @@ export class BxBoard implements LedBoard {
         stayTime: 10,
         text,
         encoding: this.encoding,
+        align: opts.align ?? this.align,
       });
     } catch (err) {
       if (err instanceof BxPayloadError) return Promise.resolve(failed(new LedBoardError('invalid_input', err.message), false));

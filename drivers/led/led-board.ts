@@ -5,6 +5,9 @@
 
 export type LedEffect = 'static' | 'scroll-left' | 'scroll-up';
 
+/** Horizontal placement of the text in its area. */
+export type LedAlign = 'left' | 'center' | 'right';
+
 export interface LedTextOptions {
   /** Board area to write (0 = the first/whole-screen area). */
   readonly area?: number;
@@ -13,6 +16,8 @@ export interface LedTextOptions {
   readonly speed?: number;
   /** Part of the screen, in pixels; default the whole screen. */
   readonly region?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  /** Default: the board's own setting (left unless configured). */
+  readonly align?: LedAlign;
 }
 
 export type LedErrorCode =

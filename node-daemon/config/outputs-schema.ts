@@ -143,12 +143,16 @@ export const speakerSchema = z
   .describe('a loudspeaker: siren tone and spoken message');
 
 export const LED_PROTOCOLS = ['bx-5k', 'bx-6k'] as const;
+export const LED_ALIGNS = ['left', 'center', 'right'] as const;
 
 export const ledBoardSchema = z
   .strictObject({
     id: id.describe('LED board id'),
     name: z.string().min(1).optional().describe('shown in the UI, e.g. 村口显示屏'),
-    protocol: z.enum(LED_PROTOCOLS).default('bx-5k').describe('controller protocol: Onbon BX-5K or BX-6K'),
+    protocol: z
+      .enum(LED_PROTOCOLS)
+      .default('bx-5k')
+      .describe('controller protocol: Onbon BX-5K (area x/width sent in 8-pixel units) or BX-6K (sent in pixels, bit 15 set)'),
     path: serialPath.describe('serial device of the board (RS-232 or an RS-485 adapter)'),
     baudRate: baud.describe('the board\'s line speed (set on the board; BX boards ship at 57600 or 9600)'),
     address: z.number().int().min(1).max(0xfffe).default(1).describe('the board\'s address on the line'),
@@ -156,6 +160,7 @@ export const ledBoardSchema = z
       .strictObject({ width: z.number().int().min(8).max(4096), height: z.number().int().min(8).max(4096) })
       .default({ width: 128, height: 32 })
       .describe('screen size in pixels'),
+    align: z.enum(LED_ALIGNS).default('left').describe('horizontal alignment of the text on the board (the protocol\'s TextAlignment byte)'),
     requireReply: z.boolean().default(true).describe('ask the board to acknowledge every command (how a failed board is noticed)'),
     replyTimeoutMs: z.number().int().min(50).max(30_000).default(1_000).describe('how long to wait for the acknowledgement'),
   })

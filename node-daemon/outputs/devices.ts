@@ -93,6 +93,7 @@ function ledBoardFrom(cfg: LedBoardConfig, log: Logger): LedBoard {
     screen: cfg.screen,
     address: cfg.address,
     unit: cfg.protocol === 'bx-6k' ? 'pixel' : 'byte',
+    align: cfg.align,
     requireReply: cfg.requireReply,
     replyTimeoutMs: cfg.replyTimeoutMs,
     logger: log.child({ device: `led:${cfg.id}` }),

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BxBoard, type BxBoardOptions } from '../../drivers/led/bx-board.js';
 import { BX_CMD, buildDynamicTextData } from '../../drivers/led/bx-commands.js';
 import { BxFrameParser, encodeFrame, type BxPacket } from '../../drivers/led/bx-frame.js';
-import { BxSimulator } from '../../drivers/led/sim/bx-simulator.js';
+import { BxSimulator, type BxSimulatorOptions } from '../../drivers/led/sim/bx-simulator.js';
 import { createPtyPair, type PtyPair } from '../helpers/socat.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -11,10 +11,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(opts: Partial<BxBoardOptions> = {}): Promise<{ pair: PtyPair; sim: BxSimulator; board: BxBoard }> {
+async function rig(
+  opts: Partial<BxBoardOptions> = {},
+  simOpts: Partial<BxSimulatorOptions> = {},
+): Promise<{ pair: PtyPair; sim: BxSimulator; board: BxBoard }> {
   const pair = await createPtyPair();
   cleanups.push(() => pair.close());
-  const sim = await BxSimulator.open({ path: pair.b, baudRate: 9600 });
+  const sim = await BxSimulator.open({ path: pair.b, baudRate: 9600, ...simOpts });
   cleanups.push(() => sim.close());
   const board = new BxBoard({ path: pair.a, baudRate: 9600, screen: { width: 128, height: 32 }, replyTimeoutMs: 2_000, presenceCheckMs: 50, ...opts });
   cleanups.push(() => board.close());
@@ -126,6 +129,74 @@ describe('BxBoard ↔ simulator over a socat pty pair', () => {
     expect(sim.textOf(0)).toBe('立即转移');
   });
 });
+
+describe('text alignment on the wire (TextAlignment byte, protocol §9.1)', () => {
+  it('a board configured to centre tells the simulator to centre; left stays the default; a call can override', async () => {
+    const { sim, board } = await rig({ align: 'center' });
+    expect((await board.showText('清水河 立即转移')).acknowledged).toBe(true);
+    expect(sim.display().get(0)).toMatchObject({ text: '清水河 立即转移', align: 'center', verticalAlign: 'top', soundMode: 'off', extendParaLen: 0 });
+    expect((await board.showText('水位上涨', { area: 1, align: 'right' })).acknowledged).toBe(true);
+    expect(sim.display().get(1)).toMatchObject({ align: 'right' });
+
+    const plain = await rig();
+    expect((await plain.board.showText('水位上涨')).acknowledged).toBe(true);
+    expect(plain.sim.display().get(0)).toMatchObject({ align: 'left', verticalAlign: 'top' });
+  });
+});
+
+describe('area geometry as each kind of board reads it', () => {
+  const screen = { width: 128, height: 32 };
+
+  it('BX-6K driver (pixels, bit 15) on a board reading §9.1: the area is where it was asked to be', async () => {
+    const { sim, board } = await rig({ unit: 'pixel', screen }, { geometry: 'published', screen });
+    const r = await board.showText('立即转移', { region: { x: 20, y: 16, width: 100, height: 16 } });
+    expect(r.acknowledged).toBe(true);
+    expect(sim.display().get(0)).toMatchObject({ unit: 'pixel', region: { x: 20, y: 16, width: 100, height: 16 }, rawGeometry: { x: 0x8014, width: 0x8064 } });
+  });
+
+  it('BX-5K driver (8-pixel units) on a board reading §9.1: same place', async () => {
+    const { sim, board } = await rig({ unit: 'byte', screen }, { geometry: 'published', screen });
+    expect((await board.showText('立即转移', { region: { x: 64, y: 0, width: 64, height: 32 } })).acknowledged).toBe(true);
+    expect(sim.display().get(0)).toMatchObject({ unit: 'byte', region: { x: 64, y: 0, width: 64, height: 32 }, rawGeometry: { x: 8, width: 8 } });
+  });
+
+  it('a board that read x/width as plain pixels would refuse our 6K area (it lands 32768 px off the screen)', async () => {
+    const { sim, board } = await rig({ unit: 'pixel', screen }, { geometry: 'plain-pixels', screen });
+    const r = await board.showText('立即转移');
+    expect(r).toMatchObject({ acknowledged: false, sent: true, error: { code: 'refused' } });
+    expect(sim.textOf(0)).toBeUndefined();
+    expect(sim.history()).toEqual([expect.objectContaining({ kind: 'refused', reason: expect.stringMatching(/32768,0 size 32896×32 px does not fit the 128×32 screen/) })]);
+  });
+
+  it('a plain-pixel frame (Onbon Java sample for 6K) is right for a plain-pixel board and 8× too wide for a §9.1 board', async () => {
+    const plain = (pair: PtyPair): Promise<void> => sendRaw(pair.a, buildDynamicTextData({
+      areaId: 0, x: 0, y: 0, width: 128 * 8, height: 32, unit: 'byte', displayMode: 'static', runMode: 'loop', timeoutSeconds: 60,
+      lineSpacing: 0, singleLine: true, autoWrap: false, exitMode: 0, speed: 1, stayTime: 10, text: '洪水预警', encoding: 'gb2312',
+    }));
+    const good = await rig({}, { geometry: 'plain-pixels', screen });
+    await plain(good.pair);
+    await vi.waitFor(() => expect(good.sim.display().get(0)).toMatchObject({ text: '洪水预警', region: { x: 0, width: 128 }, rawGeometry: { width: 128 } }));
+
+    const strict = await rig({}, { geometry: 'published', screen });
+    await plain(strict.pair);
+    await vi.waitFor(() => expect(strict.sim.history()).toEqual([expect.objectContaining({ kind: 'refused', reason: expect.stringMatching(/size 1024×32 px does not fit/) })]));
+    expect(strict.sim.textOf(0)).toBeUndefined();
+
+    // Without a screen size to check against, the §9.1 board takes the area — 8× wider than meant.
+    const unchecked = await rig({}, { geometry: 'published' });
+    await plain(unchecked.pair);
+    await vi.waitFor(() => expect(unchecked.sim.display().get(0)).toMatchObject({ unit: 'byte', region: { x: 0, width: 1024 } }));
+  });
+});
+
+/** Writes one A3 06 frame (no reply asked) to the driver's end of the line, as another program would. */
+async function sendRaw(path: string, data: Uint8Array): Promise<void> {
+  const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
+  await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+  const frame = encodeFrame({ dst: 0x0001, src: 0x8000, devType: 0xfe, protoVer: 0x02, ...BX_CMD.dynamicText, flag: 0x02, data });
+  await new Promise<void>((res, rej) => port.write(frame, (e) => (e ? rej(e) : port.drain((d) => (d ? rej(d) : res())))));
+  await new Promise<void>((res) => port.close(() => res()));
+}
 
 describe('simulator, driven by raw bytes', () => {
   it('resynchronises on garbage between frames, rejects a bad CRC without answering, answers the rest', async () => {

@@ -48,7 +48,7 @@ function yamlConfig(port: number): unknown {
     },
     outputs: {
       speakers: [{ id: 'spk-1', device: `file:${speakerFile}`, rate: 300 }],
-      ledBoards: [{ id: 'led-1', path: ledPty.a, baudRate: 9600, replyTimeoutMs: 500 }],
+      ledBoards: [{ id: 'led-1', path: ledPty.a, baudRate: 9600, replyTimeoutMs: 500, align: 'center' }],
     },
   };
 }
@@ -146,6 +146,8 @@ describe('broadcast', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ boards: ['led-1'], shownNow: true });
     await waitUntil(() => led.textOf(0) === '水库放水 请远离河道', 5_000, 'the operator text on the LED simulator');
+    // outputs.ledBoards[].align reaches the board's TextAlignment byte
+    expect(led.display().get(0)).toMatchObject({ align: 'center', verticalAlign: 'top' });
 
     const bad = await api('/broadcast/led', { method: 'POST', json: { text: 'x', boards: ['led-9'] } });
     expect(bad.status).toBe(400);

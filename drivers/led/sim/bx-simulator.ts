@@ -6,8 +6,12 @@ import {
   parseDynamicTextData,
   type BxCommandCode,
   type BxDisplayMode,
+  type BxGeometryReading,
   type BxRunMode,
+  type BxSoundMode,
+  type BxTextAlign,
   type BxTextEncoding,
+  type BxVerticalAlign,
 } from '../bx-commands.js';
 import { BROADCAST_ADDRESS, BxFrameParser, DEFAULT_DST, FLAG_REPLY_REQUIRED, encodeFrame, type BxPacket } from '../bx-frame.js';
 
@@ -25,6 +29,13 @@ export interface BxSimulatorOptions {
   readonly encoding?: BxTextEncoding;
   readonly now?: () => number;
   readonly status?: { readonly screenOn: boolean; readonly brightness: number };
+  /**
+   * How this board reads AreaX/AreaWidth: 'published' (default) is the protocol's §9.1 — bit 15 set = pixels, clear =
+   * bytes of 8 pixels; 'plain-pixels' is the reading Onbon's 2021 Java sample assumes for 6K boards (no flag, pixels).
+   */
+  readonly geometry?: BxGeometryReading;
+  /** Screen size in pixels. When given, an area that does not fit on the screen is refused (as a misread area would be). */
+  readonly screen?: { readonly width: number; readonly height: number };
 }
 
 export type BxSimulatorBehaviour =
@@ -41,7 +52,18 @@ export interface BxShownText {
   readonly text: string;
   readonly displayMode: BxDisplayMode;
   readonly runMode: BxRunMode;
+  /** Where the area is, in pixels, as this board read the geometry. */
   readonly region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  /** The unit x and width arrived in ('pixel': bit 15 set, or the plain-pixel reading; 'byte': 8-pixel units). */
+  readonly unit: 'pixel' | 'byte';
+  /** AreaX, AreaY, AreaWidth, AreaHeight as they arrived. */
+  readonly rawGeometry: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  /** TextAlignment byte, bits 1–0. */
+  readonly align: BxTextAlign;
+  /** TextAlignment byte, bits 3–2. */
+  readonly verticalAlign: BxVerticalAlign;
+  readonly soundMode: BxSoundMode;
+  readonly extendParaLen: number;
   readonly speed: number;
   readonly stayTime: number;
   /** UTC ms. */
@@ -175,13 +197,22 @@ export class BxSimulator {
     const is = (c: BxCommandCode): boolean => req.cmdGroup === c.cmdGroup && req.cmd === c.cmd;
     if (is(BX_CMD.dynamicText)) {
       try {
-        for (const a of parseDynamicTextData(req.data, this.encoding).areas) {
+        const { areas } = parseDynamicTextData(req.data, this.encoding, { geometry: this.opts.geometry ?? 'published' });
+        // A board checks the whole command before showing any of it.
+        for (const a of areas) this.checkFits(a);
+        for (const a of areas) {
           const shown: BxShownText = {
             areaId: a.areaId,
             text: a.text,
             displayMode: a.displayMode,
             runMode: a.runMode,
             region: { x: a.x, y: a.y, width: a.width, height: a.height },
+            unit: a.unit,
+            rawGeometry: a.rawGeometry,
+            align: a.align,
+            verticalAlign: a.verticalAlign,
+            soundMode: a.soundMode,
+            extendParaLen: a.extendParaLen,
             speed: a.speed,
             stayTime: a.stayTime,
             shownAt: at,
@@ -207,6 +238,16 @@ export class BxSimulator {
     } else {
       this.record({ kind: 'refused', at, cmdGroup: req.cmdGroup, cmd: req.cmd, reason: 'unknown command' });
       this.reply(port, req, BX_CMD.nack, SIM_CMD_ERROR_UNKNOWN_COMMAND, new Uint8Array());
+    }
+  }
+
+  private checkFits(a: { areaId: number; x: number; y: number; width: number; height: number }): void {
+    const screen = this.opts.screen;
+    if (!screen) return;
+    if (a.width === 0 || a.height === 0 || a.x + a.width > screen.width || a.y + a.height > screen.height) {
+      throw new BxPayloadError(
+        `area ${a.areaId} at ${a.x},${a.y} size ${a.width}×${a.height} px does not fit the ${screen.width}×${screen.height} screen`,
+      );
     }
   }
 
