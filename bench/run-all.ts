@@ -11,6 +11,7 @@ import { benchSyncBytes } from './sync-bytes.js';
 import { benchSyncGoodput } from './sync-goodput.js';
 import { benchLibrarySearch } from './library-search.js';
 import { benchRecording } from './recording.js';
+import { benchUiThrottled } from './ui-throttled.js';
 
 function print(r: BenchResult): void {
   const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
@@ -28,6 +29,7 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['sync-goodput', benchSyncGoodput],
   ['library-search', () => benchLibrarySearch()],
   ['recording', () => benchRecording()],
+  ['ui-throttled', benchUiThrottled],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

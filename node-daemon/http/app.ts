@@ -5,11 +5,13 @@ import type { Auth } from '../auth/auth.js';
 import { API_PREFIX } from './api-prefix.js';
 import type { AppDeps } from './app-deps.js';
 import { authMiddleware, principalOf } from './auth-middleware.js';
+import { compressAnswers } from './compress-answers.js';
 import { errorBody } from './errors.js';
 import { alarmsRoutes } from './routes/alarms.js';
 import { capFeedRoutes } from './routes/cap-feed.js';
 import { METRICS_PATH, metricsRoutes } from './routes/metrics.js';
 import { authRoutes } from './routes/auth.js';
+import { bootstrapRoutes, type InnerGet } from './routes/bootstrap.js';
 import { contentRoutes } from './routes/content.js';
 import { noticesRoutes } from './routes/notices.js';
 import { recordingsRoutes } from './routes/recordings.js';
@@ -56,6 +58,11 @@ export function createApp(deps: AppDeps): Hono {
     c.header('X-Content-Type-Options', 'nosniff');
   });
 
+  // JSON (and the feeds' XML, the metrics' text) of 1 KB and more goes out gzipped or brotli; never the event stream
+  // or a ranged file (see compress-answers.ts). The UI's own files come compressed from the build (static-ui.ts).
+  app.use('/api/*', compressAnswers());
+  if (deps.metrics !== undefined) app.use(METRICS_PATH, compressAnswers());
+
   app.use('/api/*', async (c, next) => {
     await next();
     // Levels change every few seconds; a cached answer during a flood is a wrong answer.
@@ -88,6 +95,13 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.notices !== undefined) app.route(API_PREFIX, noticesRoutes({ notices: deps.notices, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   if (deps.library !== undefined) app.route(API_PREFIX, libraryRoutes(deps.library));
   if (deps.station !== undefined) app.route(API_PREFIX, stationRoutes(deps.station));
+  // The UI's first screen in one request: its parts asked of this app's own routes, with this request's sign-in.
+  const innerGet: InnerGet = (c, path) => {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete('accept-encoding');
+    return Promise.resolve(app.fetch(new Request(new URL(API_PREFIX + path, c.req.url), { headers }), c.env));
+  };
+  app.route(API_PREFIX, bootstrapRoutes(innerGet, deps.clock));
   app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, recordings: deps.recordings !== undefined, recordingSchedule: deps.recordingSchedule !== undefined, library: deps.library !== undefined, station: deps.station !== undefined, ...uiBackendFlags(deps) }));
 
   if (deps.metrics !== undefined) app.route('/', metricsRoutes(deps.metrics));

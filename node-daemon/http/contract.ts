@@ -40,6 +40,7 @@ import type { ledBoardSnapshotSchema, outputsSnapshotSchema, relaySnapshotSchema
 import type { onAirSchema, scheduledProgrammeStatusSchema, stationViewSchema } from './schemas/station.js';
 import type { auditListSchema, settingsBodySchema, settingsChangedSchema, settingsProblemSchema, settingsProblemsSchema } from './schemas/settings.js';
 import type { siteSchema, siteSensorSchema, sitesBodySchema } from './schemas/sites.js';
+import type { bootstrapSchema } from './schemas/bootstrap.js';
 import type { systemBodySchema } from './schemas/system.js';
 import type { contentFileStateSchema, contentHealthSchema, contentListSchema } from './schemas/content.js';
 import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSchema } from './schemas/notices.js';
@@ -128,6 +129,9 @@ export type SiteSensor = z.output<typeof siteSensorSchema>;
 
 /** `GET /system`. */
 export type System = z.output<typeof systemBodySchema>;
+
+/** `GET /bootstrap`: the web UI's first screen in one answer (each part as its own route answers it, or null). */
+export type Bootstrap = z.output<typeof bootstrapSchema>;
 
 /** `GET /content`: the county's content manifest on the box and each file's download state. */
 export type ContentList = z.output<typeof contentListSchema>;

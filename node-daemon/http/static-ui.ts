@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -10,7 +10,10 @@ import type { Logger } from '../core/log.js';
  * Serves the operators' web UI (built by Vite into dist/web-ui) at `/`: hashed files under /assets/ are cached for a
  * year (immutable), index.html is revalidated on every load (no-cache + ETag) so a firmware update shows at once,
  * and any other path outside /api/ answers index.html so the UI's own routes (/alarms, /site/x) survive a reload.
- * Text is gzipped when the client accepts it, compressed once and kept in memory (the whole UI is ~150 KB).
+ * Text goes out compressed when the client accepts it: brotli or gzip from the files the build wrote beside each one
+ * (`x.js.br`, `x.js.gz`, web-ui/precompress.mjs; used only when not older than the file), else gzipped here once;
+ * either way with `Content-Encoding` and `Vary: Accept-Encoding`, and kept in memory (the whole UI is ~300 KB).
+ * `/sw.js` (the UI's service worker) is revalidated like index.html, so a firmware update reaches it at once.
  * Never answers under /api/: those requests go on to the API's own 404.
  */
 
@@ -94,6 +97,8 @@ const NOT_BUILT_CSP = pageCsp(NOT_BUILT_PAGE);
 interface CachedFile {
   readonly body: Buffer;
   readonly gz: Buffer | undefined;
+  /** Brotli, only when the build wrote it. */
+  readonly br: Buffer | undefined;
   readonly type: string;
   readonly etag: string;
   readonly mtimeMs: number;
@@ -115,15 +120,31 @@ export function defaultUiDir(): string {
   return resolve('dist', 'web-ui');
 }
 
-export function acceptsGzip(header: string | undefined): boolean {
+/** Whether an Accept-Encoding header takes `coding` (q > 0); `*` counts unless `wildcard` is false. */
+export function acceptsCoding(header: string | undefined, coding: string, wildcard = true): boolean {
   if (header === undefined) return false;
   for (const part of header.split(',')) {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding === undefined || (coding.trim().toLowerCase() !== 'gzip' && coding.trim() !== '*')) continue;
+    const [name, ...params] = part.trim().split(';');
+    const n = name?.trim().toLowerCase();
+    if (n === undefined || (n !== coding && !(wildcard && n === '*'))) continue;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     if (q === undefined || Number(q.slice(2)) > 0) return true;
   }
   return false;
+}
+
+export function acceptsGzip(header: string | undefined): boolean {
+  return acceptsCoding(header, 'gzip');
+}
+
+/** A compressed copy the build wrote beside `full` (`.gz`, `.br`), if it is there and not older than the file. */
+function precompressed(full: string, suffix: '.gz' | '.br', st: Stats): Buffer | undefined {
+  try {
+    const c = statSync(full + suffix);
+    return c.isFile() && c.mtimeMs >= st.mtimeMs ? readFileSync(full + suffix) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isApi(path: string): boolean {
@@ -150,9 +171,11 @@ export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
     if (hit !== undefined && hit.mtimeMs === st.mtimeMs && hit.body.length === st.size) return hit;
     const body = readFileSync(full);
     const ext = extname(full).toLowerCase();
+    const compress = COMPRESSIBLE.has(ext) && body.length >= GZIP_MIN_BYTES;
     const file: CachedFile = {
       body,
-      gz: COMPRESSIBLE.has(ext) && body.length >= GZIP_MIN_BYTES ? gzipSync(body, { level: 9 }) : undefined,
+      gz: compress ? (precompressed(full, '.gz', st) ?? gzipSync(body, { level: 9 })) : undefined,
+      br: compress ? precompressed(full, '.br', st) : undefined,
       type: TYPES[ext] ?? 'application/octet-stream',
       etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
       mtimeMs: st.mtimeMs,
@@ -169,7 +192,7 @@ export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
       ETag: file.etag,
       'X-Content-Type-Options': 'nosniff',
     });
-    if (file.gz !== undefined) headers.set('Vary', 'Accept-Encoding');
+    if (file.gz !== undefined || file.br !== undefined) headers.set('Vary', 'Accept-Encoding');
     if (isPage) {
       headers.set('Content-Security-Policy', file.csp ?? pageCsp(''));
       headers.set('X-Frame-Options', 'DENY');
@@ -179,9 +202,10 @@ export function staticUi(opts: StaticUiOptions = {}): MiddlewareHandler {
     if (inm !== undefined && inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === file.etag)) {
       return new Response(null, { status: 304, headers });
     }
-    const gzip = file.gz !== undefined && acceptsGzip(c.req.header('Accept-Encoding'));
-    const body = gzip ? file.gz! : file.body;
-    if (gzip) headers.set('Content-Encoding', 'gzip');
+    const accept = c.req.header('Accept-Encoding');
+    const coding = file.br !== undefined && acceptsCoding(accept, 'br', false) ? 'br' : file.gz !== undefined && acceptsGzip(accept) ? 'gzip' : undefined;
+    const body = coding === 'br' ? file.br! : coding === 'gzip' ? file.gz! : file.body;
+    if (coding !== undefined) headers.set('Content-Encoding', coding);
     headers.set('Content-Length', String(body.length));
     return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
   };

@@ -7,6 +7,7 @@
 import type {
   ApiErrorBody,
   AuthState,
+  Bootstrap,
   CsrfHeader,
   LoginBody,
   NoContent,
@@ -80,19 +81,22 @@ export type RequestBody = { readonly json: unknown } | { readonly raw: Blob | st
  * One request to the API (`T` is the route's answer in its contract): same-origin cookies, the CSRF token on every
  * change, the API's error shape read into ApiError, a 401 (but a login's) reported to the unauthenticated handler.
  */
-export async function request<T>(method: string, path: string, body?: RequestBody): Promise<T> {
+export async function request<T>(method: string, path: string, body?: RequestBody, sent?: Promise<Response>): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'json' in body ? 'application/json' : body.type;
   if (method !== 'GET' && method !== 'HEAD' && csrfToken !== undefined) headers[CSRF_HEADER] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(API + path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      ...(body === undefined ? {} : { body: 'json' in body ? JSON.stringify(body.json) : body.raw }),
-    });
+    res =
+      sent !== undefined
+        ? await sent
+        : await fetch(API + path, {
+            method,
+            headers,
+            credentials: 'same-origin',
+            cache: 'no-store',
+            ...(body === undefined ? {} : { body: 'json' in body ? JSON.stringify(body.json) : body.raw }),
+          });
   } catch (err) {
     throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err), [], undefined);
   }
@@ -117,7 +121,7 @@ export async function request<T>(method: string, path: string, body?: RequestBod
 }
 
 /** `T` is the route's answer in the contract. */
-export const get = <T>(path: string): Promise<T> => request<T>('GET', path);
+export const get = <T>(path: string, sent?: Promise<Response>): Promise<T> => request<T>('GET', path, undefined, sent);
 /** `T` the answer, `B` the body (both from the contract); without a body `{}` is sent. */
 export const post = <T, B extends object = never>(path: string, body?: B): Promise<T> => request<T>('POST', path, { json: body === undefined ? {} : body });
 export const put = <T, B>(path: string, body: B): Promise<T> => request<T>('PUT', path, body === undefined ? undefined : { json: body });
@@ -129,6 +133,26 @@ export async function keepingCsrf<S extends { readonly csrfToken?: string | unde
   const s = await answer;
   setCsrfToken(s.csrfToken);
   return s;
+}
+
+/** The GET /bootstrap that web-ui/boot.js sent while the page loaded, once: the first call of bootstrap() takes it. */
+function takeBootRequest(): Promise<Response> | undefined {
+  const w = window as unknown as { __fenghuoBoot?: Promise<Response> };
+  const sent = w.__fenghuoBoot;
+  w.__fenghuoBoot = undefined;
+  return sent;
+}
+
+/**
+ * `GET /bootstrap`: the first screen in one answer (session, system, health, sites, open alarms, outputs); 401 when
+ * not signed in. The first call takes the request web-ui/boot.js sent during the page load, if there is one.
+ */
+export function bootstrap(): Promise<Bootstrap> {
+  const sent = takeBootRequest();
+  return get<Bootstrap>('/bootstrap', sent).then((b) => {
+    setCsrfToken(b.auth.csrfToken);
+    return b;
+  });
 }
 
 /** `GET /auth/state` (public): whether the box needs its first account, who is signed in, the CSRF token. */

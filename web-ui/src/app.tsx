@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { authState, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type SignedIn } from './api.js';
+import { ApiError, authState, bootstrap, canOperate, isAdmin, logout, setUnauthenticatedHandler, type Alarm, type SignedIn } from './api.js';
 import { displayTitle } from './alarm-text.js';
 import { RetryCard } from './components/auth-card.js';
 import { errorText } from './components/ui.js';
@@ -17,7 +17,7 @@ import { SettingsPage } from './pages/settings.js';
 import { SitePage } from './pages/site.js';
 import { navigate, onLinkClick, useRoute, type Route } from './router.js';
 import { onSoundChange, setAlarmSound, soundBlocked } from './sound.js';
-import { refreshAll, resetAlarms, startLive, state, stopLive, update, useStore } from './store.js';
+import { applyBootstrap, refreshAll, resetAlarms, startLive, state, stopLive, update, useStore } from './store.js';
 
 /** Unacknowledged and not shelved: what sounds and shows the red banner. */
 export function sounding(alarms: readonly Alarm[], now: number): Alarm[] {
@@ -179,7 +179,36 @@ function switchLang(): void {
   update({});
 }
 
-type Phase = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'setup' } | { kind: 'login'; notice?: string } | { kind: 'app' };
+type Phase = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'unreachable' } | { kind: 'setup' } | { kind: 'login'; notice?: string } | { kind: 'app' };
+
+/** While the box cannot be reached at the start (restarting, Wi-Fi down), how often the page asks again. */
+const UNREACHABLE_RETRY_MS = 5_000;
+
+const unreachable = (err: unknown): boolean => err instanceof ApiError && err.status === 0;
+
+/**
+ * The page opened (from the service worker's copy) but the box does not answer: said plainly, and asked again every
+ * few seconds until it does.
+ */
+function UnreachableCard(props: { onRetry: () => void }): JSX.Element {
+  useEffect(() => {
+    const timer = window.setInterval(props.onRetry, UNREACHABLE_RETRY_MS);
+    return () => window.clearInterval(timer);
+  }, []);
+  return (
+    <main class="auth-page">
+      <div class="card auth-card" data-testid="box-unreachable">
+        <h1>{t('unreachableTitle')}</h1>
+        <p class="notice notice-error" role="alert">
+          {t('unreachableText')}
+        </p>
+        <button type="button" class="btn btn-primary btn-block" onClick={props.onRetry} data-testid="unreachable-retry">
+          {t('retry')}
+        </button>
+      </div>
+    </main>
+  );
+}
 
 export function App(): JSX.Element {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -187,6 +216,21 @@ export function App(): JSX.Element {
   rerender = () => setVersion((v) => v + 1);
 
   const decide = async (notice?: string): Promise<void> => {
+    // Signed in (the usual case): the first screen in one request, sent by boot.js while the page loaded.
+    if (notice === undefined) {
+      try {
+        applyBootstrap(await bootstrap());
+        setPhase({ kind: 'app' });
+        startLive();
+        return;
+      } catch (err) {
+        // Not signed in (401) or an older box: the session's state says what to show. The box not reachable: say so.
+        if (unreachable(err)) {
+          setPhase({ kind: 'unreachable' });
+          return;
+        }
+      }
+    }
     try {
       const auth = await authState();
       update({ auth });
@@ -202,7 +246,7 @@ export function App(): JSX.Element {
         void refreshAll();
       }
     } catch (err) {
-      setPhase({ kind: 'error', message: errorText(err) });
+      setPhase(unreachable(err) ? { kind: 'unreachable' } : { kind: 'error', message: errorText(err) });
     }
   };
 
@@ -250,6 +294,8 @@ export function App(): JSX.Element {
       return <p class="loading">{t('loading')}</p>;
     case 'error':
       return <RetryCard message={phase.message} retryLabel={t('retry')} onRetry={() => void decide()} />;
+    case 'unreachable':
+      return <UnreachableCard onRetry={() => void decide()} />;
     case 'setup':
       return (
         <>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get, type Alarm, type AlarmList, type AuthState, type Health, type Outputs, type Site, type Sites, type System } from './api.js';
+import { ApiError, bootstrap, get, type Alarm, type AlarmList, type AuthState, type Bootstrap, type Health, type Outputs, type Site, type Sites, type System } from './api.js';
 import { AlarmBook } from './alarm-book.js';
 import { setTimeZone } from './format.js';
 
@@ -138,7 +138,41 @@ export async function refreshSystem(): Promise<void> {
   }
 }
 
-export function refreshAll(): Promise<unknown> {
+/** A GET /bootstrap answer into the state: the session, the box, health, sites, open alarms and outputs at once. */
+export function applyBootstrap(b: Bootstrap, seq = alarmBook.begin()): void {
+  if (b.system !== null) setTimeZone(b.system.timeZone);
+  const patch: Partial<State> = {
+    auth: b.auth,
+    system: b.system,
+    health: b.health,
+    sites: b.sites === null ? null : b.sites.sites,
+    outputs: b.outputs,
+  };
+  if (b.activeAlarms !== null) {
+    const next = alarmBook.applyActive(seq, b.activeAlarms.alarms, state.activeAlarms);
+    if (next !== undefined) patch.activeAlarms = next;
+  }
+  update(patch);
+}
+
+/** Whether this box answers GET /bootstrap (false after a 404: the calls one by one instead). */
+let bootstrapServed = true;
+
+/**
+ * Everything fresh, in one request (GET /bootstrap); where the box has no /bootstrap, route by route. After a
+ * sign-in, and on every (re)open of the event stream (events in the gap are lost).
+ */
+export async function refreshAll(): Promise<unknown> {
+  if (bootstrapServed) {
+    const seq = alarmBook.begin();
+    try {
+      applyBootstrap(await bootstrap(), seq);
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) return failed(err);
+      bootstrapServed = false;
+    }
+  }
   return Promise.all([refreshSystem(), refreshHealth(), refreshSites(), refreshAlarms(), refreshOutputs()]);
 }
 

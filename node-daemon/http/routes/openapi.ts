@@ -5,6 +5,7 @@ import { API_PREFIX } from '../api-prefix.js';
 import { authErrorBodySchema, CSRF_HEADER, SESSION_COOKIE } from '../auth-middleware.js';
 import { componentSchemas, errorResponse, jsonResponse, type OperationDoc, type PathItemDoc, type PathsDoc } from '../openapi-doc.js';
 import { alarmsPaths } from './alarms.js';
+import { bootstrapPaths } from './bootstrap.js';
 import { capFeedPaths } from './cap-feed.js';
 import { authPaths } from './auth.js';
 import { eventsPaths } from './events.js';
@@ -94,7 +95,7 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
   const syncDocs = { ...(opts.sync === false ? {} : syncFeedPaths), ...(opts.content === false ? {} : contentPaths), ...(opts.notices === false ? {} : noticesPaths), ...(opts.recordings === false ? {} : recordingsPaths), ...(opts.recordingSchedule === false ? {} : recordingSchedulePaths), ...(opts.library === false ? {} : libraryPaths), ...(opts.station === false ? {} : stationPaths) };
-  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...syncDocs, ...eventsPaths, ...openapiPaths };
+  const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...syncDocs, ...bootstrapPaths, ...eventsPaths, ...openapiPaths };
   for (const [path, item] of Object.entries(all)) {
     const ops: Record<string, OperationDoc> = {};
     for (const method of METHODS) {
