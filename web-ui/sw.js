@@ -1,16 +1,17 @@
 /* global self, caches, fetch, Request, SHELL, VERSION */
 // The operators' page's service worker (served at /sw.js, scope /). vite.tablet.ts writes dist/web-ui/sw.js from this
 // file, with `SHELL` (index.html as "/" and every hashed file of the build) and `VERSION` (a hash of them) before it.
+// Today the shell is "/" alone: the build puts the boot script, the bundle and the styles inside index.html.
 //
-// - The shell (index.html and the hashed assets) is cached at install, so the page still opens while the box restarts
-//   or the Wi-Fi is down; the page itself then says the box cannot be reached.
+// - The shell (index.html and any hashed assets) is cached at install, so the page still opens while the box
+//   restarts or the Wi-Fi is down; the page itself then says the box cannot be reached.
 // - A page load (navigation) always asks the box first: index.html is revalidated, so a firmware update shows at
 //   once; only when the box cannot be reached does the cached index.html answer.
 // - Hashed assets (/assets/…) come from the cache (their names change with their content), else from the box.
 // - Everything else goes to the network untouched, above all /api/… and /metrics: an API answer is never stored and
 //   never answered from a cache (a cached water level during a flood is a wrong one).
-// - A new firmware brings new asset names, so a new sw.js: it installs the new shell, takes over at once and drops
-//   the old caches.
+// - A new firmware brings a new index.html (and asset names), so a new VERSION, so a new sw.js: it installs the new
+//   shell, takes over at once and drops the old caches.
 
 var CACHE = 'fenghuo-shell-' + VERSION;
 var PREFIX = 'fenghuo-shell-';

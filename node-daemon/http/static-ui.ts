@@ -46,18 +46,23 @@ const GZIP_MIN_BYTES = 512;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
- * The page's Content-Security-Policy: everything from the box itself and nothing inline (no injected script can run,
- * even if some text ever reached the page as HTML), data: images only (the favicon), no plugins, no <base>, no
- * framing (clickjacking an acknowledge button), forms only to the box. The UI sets its dynamic styles (level bars,
- * uPlot) through the CSSOM, which CSP does not restrict; a `style="…"` attribute in index.html itself is allowed by
- * its hash (`styleAttributeHashes`; CSP level 3 'unsafe-hashes': an older WebView blocks it, which costs only padding).
+ * The page's Content-Security-Policy: everything from the box itself, and inline only what the page's own HTML
+ * carries, each block allowed by its sha256 hash (CSP level 2 hash sources, Chrome 40+; never `'unsafe-inline'`):
+ * index.html holds the boot script, the main bundle and the stylesheet inline so the first screen is one response
+ * (web-ui/vite.tablet.ts), and a script or style injected later, or any event-handler attribute, matches no hash
+ * and is refused. data: images only (the favicon), no plugins, no <base>, no framing (clickjacking an acknowledge
+ * button), forms only to the box. The UI sets its dynamic styles (level bars, uPlot) through the CSSOM, which CSP
+ * does not restrict; a `style="…"` attribute in index.html itself is allowed by its hash (CSP level 3
+ * 'unsafe-hashes': an older WebView blocks it, which costs only padding).
  */
 export function pageCsp(html: string): string {
-  const hashes = styleAttributeHashes(html);
+  const inline = inlineHashes(html);
+  const hashes = (list: readonly string[]): string => (list.length === 0 ? '' : ` ${list.join(' ')}`);
+  const styles = [...inline.styles, ...inline.styleAttributes];
   return [
     "default-src 'self'",
-    "script-src 'self'",
-    `style-src 'self'${hashes.length === 0 ? '' : ` 'unsafe-hashes' ${hashes.join(' ')}`}`,
+    `script-src 'self'${hashes(inline.scripts)}`,
+    `style-src 'self'${inline.styleAttributes.length === 0 ? '' : " 'unsafe-hashes'"}${hashes(styles)}`,
     "connect-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
@@ -68,17 +73,62 @@ export function pageCsp(html: string): string {
   ].join('; ');
 }
 
+/** CSP hash sources of a page's inline blocks, each distinct text once, in page order. */
+export interface InlineHashes {
+  /** Inline `<script>` elements that run (no `src`; no type, `module` or a JavaScript type). */
+  readonly scripts: string[];
+  /** `<style>` elements. */
+  readonly styles: string[];
+  /** `style="…"` attributes of the markup (not text inside scripts, styles or comments). */
+  readonly styleAttributes: string[];
+}
+
+const hashSource = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+/** The HTML parser turns CR LF and a lone CR into LF before anything sees the text (and hashes it). */
+const parsedText = (text: string): string => text.replace(/\r\n?/g, '\n');
+const RUNS = /^(?:module|(?:text|application)\/(?:x-)?(?:javascript|ecmascript))$/i;
+
 /**
- * CSP hash sources (`'sha256-…'`) of the `style` attributes written in a page's HTML, e.g. the "loading" line of
+ * Walks the page the way the HTML parser splits it (comments; `<script>` and `<style>` up to their end tag, whatever
+ * looks like markup inside) and hashes what the browser would check against the CSP. Made for the build's own
+ * index.html (the build refuses a block holding `</script`, `<!--` or `</style`); a block it misreads gets a hash
+ * that matches nothing, which only refuses it.
+ */
+export function inlineHashes(html: string): InlineHashes {
+  const scripts = new Set<string>();
+  const styles = new Set<string>();
+  const attributes = new Set<string>();
+  const markup = (text: string): void => {
+    for (const m of text.matchAll(/\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
+      const value = m[1] ?? m[2] ?? '';
+      // A value with a character reference is left out: the browser hashes the decoded text.
+      if (!value.includes('&')) attributes.add(hashSource(parsedText(value)));
+    }
+  };
+  let at = 0;
+  for (const m of html.matchAll(/<!--[\s\S]*?(?:-->|$)|<(script|style)\b((?:[^>"']|"[^"]*"|'[^']*')*)>([\s\S]*?)(?:<\/\1[\s/>]|$)/gi)) {
+    const [whole, tag, attrs = '', body = ''] = m;
+    const start = m.index;
+    markup(html.slice(at, start) + (tag === undefined ? '' : `<${tag}${attrs}>`));
+    at = start + whole.length;
+    if (tag === undefined) continue;
+    if (tag.toLowerCase() === 'style') styles.add(hashSource(parsedText(body)));
+    else {
+      const type = /\stype\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i.exec(attrs);
+      const kind = (type?.[1] ?? type?.[2] ?? type?.[3] ?? '').trim();
+      if (!/\ssrc\s*=/i.test(attrs) && (kind === '' || RUNS.test(kind))) scripts.add(hashSource(parsedText(body)));
+    }
+  }
+  markup(html.slice(at));
+  return { scripts: [...scripts], styles: [...styles], styleAttributes: [...attributes] };
+}
+
+/**
+ * CSP hash sources (`'sha256-…'`) of the `style` attributes written in a page's markup, e.g. the "loading" line of
  * index.html. A value with a character reference (`&…;`) is left out: the browser hashes the decoded text.
  */
 export function styleAttributeHashes(html: string): string[] {
-  const hashes = new Set<string>();
-  for (const m of html.matchAll(/\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
-    const value = m[1] ?? m[2] ?? '';
-    if (!value.includes('&')) hashes.add(`'sha256-${createHash('sha256').update(value, 'utf8').digest('base64')}'`);
-  }
-  return [...hashes];
+  return inlineHashes(html).styleAttributes;
 }
 
 const NOT_BUILT_PAGE = `<!doctype html>

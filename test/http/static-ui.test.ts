@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { acceptsGzip, pageCsp, staticUi, styleAttributeHashes } from '../../node-daemon/http/static-ui.js';
+import { acceptsGzip, inlineHashes, pageCsp, staticUi, styleAttributeHashes } from '../../node-daemon/http/static-ui.js';
 
 const INDEX = '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/index-AbCd1234.js"></script></head><body>' + '界面'.repeat(400) + '</body></html>';
 const SCRIPT = 'console.log("fenghuo");\n'.repeat(100);
@@ -123,15 +123,22 @@ describe('staticUi', () => {
     expect(text).toContain('网页界面尚未构建');
   });
 
-  it('gives the page a strict CSP: nothing inline but the style attributes index.html itself carries', async () => {
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><body><div id="app"><p style="padding:16px">加载中</p></div></body>');
+  it('gives the page a strict CSP: nothing inline but the blocks and style attributes index.html itself carries, each by its hash', async () => {
+    const boot = "(function(){window.__boot=fetch('/api/v1/bootstrap')})();";
+    const bundle = 'document.getElementById("app").textContent="界面";';
+    const css = 'body{margin:0}';
+    writeFileSync(
+      join(dir, 'index.html'),
+      `<!doctype html><head><script>${boot}</script><style>${css}</style></head><body><div id="app"><p style="padding:16px">加载中</p></div><script type="module">${bundle}</script></body>`,
+    );
     const res = await app(dir).request('/');
-    const csp = res.headers.get('content-security-policy')!.split('; ');
-    const hash = createHash('sha256').update('padding:16px').digest('base64');
+    const header = res.headers.get('content-security-policy')!;
+    const csp = header.split('; ');
+    const sha = (v: string): string => `'sha256-${createHash('sha256').update(v).digest('base64')}'`;
     expect(csp).toEqual([
       "default-src 'self'",
-      "script-src 'self'",
-      `style-src 'self' 'unsafe-hashes' 'sha256-${hash}'`,
+      `script-src 'self' ${sha(boot)} ${sha(bundle)}`,
+      `style-src 'self' 'unsafe-hashes' ${sha(css)} ${sha('padding:16px')}`,
       "connect-src 'self'",
       "img-src 'self' data:",
       "font-src 'self'",
@@ -140,11 +147,49 @@ describe('staticUi', () => {
       "frame-ancestors 'none'",
       "form-action 'self'",
     ]);
+    expect(header).not.toContain("'unsafe-inline'");
+    expect(header).not.toContain("'unsafe-eval'");
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // A revalidated page (304) carries the same policy.
+    const again = await app(dir).request('/', { headers: { 'If-None-Match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('content-security-policy')).toBe(header);
     // Scripts and styles are files: no CSP of their own, but never sniffed.
     const js = await app(dir).request('/assets/index-AbCd1234.js');
     expect(js.headers.get('content-security-policy')).toBeNull();
     expect(js.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('a script the page does not carry is not allowed: its hash is in no policy but that of a page holding it', () => {
+    const page = '<!doctype html><head><script>boot()</script></head><body><script type="module">main()</script></body>';
+    const injected = 'fetch("/api/v1/users",{method:"DELETE"})';
+    const sha = `'sha256-${createHash('sha256').update(injected).digest('base64')}'`;
+    expect(pageCsp(page)).not.toContain(sha);
+    // Only an index.html on the box's disk holding it would allow it.
+    expect(pageCsp(page.replace('</body>', `<script>${injected}</script></body>`))).toContain(sha);
+    // A near copy (one byte more) is another hash.
+    expect(pageCsp(page)).not.toContain(`'sha256-${createHash('sha256').update('boot() ').digest('base64')}'`);
+    // No inline script at all: 'self' alone, as before.
+    expect(pageCsp('<p>text</p>')).toContain("script-src 'self'; ");
+  });
+
+  it('hashes what the browser runs: no src, module or JavaScript types, comments and text inside blocks left alone, CR LF read as LF', () => {
+    const sha = (v: string): string => `'sha256-${createHash('sha256').update(v).digest('base64')}'`;
+    const html = [
+      '<script src="/assets/a.js"></script>',
+      '<script type="application/json">{"data":1}</script>',
+      '<!-- <script>commented()</script> <p style="color:red">x</p> -->',
+      '<script type="text/javascript">a()</script>',
+      "<SCRIPT type='module'>\r\nb('<p style=\"margin:0\">')\r\n</SCRIPT >",
+      '<script>a()</script>',
+      '<style media="screen">p{color:blue}</style>',
+      '<p style="padding:1px">y</p>',
+    ].join('');
+    expect(inlineHashes(html)).toEqual({
+      scripts: [sha('a()'), sha("\nb('<p style=\"margin:0\">')\n")],
+      styles: [sha('p{color:blue}')],
+      styleAttributes: [sha('padding:1px')],
+    });
   });
 
   it('hashes each distinct style attribute once, in either quotes, and leaves out one with a character reference', () => {

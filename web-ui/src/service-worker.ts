@@ -4,12 +4,17 @@
  * where the browser has service workers and the page is a secure context (https, or the box's own 127.0.0.1 /
  * localhost): over plain http to the box's LAN address a browser offers none, and the page works as before.
  */
-export function registerServiceWorker(): void {
+export function registerServiceWorker(firstScreen?: Promise<unknown>): void {
   const nav = navigator as Navigator & { serviceWorker?: ServiceWorkerContainer };
   if (nav.serviceWorker === undefined || window.isSecureContext === false) return;
-  // After the first screen is up: installing fetches the shell again, which must not compete with the first load.
+  // After the first screen is up (the page loaded and the boot script's GET /bootstrap answered, or failed):
+  // installing fetches the page again, which must not compete with the first load on a slow link.
   const register = (): void => {
-    nav.serviceWorker!.register('/sw.js').catch(() => undefined);
+    const go = (): void => {
+      nav.serviceWorker!.register('/sw.js').catch(() => undefined);
+    };
+    if (firstScreen === undefined) go();
+    else firstScreen.then(go, go);
   };
   if (document.readyState === 'complete') register();
   else window.addEventListener('load', register);
