@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark, each printed as a ratio against a peer or a physical limit measured in the
-// same run. FENGHUO_BENCH_MEMORY_S shortens the 5-minute memory run.
+// same run. FENGHUO_BENCH_MEMORY_S shortens the 5-minute memory run; FENGHUO_BENCH_DAY_H sets the fake hours of the
+// accelerated day (default 6, 24 for a whole day, 0 skips); FENGHUO_BENCH_STARTUP_RUNS the start-up runs (default 5).
 import { benchAlarmLatency } from './alarm-latency.js';
 import { benchMemory } from './daemon-memory.js';
+import { benchMemoryDay } from './daemon-memory-day.js';
+import { benchStartup } from './startup.js';
 import { benchHubIngest } from './hub-ingest.js';
 import { benchPolls } from './poll-throughput.js';
 import type { BenchResult } from './result.js';
@@ -22,6 +25,8 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['polls', benchPolls],
   ['storage', () => benchStorage()],
   ['memory', () => benchMemory()],
+  ['memory-day', () => benchMemoryDay()],
+  ['startup', () => benchStartup()],
   ['alarms', benchAlarmLatency],
   ['rtu', benchRtuLine],
   ['hub-ingest', benchHubIngest],

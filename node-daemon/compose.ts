@@ -30,6 +30,7 @@ import { resolveSensors } from './sensing/profiles.js';
 import { StatusRegistry } from './health/status-registry.js';
 import { storageHealthFrom } from './health/storage-health.js';
 import { openDatabase, type Db } from './storage/database.js';
+import { BackgroundIntegrityCheck, integrityError } from './storage/integrity-check.js';
 import { SqliteReadingsReader } from './storage/readings-reader.js';
 import { LiveRuleEngine, siteNamesOf } from './alarms/engine/live-rules.js';
 import { SettingsService } from './settings/settings-service.js';
@@ -48,7 +49,7 @@ import { setUpLibrary } from './library/library-module.js';
 import { MediaQuota } from './media/media-quota.js';
 import { ModuleRecordings } from './media/recordings-port.js';
 import type { OrdersHealth } from './sync/orders/orders-health.js';
-import { Sl651Module } from './uplinks/sl651/sl651-module.js';
+import type { Sl651Module } from './uplinks/sl651/sl651-module.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -82,7 +83,10 @@ export interface Daemon {
 export function buildDaemon(deps: DaemonDeps): Daemon {
   const { log, clock } = deps;
   const hub = new EventHub();
-  const { db } = openDatabase({ dataDir: deps.dataDir, log, clock });
+  const opened = openDatabase({ dataDir: deps.dataDir, log, clock });
+  const { db } = opened;
+  // A database too large for quick_check at open is checked in the background after start (storage/integrity-check.ts).
+  const integrity = opened.deferredCheck ? new BackgroundIntegrityCheck({ dbPath: opened.path, log, clock }) : undefined;
   // Issue #14 item 3: a time base that never jumps with the wall clock (poll schedule, alarm-rule durations) and
   // one clock-trust service (NTP, the county hub's time): readings taken while untrusted are marked and corrected.
   const timeBase = new TimeBase({ wall: clock });
@@ -106,7 +110,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     config,
     hub,
     busCounters: new Map([...buses.buses].map(([id, bus]) => [id, () => bus.counters()])),
-    storageStatus: () => storageHealthFrom(writer.status()),
+    storageStatus: () => {
+      const storage = storageHealthFrom(writer.status());
+      const damaged = integrity === undefined ? undefined : integrityError(integrity.status());
+      return storage.lastError !== undefined || damaged === undefined ? storage : { ...storage, lastError: damaged };
+    },
     media: () => media.status(),
     dataDir: deps.dataDir,
     clock,
@@ -197,18 +205,23 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   if (orders.status !== undefined) ordersHealth.status = orders.status;
   const siteRain = new SiteRain(db);
   // The box as an SL 651-2014 telemetry station for the county's centres (uplinks.sl651), when configured.
-  if (config.uplinks.sl651.length > 0) {
-    uplinks.sl651 = new Sl651Module({
-      db,
-      centres: config.uplinks.sl651,
-      sites: () => settings.effective().alarms.sites,
-      rain: (site, at) => siteRain.totals(site, at),
-      clockTrusted: () => clockTrust.trusted(),
-      stored$: hub.stored$,
-      clock,
-      log,
-    });
-  }
+  // Loaded at start, and only when configured (issue #16: a box without centres does not carry the SL 651 code).
+  const sl651Module: Module | undefined =
+    config.uplinks.sl651.length === 0
+      ? undefined
+      : lazyModule('sl651', async () => {
+          const { Sl651Module } = await import('./uplinks/sl651/sl651-module.js');
+          return (uplinks.sl651 = new Sl651Module({
+            db,
+            centres: config.uplinks.sl651,
+            sites: () => settings.effective().alarms.sites,
+            rain: (site, at) => siteRain.totals(site, at),
+            clockTrusted: () => clockTrust.trusted(),
+            stored$: hub.stored$,
+            clock,
+            log,
+          }));
+        });
   // Satellite and TV recordings (config `recording`): resumes what a restart interrupted.
   const recordings = new RecordingsModule({ db, dataDir: deps.dataDir, config: config.recording, clock, log, timeZone: config.site.timezone });
   // The recording schedule (XMLTV guide, rules, weekly and one-off entries, record now): starts and stops the recorder's jobs.
@@ -265,11 +278,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       stored$: hub.stored$,
       alarms: () => alarms.active(),
       outputs: () => dispatcher.outputs(),
-      ...(uplinks.sl651 === undefined
+      ...(sl651Module === undefined
         ? {}
         : {
             sl651: () =>
-              uplinks.sl651!.health().sl651.map((c) => ({ id: c.id, connected: c.state === 'connected', queueLength: c.queueLength, ...(c.lastConfirmedAt === undefined ? {} : { lastConfirmedAt: c.lastConfirmedAt }) })),
+              (uplinks.sl651?.health().sl651 ?? []).map((c) => ({ id: c.id, connected: c.state === 'connected', queueLength: c.queueLength, ...(c.lastConfirmedAt === undefined ? {} : { lastConfirmedAt: c.lastConfirmedAt }) })),
           }),
       log,
     }),
@@ -283,6 +296,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     clockTrust,
     writer,
     retention,
+    ...(integrity === undefined ? [] : [integrity]),
     registry,
     devices.module,
     station,
@@ -294,7 +308,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     poller,
     ...(sync.module === undefined ? [] : [sync.module]),
     ...(orders.module === undefined ? [] : [orders.module]),
-    ...(uplinks.sl651 === undefined ? [] : [uplinks.sl651]),
+    ...(sl651Module === undefined ? [] : [sl651Module]),
     library.module,
     media,
     // Before HTTP: stopped after it, so every ffmpeg closes its last segment before the database closes.
@@ -326,6 +340,21 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       }
       hub.complete();
       closeDb(db, log);
+    },
+  };
+}
+
+/** A module whose code is imported when it starts (`make` builds it); stopped only if it was started. */
+function lazyModule(name: string, make: () => Promise<Module>): Module {
+  let built: Module | undefined;
+  return {
+    name,
+    async start() {
+      built = await make();
+      await built.start();
+    },
+    async stop() {
+      await built?.stop();
     },
   };
 }

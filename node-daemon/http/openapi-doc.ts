@@ -46,11 +46,33 @@ function withoutDialect(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
+/**
+ * A JSON Schema converted from zod on first use. The route files describe their operations when they are imported,
+ * at start; the OpenAPI document is only built when asked for (issue #16: start-up time and the garbage of hundreds
+ * of conversions), so the conversion waits until a property is read (JSON.stringify, spread, access all work).
+ */
+function lazySchema(make: () => JsonSchema): JsonSchema {
+  let value: JsonSchema | undefined;
+  const get = (): JsonSchema => (value ??= make());
+  return new Proxy<JsonSchema>(
+    {},
+    {
+      get: (_t, key) => Reflect.get(get(), key) as unknown,
+      has: (_t, key) => Reflect.has(get(), key),
+      ownKeys: () => Reflect.ownKeys(get()),
+      getOwnPropertyDescriptor: (_t, key) => {
+        const d = Reflect.getOwnPropertyDescriptor(get(), key);
+        return d === undefined ? undefined : { ...d, configurable: true };
+      },
+    },
+  );
+}
+
 /** A named response shape as a `$ref`; an unnamed one inline. */
 export function schemaRef(schema: z.ZodType): JsonSchema {
   const id = apiSchemas.get(schema)?.id;
   if (id !== undefined) return { $ref: COMPONENTS + id };
-  return withoutDialect(z.toJSONSchema(schema, { io: 'output' }));
+  return lazySchema(() => withoutDialect(z.toJSONSchema(schema, { io: 'output' })));
 }
 
 /** Every named response shape, for `components.schemas`. */
@@ -65,10 +87,13 @@ export function jsonResponse(description: string, schema: z.ZodType): ResponseDo
 
 /** A JSON request body, described as the client writes it (input side). */
 export function jsonRequestBody(schema: z.ZodType): RequestBodyDoc {
-  const input = withoutDialect(z.toJSONSchema(schema, { io: 'input' }));
-  // A preprocessed field (such as a time) reads as optional on the input side; the output side knows it is required.
-  const { required } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as { required?: string[] };
-  return { required: true, content: { 'application/json': { schema: required === undefined ? input : { ...input, required } } } };
+  const body = lazySchema(() => {
+    const input = withoutDialect(z.toJSONSchema(schema, { io: 'input' }));
+    // A preprocessed field (such as a time) reads as optional on the input side; the output side knows it is required.
+    const { required } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as { required?: string[] };
+    return required === undefined ? input : { ...input, required };
+  });
+  return { required: true, content: { 'application/json': { schema: body } } };
 }
 
 export function errorResponse(description: string): ResponseDoc {

@@ -45,7 +45,16 @@ function fill(file: string, leaveBytes: number): void {
   const fs = statfsSync(dirname(file));
   const free = fs.bavail * fs.bsize;
   const size = existsSync(file) ? statSync(file).size : 0;
-  if (free > leaveBytes + 4096) execFileSync('fallocate', ['-l', String(size + free - leaveBytes), file]);
+  if (free > leaveBytes + 4096) {
+    try {
+      execFileSync('fallocate', ['-l', String(size + free - leaveBytes), file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch {
+      // The daemon wrote meanwhile (its WAL grows between the statfs and the fallocate): measure again, once.
+      const again = statfsSync(dirname(file));
+      const left = again.bavail * again.bsize - leaveBytes - 64 * 1024;
+      if (left > 4096) execFileSync('fallocate', ['-l', String(size + left), file]);
+    }
+  }
   if (leaveBytes > 0) return;
   try {
     execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=4096', 'oflag=append', 'conv=notrunc'], { stdio: 'ignore' });

@@ -37,7 +37,7 @@ describe.skipIf(missing !== undefined)(`systemd units${missing ? ` (skipped: ${m
     expect(setting('WatchdogSec')).toEqual(['30s']);
     expect(setting('Restart')).toEqual(['always']);
     expect(setting('StartLimitBurst')).toHaveLength(1);
-    expect(setting('ExecStart')[0]).toMatch(/^\/usr\/bin\/node --max-semi-space-size=2 \/opt\/fenghuo\/current\/bin\/fenghuo\.js run --config \/etc\/fenghuo\/fenghuo\.yaml --data \/var\/lib\/fenghuo$/);
+    expect(setting('ExecStart')[0]).toMatch(/^\/usr\/bin\/node --max-semi-space-size=1 --optimize-for-size --no-opt --no-sparkplug \/opt\/fenghuo\/current\/bin\/fenghuo\.js run --config \/etc\/fenghuo\/fenghuo\.yaml --data \/var\/lib\/fenghuo$/);
     expect(setting('User')).toEqual(['fenghuo']);
     expect(setting('ProtectSystem')).toEqual(['strict']);
     expect(setting('StateDirectory')).toEqual(['fenghuo']);
