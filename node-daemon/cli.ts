@@ -1,20 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { printSetupCode, resetPassword } from './cli-auth.js';
 import { formatProblems, summarizeProblems } from './config/format-problems.js';
-import { renderConfigJsonSchema } from './config/json-schema.js';
 import { LISTEN_EXPECTED, parseListen } from './config/listen.js';
 import { loadConfigFile } from './config/load.js';
-import { loadDemoOverlay, type DemoOverlay } from './config/demo-overlay.js';
-import { DEMO_DEVICES } from './sim/demo-site.js';
-import { DEMO_SITE_ID } from './demo.js';
 import type { Config } from './config/schema.js';
+import type { DemoOverlay } from './config/demo-overlay.js';
 import { processIo, type CliIo } from './core/cli-io.js';
 import { packageRoot } from './core/paths.js';
 import { runDaemon } from './daemon.js';
-import { simMain } from './sim/sim-cli.js';
-import { enrollCommand } from './sync/enrol/enrol-cli.js';
 
 export type { CliIo };
 
@@ -74,18 +68,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'users':
         return await usersCommand(rest, io);
       case 'setup-code':
-        return setupCodeCommand(rest, io);
+        return await setupCodeCommand(rest, io);
       case 'sim':
-        return await simMain(rest);
+        return await (await import('./sim/sim-cli.js')).simMain(rest);
       case 'enroll':
-        return await enrollCommand(rest, io);
+        return await (await import('./sync/enrol/enrol-cli.js')).enrollCommand(rest, io);
       case 'hub':
         // The box never loads hub code: bin/fenghuo.js hands `hub` to dist/hub/cli.js before this file is loaded.
         io.err('fenghuo: run the hub through the launcher: fenghuo hub … (bin/fenghuo.js)');
         return EXIT_USAGE;
       case 'schema':
         if (rest.length > 0) return usageError(io, `schema takes no arguments (got ${rest.join(' ')})`);
-        io.out(renderConfigJsonSchema().trimEnd());
+        io.out((await import('./config/json-schema.js')).renderConfigJsonSchema().trimEnd());
         return EXIT_OK;
       default:
         return usageError(io, `unknown command "${command}"`);
@@ -142,6 +136,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (values.with !== undefined && values.config !== undefined) return usageError(io, '--with adds to the embedded demo; with --config put those sections in the config file');
   let demoOverlay: DemoOverlay | undefined;
   if (values.with !== undefined) {
+    const [{ loadDemoOverlay }, { DEMO_DEVICES }, { DEMO_SITE_ID }] = await Promise.all([import('./config/demo-overlay.js'), import('./sim/demo-site.js'), import('./demo.js')]);
     const loaded = await loadDemoOverlay(values.with, { sensorIds: DEMO_DEVICES.map((d) => d.sensorId), siteIds: [DEMO_SITE_ID] });
     if (!loaded.ok) {
       for (const line of formatProblems(loaded.problems, { file: values.with, zh: wantsChinese() })) io.err(line);
@@ -190,10 +185,10 @@ async function usersCommand(args: readonly string[], io: CliIo): Promise<number>
   if (name === undefined || name.trim() === '') return usageError(io, 'users reset-password needs the account name');
   if (extra.length > 0) return usageError(io, `users reset-password takes one name (got ${[name, ...extra].join(' ')})`);
   if (parsed.values.data === '') return usageError(io, '--data needs a directory');
-  return resetPassword({ dataDir: parsed.values.data ?? './data', name: name.trim(), fromStdin: parsed.values.stdin === true }, io);
+  return (await import('./cli-auth.js')).resetPassword({ dataDir: parsed.values.data ?? './data', name: name.trim(), fromStdin: parsed.values.stdin === true }, io);
 }
 
-function setupCodeCommand(args: readonly string[], io: CliIo): number {
+async function setupCodeCommand(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parse(
     { args: [...args], options: { data: { type: 'string', default: './data' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true },
     io,
@@ -204,7 +199,7 @@ function setupCodeCommand(args: readonly string[], io: CliIo): number {
     return EXIT_OK;
   }
   if (parsed.values.data === '') return usageError(io, '--data needs a directory');
-  return printSetupCode({ dataDir: parsed.values.data ?? './data' }, io);
+  return (await import('./cli-auth.js')).printSetupCode({ dataDir: parsed.values.data ?? './data' }, io);
 }
 
 async function checkConfigCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -4,7 +4,7 @@ import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './core/log.js';
 import { systemdNotifier, takeNotifyEnv } from './core/sd-notify.js';
 import { systemClock } from './core/types.js';
-import { startDemo, type Demo } from './demo.js';
+import type { Demo } from './demo.js';
 import type { DemoOverlay } from './config/demo-overlay.js';
 
 export interface RunOptions {
@@ -28,7 +28,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   let demo: Demo | undefined;
   let config = opts.config;
   if (!config) {
-    demo = await startDemo(log, dataDir, undefined, opts.demoOverlay);
+    // Loaded only without a config: a configured box never holds the demo's simulators in memory.
+    demo = await (await import('./demo.js')).startDemo(log, dataDir, undefined, opts.demoOverlay);
     config = demo.config;
   }
   const listen = opts.listen ?? config.http.listen;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
 import { kindOfMediaType, textKindOfName } from '../../broadcast/library/kinds.js';
 import { isXrefStart, PDF_HEAD_BYTES, PDF_TAIL_BYTES, pdfXrefOffset } from '../../broadcast/library/pdf-structure.js';
 import type { ImportProblemCode, LibraryKind } from '../../broadcast/library/types.js';
@@ -30,6 +29,8 @@ export interface ProbeOptions {
 
 /** `name` is the file's original name (for the extension of plain text). */
 export async function probeFile(path: string, name: string, opts: ProbeOptions = {}): Promise<Probe> {
+  // Loaded on the first import from a stick, not with the daemon (it and its readers cost ~1.5 MB of heap).
+  const { fileTypeFromFile } = await import('file-type');
   const sniffed = await fileTypeFromFile(path);
   if (sniffed === undefined) return probeText(path, name, opts.maxTextBytes ?? 4 * 1024 * 1024);
   const kind = kindOfMediaType(sniffed.mime);
