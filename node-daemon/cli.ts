@@ -35,6 +35,13 @@ Usage:
       On the box: print the one-time setup code a first-run setup from another computer needs (exit 1 if none).
   fenghuo enroll --hub URL --code CODE [--box ID] [--data DIR] [--force]
       Enrol this box with the county hub (fenghuo enroll --help); keys and enrolment go to DIR/sync/.
+  fenghuo backup [--to DIR] [--data DIR] [--config FILE] [--passphrase-file F | --passphrase-env VAR]
+      On the box, while the daemon runs: a consistent copy of the database (SQLite online backup), the config file,
+      the identity (DIR/sync/, encrypted with the passphrase; left out without one) and a manifest with every file's
+      sha256, into TO/fenghuo-backup-YYYYMMDD-HHMMSSZ/ (default TO: DIR/backups).
+  fenghuo restore FROM [--data DIR] [--passphrase-file F | --passphrase-env VAR] [--force]
+      With the daemon stopped: check the backup FROM (every file's sha256, its schema version) and restore its
+      database and identity into DIR (an empty one; --force: the database there is moved aside, never deleted).
   fenghuo hub [--config FILE]
       Run the county hub (fenghuo hub --help: also hub enrol-code [--box ID] [--ttl 24h] and hub revoke BOX).
   fenghuo sim [ARGS...]     Run the site simulator on its own (fenghuo sim --help)
@@ -73,6 +80,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return await (await import('./sim/sim-cli.js')).simMain(rest);
       case 'enroll':
         return await (await import('./sync/enrol/enrol-cli.js')).enrollCommand(rest, io);
+      case 'backup':
+        return await (await import('./backup/cli.js')).backupCommand(rest, io);
+      case 'restore':
+        return await (await import('./backup/cli.js')).restoreCommand(rest, io);
       case 'hub':
         // The box never loads hub code: bin/fenghuo.js hands `hub` to dist/hub/cli.js before this file is loaded.
         io.err('fenghuo: run the hub through the launcher: fenghuo hub … (bin/fenghuo.js)');
