@@ -453,6 +453,9 @@ export class JohnnyFiveBoard implements IoBoard {
     const Firmata = firmataCtor();
     const FiveBoardCtor = fiveBoardCtor();
     const io = new Firmata(port, { reportVersionTimeout: 100 });
+    // firmata-io re-emits the port's errors on itself, and johnny-five listens there only once the board is ready: a
+    // write failing during the handshake (EIO from a line that went away) would otherwise be an uncaught exception.
+    io.on('error', (err: unknown) => this.opts.logger?.debug({ event: 'io_board.io_error', path, err: String(err) }, 'firmata error'));
     const handshakeMs = this.handshakeLimit();
     const board = new FiveBoardCtor({
       io,
