@@ -1,8 +1,6 @@
-import { parseAsciiHeader } from './ascii-frame.js';
-import { MAX_LENGTH, type HeaderResult } from './frame-fields.js';
-import { decodeFrame } from './frames.js';
-import { parseHexHeader } from './hex-frame.js';
-import { CONTROL, Sl651Error, type Sl651Frame } from './model.js';
+import { MAX_LENGTH } from './frame-fields.js';
+import { decodeFrame, frameHeaderAt } from './frames.js';
+import { Sl651Error, type Sl651Frame } from './model.js';
 
 export type FrameReadResult = { ok: true; frame: Sl651Frame; raw: Uint8Array } | { ok: false; error: Sl651Error; raw: Uint8Array };
 
@@ -32,14 +30,13 @@ export class FrameReader {
     const out: FrameReadResult[] = [];
     let at = 0;
     while (at < buf.length) {
-      const first = buf[at];
-      const kind = first === 0x7e ? 'hex' : first === CONTROL.SOH ? 'ascii' : undefined;
-      const parsed: HeaderResult | undefined = kind === 'hex' ? parseHexHeader(buf, at) : kind === 'ascii' ? parseAsciiHeader(buf, at) : undefined;
-      if (kind === undefined || parsed === undefined || ('error' in parsed && parsed.error.code === 'start')) {
-        this.skip(first ?? 0, out);
+      const found = frameHeaderAt(buf, at);
+      if (found === undefined || ('error' in found.parsed && found.parsed.error.code === 'start')) {
+        this.skip(buf[at] ?? 0, out);
         at++;
         continue;
       }
+      const { encoding: kind, parsed } = found;
       if ('need' in parsed) break;
       const size = 'error' in parsed ? undefined : parsed.header.size;
       if (size === undefined || size > this.maxFrameBytes) {

@@ -1,10 +1,18 @@
-import { decodeAsciiFrame, encodeAsciiFrame } from './ascii-frame.js';
-import { MAX_LENGTH } from './frame-fields.js';
-import { decodeHexFrame, encodeHexFrame } from './hex-frame.js';
-import { CONTROL, Sl651Error, type Sl651Frame } from './model.js';
+import { decodeAsciiFrame, encodeAsciiFrame, parseAsciiHeader } from './ascii-frame.js';
+import { MAX_LENGTH, type HeaderResult } from './frame-fields.js';
+import { decodeHexFrame, encodeHexFrame, parseHexHeader } from './hex-frame.js';
+import { CONTROL, Sl651Error, type Sl651Encoding, type Sl651Frame } from './model.js';
 
 /** A frame's fields but its body, end mark and packet position: what `splitPackets` puts on each packet. */
 export type FrameHead = Omit<Sl651Frame, 'body' | 'end' | 'packet'>;
+
+/** The header at `at`, read by the parser of the encoding its first byte names (7E: HEX, SOH: ASCII); undefined for neither. */
+export function frameHeaderAt(bytes: Uint8Array, at: number): { readonly encoding: Sl651Encoding; readonly parsed: HeaderResult } | undefined {
+  const first = bytes[at];
+  if (first === 0x7e) return { encoding: 'hex', parsed: parseHexHeader(bytes, at) };
+  if (first === CONTROL.SOH) return { encoding: 'ascii', parsed: parseAsciiHeader(bytes, at) };
+  return undefined;
+}
 
 /** A frame on the wire, HEX or ASCII by `f.encoding`; an Sl651Error('encode') when a field does not fit. */
 export function encodeFrame(f: Sl651Frame): Uint8Array {
