@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { fileTypeFromFile } from 'file-type';
 import { categoryOfPath, kindOfMediaType, textKindOfName, titleOfName } from '../../broadcast/library/kinds.js';
 import type { LibraryKind, NewLibraryItem } from '../../broadcast/library/types.js';
 import type { Logger } from '../core/log.js';
@@ -110,6 +109,8 @@ export class CountyLibrary implements Module {
   private async kindOf(row: ContentRow): Promise<{ kind: LibraryKind; mediaType: string } | undefined> {
     const fromManifest = kindOfMediaType(row.mediaType);
     if (fromManifest !== undefined && row.mediaType !== null) return { kind: fromManifest, mediaType: row.mediaType };
+    // file-type (~1 MB of heap) is loaded on the first manifest entry without a usable media type, not at start-up.
+    const { fileTypeFromFile } = await import('file-type');
     const sniffed = await fileTypeFromFile(join(this.opts.dataDir, CONTENT_DIR, ...row.path.split('/'))).catch(() => undefined);
     const kind = kindOfMediaType(sniffed?.mime);
     if (sniffed !== undefined && kind !== undefined) return { kind, mediaType: sniffed.mime };

@@ -73,6 +73,8 @@ export async function ensureDistBuilt(): Promise<void> {
       const stale = staleSources();
       if (stale.length > 0) throw new Error(`tsc did not build ${stale.slice(0, 5).join(', ')}: ${String(err)}`);
     }
+    // As `npm run build` does: dist/'s own tree-shaken zod, rxjs and yaml, for the names the fresh output uses.
+    await run(process.execPath, [join(root, 'dist', 'node-daemon', 'build', 'prebundle.js')], { cwd: root });
   });
 }
 

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, writeFileSync, writeSync 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogger, tempDir } from './storage-helpers.js';
-import { DB_FILE_NAME, openDatabase } from '../../node-daemon/storage/database.js';
+import { DB_FILE_NAME, openDatabase, PAGE_CACHE_KIB } from '../../node-daemon/storage/database.js';
 import { databaseId, MIGRATIONS, migrate, userVersion } from '../../node-daemon/storage/migrations.js';
 
 const cleanups: (() => void)[] = [];
@@ -28,6 +28,10 @@ describe('openDatabase', () => {
     expect(a.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(a.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(a.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    // SQLite's own 2 MiB page cache, not better-sqlite3's 16 MiB (which filled over a day: issue #16).
+    expect(new Database(':memory:').pragma('cache_size', { simple: true })).toBe(-16000);
+    expect(a.db.pragma('cache_size', { simple: true })).toBe(-PAGE_CACHE_KIB);
+    expect(PAGE_CACHE_KIB).toBe(2048);
     const tables = a.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index') ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['readings', 'readings_sensor_ts', 'change_log', 'aggregates_15m', 'meta']));
     expect(first.events('storage.migrated').map((l) => l.version)).toEqual(MIGRATIONS.map((m) => m.version));
