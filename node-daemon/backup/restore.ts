@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { silentLogger } from '../core/log.js';
-import { DB_FILE_NAME, openDatabase } from '../storage/database.js';
+import { DB_FILE_NAME, openDatabase, raiseCounters, readCounters } from '../storage/database.js';
 import { MIGRATIONS } from '../storage/migrations.js';
 import { ensureSyncDir, enrolmentPaths, writeFileAtomic } from '../sync/enrol/files.js';
+import { RESTORE_META_KEY, restoreMark } from '../sync/restore-floor.js';
 import { decryptFile, deriveKey } from './encrypt.js';
 import { BackupRefused, readManifest, verifyFiles, type Manifest } from './manifest.js';
 
@@ -140,7 +141,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   }
 
   try {
-    return await putInPlace(from, dataDir, manifest, identity, schemaFrom, movedAside);
+    return await putInPlace(from, dataDir, manifest, identity, schemaFrom, movedAside, stamp);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const kept = movedAside.length > 0 ? `; what was there before is kept: ${movedAside.join(', ')}` : '';
@@ -155,6 +156,7 @@ async function putInPlace(
   identity: ReadonlyMap<string, Buffer>,
   schemaFrom: number,
   movedAside: readonly string[],
+  at: number,
 ): Promise<RestoreResult> {
   const dbPath = join(dataDir, DB_FILE_NAME);
   const syncDir = enrolmentPaths(dataDir).dir;
@@ -184,6 +186,12 @@ async function putInPlace(
     readings = count('SELECT COUNT(*) FROM readings');
     openAlarms = count("SELECT COUNT(*) FROM alarms WHERE state != 'cleared'");
     users = count('SELECT COUNT(*) FROM users');
+    // The county hub already holds numbers past this backup's (sync/restore-floor.ts says why and how far).
+    const mark = restoreMark(at, manifest.database.changeLogSeq, readCounters(db));
+    db.transaction(() => {
+      raiseCounters(db, mark.floor);
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(RESTORE_META_KEY, JSON.stringify(mark));
+    })();
   } finally {
     opened.db.close();
   }

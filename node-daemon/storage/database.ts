@@ -179,6 +179,37 @@ function readableCounters(path: string): Counters {
   }
 }
 
+/** The AUTOINCREMENT counters whose numbers leave the box (change-log seq, reading, alarm and transition ids). */
+export const EXPORTED_COUNTER_TABLES = ['change_log', 'readings', 'alarms', 'alarm_transitions', 'settings_audit'] as const;
+export type CounterTable = (typeof EXPORTED_COUNTER_TABLES)[number];
+export type CounterValues = Readonly<Record<CounterTable, number>>;
+
+/** The last number each exported counter gave out (0: none yet). */
+export function readCounters(db: Db): CounterValues {
+  const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').all() as { name: string; seq: number }[];
+  const get = (name: string): number => Number(rows.find((r) => r.name === name)?.seq ?? 0);
+  return Object.fromEntries(EXPORTED_COUNTER_TABLES.map((t) => [t, get(t)])) as Record<CounterTable, number>;
+}
+
+/**
+ * Raises each counter to at least its `floor` (the next number given out is above it), never lowers one: the same
+ * floor mechanism as a corrupt file's replacement (seedCounters), for any of the exported counters. In one
+ * transaction.
+ */
+export function raiseCounters(db: Db, floor: Partial<CounterValues>): void {
+  const current = readCounters(db);
+  const del = db.prepare('DELETE FROM sqlite_sequence WHERE name = ?');
+  const put = db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
+  db.transaction(() => {
+    for (const table of EXPORTED_COUNTER_TABLES) {
+      const want = floor[table];
+      if (want === undefined || want <= current[table]) continue;
+      del.run(table);
+      put.run(table, want);
+    }
+  })();
+}
+
 function seedCounters(db: Db, floor: Counters): void {
   const put = db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
   db.transaction(() => {
