@@ -3,6 +3,7 @@ import { processIo, type CliIo } from '../node-daemon/core/cli-io.js';
 import { formatEnrolCode, generateEnrolCode } from '../node-daemon/sync/enrol/code.js';
 import { BOX_ID_PATTERN, BOX_ID_RULE } from '../node-daemon/sync/outbox/box-id.js';
 import { ACCOUNT_USAGE, accountCommand } from './accounts/cli.js';
+import { HUB_BACKUP_USAGE, hubBackupCommand, hubRestoreCommand } from './backup/cli.js';
 import { parseVerbArgs, usageError as verbUsageError, withHubStore, type VerbUsage } from './cli-verbs.js';
 import { defaultHubConfig, loadHubConfigFile, type HubConfig } from './config.js';
 import { publishFiles, withdrawPaths } from './content/publish-cli.js';
@@ -33,6 +34,7 @@ Usage:
 
 ${ACCOUNT_USAGE}
 ${ORDER_USAGE}
+${HUB_BACKUP_USAGE}
 
   --config FILE  the hub's YAML configuration (default: none; listen 127.0.0.1:8470, SQLite in ./hub-data)
 
@@ -75,6 +77,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return 1;
     }
   }
+  // `hub backup` and `hub restore` have their own flags (backup/cli.ts).
+  if (argv[0] === 'backup') return hubBackupCommand(argv.slice(1), (file) => config(file, io, 'no backup made'), io);
+  if (argv[0] === 'restore') return hubRestoreCommand(argv.slice(1), (file) => config(file, io, 'nothing restored'), io);
   const parsed = parseVerbArgs(
     argv,
     {
