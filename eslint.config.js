@@ -16,6 +16,7 @@ const PURE = [
   'node-daemon/recording/{config-schema,recording-record}.ts',
   'broadcast/recording/schedule/**',
   'node-daemon/recording-schedule/{config-schema,entry-checks}.ts',
+  'node-daemon/backup/{backup-plan,config-schema}.ts',
   'drivers/modbus/{circuit-breaker,classify-error,exception-message,late-reply-guard,rtu-frame,rtu-transactor,transaction-queue,types}.ts',
   'drivers/io-board/{debounce,fenghuo-sysex,firmata-constants}.ts',
   'drivers/led/{bx-commands,bx-frame}.ts',

@@ -50,6 +50,7 @@ import { MediaQuota } from './media/media-quota.js';
 import { ModuleRecordings } from './media/recordings-port.js';
 import type { OrdersHealth } from './sync/orders/orders-health.js';
 import type { Sl651Module } from './uplinks/sl651/sl651-module.js';
+import { ScheduledBackups } from './backup/scheduled-backup.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -58,6 +59,8 @@ export interface DaemonDeps {
   readonly listen: string;
   readonly log: Logger;
   readonly clock: Clock;
+  /** The config file (`fenghuo run --config`), saved in each scheduled backup; none for the demo. */
+  readonly configPath?: string;
 }
 
 export interface Daemon {
@@ -104,6 +107,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   const sync = setUpSync({ db, hub: { alarm$: hub.alarm$, stored$: hub.stored$, changed$: syncChanged }, log, clock, dataDir: deps.dataDir, config: config.sync, timeZone: config.site.timezone, snapshot: () => registry.snapshot() });
   // Filled in once the orders module is built (it needs the alarms, the dispatcher and the settings).
   const uplinks: { sl651?: Sl651Module } = {};
+  // Scheduled backups (config `backup`), when configured: built below, after the alarm service it raises its fault on.
+  const backups: { module?: ScheduledBackups } = {};
   const ordersHealth: { status?: () => OrdersHealth | undefined } = {};
   const syncStatus = sync.status;
   const registry = new StatusRegistry({
@@ -128,6 +133,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
           },
         }),
     uplinks: () => uplinks.sl651?.health(),
+    backup: () => backups.module?.status(),
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, scheduleClock: timeBase.mono, logger: log });
   registry.seed(reader);
@@ -236,6 +242,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   recordings.recorder.events$.pipe(filter((e) => e.type === 'state' || e.type === 'deleted')).subscribe(() => syncChanged.next());
   // The farm-content library (county content the sync installed, USB imports) and one disk quota for all media.
   const library = setUpLibrary({ db, dataDir: deps.dataDir, config: config.library, log, clock, content: sync.module?.content?.table ?? new ContentTable(db) });
+  if (config.backup !== undefined) {
+    backups.module = new ScheduledBackups({ config: config.backup, timeZone: config.site.timezone, dataDir: deps.dataDir, ...(deps.configPath === undefined ? {} : { configPath: deps.configPath }), alarms, log, clock });
+  }
   const media = new MediaQuota({ dataDir: deps.dataDir, recordingsDir: recordingsRoot(config.recording, deps.dataDir), config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
@@ -311,6 +320,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     ...(sl651Module === undefined ? [] : [sl651Module]),
     library.module,
     media,
+    ...(backups.module === undefined ? [] : [backups.module]),
     // Before HTTP: stopped after it, so every ffmpeg closes its last segment before the database closes.
     recordings,
     recordingSchedule,

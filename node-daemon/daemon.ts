@@ -37,7 +37,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     { event: 'daemon.starting', config: opts.configPath ?? '(embedded demo)', dataDir, listen, buses: config.buses.length, sensors: config.sensors.length },
     'fenghuo starting',
   );
-  const daemon = buildDaemon({ config, dataDir, listen, log, clock: systemClock });
+  const daemon = buildDaemon({ config, dataDir, listen, log, clock: systemClock, ...(opts.configPath === undefined ? {} : { configPath: resolve(opts.configPath) }) });
   try {
     await daemon.start();
   } catch (err) {

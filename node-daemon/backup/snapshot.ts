@@ -27,6 +27,11 @@ export interface BackupOptions {
   /** Encrypts the identity files; without one they are left out. */
   readonly passphrase?: string;
   readonly now?: () => number;
+  /**
+   * `to` must be an existing folder (scheduled backups): a missing one is an error rather than created, since a
+   * missing `/media/usb/fenghuo` usually means the USB stick is not plugged in and the folder would land on the SD card.
+   */
+  readonly requireFolder?: boolean;
 }
 
 export interface BackupResult {
@@ -124,7 +129,9 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   if (opts.configPath !== undefined && statSync(opts.configPath, { throwIfNoEntry: false })?.isFile() !== true) throw new BackupUsageError(`--config ${opts.configPath}: no such file`);
   if (opts.passphrase?.length === 0) throw new BackupUsageError('the passphrase is empty');
   const to = resolve(opts.to ?? join(dataDir, 'backups'));
-  mkdirSync(to, { recursive: true, mode: 0o700 });
+  if (opts.requireFolder === true) {
+    if (statSync(to, { throwIfNoEntry: false })?.isDirectory() !== true) throw new Error(`${to}: no such folder (is the USB stick plugged in and mounted?)`);
+  } else mkdirSync(to, { recursive: true, mode: 0o700 });
   removeStalePartials(to);
 
   const createdAt = now();

@@ -13,6 +13,7 @@ import { mediaConfigSchema } from '../../broadcast/media-quota/media-config.js';
 import { recordingSchema } from '../recording/config-schema.js';
 import { recordingScheduleShape, scheduleReferenceIssues } from '../recording-schedule/config-schema.js';
 import { uplinksSchema } from '../uplinks/sl651/config-schema.js';
+import { backupConfigSchema } from '../backup/config-schema.js';
 
 export { ID_RULE } from './fields.js';
 
@@ -258,6 +259,7 @@ export const configSchema = z
       .describe('satellite and TV recording: channels, segment length, stall watchdog (broadcast/recording)'),
     station: stationSchema.prefault({}).describe('the broadcast station: scheduled programmes on the loudspeakers, below every alarm'),
     uplinks: uplinksSchema.prefault({}),
+    backup: backupConfigSchema.optional().describe('scheduled backups made by the daemon (issue #17); absent: none (fenghuo backup still works)'),
   })
   .superRefine((c, ctx) => {
     for (const p of unknownProgrammeSpeakers(c.station, c.outputs.speakers.map((s) => s.id))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });

@@ -3,6 +3,7 @@ import type { BusCounters } from '../../drivers/modbus/types.js';
 import type { Quality } from '../core/types.js';
 import type { MediaHealth } from '../media/media-health.js';
 import type { UplinksHealth } from '../http/schemas/uplinks.js';
+import type { BackupHealth } from '../http/schemas/backup.js';
 
 export interface SensorHealth {
   readonly id: string;
@@ -41,4 +42,6 @@ export interface HealthSnapshot {
   readonly media?: MediaHealth;
   /** The SL 651 centre links (uplinks/sl651): absent when none is configured. */
   readonly uplinks?: UplinksHealth;
+  /** The daemon's scheduled backups (backup/scheduled-backup.ts): absent when the config has no `backup`. */
+  readonly backup?: BackupHealth;
 }

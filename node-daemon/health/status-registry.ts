@@ -8,6 +8,7 @@ import type { ReadingsReader } from '../storage/types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
 import type { MediaHealth } from '../media/media-health.js';
 import type { UplinksHealth } from '../http/schemas/uplinks.js';
+import type { BackupHealth } from '../http/schemas/backup.js';
 import { diskUsage } from './disk-usage.js';
 import type { BusHealth, HealthSnapshot, SensorHealth } from './health-types.js';
 import { packageVersion } from './package-version.js';
@@ -31,6 +32,8 @@ export interface StatusRegistryOptions {
   readonly media?: () => MediaHealth | undefined;
   /** The SL 651 centre links (`uplinks` in the snapshot; left out when it gives undefined): uplinks/sl651. */
   readonly uplinks?: () => UplinksHealth | undefined;
+  /** The scheduled backups (`backup` in the snapshot; left out when it gives undefined): backup/scheduled-backup.ts. */
+  readonly backup?: () => BackupHealth | undefined;
 }
 
 type LastError = { readonly ts: number; readonly message: string };
@@ -186,6 +189,7 @@ export class StatusRegistry implements Module {
     const sync = this.opts.sync?.();
     const media = this.opts.media?.();
     const uplinks = this.opts.uplinks?.();
+    const backup = this.opts.backup?.();
     const degraded =
       buses.some((b) => b.state === 'down') ||
       sensors.some((s) => s.critical && s.status !== 'good') ||
@@ -206,6 +210,7 @@ export class StatusRegistry implements Module {
       ...(sync === undefined ? {} : { sync }),
       ...(media === undefined ? {} : { media }),
       ...(uplinks === undefined ? {} : { uplinks }),
+      ...(backup === undefined ? {} : { backup }),
     };
   }
 

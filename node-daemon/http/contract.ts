@@ -47,6 +47,7 @@ import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSc
 import type { libraryCategoriesSchema, libraryImportBodySchema, libraryImportReportSchema, libraryItemSchema, libraryPageSchema, mediaHealthSchema } from './schemas/library.js';
 import type { userCreatedSchema, userListSchema, userSchema } from './schemas/users.js';
 import type { sl651CentreHealthSchema } from './schemas/uplinks.js';
+import type { backupHealthSchema, backupRunHealthSchema, backupTargetHealthSchema } from './schemas/backup.js';
 import type {
   pinBodySchema,
   recordingChannelSchema,
@@ -158,6 +159,11 @@ export type OrdersHealth = z.output<typeof ordersHealthSchema>;
 
 /** `uplinks.sl651` of `GET /health`: one SL 651 centre link. */
 export type Sl651CentreHealth = z.output<typeof sl651CentreHealthSchema>;
+
+/** `backup` of `GET /health`: the scheduled backups, the last run with each target's result, the next due time. */
+export type BackupHealth = z.output<typeof backupHealthSchema>;
+export type BackupRunHealth = z.output<typeof backupRunHealthSchema>;
+export type BackupTargetHealth = z.output<typeof backupTargetHealthSchema>;
 
 /** `GET /recordings`: every recording (newest first, `live` while recording) and the channels. */
 export type RecordingList = z.output<typeof recordingListSchema>;

@@ -7,6 +7,7 @@ import { contentHealthSchema } from './schemas/content.js';
 import { mediaHealthSchema } from './schemas/library.js';
 import { ordersHealthSchema } from './schemas/notices.js';
 import { uplinksHealthSchema } from './schemas/uplinks.js';
+import { backupHealthSchema } from './schemas/backup.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 
@@ -144,6 +145,9 @@ export const healthSchema = z
     sync: syncHealthSchema.optional().describe('the county link (docs/sync.md); absent with sync.push false'),
     media: mediaHealthSchema.optional().describe('the media disk quota: recordings, library and county content, free space, evictions; `pressure` while space cannot be freed (fault alarm fault:disk_space)'),
     uplinks: uplinksHealthSchema.optional().describe('the SL 651-2014 centre links (uplinks.sl651): connection, queue of unconfirmed reports, last confirmation; absent when none is configured'),
+    backup: backupHealthSchema
+      .optional()
+      .describe('scheduled backups (config backup): the last one (time, result, each target), the next due time; the fault alarm fault:backup is open after a failure; absent without backup in the config'),
   })
   .register(apiSchemas, { id: 'Health' });
 

@@ -326,6 +326,19 @@ sync:
     path: 'sync.feedTokens[0]',
     says: '"county-hbu" is not the id of any http.apiTokens entry; did you mean "county-hub"?',
   },
+  {
+    name: 'backup schedule croner cannot read',
+    yaml: GOOD_MINIMAL + 'backup:\n  schedule: "61 3 * * *"\n  to: [/media/usb/fenghuo]\n',
+    path: 'backup.schedule',
+    says: 'not a cron expression croner reads: Invalid value for minute: 61',
+    line: 11,
+  },
+  {
+    name: 'backup target that is not an absolute folder',
+    yaml: GOOD_MINIMAL + 'backup:\n  schedule: "30 3 * * *"\n  keep: 3\n  to: [hub, media/usb]\n',
+    path: 'backup.to[1]',
+    says: 'an absolute folder path such as /media/usb/fenghuo, or "hub"',
+  },
 ];
 
 /** A site profile whose test vector does not decode as stated (1234 cm is 12.34 m, not 1.234). */
