@@ -42,12 +42,22 @@ Usage:
   fenghuo restore FROM [--data DIR] [--passphrase-file F | --passphrase-env VAR] [--force]
       With the daemon stopped: check the backup FROM (every file's sha256, its schema version) and restore its
       database and identity into DIR (an empty one; --force: the database there is moved aside, never deleted).
+  fenghuo update FILE [--deadline-s N] [--data DIR] [--config FILE] [--health-url URL] [--service-ctl PROGRAM]
+      On the box, as root: back up the data (DIR/backups/pre-update/), install the release FILE (a release tarball
+      or .deb) beside the running one, switch to it, restart, and wait up to N s (120) for it to be healthy (health
+      answers, every sensor polled); if it is not, go back to the previous release and the backed-up data on its
+      own (exit 1). DIR default /var/lib/fenghuo; the outcome is kept in DIR/update/last-update.json.
+  fenghuo update --rollback [--restore-backup] [...]
+      Go back to the release the last update kept, data as it is; --restore-backup also puts back the pre-update
+      backup (needed when the update's migrations went past what the previous release knows: it says so).
+  fenghuo version [--data DIR]
+      The running release (version, directory), the database's schema version (read only) and the last update.
   fenghuo hub [--config FILE]
       Run the county hub (fenghuo hub --help: also hub enrol-code [--box ID] [--ttl 24h] and hub revoke BOX).
   fenghuo sim [ARGS...]     Run the site simulator on its own (fenghuo sim --help)
   fenghuo schema            Print the JSON Schema of the configuration file
   fenghuo --help            Show this text
-  fenghuo --version         Show the version
+  fenghuo --version         Show the version (only)
 
 Exit status: 0 ok, 1 failure while running, 2 bad command line or invalid configuration.`;
 
@@ -65,9 +75,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return EXIT_OK;
       case '-V':
       case '--version':
-      case 'version':
         io.out(version());
         return EXIT_OK;
+      case 'version':
+        return await (await import('./update/update-cli.js')).versionCommand(rest, io);
+      case 'update':
+        return await (await import('./update/update-cli.js')).updateCommand(rest, io);
       case 'run':
         return await runCommand(rest, io);
       case 'check-config':

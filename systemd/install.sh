@@ -168,7 +168,8 @@ if [ -n "$tarball" ]; then
 else
   [ -f "$checkout/dist/node-daemon/cli.js" ] || { echo "install.sh: $checkout/dist is missing: run npm install in the checkout first" >&2; exit 1; }
   mkdir -p "$stage"
-  for f in bin dist config package.json package-lock.json README.md LICENSE; do
+  # systemd/ too: `fenghuo update` runs the new release's install.sh (and its units) from the release itself.
+  for f in bin dist config systemd package.json package-lock.json README.md LICENSE; do
     if [ -e "$checkout/$f" ]; then cp -a "$checkout/$f" "$stage/"; fi
   done
   rm -rf "$stage/dist/bench"
@@ -194,9 +195,16 @@ if [ ! -d "$root$release" ]; then
   mv "$root$release.new.$$" "$root$release"
   changed "$release"
 fi
+# Keep the release before this one (to go back to: fenghuo update --rollback), drop older ones. "Before" is the one
+# `current` pointed to until now, not the newest by mtime: a tarball's directories carry the mtimes it was made with,
+# and a release an update rolled back from must not push out the one that is running.
+before=$(readlink "$root$prefix/current" 2>/dev/null || true)
+before=${before##*/}
 link "releases/$version-$digest" "$prefix/current"
-# Keep the release before this one (to go back to), drop older ones.
-for old in $(ls -1t "$root$prefix/releases" | grep -vx "$version-$digest" | tail -n +2); do remove "$prefix/releases/$old"; done
+if [ -z "$before" ] || [ "$before" = "$version-$digest" ] || [ ! -d "$root$prefix/releases/$before" ]; then
+  before=$(ls -1t "$root$prefix/releases" | grep -vx "$version-$digest" | head -n 1)
+fi
+for old in $(ls -1 "$root$prefix/releases" | grep -vxF "$version-$digest" | grep -vxF "$before"); do remove "$prefix/releases/$old"; done
 link "$prefix/current/bin/fenghuo.js" "$bindir/fenghuo"
 
 # ---- units, rules, users, directories ----
