@@ -20,6 +20,8 @@ const PURE = [
   'drivers/modbus/{circuit-breaker,classify-error,exception-message,late-reply-guard,rtu-frame,rtu-transactor,transaction-queue,types}.ts',
   'drivers/io-board/{debounce,fenghuo-sysex,firmata-constants}.ts',
   'drivers/led/{bx-commands,bx-frame}.ts',
+  'drivers/sms/{at-lines,at-responses,cms-errors,delivery-tracker,errors,gsm7,sms-modem,split-text,status-report,submit-pdu}.ts',
+  'drivers/sms/sim/{reassembly,status-report-pdu}.ts',
   'drivers/audio/{civil-defence,decode-args,errors,siren-pattern}.ts',
   'node-daemon/alarms/{rules,cap}/**',
   'node-daemon/alarms/types.ts',
