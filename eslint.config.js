@@ -42,6 +42,8 @@ const PURE = [
   'node-daemon/sync/outbox/{backoff,batch-target,box-id,budget,health-schedule,lanes,plan,readings-form,records}.ts',
   'node-daemon/sync/push/{acks,compress,ingest-body,isolate,link-state,outcome,pace,resend,tls-pin,wire-bytes}.ts',
   'node-daemon/sync/content/plan.ts',
+  'node-daemon/sync/backup-upload/plan.ts',
+  'hub/backups/migration.ts',
   'hub/content/manifests.ts',
   'node-daemon/http/{alarm-schemas,api-prefix,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
   'node-daemon/http/schemas/**',

@@ -11,6 +11,7 @@ import type { HubStoreConfig } from './store/open.js';
 import { capConfigSchema, type HubCapConfig } from './cap/cap-config.js';
 import { pullConfigSchema, resolvePullTargets, type PullTarget } from './pull/pull-config.js';
 import { readPullTokens } from './pull/pull-tokens.js';
+import { DEFAULT_BACKUP_MAX_BYTES, DEFAULT_BACKUPS_KEEP } from './backups/receiver.js';
 
 /**
  * The hub's YAML configuration (`fenghuo hub --config FILE`). Every key is optional; without a file the hub runs on
@@ -33,6 +34,9 @@ import { readPullTokens } from './pull/pull-tokens.js';
  *       maxContentBytes: 268435456      # a published content file (stored under <dataDir>/content/)
  *     cap: { sender, senderCode, senderName, areaDesc, areas, geocode, timeZone }   # the CAP feed (hub/cap/cap-config.ts)
  *     pull: [{ box, url, tokenFile | token, intervalS, limit, timeoutS, maxBackoffS }]  # boxes pulled (hub/pull/pull-config.ts)
+ *     backups:                          # the boxes' backups sent through the sync link (under <dataDir>/backups/)
+ *       keep: 3                         # complete backups kept per box
+ *       maxBytes: 2147483648            # the largest backup taken
  */
 
 export const DEFAULT_HUB_LISTEN = '127.0.0.1:8470';
@@ -124,6 +128,18 @@ export const hubConfigSchema = z
       .prefault({}),
     cap: capConfigSchema,
     pull: pullConfigSchema,
+    backups: z
+      .strictObject({
+        keep: z.int().min(1).max(1000).default(DEFAULT_BACKUPS_KEEP).describe('complete backups kept per box; the oldest go when a newer one is complete'),
+        maxBytes: z
+          .int()
+          .min(1024 * 1024)
+          .max(1024 * 1024 * 1024 * 1024)
+          .default(DEFAULT_BACKUP_MAX_BYTES)
+          .describe('the largest backup (all its files) a box may send, bytes'),
+      })
+      .prefault({})
+      .describe('the boxes\' backups sent through the sync link (backup.to: [hub] on a box), kept under <dataDir>/backups/<box>/'),
   })
   .describe('fenghuo county hub configuration');
 
@@ -143,6 +159,8 @@ export interface HubConfig {
   readonly cap: HubCapConfig;
   /** Boxes the hub pulls (hub/pull/); `token` is filled from `tokenFile` by loadHubConfigFile. */
   readonly pull: readonly PullTarget[];
+  /** The boxes' backups (hub/backups/): kept per box, and the largest taken. */
+  readonly backups: { readonly keep: number; readonly maxBytes: number };
 }
 
 export type HubConfigResult = { readonly ok: true; readonly config: HubConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
@@ -164,6 +182,7 @@ function resolveConfig(c: z.output<typeof hubConfigSchema>, cwd: string): HubCon
     limits: c.limits,
     cap: c.cap,
     pull: resolvePullTargets(c.pull, (p) => resolve(cwd, p)),
+    backups: c.backups,
   };
 }
 

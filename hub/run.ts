@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createLogger, type Logger } from '../node-daemon/core/log.js';
 import { publicKeyToRaw } from '../node-daemon/sync/protocol/index.js';
 import { describeStore, type HubConfig } from './config.js';
@@ -44,6 +45,7 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
     ...(config.readTokenSha256 === undefined ? {} : { readTokenSha256: config.readTokenSha256 }),
     cap: config.cap,
     content: { dir: contentDir(config) },
+    backups: { dir: join(config.dataDir, 'backups'), keep: config.backups.keep, maxBytes: config.backups.maxBytes },
   });
   sweepUploads(contentDir(config), Date.now());
   const server = hubServer({ app, listen: config.listen, log, limits });

@@ -243,7 +243,16 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   // The farm-content library (county content the sync installed, USB imports) and one disk quota for all media.
   const library = setUpLibrary({ db, dataDir: deps.dataDir, config: config.library, log, clock, content: sync.module?.content?.table ?? new ContentTable(db) });
   if (config.backup !== undefined) {
-    backups.module = new ScheduledBackups({ config: config.backup, timeZone: config.site.timezone, dataDir: deps.dataDir, ...(deps.configPath === undefined ? {} : { configPath: deps.configPath }), alarms, log, clock });
+    backups.module = new ScheduledBackups({
+      config: config.backup,
+      timeZone: config.site.timezone,
+      dataDir: deps.dataDir,
+      ...(deps.configPath === undefined ? {} : { configPath: deps.configPath }),
+      alarms,
+      log,
+      clock,
+      ...(sync.module?.backupUpload === undefined ? {} : { hubUpload: sync.module.backupUpload }),
+    });
   }
   const media = new MediaQuota({ dataDir: deps.dataDir, recordingsDir: recordingsRoot(config.recording, deps.dataDir), config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards

@@ -20,6 +20,9 @@ import { openapiPaths, openapiRoutes } from './routes/openapi.js';
 import { readingsPaths, readingsRoutes } from './routes/readings.js';
 import { hubWebRoutes } from './routes/static.js';
 import { contentRoutes } from './routes/content.js';
+import { backupsPaths, backupsRoutes } from './routes/backups.js';
+import { HubBackupIndex } from '../backups/backup-index.js';
+import { HubBackupReceiver } from '../backups/receiver.js';
 import type { ManifestOrderRequest } from '../content/publish.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -92,6 +95,12 @@ export function createHubApp(deps: HubAppDeps): HubApp {
     // Manifests go out through this app's orders module (its watch wakes the long-polls at once) unless given another.
     const content = { store: deps.store, contentDir: deps.content.dir, maxContentBytes: limits.maxContentBytes, log: deps.log, clock, issue: deps.content.issue ?? ((req: ManifestOrderRequest) => orders.issue(req)) };
     app.route('/', contentRoutes({ ...sink, content, nonces: deps.nonces, clock, access, requestUrl: url }));
+  }
+  if (deps.backups !== undefined) {
+    const index = new HubBackupIndex(deps.store.sql);
+    const receiver = new HubBackupReceiver({ ...deps.backups, index, log: deps.log, clock });
+    app.route('/', backupsRoutes({ ...sink, receiver, index, store: deps.store, nonces: deps.nonces, clock, access, requestUrl: url }));
+    api.add(backupsPaths);
   }
 
   // The county's page at / (GET/HEAD outside /api/ only), after every API route.

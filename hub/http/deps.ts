@@ -69,6 +69,12 @@ export interface HubAppDeps {
    * for the manifests. Without it the content routes are absent (404).
    */
   readonly content?: { readonly dir: string; readonly issue?: IssueManifestOrder };
+  /**
+   * The boxes' backups (hub/backups, docs/sync.md "Backups to the hub"): where they are kept (`<dataDir>/backups`),
+   * how many per box (config backups.keep) and the largest taken (backups.maxBytes). Without it the routes are absent
+   * (404: a box then says the hub does not take backups).
+   */
+  readonly backups?: { readonly dir: string; readonly keep: number; readonly maxBytes: number };
 }
 
 export type { HubEnv, HubVariables } from './env.js';

@@ -65,13 +65,18 @@ export function planRotation(entries: readonly FolderEntry[], keep: number, just
   };
 }
 
-export type TargetResult = 'ok' | 'failed' | 'not_implemented';
+/** A folder: ok or failed. The hub: failed (no backup could be made or handed over), else its upload's state. */
+export type TargetResult = 'ok' | 'failed' | 'uploading' | 'waiting' | 'unsupported';
 export type RunResult = 'ok' | 'partly_failed' | 'failed' | 'skipped';
 
-/** A run: ok when every folder target succeeded, failed when none did, partly failed between; skipped with no folder. */
+/**
+ * A run: ok when every target succeeded, failed when none did, partly failed between; skipped with none tried. The
+ * hub target counts by whether its backup was made and handed to the uploader (its upload goes on after the run:
+ * `uploading`/`waiting` count as done); a hub that takes no backups is not counted.
+ */
 export function runResult(targets: readonly { readonly result: TargetResult }[]): RunResult {
-  const tried = targets.filter((t) => t.result !== 'not_implemented');
+  const tried = targets.filter((t) => t.result !== 'unsupported');
   if (tried.length === 0) return 'skipped';
-  const ok = tried.filter((t) => t.result === 'ok').length;
+  const ok = tried.filter((t) => t.result !== 'failed').length;
   return ok === tried.length ? 'ok' : ok === 0 ? 'failed' : 'partly_failed';
 }

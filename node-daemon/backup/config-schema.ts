@@ -6,7 +6,7 @@ import { cronProblem } from '../../broadcast/station/programme-schedule.js';
  * Absent: no scheduled backups (`fenghuo backup` still works). Pure.
  */
 
-/** The target that means the county hub through the sync link (its upload is not written yet). */
+/** The target that means the county hub through the sync link (node-daemon/sync/backup-upload/). */
 export const HUB_TARGET = 'hub';
 export const DEFAULT_KEEP = 7;
 
@@ -39,7 +39,7 @@ export const backupConfigSchema = z
           else seen.set(key, i);
         });
       })
-      .describe(`where each backup goes: existing absolute folders (a mounted USB stick, e.g. /media/usb/fenghuo; a missing folder is a failed backup, never created), and "${HUB_TARGET}" for the county hub (not implemented yet: recorded as skipped)`),
+      .describe(`where each backup goes: existing absolute folders (a mounted USB stick, e.g. /media/usb/fenghuo; a missing folder is a failed backup, never created), and "${HUB_TARGET}" for the county hub (sent through the sync link as bulk traffic, within sync.budget; needs an enrolled box)`),
     passphraseFile: z
       .string()
       .refine((p) => p.startsWith('/'), 'an absolute path, e.g. /etc/fenghuo/backup-pass')

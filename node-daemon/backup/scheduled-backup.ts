@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../core/types.js';
 import type { BackupHealth, BackupRunHealth, BackupTargetHealth } from '../http/schemas/backup.js';
+import type { HubUploadStatus } from '../sync/backup-upload/plan.js';
 import { nextDueAt, planRotation, runResult, wakeAt, type FolderEntry } from './backup-plan.js';
 import { HUB_TARGET, type BackupConfig } from './config-schema.js';
 import { MANIFEST_FILE } from './manifest.js';
@@ -13,7 +14,17 @@ import { createBackup } from './snapshot.js';
 /** The failed-backup fault alarm's key: one for the box. */
 export const BACKUP_ALARM_KEY = 'fault:backup';
 const BACKUP_ALARM_TITLE = '定时备份失败 Scheduled backup failed';
-const HUB_NOTE = '上传到县级平台尚未实现，未发送 uploading to the county hub is not implemented yet: nothing was sent';
+const NO_HUB = '本机未登记县级平台或未开启同步，无法上传 the box is not enrolled with a county hub (fenghuo enroll), or sync.push is false: nothing can be sent';
+const UNSUPPORTED_NOTE = '县级平台不接收备份（版本较旧） the county hub does not take backups (an older hub)';
+
+/** What the scheduled backups need of the upload to the hub (node-daemon/sync/backup-upload/uploader.ts). */
+export interface HubUploadPort {
+  /** Where the backup for the hub is made. */
+  readonly stagingDir: string;
+  /** A new backup is in the staging folder: it replaces any older one being sent. */
+  offer(backup: string): void;
+  status(): HubUploadStatus;
+}
 
 export interface ScheduledBackupsOptions {
   readonly config: BackupConfig;
@@ -25,6 +36,8 @@ export interface ScheduledBackupsOptions {
   readonly alarms: AlarmService;
   readonly log: Logger;
   readonly clock: Clock;
+  /** The upload to the county hub, when the box is enrolled and syncing; without it a `hub` target fails. */
+  readonly hubUpload?: HubUploadPort;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -34,8 +47,9 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
  * (snapshot.ts), in-process, one run at a time (a due time that finds a run still going is skipped and logged), to
  * each folder of `backup.to` in turn; after a backup succeeds in a folder, the oldest complete backups there are
  * removed so that `backup.keep` remain. A folder that is missing or cannot be written fails that target; any failure
- * opens the fault alarm `fault:backup`, which a later backup that succeeds everywhere clears. The `hub` target is
- * recorded as not implemented (nothing is sent).
+ * opens the fault alarm `fault:backup`, which a later backup that succeeds everywhere clears. The `hub` target makes
+ * its own backup in the uploader's staging folder and hands it over (docs/sync.md "Backups to the hub"): the upload
+ * goes on after the run, and `status()` shows its live state in the hub target's row.
  */
 export class ScheduledBackups implements Module {
   readonly name = 'backup.schedule';
@@ -76,6 +90,7 @@ export class ScheduledBackups implements Module {
 
   status(): BackupHealth {
     const c = this.opts.config;
+    const last = this.last === undefined ? undefined : { ...this.last, targets: this.last.targets.map((t) => this.live(t)) };
     return {
       schedule: c.schedule,
       timeZone: this.opts.timeZone,
@@ -84,7 +99,7 @@ export class ScheduledBackups implements Module {
       passphrase: c.passphraseFile !== undefined,
       running: this.running !== undefined,
       ...(this.nextDue === null ? {} : { nextDueAt: this.nextDue }),
-      ...(this.last === undefined ? {} : { last: this.last }),
+      ...(last === undefined ? {} : { last }),
       ...(this.lastOkAt === undefined ? {} : { lastOkAt: this.lastOkAt }),
       skippedOverlaps: this.skippedOverlaps,
       alarmOpen: this.alarmOpen,
@@ -129,24 +144,32 @@ export class ScheduledBackups implements Module {
     }
     for (const target of this.opts.config.to) {
       if (this.stopped) break;
-      if (target === HUB_TARGET) {
-        targets.push({ target, result: 'not_implemented', note: HUB_NOTE, removed: [] });
-        continue;
-      }
       if (passphraseError !== undefined) {
         targets.push({ target, result: 'failed', error: passphraseError, removed: [] });
+        continue;
+      }
+      const hub = target === HUB_TARGET ? this.opts.hubUpload : undefined;
+      if (target === HUB_TARGET && hub === undefined) {
+        // Not a failure of the backup (no fault alarm): this box has no hub to send to, which its sync status tells.
+        targets.push({ target, result: 'unsupported', note: NO_HUB, removed: [] });
         continue;
       }
       try {
         const made = await createBackup({
           dataDir: this.opts.dataDir,
-          to: target,
+          to: hub?.stagingDir ?? target,
           requireFolder: true,
           now: this.opts.clock,
           ...(this.opts.configPath === undefined ? {} : { configPath: this.opts.configPath }),
           ...(passphrase === undefined ? {} : { passphrase }),
         });
         identity ??= made.manifest.identity.state;
+        if (hub !== undefined) {
+          hub.offer(basename(made.dir));
+          this.opts.log.info({ event: 'backup.hub_handed_over', backup: basename(made.dir), bytes: made.bytes }, `backup ${basename(made.dir)} made for the county hub: uploading through the sync link`);
+          targets.push({ target, result: 'uploading', dir: made.dir, bytes: made.bytes, sentBytes: 0, totalBytes: made.bytes, removed: [] });
+          continue;
+        }
         targets.push({ target, result: 'ok', dir: made.dir, bytes: made.bytes, ...this.rotate(target, basename(made.dir)) });
       } catch (err) {
         targets.push({ target, result: 'failed', error: message(err), removed: [] });
@@ -157,6 +180,29 @@ export class ScheduledBackups implements Module {
     if (run.result === 'ok') this.lastOkAt = run.finishedAt;
     this.logRun(run);
     if (run.result === 'ok' || run.result === 'partly_failed' || run.result === 'failed') this.setAlarm(run);
+  }
+
+  /** The hub target's row with the upload's state now (the run recorded only the hand-over). */
+  private live(t: BackupTargetHealth): BackupTargetHealth {
+    const hub = this.opts.hubUpload;
+    if (t.target !== HUB_TARGET || hub === undefined || t.dir === undefined) return t;
+    const s = hub.status();
+    if (s.backup !== basename(t.dir)) return t;
+    const base = { target: t.target, dir: t.dir, ...(t.bytes === undefined ? {} : { bytes: t.bytes }), removed: t.removed };
+    const progress = { ...(s.sentBytes === undefined ? {} : { sentBytes: s.sentBytes }), ...(s.totalBytes === undefined ? {} : { totalBytes: s.totalBytes }) };
+    switch (s.state) {
+      case 'ok':
+        return { ...base, result: 'ok', ...(t.bytes === undefined ? {} : { sentBytes: t.bytes, totalBytes: t.bytes }), ...(s.completedAt === undefined ? {} : { completedAt: s.completedAt }) };
+      case 'failed':
+        return { ...base, result: 'failed', ...progress, error: s.error ?? 'the upload failed' };
+      case 'unsupported':
+        return { ...base, result: 'unsupported', error: UNSUPPORTED_NOTE };
+      case 'waiting':
+        return { ...base, result: 'waiting', ...progress, ...(s.waitingFor === undefined ? {} : { waitingFor: s.waitingFor }), ...(s.error === undefined ? {} : { note: s.error }) };
+      case 'uploading':
+      case 'idle':
+        return { ...base, result: 'uploading', ...progress };
+    }
   }
 
   /** The first line of backup.passphraseFile; a file that cannot be read fails the run (never a backup without the identity it was told to keep). */

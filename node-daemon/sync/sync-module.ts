@@ -19,6 +19,7 @@ import { syncSchema, type SyncConfig } from '../config/schema.js';
 import { packageVersion } from '../health/package-version.js';
 import type { Db } from '../storage/database.js';
 import { databaseId } from '../storage/migrations.js';
+import { BackupUploader, type BackupUploaderOptions } from './backup-upload/uploader.js';
 import { ContentDownloader, type ContentDownloaderOptions } from './content/downloader.js';
 import { enrolmentExists, enrolmentPaths, loadEnrolment, type Enrolment } from './enrol/files.js';
 import { resolveBoxId } from './outbox/box-id.js';
@@ -56,6 +57,8 @@ export interface SyncModuleOptions {
   readonly dataDir?: string;
   /** For tests: the content downloader's polls, backoff and idle timeout. */
   readonly contentTuning?: Pick<ContentDownloaderOptions, 'gatePollMs' | 'idlePollMs' | 'minBackoffMs' | 'idleTimeoutMs'>;
+  /** For tests: the backup uploader's polls and backoff. */
+  readonly backupTuning?: Pick<BackupUploaderOptions, 'gatePollMs' | 'idlePollMs' | 'minBackoffMs'>;
 }
 
 export class SyncModule implements Module {
@@ -65,6 +68,8 @@ export class SyncModule implements Module {
   readonly push: PushClient;
   /** The county's content (docs/sync.md "Content"): its `manifestHandler()` is the content_manifest order handler. */
   readonly content: ContentDownloader | undefined;
+  /** The box's backups to the hub (docs/sync.md "Backups to the hub"): scheduled backups with `to: [hub]` go here. */
+  readonly backupUpload: BackupUploader | undefined;
 
   constructor(opts: SyncModuleOptions) {
     const clock = opts.clock ?? systemClock;
@@ -125,15 +130,41 @@ export class SyncModule implements Module {
             userAgent: `fenghuo/${packageVersion()}`,
             ...opts.contentTuning,
           });
+    this.backupUpload =
+      opts.dataDir === undefined
+        ? undefined
+        : new BackupUploader({
+            dataDir: opts.dataDir,
+            hubUrl: enrolment.record.hub,
+            boxKey: enrolment.boxKey,
+            countyKey: enrolment.countyKey,
+            countyKeyId: enrolment.record.countyKeyId,
+            log: opts.log,
+            outbox: this.outbox,
+            timeZone: opts.timeZone,
+            budget: budgetLimits(config),
+            offsetMs: () => this.push.status().offsetMs,
+            linkState: () => this.push.status().state,
+            alarm$: opts.hub.alarm$,
+            clock,
+            ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
+            ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
+            requestTimeoutMs: config.requestTimeoutMs,
+            maxBackoffMs: config.maxBackoffMs,
+            userAgent: `fenghuo/${packageVersion()}`,
+            ...opts.backupTuning,
+          });
   }
 
   async start(): Promise<void> {
     await this.recorder.start();
     this.push.start();
     await this.content?.start();
+    await this.backupUpload?.start();
   }
 
   async stop(): Promise<void> {
+    await this.backupUpload?.stop();
     await this.content?.stop();
     await this.push.stop();
     await this.recorder.stop();

@@ -73,11 +73,12 @@ describe('rotation', () => {
 });
 
 describe('a run', () => {
-  it('is ok, partly failed or failed over the folders; the not-yet-written hub copy never fails it', () => {
-    expect(runResult([{ result: 'ok' }, { result: 'not_implemented' }])).toBe('ok');
+  it('is ok, partly failed or failed over the targets; a hub copy handed over counts as done, a hub that takes none is not counted', () => {
+    expect(runResult([{ result: 'ok' }, { result: 'unsupported' }])).toBe('ok');
+    expect(runResult([{ result: 'ok' }, { result: 'uploading' }, { result: 'waiting' }])).toBe('ok');
     expect(runResult([{ result: 'ok' }, { result: 'failed' }])).toBe('partly_failed');
-    expect(runResult([{ result: 'failed' }, { result: 'not_implemented' }])).toBe('failed');
-    expect(runResult([{ result: 'not_implemented' }])).toBe('skipped');
+    expect(runResult([{ result: 'failed' }, { result: 'unsupported' }])).toBe('failed');
+    expect(runResult([{ result: 'unsupported' }])).toBe('skipped');
   });
 });
 

@@ -73,7 +73,7 @@ describe('scheduled backups', () => {
     const d = await startDaemon({ configFile, dataDir: join(work.dir, 'data') });
     daemons.push(d);
 
-    // The first run: ok on the stick, failed where the folder is missing, the hub not implemented.
+    // The first run: ok on the stick, failed where the folder is missing, the hub unsupported (the box is not enrolled).
     const first = await waitUntil(async () => (await backupHealth(d)).last, 20_000, 'the first scheduled backup', 200);
     expect(first.result).toBe('partly_failed');
     expect(first.identity).toBe('none'); // not enrolled: no identity to keep
@@ -82,8 +82,8 @@ describe('scheduled backups', () => {
     expect(byTarget.get(missing)).toMatchObject({ result: 'failed' });
     expect(byTarget.get(missing)?.error).toMatch(/no such folder \(is the USB stick plugged in and mounted\?\)/);
     expect(byTarget.get(missing)?.error).toContain(missing);
-    expect(byTarget.get('hub')).toMatchObject({ result: 'not_implemented' });
-    expect(byTarget.get('hub')?.note).toMatch(/not implemented/);
+    expect(byTarget.get('hub')).toMatchObject({ result: 'unsupported' });
+    expect(byTarget.get('hub')?.note).toMatch(/not enrolled with a county hub/);
     expect(existsSync(missing)).toBe(false); // never created on the box's own disk
     const status = await backupHealth(d);
     expect(status).toMatchObject({ schedule: '*/3 * * * * *', timeZone: 'Asia/Shanghai', keep: KEEP, targets: [usb, missing, 'hub'], passphrase: true, alarmOpen: true });
@@ -117,7 +117,7 @@ describe('scheduled backups', () => {
     expect(ok.targets.map((t) => [t.target, t.result])).toEqual([
       [usb, 'ok'],
       [missing, 'ok'],
-      ['hub', 'not_implemented'],
+      ['hub', 'unsupported'],
     ]);
     const after = await backupHealth(d);
     expect(after.alarmOpen).toBe(false);

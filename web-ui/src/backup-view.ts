@@ -3,7 +3,7 @@
  * row per target, the next due time, and the notices an installer must act on. Pure: the page renders what this returns.
  */
 import type { BackupHealth } from './api.js';
-import { formatTime } from './format.js';
+import { bytes, formatTime } from './format.js';
 import { t, tk } from './i18n.js';
 
 type Run = NonNullable<BackupHealth['last']>;
@@ -44,12 +44,28 @@ export interface TargetRow {
   readonly failed: boolean;
 }
 
+/** The hub target's line: the backup, how much the hub acknowledged, what the upload waits for. */
+function hubDetail(x: Target, made: string): string {
+  const progress = x.sentBytes !== undefined && x.totalBytes !== undefined ? t('backupHubProgress', { sent: bytes(x.sentBytes), total: bytes(x.totalBytes) }) : '';
+  switch (x.result) {
+    case 'ok':
+      return [made, t('backupHubConfirmed')].filter((s) => s !== '').join(' · ');
+    case 'waiting':
+      return [made, progress, x.waitingFor === undefined ? '' : tk(`backupHubWait_${x.waitingFor}`)].filter((s) => s !== '').join(' · ');
+    case 'unsupported':
+      // A note says why there is no hub at all (the box is not enrolled); otherwise the hub is too old.
+      return x.note ?? t('backupHubUnsupported');
+    default:
+      return [made, progress].filter((s) => s !== '').join(' · ');
+  }
+}
+
 export function targetRows(run: Run): TargetRow[] {
   return run.targets.map((x) => {
     const made = x.dir === undefined ? '' : x.dir.slice(x.dir.lastIndexOf('/') + 1);
     const removed = x.removed.length > 0 ? t('backupRemoved', { n: x.removed.length }) : '';
     const rotation = x.rotationError === undefined ? '' : `${t('backupRotationError')}${t('colon')}${x.rotationError}`;
-    const detail = x.result === 'failed' ? (x.error ?? '') : x.result === 'not_implemented' ? (x.note ?? '') : [made, removed, rotation].filter((s) => s !== '').join(' · ');
+    const detail = x.result === 'failed' ? (x.error ?? '') : x.target === 'hub' ? hubDetail(x, made) : [made, removed, rotation].filter((s) => s !== '').join(' · ');
     return {
       target: x.target,
       name: x.target === 'hub' ? t('backupHub') : x.target,

@@ -6,13 +6,19 @@ import { apiSchemas } from '../api-registry.js';
 export const backupTargetHealthSchema = z
   .strictObject({
     target: z.string().describe('a folder of backup.to, or "hub"'),
-    result: z.enum(['ok', 'failed', 'not_implemented']).describe('not_implemented: the county hub copy, not written yet (nothing was sent)'),
+    result: z
+      .enum(['ok', 'failed', 'uploading', 'waiting', 'unsupported'])
+      .describe('a folder: ok or failed. hub (live): uploading (sentBytes of totalBytes acknowledged), waiting (waitingFor: no_link, over_budget, alarms_waiting, …), ok (the hub acknowledged the whole backup, verified), failed (error), unsupported (the hub takes no backups, or the box is not enrolled with one: `note`)'),
     dir: z.string().optional().describe('the backup folder made there'),
     bytes: z.int().optional(),
     error: z.string().optional().describe('why it failed (e.g. the folder is missing: the USB stick is not plugged in)'),
     note: z.string().optional(),
     removed: z.array(z.string()).describe('older backups removed there to keep backup.keep'),
     rotationError: z.string().optional().describe('the backup was made but older ones could not be removed'),
+    sentBytes: z.int().optional().describe('hub: bytes of the backup the hub acknowledged'),
+    totalBytes: z.int().optional().describe('hub: bytes of the backup'),
+    waitingFor: z.enum(['no_link', 'alarms_waiting', 'health_waiting', 'readings_behind', 'over_budget']).optional().describe('hub: what the upload waits for'),
+    completedAt: z.int().optional().describe('hub: UTC ms when the hub acknowledged the whole backup'),
   })
   .register(apiSchemas, { id: 'BackupTargetHealth' });
 
