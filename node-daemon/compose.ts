@@ -51,6 +51,9 @@ import { ModuleRecordings } from './media/recordings-port.js';
 import type { OrdersHealth } from './sync/orders/orders-health.js';
 import type { Sl651Module } from './uplinks/sl651/sl651-module.js';
 import { ScheduledBackups } from './backup/scheduled-backup.js';
+import { updateHealthSource } from './update/update-health.js';
+import { CameraModule } from './camera/camera-module.js';
+import { setUpSms } from './sms/sms-module.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -134,6 +137,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
         }),
     uplinks: () => uplinks.sl651?.health(),
     backup: () => backups.module?.status(),
+    cameras: () => cameras?.health(),
+    sms: () => sms?.health(),
+    update: updateHealthSource(deps.dataDir),
   });
   const poller = new Poller({ sensors: resolveSensors(config), buses: buses.buses, hub, clock, scheduleClock: timeBase.mono, logger: log });
   registry.seed(reader);
@@ -254,7 +260,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       ...(sync.module?.backupUpload === undefined ? {} : { hubUpload: sync.module.backupUpload }),
     });
   }
-  const media = new MediaQuota({ dataDir: deps.dataDir, recordingsDir: recordingsRoot(config.recording, deps.dataDir), config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, alarms, log, clock });
+  // Warning SMS (config `sms`) to the people of each site's notify groups, off the dispatch path.
+  const sms = setUpSms({ config: config.sms, sites: () => settings.effective().alarms.sites, sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])), timeZone: config.site.timezone, db, hub, alarms, clock, log });
+  // Cameras (config `cameras`): pictures of the alarm sites on a schedule and at their alarms, inside the media quota.
+  const cameras = config.cameras.length === 0 ? undefined : new CameraModule({ cameras: config.cameras, db, dataDir: deps.dataDir, hub, alarms, log, clock });
+  const media = new MediaQuota({ dataDir: deps.dataDir, recordingsDir: recordingsRoot(config.recording, deps.dataDir), config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, ...(cameras === undefined ? {} : { images: cameras.imagesPort() }), alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).
   const auth = createAuth({ db, log, clock, apiTokens: config.http.apiTokens, dataDir: deps.dataDir, listen: deps.listen });
@@ -272,6 +282,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     system: { dataDir: deps.dataDir, timeZone: config.site.timezone, clockTrust: () => clockTrust.state() },
     settings,
     shelving: () => settings.effective().alarms.shelving,
+    ...(sms === undefined ? {} : { smsDeliveries: (alarmId: number) => sms.deliveries(alarmId) }),
     log,
     clock,
     auth,
@@ -289,6 +300,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     recordings,
     recordingSchedule,
     library: library.service,
+    ...(cameras === undefined ? {} : { cameras }),
     // GET /metrics (Prometheus), read from the state above at each scrape.
     metrics: createDaemonMetrics({
       health: () => registry.snapshot(),
@@ -319,6 +331,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     devices.module,
     station,
     dispatcher,
+    // After the dispatcher (it hears each alarm first), before the rules (the first raise is told).
+    ...(sms === undefined ? [] : [sms]),
     programmes,
     rules,
     new ManualButton(inputs.buttonPress$, alarms, log),
@@ -328,6 +342,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     ...(orders.module === undefined ? [] : [orders.module]),
     ...(sl651Module === undefined ? [] : [sl651Module]),
     library.module,
+    ...(cameras === undefined ? [] : [cameras]),
     media,
     ...(backups.module === undefined ? [] : [backups.module]),
     // Before HTTP: stopped after it, so every ffmpeg closes its last segment before the database closes.

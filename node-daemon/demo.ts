@@ -4,12 +4,14 @@ import { DEMO_DEVICES, DEMO_REPLAY_START, DEMO_RISE_AT, DEMO_SPEED_UP, demoDevic
 import { join } from 'node:path';
 import { PtyPairError } from './sim/pty-pair.js';
 import { startDemoOutputs, type DemoOutputs } from './sim/demo-outputs.js';
+import { DEMO_SMS_PEOPLE, startDemoSms, type DemoSms } from './sim/demo-sms.js';
 import { SiteSimulator } from './sim/site-simulator.js';
 import { haveFfmpeg, startDemoSatellite, type DemoSatellite } from './sim/demo-satellite.js';
 import { importDemoLibrary, makeDemoLibraryFiles } from './sim/demo-library.js';
 import { libraryConfigSchema } from '../broadcast/library/library-config.js';
 import { systemClock } from './core/types.js';
 import type { DemoOverlay } from './config/demo-overlay.js';
+import { startDemoCamera, type DemoCamera } from './sim/demo-camera.js';
 
 export interface Demo {
   readonly config: Config;
@@ -20,6 +22,8 @@ export interface Demo {
   readonly outputs?: DemoOutputs;
   /** The simulated satellite receiver (ffmpeg test pattern to UDP) and its guide; absent without ffmpeg. */
   readonly satellite?: DemoSatellite;
+  /** The simulated SMS modem the flood warnings go to; absent when no pty could be made. */
+  readonly sms?: DemoSms;
   /** The simulated USB sticks: `usb` is imported at start, `usbMore` is left for the operator to import in 资料. */
   readonly usbDirs: { readonly usb: string; readonly usbMore: string };
   /** Seconds from now until each alarm step, at this speed-up. */
@@ -62,7 +66,8 @@ const DEMO_STEPS = {
  * raises 准备转移/立即转移 on the Mason gauge, and sends them to a simulated I/O board, LED board and an audio file.
  */
 export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpeedUp(), overlay: DemoOverlay = {}): Promise<Demo> {
-  const site = new SiteSimulator({ devices: demoDevices(speedUp, Date.now()), tcp: { host: '127.0.0.1', port: 0 }, log });
+  const devices = demoDevices(speedUp, Date.now());
+  const site = new SiteSimulator({ devices, tcp: { host: '127.0.0.1', port: 0 }, log });
   await site.start();
   let outputs: DemoOutputs | undefined;
   try {
@@ -75,17 +80,24 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
     log.warn({ event: 'demo.outputs_off', err: err.message }, `demo outputs are off: ${err.message}`);
   }
   const demoDir = join(dataDir, 'demo');
+  const sms = await startDemoSms({ dir: demoDir, log });
   let satellite: DemoSatellite | undefined;
   let usbDirs: Demo['usbDirs'];
   let library: ReturnType<typeof libraryConfigSchema.parse>;
+  let camera: DemoCamera | undefined;
   try {
     satellite = await startDemoSatellite({ dir: demoDir, log, now: Date.now() });
     // The sample items, imported the way an operator imports a USB stick; the demo folder counts as a mount.
     usbDirs = await makeDemoLibraryFiles(demoDir, satellite !== undefined || haveFfmpeg(), log);
     library = libraryConfigSchema.parse({ usbMounts: [demoDir, '/media', '/mnt', '/run/media'] });
     await importDemoLibrary({ dataDir, folder: usbDirs.usb, config: library, log, clock: systemClock });
+    // A camera on the Mason gauge (an HTTP snapshot URL drawing the replayed level), when ffmpeg is there.
+    const mason = devices.find((d) => d.unit === DEMO_DEVICES.find((x) => x.sensorId === 'mason')?.unit);
+    if (haveFfmpeg() && mason !== undefined) camera = await startDemoCamera({ level: () => mason.level(Date.now()), prepareM: DEMO_PREPARE_M, evacuateM: DEMO_EVACUATE_M, log });
   } catch (err) {
+    await camera?.stop();
     await satellite?.stop();
+    await sms?.stop();
     await outputs?.stop();
     await site.stop();
     throw err;
@@ -104,6 +116,7 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
           evacuate: { levelM: DEMO_EVACUATE_M, hysteresisM: 0.2, debounce: { samples: 2 } },
           // The replay is sped up: five real seconds without a reading are ten simulated minutes.
           faults: { commLostMs: 15_000, stuckAfterMs: 3_600_000 },
+          ...(sms ? { notify: [{ group: 'responsible' }] } : {}),
         },
       ],
     },
@@ -119,8 +132,11 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
         }
       : {},
     library,
+    ...(sms ? { sms: { transport: { modem: { path: sms.path } }, people: DEMO_SMS_PEOPLE, groups: [{ id: 'responsible', roles: ['village-head', 'duty'] }] } } : {}),
     ...(satellite ? { recording: satellite.recording } : {}),
     ...(overlay.uplinks !== undefined ? { uplinks: overlay.uplinks } : {}),
+    // The replay is sped up: a picture a minute, and the "after" one 30 s past each alarm step.
+    ...(camera ? { cameras: [{ id: 'mason-bridge', name: '梅森桥头摄像头', site: DEMO_SITE_ID, source: { snapshotUrl: camera.url }, intervalMin: 1, timeoutS: 10, afterDelayS: 30 }] } : {}),
   });
   const after = (seriesTime: number): number => (seriesTime - DEMO_REPLAY_START) / speedUp / 1000;
   return {
@@ -129,10 +145,13 @@ export async function startDemo(log: Logger, dataDir: string, speedUp = demoSpee
     riseAfterS: after(DEMO_RISE_AT),
     ...(outputs ? { outputs } : {}),
     ...(satellite ? { satellite } : {}),
+    ...(sms ? { sms } : {}),
     usbDirs,
     alarmTimesS: { prepare: after(DEMO_STEPS.prepare), evacuate: after(DEMO_STEPS.evacuate), backToPrepare: after(DEMO_STEPS.backToPrepare), allClear: after(DEMO_STEPS.allClear) },
     stop: async () => {
+      await camera?.stop();
       await satellite?.stop();
+      await sms?.stop();
       await outputs?.stop();
       await site.stop();
     },

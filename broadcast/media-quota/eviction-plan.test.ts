@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evictionOrder, planEviction, type LibraryCandidate, type RecordingCandidate } from './eviction-plan.js';
+import { evictionOrder, planEviction, type ImageCandidate, type LibraryCandidate, type RecordingCandidate } from './eviction-plan.js';
 
 const MB = 1024 * 1024;
 const rec = (id: string, at: number, mb: number, extra: Partial<RecordingCandidate> = {}): RecordingCandidate => ({ id, at, bytes: mb * MB, spareBytes: 0, device: 'disk', pinned: false, active: false, ...extra });
@@ -133,5 +133,27 @@ describe('stage 1: the segments of settled recordings with a browser copy go bef
     const plan = planEviction({ quotaBytes: 10 * MB, minFreeBytes: 0, evictLibrary: false }, { usedBytes: 20 * MB, freeByDevice: { disk: 500 * MB } }, [copied('pinned', 1, 20, 10, { pinned: true })], []);
     expect(plan.evict).toEqual([]);
     expect(plan.relieved).toBe(false);
+  });
+});
+
+describe('camera pictures in the eviction order', () => {
+  const img = (id: string, at: number, mb: number, alarm: boolean): ImageCandidate => ({ id, at, bytes: mb * MB, device: 'disk', alarm });
+  const recordings = [rec('rec', 100, 10)];
+  const library = [lib('usb', 1, 5, 'usb')];
+  const images = [img('alarm-old', 1, 1, true), img('plain-new', 50, 1, false), img('plain-old', 2, 1, false)];
+
+  it('scheduled pictures first (oldest first), an alarm\'s pictures after the recordings and before the library', () => {
+    expect(evictionOrder({ evictLibrary: true }, recordings, library, images).map((e) => `${e.kind}:${e.id}`)).toEqual([
+      'image:plain-old',
+      'image:plain-new',
+      'recording:rec',
+      'alarm_image:alarm-old',
+      'library:usb',
+    ]);
+  });
+
+  it('a small overshoot takes scheduled pictures only', () => {
+    const plan = planEviction({ quotaBytes: 100 * MB, minFreeBytes: 0, evictLibrary: false }, { usedBytes: 101 * MB, freeByDevice: { disk: 500 * MB } }, recordings, [], images);
+    expect(plan.evict.map((e) => e.id)).toEqual(['plain-old']);
   });
 });

@@ -8,6 +8,9 @@
  *    went in step 1 of the same plan counts only what is left of it (`bytes - spareBytes`).
  * 3. `library`: only when the config allows it, library items that did not come from the county (imported or added by
  *    hand), oldest first.
+ * Camera pictures (node-daemon/camera) come in two places: those not tied to an alarm (scheduled pictures) before
+ * everything else, oldest first (the next interval brings another); those of an alarm (taken for it, or its "before")
+ * after the recordings and before the library: the record of a flood outweighs a television programme.
  * Nothing else is a candidate: pinned recordings (kept as they are, segments included), the county's content (the
  * county wants it on the box and the sync would fetch it again), and never the database, readings or alarms, which
  * are not media at all.
@@ -44,6 +47,17 @@ export interface LibraryCandidate {
   readonly source: 'county' | 'usb' | 'operator';
 }
 
+export interface ImageCandidate {
+  readonly id: string;
+  /** When it was taken (UTC ms). */
+  readonly at: number;
+  /** The picture and its thumbnail. */
+  readonly bytes: number;
+  readonly device: string;
+  /** Taken for an alarm, or linked to one as its "before". */
+  readonly alarm: boolean;
+}
+
 export interface QuotaPolicy {
   readonly quotaBytes?: number;
   readonly minFreeBytes: number;
@@ -51,7 +65,7 @@ export interface QuotaPolicy {
 }
 
 export interface MediaMeasure {
-  /** Bytes of recordings, library and county content together. */
+  /** Bytes of recordings, library, county content and camera pictures together. */
   readonly usedBytes: number;
   /** Free bytes of each file system holding the database or media, by device. */
   readonly freeByDevice: Readonly<Record<string, number>>;
@@ -61,7 +75,9 @@ export type Eviction =
   /** A recording's original segments; the recording and its browser copy stay. */
   | { readonly kind: 'segments'; readonly id: string; readonly bytes: number; readonly device: string }
   | { readonly kind: 'recording'; readonly id: string; readonly bytes: number; readonly device: string }
-  | { readonly kind: 'library'; readonly id: string; readonly bytes: number; readonly device: string };
+  | { readonly kind: 'library'; readonly id: string; readonly bytes: number; readonly device: string }
+  /** A camera picture not tied to an alarm; `alarm_image`: one of an alarm. */
+  | { readonly kind: 'image' | 'alarm_image'; readonly id: string; readonly bytes: number; readonly device: string };
 
 export interface EvictionPlan {
   /** In the order to delete them. */
@@ -80,7 +96,15 @@ const byAgeThenId = <T extends { readonly at: number; readonly id: string }>(a: 
  * The candidates in the order they may go, whatever is short. A `recording` here carries all its bytes; the plan
  * counts only the rest of one whose `segments` it took before.
  */
-export function evictionOrder(policy: Pick<QuotaPolicy, 'evictLibrary'>, recordings: readonly RecordingCandidate[], library: readonly LibraryCandidate[]): Eviction[] {
+export function evictionOrder(
+  policy: Pick<QuotaPolicy, 'evictLibrary'>,
+  recordings: readonly RecordingCandidate[],
+  library: readonly LibraryCandidate[],
+  images: readonly ImageCandidate[] = [],
+): Eviction[] {
+  const pictures = [...images].sort(byAgeThenId);
+  const plain = pictures.filter((i) => !i.alarm).map((i): Eviction => ({ kind: 'image', id: i.id, bytes: i.bytes, device: i.device }));
+  const ofAlarms = pictures.filter((i) => i.alarm).map((i): Eviction => ({ kind: 'alarm_image', id: i.id, bytes: i.bytes, device: i.device }));
   const settled = recordings.filter((r) => !r.pinned && !r.active).sort(byAgeThenId);
   const segments = settled
     .filter((r) => r.spareBytes > 0)
@@ -92,10 +116,16 @@ export function evictionOrder(policy: Pick<QuotaPolicy, 'evictLibrary'>, recordi
         .sort(byAgeThenId)
         .map((l): Eviction => ({ kind: 'library', id: l.id, bytes: l.bytes, device: l.device }))
     : [];
-  return [...segments, ...recs, ...items];
+  return [...plain, ...segments, ...recs, ...ofAlarms, ...items];
 }
 
-export function planEviction(policy: QuotaPolicy, measure: MediaMeasure, recordings: readonly RecordingCandidate[], library: readonly LibraryCandidate[]): EvictionPlan {
+export function planEviction(
+  policy: QuotaPolicy,
+  measure: MediaMeasure,
+  recordings: readonly RecordingCandidate[],
+  library: readonly LibraryCandidate[],
+  images: readonly ImageCandidate[] = [],
+): EvictionPlan {
   const overQuotaBytes = policy.quotaBytes === undefined ? 0 : Math.max(0, measure.usedBytes - policy.quotaBytes);
   const shortByDevice: Record<string, number> = {};
   for (const [device, free] of Object.entries(measure.freeByDevice)) {
@@ -106,7 +136,7 @@ export function planEviction(policy: QuotaPolicy, measure: MediaMeasure, recordi
   const evict: Eviction[] = [];
   /** Recordings whose segments this plan takes: deleted whole later, only the rest of them is freed. */
   const spared = new Map<string, number>();
-  for (const next of evictionOrder(policy, recordings, library)) {
+  for (const next of evictionOrder(policy, recordings, library, images)) {
     const open = quotaLeft > 0 || shortLeft.size > 0;
     if (!open) break;
     const helpsDevice = shortLeft.has(next.device);

@@ -25,6 +25,8 @@ export type SmsErrorCode =
   | 'port_lost'
   /** The number or text cannot be sent (not a number, too long). */
   | 'invalid_input'
+  /** An HTTP SMS platform refused or failed the request (see `http`: the status, or the answer's error field). */
+  | 'http_error'
   | 'closed';
 
 export interface ModemErrorDetail {
@@ -37,7 +39,7 @@ export class SmsError extends Error {
   constructor(
     readonly code: SmsErrorCode,
     message: string,
-    readonly detail: { readonly cms?: ModemErrorDetail; readonly cme?: ModemErrorDetail } = {},
+    readonly detail: { readonly cms?: ModemErrorDetail; readonly cme?: ModemErrorDetail; readonly http?: ModemErrorDetail } = {},
   ) {
     super(message);
     this.name = 'SmsError';
@@ -46,6 +48,7 @@ export class SmsError extends Error {
   /** What the caller can do about it, in the terms of cms-errors.ts. */
   get kind(): SmsFailureKind {
     if (this.detail.cms) return this.detail.cms.kind;
+    if (this.detail.http) return this.detail.http.kind;
     switch (this.code) {
       case 'no_sim':
       case 'pin_required':

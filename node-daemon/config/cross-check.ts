@@ -45,6 +45,8 @@ export function crossCheck(input: unknown, opts: CrossCheckOptions = {}): Config
 
   checkFeedTokens(root, out);
   checkSl651References(root, sensors, out);
+  checkCameraSites(root, out);
+  checkSmsReferences(root, out);
   checkSerialPaths(buses, opts.resolveSerialPath ?? ((p) => p), out);
   checkTcpEndpoints(buses, out);
   for (const [i, bus] of buses.entries()) {
@@ -198,6 +200,72 @@ function checkSl651References(root: Loose, sensors: ReadonlyArray<Loose | undefi
       );
     }
   }
+}
+
+/** `cameras[].site` names an alarm site. */
+function checkCameraSites(root: Loose, out: ConfigProblem[]): void {
+  const siteIds = asList(asObject(root.alarms)?.sites).flatMap((s) => str(asObject(s)?.id) ?? []);
+  for (const [i, camera] of asList(root.cameras).entries()) {
+    const id = str(asObject(camera)?.site);
+    if (id === undefined || siteIds.includes(id)) continue;
+    const near = didYouMean(id, siteIds);
+    const expected = siteIds.length > 0 ? `one of ${siteIds.join(', ')}` : 'the id of an entry under alarms.sites (there are none)';
+    out.push(
+      makeProblem(['cameras', i, 'site'], {
+        value: renderValue(id),
+        message: `"${id}" is not the id of any alarm site${near !== undefined ? `; did you mean "${near}"?` : `; expected ${expected}`}`,
+        expected,
+        messageZh: `找不到 id 为 "${id}" 的报警站点`,
+      }),
+    );
+  }
+}
+
+/** `sms.people`/`sms.groups` ids are unique; groups name people; `alarms.sites[].notify[].group` names a group. */
+function checkSmsReferences(root: Loose, out: ConfigProblem[]): void {
+  const sms = asObject(root.sms);
+  const people = asList(sms?.people).map(asObject);
+  const groups = asList(sms?.groups).map(asObject);
+  if (sms !== undefined) {
+    uniqueIds('sms.people', people, 'person', out);
+    uniqueIds('sms.groups', groups, 'group', out);
+  }
+  const personIds = people.flatMap((p) => str(p?.id) ?? []);
+  const groupIds = groups.flatMap((g) => str(g?.id) ?? []);
+  for (const [g, group] of groups.entries()) {
+    for (const [i, id] of asList(group?.people).entries()) {
+      const name = str(id);
+      if (name === undefined || personIds.includes(name)) continue;
+      out.push(smsUnknown(['sms', 'groups', g, 'people', i], name, personIds, 'sms.people', '联系人'));
+    }
+  }
+  for (const [s, site] of asList(asObject(root.alarms)?.sites).entries()) {
+    for (const [i, notify] of asList(asObject(site)?.notify).entries()) {
+      const name = str(asObject(notify)?.group);
+      if (name === undefined || groupIds.includes(name)) continue;
+      out.push(
+        sms === undefined
+          ? makeProblem(['alarms', 'sites', s, 'notify', i, 'group'], {
+              value: renderValue(name),
+              message: 'notify names an SMS group but the config has no sms section, so no SMS could be sent',
+              expected: 'an sms section with this group, or no notify',
+              messageZh: '配置了短信通知但没有 sms 配置段',
+            })
+          : smsUnknown(['alarms', 'sites', s, 'notify', i, 'group'], name, groupIds, 'sms.groups', '短信组'),
+      );
+    }
+  }
+}
+
+function smsUnknown(segments: readonly PathSegment[], name: string, known: readonly string[], list: string, zh: string): ConfigProblem {
+  const near = didYouMean(name, known);
+  const expected = known.length > 0 ? `one of ${known.join(', ')}` : `the id of an entry under ${list} (there are none)`;
+  return makeProblem(segments, {
+    value: renderValue(name),
+    message: `"${name}" is not the id of any ${list} entry${near !== undefined ? `; did you mean "${near}"?` : `; expected ${expected}`}`,
+    expected,
+    messageZh: `找不到 id 为 "${name}" 的${zh}`,
+  });
 }
 
 function unknownReference(segments: readonly PathSegment[], name: string, known: readonly string[], noun: string): ConfigProblem {

@@ -11,9 +11,11 @@ import { BOX_ID_PATTERN, BOX_ID_RULE } from '../sync/outbox/box-id.js';
 import { libraryConfigSchema } from '../../broadcast/library/library-config.js';
 import { mediaConfigSchema } from '../../broadcast/media-quota/media-config.js';
 import { recordingSchema } from '../recording/config-schema.js';
+import { camerasSchema } from '../camera/config-schema.js';
 import { recordingScheduleShape, scheduleReferenceIssues } from '../recording-schedule/config-schema.js';
 import { uplinksSchema } from '../uplinks/sl651/config-schema.js';
 import { backupConfigSchema } from '../backup/config-schema.js';
+import { smsSchema } from '../sms/config-schema.js';
 
 export { ID_RULE } from './fields.js';
 
@@ -260,6 +262,8 @@ export const configSchema = z
     station: stationSchema.prefault({}).describe('the broadcast station: scheduled programmes on the loudspeakers, below every alarm'),
     uplinks: uplinksSchema.prefault({}),
     backup: backupConfigSchema.optional().describe('scheduled backups made by the daemon (issue #17); absent: none (fenghuo backup still works)'),
+    cameras: camerasSchema,
+    sms: smsSchema.optional().describe('warning SMS to the people responsible, through a USB modem or a carrier\'s HTTP platform; absent: no SMS'),
   })
   .superRefine((c, ctx) => {
     for (const p of unknownProgrammeSpeakers(c.station, c.outputs.speakers.map((s) => s.id))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });

@@ -4,6 +4,9 @@ import type { Quality } from '../core/types.js';
 import type { MediaHealth } from '../media/media-health.js';
 import type { UplinksHealth } from '../http/schemas/uplinks.js';
 import type { BackupHealth } from '../http/schemas/backup.js';
+import type { UpdateHealth } from '../http/schemas/update.js';
+import type { CameraHealth } from '../http/schemas/cameras.js';
+import type { SmsHealth } from '../sms/sms-types.js';
 
 export interface SensorHealth {
   readonly id: string;
@@ -44,4 +47,10 @@ export interface HealthSnapshot {
   readonly uplinks?: UplinksHealth;
   /** The daemon's scheduled backups (backup/scheduled-backup.ts): absent when the config has no `backup`. */
   readonly backup?: BackupHealth;
+  /** The cameras (camera/camera-module.ts): last picture, last error; absent when none is configured. */
+  readonly cameras?: readonly CameraHealth[];
+  /** Warning SMS (sms/sms-notifier.ts): transport ready, failures, queue, daily count; absent without `sms`. */
+  readonly sms?: SmsHealth;
+  /** The last `fenghuo update` (update/update-health.ts): absent when the box was never updated. */
+  readonly update?: UpdateHealth;
 }

@@ -9,6 +9,9 @@ import type { SyncHealth } from '../sync/push/link-state.js';
 import type { MediaHealth } from '../media/media-health.js';
 import type { UplinksHealth } from '../http/schemas/uplinks.js';
 import type { BackupHealth } from '../http/schemas/backup.js';
+import type { UpdateHealth } from '../http/schemas/update.js';
+import type { CameraHealth } from '../http/schemas/cameras.js';
+import type { SmsHealth } from '../sms/sms-types.js';
 import { diskUsage } from './disk-usage.js';
 import type { BusHealth, HealthSnapshot, SensorHealth } from './health-types.js';
 import { packageVersion } from './package-version.js';
@@ -34,6 +37,12 @@ export interface StatusRegistryOptions {
   readonly uplinks?: () => UplinksHealth | undefined;
   /** The scheduled backups (`backup` in the snapshot; left out when it gives undefined): backup/scheduled-backup.ts. */
   readonly backup?: () => BackupHealth | undefined;
+  /** The cameras (`cameras` in the snapshot; left out when none is configured): camera/camera-module.ts. */
+  readonly cameras?: () => readonly CameraHealth[] | undefined;
+  /** Warning SMS (`sms` in the snapshot; left out without the `sms` section): sms/sms-notifier.ts. */
+  readonly sms?: () => SmsHealth | undefined;
+  /** The last `fenghuo update` (`update` in the snapshot; left out when there was none): update/update-health.ts. */
+  readonly update?: () => UpdateHealth | undefined;
 }
 
 type LastError = { readonly ts: number; readonly message: string };
@@ -190,6 +199,9 @@ export class StatusRegistry implements Module {
     const media = this.opts.media?.();
     const uplinks = this.opts.uplinks?.();
     const backup = this.opts.backup?.();
+    const cameras = this.opts.cameras?.();
+    const sms = this.opts.sms?.();
+    const update = this.opts.update?.();
     const degraded =
       buses.some((b) => b.state === 'down') ||
       sensors.some((s) => s.critical && s.status !== 'good') ||
@@ -211,6 +223,9 @@ export class StatusRegistry implements Module {
       ...(media === undefined ? {} : { media }),
       ...(uplinks === undefined ? {} : { uplinks }),
       ...(backup === undefined ? {} : { backup }),
+      ...(cameras === undefined || cameras.length === 0 ? {} : { cameras }),
+      ...(sms === undefined ? {} : { sms }),
+      ...(update === undefined ? {} : { update }),
     };
   }
 

@@ -3,6 +3,7 @@ import { ALARM_KINDS, ALARM_LEVELS, ALARM_STATES, TRANSITION_TYPES, type Alarm, 
 import { ID_PATTERN, ID_RULE } from '../config/fields.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
+import { smsDeliverySchema } from './schemas/sms.js';
 
 /** Shapes of the alarm API's requests and responses (validation and the OpenAPI document). */
 
@@ -138,7 +139,14 @@ const alarmShape = {
 export const alarmSchema = z.strictObject(alarmShape).register(apiSchemas, { id: 'Alarm' });
 
 export const alarmWithHistorySchema = z
-  .strictObject({ ...alarmShape, transitions: z.array(alarmTransitionSchema).describe('oldest first') })
+  .strictObject({
+    ...alarmShape,
+    transitions: z.array(alarmTransitionSchema).describe('oldest first'),
+    sms: z
+      .array(smsDeliverySchema)
+      .optional()
+      .describe('GET /alarms/{id} with config sms: the warning SMS of the alarm, one per recipient and transition, oldest first'),
+  })
   .register(apiSchemas, { id: 'AlarmWithHistory' });
 
 export const alarmListSchema = z

@@ -23,6 +23,8 @@ import type { LibrarySource } from './routes/library.js';
 import type { StationSource } from './routes/station.js';
 import type { SystemRouteOptions } from './routes/system.js';
 import type { MetricsEndpoint } from './routes/metrics.js';
+import type { CamerasSource } from './routes/cameras.js';
+import type { SmsDelivery } from '../sms/sms-types.js';
 
 /** What the API reads health from; `StatusRegistry` is one. */
 export type { HealthSource } from './health-source.js';
@@ -39,6 +41,8 @@ export interface AppDeps extends UiBackendDeps {
   readonly alarms?: AlarmService;
   /** alarms.shelving as in effect now (settings can change it): default and longest shelve. */
   readonly shelving?: () => ShelvingConfig;
+  /** The warning SMS of an alarm (config `sms`), shown with its history by `GET /alarms/:id`. */
+  readonly smsDeliveries?: (alarmId: number) => readonly SmsDelivery[];
   /** Sender and area for `GET /api/v1/alarms/:id/cap` and `GET /api/v1/cap/feed`; without it those routes answer 404. */
   readonly cap?: CapContext;
   /** Relays, speakers and LED boards (the dispatcher); without it `GET /outputs` is absent (404). */
@@ -69,6 +73,8 @@ export interface AppDeps extends UiBackendDeps {
   readonly station?: StationSource;
   /** Prometheus metrics (metrics/daemon-metrics.ts) at `GET /metrics`, signed in like the API; without it absent (404). */
   readonly metrics?: MetricsEndpoint;
+  /** Camera pictures (node-daemon/camera); without it the picture routes are absent (404). */
+  readonly cameras?: CamerasSource;
 }
 
 /** The backend additions for the web UI; each route is absent (404) without its dependency. */

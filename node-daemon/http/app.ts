@@ -28,6 +28,7 @@ import { syncFeedRoutes } from './routes/sync-feed.js';
 import { staticUi } from './static-ui.js';
 import { uiBackendFlags, uiBackendRoutes } from './routes/ui-backend.js';
 import { usersRoutes } from './routes/users.js';
+import { camerasRoutes } from './routes/cameras.js';
 
 export type { AppDeps, HealthSource } from './app-deps.js';
 
@@ -81,7 +82,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(API_PREFIX, sensorsRoutes(deps.sensors, deps.health));
   app.route(API_PREFIX, readingsRoutes(deps));
   if (deps.alarms !== undefined) {
-    app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }), ...(deps.shelving === undefined ? {} : { shelving: deps.shelving }) }));
+    app.route(API_PREFIX, alarmsRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }), ...(deps.shelving === undefined ? {} : { shelving: deps.shelving }), ...(deps.smsDeliveries === undefined ? {} : { smsDeliveries: deps.smsDeliveries }) }));
     app.route(API_PREFIX, capFeedRoutes({ alarms: deps.alarms, ...(deps.cap === undefined ? {} : { cap: deps.cap }), ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   }
   if (deps.outputs !== undefined) app.route(API_PREFIX, outputsRoutes(deps.outputs));
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.notices !== undefined) app.route(API_PREFIX, noticesRoutes({ notices: deps.notices, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   if (deps.library !== undefined) app.route(API_PREFIX, libraryRoutes(deps.library));
   if (deps.station !== undefined) app.route(API_PREFIX, stationRoutes(deps.station));
+  if (deps.cameras !== undefined) app.route(API_PREFIX, camerasRoutes(deps.cameras));
   // The UI's first screen in one request: its parts asked of this app's own routes, with this request's sign-in.
   const innerGet: InnerGet = (c, path) => {
     const headers = new Headers(c.req.raw.headers);
@@ -102,7 +104,7 @@ export function createApp(deps: AppDeps): Hono {
     return Promise.resolve(app.fetch(new Request(new URL(API_PREFIX + path, c.req.url), { headers }), c.env));
   };
   app.route(API_PREFIX, bootstrapRoutes(innerGet, deps.clock));
-  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, recordings: deps.recordings !== undefined, recordingSchedule: deps.recordingSchedule !== undefined, library: deps.library !== undefined, station: deps.station !== undefined, ...uiBackendFlags(deps) }));
+  app.route(API_PREFIX, openapiRoutes({ alarms: deps.alarms !== undefined, outputs: deps.outputs !== undefined, auth: deps.auth !== undefined, sync: deps.sync !== undefined, content: deps.content !== undefined, notices: deps.notices !== undefined, recordings: deps.recordings !== undefined, recordingSchedule: deps.recordingSchedule !== undefined, library: deps.library !== undefined, station: deps.station !== undefined, cameras: deps.cameras !== undefined, ...uiBackendFlags(deps) }));
 
   if (deps.metrics !== undefined) app.route('/', metricsRoutes(deps.metrics));
 

@@ -47,7 +47,10 @@ import type { noticeListSchema, noticeSchema, noticesQuerySchema, ordersHealthSc
 import type { libraryCategoriesSchema, libraryImportBodySchema, libraryImportReportSchema, libraryItemSchema, libraryPageSchema, mediaHealthSchema } from './schemas/library.js';
 import type { userCreatedSchema, userListSchema, userSchema } from './schemas/users.js';
 import type { sl651CentreHealthSchema } from './schemas/uplinks.js';
+import type { updateHealthSchema } from './schemas/update.js';
 import type { backupHealthSchema, backupRunHealthSchema, backupTargetHealthSchema } from './schemas/backup.js';
+import type { alarmImagesSchema, cameraHealthSchema, cameraImageSchema, siteImagesSchema } from './schemas/cameras.js';
+import type { smsDeliverySchema, smsHealthSchema } from './schemas/sms.js';
 import type {
   pinBodySchema,
   recordingChannelSchema,
@@ -164,6 +167,20 @@ export type Sl651CentreHealth = z.output<typeof sl651CentreHealthSchema>;
 export type BackupHealth = z.output<typeof backupHealthSchema>;
 export type BackupRunHealth = z.output<typeof backupRunHealthSchema>;
 export type BackupTargetHealth = z.output<typeof backupTargetHealthSchema>;
+/** `cameras` of `GET /health`: one camera's last picture and last error. */
+export type CameraHealth = z.output<typeof cameraHealthSchema>;
+/** One camera picture, with its JPEG and thumbnail URLs. */
+export type CameraImage = z.output<typeof cameraImageSchema>;
+/** `GET /sites/{id}/images`: the site's cameras and recent pictures, newest first. */
+export type SiteImages = z.output<typeof siteImagesSchema>;
+/** `GET /alarms/{id}/images`: the pictures of an alarm (before, at, after each transition), oldest first. */
+export type AlarmImages = z.output<typeof alarmImagesSchema>;
+/** `update` of `GET /health`: what the last `fenghuo update` did (updated, rolled back by itself, failed). */
+export type UpdateHealth = z.output<typeof updateHealthSchema>;
+/** `sms` of `GET /health`: the warning SMS transport, queue and daily count. */
+export type SmsHealth = z.output<typeof smsHealthSchema>;
+/** One recipient's warning SMS, in `sms` of `GET /alarms/{id}`. */
+export type SmsDelivery = z.output<typeof smsDeliverySchema>;
 
 /** `GET /recordings`: every recording (newest first, `live` while recording) and the channels. */
 export type RecordingList = z.output<typeof recordingListSchema>;

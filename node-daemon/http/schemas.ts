@@ -5,9 +5,12 @@ import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
 import { contentHealthSchema } from './schemas/content.js';
 import { mediaHealthSchema } from './schemas/library.js';
+import { cameraHealthSchema } from './schemas/cameras.js';
+import { smsHealthSchema } from './schemas/sms.js';
 import { ordersHealthSchema } from './schemas/notices.js';
 import { uplinksHealthSchema } from './schemas/uplinks.js';
 import { backupHealthSchema } from './schemas/backup.js';
+import { updateHealthSchema } from './schemas/update.js';
 import { apiSchemas } from './api-registry.js';
 import { timeParam } from './time-param.js';
 
@@ -148,6 +151,16 @@ export const healthSchema = z
     backup: backupHealthSchema
       .optional()
       .describe('scheduled backups (config backup): the last one (time, result, each target), the next due time; the fault alarm fault:backup is open after a failure; absent without backup in the config'),
+    cameras: z
+      .array(cameraHealthSchema)
+      .optional()
+      .describe('the cameras (config cameras): last picture, last error (timeout, refused, not-image …), failures in a row; absent when none is configured. A failing camera never makes the box degraded'),
+    sms: smsHealthSchema
+      .optional()
+      .describe('warning SMS (config sms): transport ready, last error, failures in a row, queue, SMS today and the cap; output_fault:sms is open after faultAfterFailures failures in a row or a modem not ready; absent without sms in the config'),
+    update: updateHealthSchema
+      .optional()
+      .describe('the last software update (fenghuo update, DATA/update/last-update.json): versions, outcome (updated; rolled-back: the new release was not healthy and the box went back by itself), why; absent when the box was never updated'),
   })
   .register(apiSchemas, { id: 'Health' });
 

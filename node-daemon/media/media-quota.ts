@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { planEviction, type LibraryCandidate, type RecordingCandidate } from '../../broadcast/media-quota/eviction-plan.js';
+import { planEviction, type ImageCandidate, type LibraryCandidate, type RecordingCandidate } from '../../broadcast/media-quota/eviction-plan.js';
 import type { MediaConfig } from '../../broadcast/media-quota/media-config.js';
 import type { AlarmService } from '../alarms/store/alarm-service.js';
 import type { Logger } from '../core/log.js';
@@ -19,6 +19,14 @@ export interface LibraryPort {
   delete(id: number, reason: 'quota'): unknown;
 }
 
+/** What the quota needs of the camera pictures (camera/camera-module.ts): every picture, and a way to delete one. */
+export interface ImagesPort {
+  /** Their folder (`<data>/cameras`), measured as one more kind of media. */
+  readonly dir: string;
+  evictable(): { id: number; at: number; bytes: number; file: string; alarm: boolean }[];
+  delete(id: number): Promise<void>;
+}
+
 export interface MediaQuotaOptions {
   readonly dataDir: string;
   /** The recordings' folder (`recording.dir` may put it outside the data folder, on a disk of its own). */
@@ -26,6 +34,8 @@ export interface MediaQuotaOptions {
   readonly config: MediaConfig;
   readonly recordings: RecordingsPort;
   readonly library: LibraryPort;
+  /** Camera pictures: absent without cameras. */
+  readonly images?: ImagesPort;
   readonly alarms: AlarmService;
   readonly log: Logger;
   readonly clock: Clock;
@@ -35,6 +45,7 @@ interface Measured {
   readonly recordingsBytes: number;
   readonly libraryBytes: number;
   readonly contentBytes: number;
+  readonly imagesBytes: number;
   /** device → the first path seen on it, its free and total bytes. */
   readonly filesystems: Map<string, { path: string; freeBytes: number; totalBytes: number }>;
 }
@@ -100,11 +111,13 @@ export class MediaQuota implements Module {
       const before = await this.measure();
       const recordings = await this.recordingCandidates();
       const library = await this.libraryCandidates();
-      const plan = planEviction(this.opts.config, { usedBytes: used(before), freeByDevice: freeOf(before) }, recordings, library);
+      const images = await this.imageCandidates();
+      const plan = planEviction(this.opts.config, { usedBytes: used(before), freeByDevice: freeOf(before) }, recordings, library, images);
       for (const e of plan.evict) {
         try {
           if (e.kind === 'segments') await this.opts.recordings.dropSegments(e.id);
           else if (e.kind === 'recording') await this.opts.recordings.evict(e.id);
+          else if (e.kind === 'image' || e.kind === 'alarm_image') await this.opts.images?.delete(Number(e.id));
           else this.opts.library.delete(Number(e.id), 'quota');
           this.evicted = { count: this.evicted.count + 1, bytes: this.evicted.bytes + e.bytes, last: { at: this.opts.clock(), kind: e.kind, id: e.id, bytes: e.bytes } };
           this.opts.log.info({ event: 'media.evicted', kind: e.kind, id: e.id, bytes: e.bytes, overQuotaBytes: plan.overQuotaBytes, shortByDevice: plan.shortByDevice }, `${e.kind} ${e.id} evicted for disk space`);
@@ -123,6 +136,7 @@ export class MediaQuota implements Module {
         recordingsBytes: after.recordingsBytes,
         libraryBytes: after.libraryBytes,
         contentBytes: after.contentBytes,
+        ...(this.opts.images === undefined ? {} : { imagesBytes: after.imagesBytes }),
         filesystems: [...after.filesystems.values()],
         pressure,
         lastCheckAt: now,
@@ -157,7 +171,7 @@ export class MediaQuota implements Module {
   private async measure(): Promise<Measured> {
     const dir = (name: string): string => join(this.opts.dataDir, name);
     const filesystems = new Map<string, { path: string; freeBytes: number; totalBytes: number }>();
-    for (const path of [this.opts.dataDir, this.opts.recordingsDir, dir('library'), dir('content')]) {
+    for (const path of [this.opts.dataDir, this.opts.recordingsDir, dir('library'), dir('content'), ...(this.opts.images === undefined ? [] : [this.opts.images.dir])]) {
       const dev = await deviceOf(path);
       if (dev === undefined || filesystems.has(dev)) continue;
       filesystems.set(dev, { path, ...(await freeSpace(path)) });
@@ -166,6 +180,7 @@ export class MediaQuota implements Module {
       recordingsBytes: await bytesUnder(this.opts.recordingsDir),
       libraryBytes: await bytesUnder(dir('library')),
       contentBytes: await bytesUnder(dir('content')),
+      imagesBytes: this.opts.images === undefined ? 0 : await bytesUnder(this.opts.images.dir),
       filesystems,
     };
   }
@@ -183,6 +198,13 @@ export class MediaQuota implements Module {
     return out;
   }
 
+  private async imageCandidates(): Promise<ImageCandidate[]> {
+    if (this.opts.images === undefined) return [];
+    const device = (await deviceOf(this.opts.images.dir)) ?? '';
+    // One folder, one file system: every picture is on the device of <data>/cameras.
+    return this.opts.images.evictable().map((i) => ({ id: String(i.id), at: i.at, bytes: i.bytes, device, alarm: i.alarm }));
+  }
+
   private async libraryCandidates(): Promise<LibraryCandidate[]> {
     if (!this.opts.config.evictLibrary) return [];
     const out: LibraryCandidate[] = [];
@@ -193,5 +215,5 @@ export class MediaQuota implements Module {
   }
 }
 
-const used = (m: Measured): number => m.recordingsBytes + m.libraryBytes + m.contentBytes;
+const used = (m: Measured): number => m.recordingsBytes + m.libraryBytes + m.contentBytes + m.imagesBytes;
 const freeOf = (m: Measured): Record<string, number> => Object.fromEntries([...m.filesystems].map(([dev, f]) => [dev, f.freeBytes]));

@@ -8,6 +8,8 @@ import { CLOCK_SPANS_MIGRATION } from './clock-migration.js';
 import { RECORDINGS_MIGRATION } from '../recording/migration.js';
 import { RECORDING_SCHEDULE_MIGRATION } from '../recording-schedule/migration.js';
 import { SL651_MIGRATION } from '../uplinks/sl651/sl651-migration.js';
+import { CAMERA_IMAGES_MIGRATION } from '../camera/migration.js';
+import { SMS_MIGRATION } from '../sms/sms-migration.js';
 
 import type { Migration } from './migration.js';
 
@@ -235,6 +237,8 @@ export const MIGRATIONS: readonly Migration[] = [
   LIBRARY_MIGRATION,
   CLOCK_SPANS_MIGRATION,
   SL651_MIGRATION,
+  CAMERA_IMAGES_MIGRATION,
+  SMS_MIGRATION,
 ];
 
 export interface MigrationResult {

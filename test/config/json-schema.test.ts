@@ -18,7 +18,7 @@ describe('config/fenghuo.schema.json', () => {
   it('rejects unknown keys and lists the allowed values, as the loader does', () => {
     const schema = JSON.parse(renderConfigJsonSchema()) as { additionalProperties: unknown; properties: Record<string, unknown> };
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['site', 'http', 'storage', 'profiles', 'buses', 'sensors', 'alarms', 'dispatch', 'outputs', 'sync', 'library', 'media', 'recording', 'station', 'uplinks', 'backup']);
+    expect(Object.keys(schema.properties)).toEqual(['site', 'http', 'storage', 'profiles', 'buses', 'sensors', 'alarms', 'dispatch', 'outputs', 'sync', 'library', 'media', 'recording', 'station', 'uplinks', 'backup', 'cameras', 'sms']);
     expect(renderConfigJsonSchema()).toContain('115200');
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALARM_LEVELS } from '../types.js';
 import { idSchema } from '../../config/fields.js';
+import { siteNotifySchema } from '../../sms/config-schema.js';
 
 const id = idSchema;
 const ms = (max: number) => z.number().int().min(0).max(max);
@@ -85,6 +86,7 @@ export const alarmSiteSchema = z
     rateOfRise: rateOfRiseSchema.optional(),
     rainfall: rainfallSchema.optional(),
     faults: faultRulesSchema.prefault({}),
+    notify: z.array(siteNotifySchema).default([]).describe('SMS groups (sms.groups) told of this site\'s alarms, and of what'),
   })
   .refine((s) => s.evacuate.levelM > s.prepare.levelM, { message: 'evacuate.levelM must be above prepare.levelM', path: ['evacuate', 'levelM'] })
   .refine((s) => new Set(s.sensors).size === s.sensors.length, { message: 'a sensor is listed twice', path: ['sensors'] })

@@ -30,6 +30,7 @@ import { validateJsonBody } from '../validate-body.js';
 import { validateQuery } from '../validate-query.js';
 import { requestUser } from './request-user.js';
 import { alarmWithIsoTimes } from '../iso-times.js';
+import type { SmsDelivery } from '../../sms/sms-types.js';
 
 export interface AlarmRouteDeps {
   readonly alarms: AlarmService;
@@ -38,6 +39,8 @@ export interface AlarmRouteDeps {
   readonly clock?: Clock;
   /** Default and longest shelving time (alarms.shelving as in effect now); without it 60 minutes, at most a day. */
   readonly shelving?: () => ShelvingConfig;
+  /** The warning SMS of an alarm, added to `GET /alarms/:id` as `sms` (config `sms`). */
+  readonly smsDeliveries?: (alarmId: number) => readonly SmsDelivery[];
 }
 
 /** A body that parsed but asks for something this box's settings do not allow (HTTP 400 naming the field). */
@@ -167,7 +170,8 @@ export function alarmsRoutes(deps: AlarmRouteDeps): Hono {
       if (!id.ok) return id.res;
       const alarm = alarms.get(id.id);
       if (alarm === undefined) return c.json(failure(notFound(id.id)).body, 404);
-      return c.json(alarmWithIsoTimes(alarm) as AlarmChangeBody['alarm'], 200);
+      const sms = deps.smsDeliveries?.(alarm.id);
+      return c.json({ ...(alarmWithIsoTimes(alarm) as AlarmChangeBody['alarm']), ...(sms === undefined ? {} : { sms: [...sms] }) }, 200);
     })
     .get('/alarms/:id/cap', (c) => {
       const id = parseId(c);

@@ -21,6 +21,7 @@ import { libraryPaths } from './library.js';
 import { stationPaths } from './station.js';
 import { syncFeedPaths } from './sync-feed.js';
 import { usersPaths } from './users.js';
+import { camerasPaths } from './cameras.js';
 import { uiBackendPaths, type UiBackendFlags } from './ui-backend.js';
 
 const openapiPaths: PathsDoc = {
@@ -59,6 +60,8 @@ export interface OpenApiOptions extends UiBackendFlags {
   readonly library?: boolean;
   /** Whether the app serves `GET /station` (it does when given the station). Default true. */
   readonly station?: boolean;
+  /** Whether the app serves the camera picture routes (it does when given the cameras). Default true. */
+  readonly cameras?: boolean;
 }
 
 /** Every HTTP method a path item may document. */
@@ -94,7 +97,7 @@ export function openApiDocument(version = packageVersion(), opts: OpenApiOptions
   const outputDocs = opts.outputs === false ? {} : outputsPaths;
   const secured = opts.auth !== false;
   const authDocs: Record<string, AnyPathItemDoc> = secured ? { ...authPaths, ...usersPaths } : {};
-  const syncDocs = { ...(opts.sync === false ? {} : syncFeedPaths), ...(opts.content === false ? {} : contentPaths), ...(opts.notices === false ? {} : noticesPaths), ...(opts.recordings === false ? {} : recordingsPaths), ...(opts.recordingSchedule === false ? {} : recordingSchedulePaths), ...(opts.library === false ? {} : libraryPaths), ...(opts.station === false ? {} : stationPaths) };
+  const syncDocs = { ...(opts.sync === false ? {} : syncFeedPaths), ...(opts.content === false ? {} : contentPaths), ...(opts.notices === false ? {} : noticesPaths), ...(opts.recordings === false ? {} : recordingsPaths), ...(opts.recordingSchedule === false ? {} : recordingSchedulePaths), ...(opts.library === false ? {} : libraryPaths), ...(opts.station === false ? {} : stationPaths), ...(opts.cameras === false ? {} : camerasPaths) };
   const all: Record<string, AnyPathItemDoc> = { ...healthPaths, ...authDocs, ...sensorsPaths, ...readingsPaths, ...alarmDocs, ...outputDocs, ...uiBackendPaths(opts), ...syncDocs, ...bootstrapPaths, ...eventsPaths, ...openapiPaths };
   for (const [path, item] of Object.entries(all)) {
     const ops: Record<string, OperationDoc> = {};

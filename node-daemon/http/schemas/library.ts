@@ -90,6 +90,7 @@ export const mediaHealthSchema = z
     recordingsBytes: z.int(),
     libraryBytes: z.int(),
     contentBytes: z.int(),
+    imagesBytes: z.int().optional().describe('camera pictures and thumbnails (<data>/cameras), counted in usedBytes'),
     filesystems: z.array(z.strictObject({ path: z.string(), freeBytes: z.number(), totalBytes: z.number() })).describe('each file system holding the database or media'),
     pressure: z.boolean().describe('over the quota or short of minFreeBytes after evicting all that may go; the fault alarm fault:disk_space is open meanwhile'),
     lastCheckAt: z.int().optional(),
@@ -98,12 +99,12 @@ export const mediaHealthSchema = z
         count: z.int(),
         bytes: z.int(),
         last: z
-          .strictObject({ at: z.int(), kind: z.enum(['segments', 'recording', 'library']), id: z.string(), bytes: z.int() })
-          .describe('segments: a recording\'s original segments (the recording stays, played from its browser copy; id is the recording\'s)')
+          .strictObject({ at: z.int(), kind: z.enum(['image', 'segments', 'recording', 'alarm_image', 'library']), id: z.string(), bytes: z.int() })
+          .describe('segments: a recording\'s original segments (the recording stays, played from its browser copy; id is the recording\'s); image, alarm_image: a camera picture (id is its id)')
           .optional(),
       })
       .describe(
-        'evicted since the daemon started: first the original segments of finished unpinned recordings that have a browser copy on disk (oldest first), then whole unpinned recordings (oldest first), then (media.evictLibrary) imported items',
+        'evicted since the daemon started: first camera pictures not tied to an alarm (oldest first), then the original segments of finished unpinned recordings that have a browser copy on disk (oldest first), then whole unpinned recordings (oldest first), then camera pictures of alarms (oldest first), then (media.evictLibrary) imported items',
       ),
     lastError: z.strictObject({ ts: z.int(), message: z.string() }).optional(),
   })

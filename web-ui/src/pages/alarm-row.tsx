@@ -8,6 +8,8 @@ import { t, tk } from '../i18n.js';
 import { ackedStateKey, ackSilences, ackText } from '../night-alarm.js';
 import { noteAlarm, state, useStore } from '../store.js';
 import { AlarmActionDialog, type AlarmAction } from './alarm-dialogs.js';
+import { AlarmPictures } from './camera-pictures.js';
+import { smsLines } from '../sms-view.js';
 
 const CLEARABLE = ['manual', 'county'];
 
@@ -154,10 +156,29 @@ function History(props: { alarm: AlarmWithHistory | undefined; error: unknown; s
                 <Cause line={cause} testid="transition-cause" />
               </div>
             )}
+            <SmsOfTransition alarm={alarm} transitionId={tr.id} />
           </li>
         );
       })}
     </ol>
+  );
+}
+
+/** 短信 张村长 已送达 · 李主任 失败: who was sent an SMS about this transition, and how it went (number, text, error on hover). */
+function SmsOfTransition(props: { alarm: AlarmWithHistory; transitionId: number }): JSX.Element | null {
+  const lines = smsLines(props.alarm, props.transitionId);
+  if (lines.length === 0) return null;
+  return (
+    <div class="sms" data-testid="transition-sms">
+      {t('sms')}
+      {t('colon')}
+      {lines.map((l, i) => (
+        <span key={l.id} class={`sms-${l.tone}`} title={l.title} data-testid="sms-delivery">
+          {i > 0 && ' · '}
+          {l.who} {l.state}
+        </span>
+      ))}
+    </div>
   );
 }
 
@@ -247,7 +268,10 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
           </button>
         )}
       </div>
-      <div id={historyId}>{open && <History alarm={detail} error={error} siteId={a.siteId} />}</div>
+      <div id={historyId}>
+        {open && <History alarm={detail} error={error} siteId={a.siteId} />}
+        {open && a.siteId !== undefined && <AlarmPictures alarmId={a.id} updatedAt={a.updatedAt} />}
+      </div>
       {dialog !== undefined && <AlarmActionDialog alarm={a} mode={dialog} onClose={() => setDialog(undefined)} />}
     </li>
   );

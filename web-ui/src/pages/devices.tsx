@@ -9,6 +9,7 @@ import { budgetText, lastContactText, laneRows, syncNotices, syncTone, type Sync
 import { OutputsState } from './broadcast.js';
 import { Sl651Card } from './sl651-card.js';
 import { BackupCard } from './backup-card.js';
+import { UpdateCard } from './update-card.js';
 
 /** The county link (`sync` of /health): state, hub, last contact, backlog per lane, budget, refusals. */
 function SyncCard(props: { sync: SyncView }): JSX.Element {
@@ -239,6 +240,7 @@ export function DevicesPage(): JSX.Element {
       {h !== undefined && h.sync !== undefined && <SyncCard sync={h.sync} />}
       {h !== undefined && h.uplinks !== undefined && h.uplinks.sl651.length > 0 && <Sl651Card centres={h.uplinks.sl651} />}
       {h !== undefined && h.backup !== undefined && <BackupCard backup={h.backup} />}
+      {h !== undefined && h.update !== undefined && <UpdateCard update={h.update} />}
       <OutputsState outputs={o} />
       <SystemCard system={s.system} uptimeS={h !== undefined ? h.uptimeS : undefined} disk={h !== undefined ? h.disk : undefined} version={h !== undefined ? h.version : undefined} />
       {h !== undefined && h.storage.lastCommitTs !== undefined && (

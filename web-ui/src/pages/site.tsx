@@ -8,6 +8,7 @@ import { formatTime, metreUnit, num } from '../format.js';
 import { t, type MsgKey } from '../i18n.js';
 import { useStore } from '../store.js';
 import { Disconnected, LevelBar, ReadingLine, sensorView, siteValue, useNow } from './overview.js';
+import { SitePictures } from './camera-pictures.js';
 
 const RANGES = [
   { key: '6h', ms: 6 * 3_600_000 },
@@ -181,6 +182,7 @@ export function SitePage(props: { id: string }): JSX.Element {
           </>
         )}
       </Card>
+      {site !== undefined && <SitePictures siteId={site.id} />}
     </div>
   );
 }
