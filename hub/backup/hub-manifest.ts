@@ -1,8 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { kdfSchema } from '../../node-daemon/backup/encrypt.js';
-import { BackupRefused, MANIFEST_FILE, PARTIAL_SUFFIX, sha256OfFile } from '../../node-daemon/backup/manifest.js';
+import { BackupRefused, MANIFEST_FILE, parseManifest, readManifestJson, verifyListedFiles } from '../../node-daemon/backup/manifest.js';
 
 /**
  * The manifest of a county hub backup (`fenghuo hub backup`): the box's backup ideas (node-daemon/backup/manifest.ts:
@@ -61,49 +60,20 @@ export function manifestPath(dir: string): string {
 
 /** Reads and checks `<dir>/manifest.json` of a hub backup; throws BackupRefused saying what is wrong. */
 export function readHubManifest(dir: string): HubManifest {
-  if (dir.replace(/\/+$/, '').endsWith(PARTIAL_SUFFIX)) throw new BackupRefused(`${dir} is an unfinished backup (${PARTIAL_SUFFIX}): it was interrupted and is not a backup`);
-  let text: string;
-  try {
-    text = readFileSync(manifestPath(dir), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BackupRefused(`${dir} is not a fenghuo hub backup (no ${MANIFEST_FILE})`);
-    throw err;
+  const json = readManifestJson(dir, 'a fenghuo hub backup', HUB_MANIFEST_FORMAT);
+  if (typeof json === 'object' && json !== null && 'kind' in json && json.kind === 'fenghuo-box-backup') {
+    throw new BackupRefused(`${dir} is a box's backup: restore it on the box with fenghuo restore`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new BackupRefused(`${manifestPath(dir)} is damaged (not JSON)`);
-  }
-  const head = typeof json === 'object' && json !== null ? (json as { format?: unknown; kind?: unknown }) : {};
-  if (head.kind === 'fenghuo-box-backup') throw new BackupRefused(`${dir} is a box's backup: restore it on the box with fenghuo restore`);
-  if (typeof head.format === 'number' && head.format > HUB_MANIFEST_FORMAT) {
-    throw new BackupRefused(`${dir} was written by a newer fenghuo (backup format ${head.format}; this one reads ${HUB_MANIFEST_FORMAT})`);
-  }
-  const parsed = hubManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BackupRefused(`${manifestPath(dir)} is damaged (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`);
-  }
-  return parsed.data;
+  return parseManifest(dir, hubManifestSchema, json);
 }
 
 /** Every file the manifest lists: present, same size, same sha256; and every file the backup needs is listed. */
 export async function verifyHubFiles(dir: string, manifest: HubManifest): Promise<void> {
-  for (const f of manifest.files) {
-    const full = join(dir, ...f.path.split('/'));
-    const st = statSync(full, { throwIfNoEntry: false });
-    if (st === undefined || !st.isFile()) throw new BackupRefused(`backup file ${f.path} is missing from ${dir}`);
-    if (st.size !== f.size) throw new BackupRefused(`backup file ${f.path} is damaged: ${st.size} bytes, the manifest says ${f.size}`);
-    if ((await sha256OfFile(full)) !== f.sha256) throw new BackupRefused(`backup file ${f.path} is damaged: its sha256 does not match the manifest`);
-  }
-  const listed = new Set(manifest.files.map((f) => f.path));
   const needed = [
     manifest.database.file,
     ...manifest.content,
     ...(manifest.config === null ? [] : [manifest.config.file]),
     ...(manifest.countyKey.state === 'encrypted' ? [manifest.countyKey.file] : []),
   ];
-  for (const n of needed) if (!listed.has(n)) throw new BackupRefused(`${manifestPath(dir)} is damaged: ${n} has no sha256`);
+  await verifyListedFiles(dir, manifest.files, needed);
 }

@@ -1,11 +1,9 @@
-import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { completePartial, copyCheckedDatabase, copyConfigInto, fsyncPath, inspectCheckedCopy, openPartial, stepDelay, timestampedName } from '../../node-daemon/backup/backup-folder.js';
 import { deriveKey, encryptFile, newKdfParams } from '../../node-daemon/backup/encrypt.js';
-import { describeFile, MANIFEST_FILE, PARTIAL_SUFFIX } from '../../node-daemon/backup/manifest.js';
-import { TEST_STEP_DELAY_ENV } from '../../node-daemon/backup/snapshot.js';
+import { describeFile } from '../../node-daemon/backup/manifest.js';
 import { packageVersion } from '../../node-daemon/health/package-version.js';
-import { fsyncDir as fsyncPath } from '../../node-daemon/sync/enrol/files.js';
 import type { HubConfig } from '../config.js';
 import { SHA256_HEX } from '../content/blob-store.js';
 import { contentDir } from '../content/paths.js';
@@ -14,7 +12,6 @@ import {
   HUB_BACKUP_COUNTY_KEY_FILE,
   HUB_BACKUP_DB_FILE,
   HUB_MANIFEST_FORMAT,
-  manifestPath,
   type HubFileEntry,
   type HubManifest,
 } from './hub-manifest.js';
@@ -54,30 +51,7 @@ export const POSTGRES_BACKUP_ADVICE =
 
 /** `fenghuo-hub-backup-YYYYMMDD-HHMMSSZ` of a UTC time. */
 export function hubBackupName(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${HUB_BACKUP_NAME_PREFIX}${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}Z`;
-}
-
-async function stepDelay(): Promise<void> {
-  const ms = Number(process.env[TEST_STEP_DELAY_ENV] ?? 0);
-  if (Number.isFinite(ms) && ms > 0) await new Promise((r) => setTimeout(r, ms));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes `.partial` directories of hub backups whose process is gone (killed or powered off half-way). */
-function removeStalePartials(to: string): void {
-  for (const entry of readdirSync(to, { withFileTypes: true })) {
-    const m = /^fenghuo-hub-backup-.*\.(\d+)\.partial$/.exec(entry.name);
-    if (entry.isDirectory() && m !== null && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) rmSync(join(to, entry.name), { recursive: true, force: true });
-  }
+  return timestampedName(HUB_BACKUP_NAME_PREFIX, ms);
 }
 
 interface StoreFacts {
@@ -87,20 +61,13 @@ interface StoreFacts {
   readonly readings: number;
 }
 
-/** Makes the copy one self-contained file (rollback journal), checks it and reads what the manifest records. */
+/** Checks the copy (integrity_check, one self-contained file) and reads what the manifest records. */
 export function inspectStoreCopy(path: string): StoreFacts {
-  const db = new Database(path, { fileMustExist: true });
-  try {
-    db.pragma('journal_mode = DELETE');
-    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-    if (integrity.length !== 1 || integrity[0] !== 'ok') throw new Error(`the store copy failed integrity_check: ${integrity.slice(0, 5).join('; ')}`);
-    const has = (table: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  return inspectCheckedCopy(path, 'the store copy', (db, has) => {
     const count = (table: string): number => (has(table) ? (db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number) : 0);
     const version = has('hub_meta') ? (db.prepare("SELECT value FROM hub_meta WHERE key = 'schema_version'").pluck().get() as string | undefined) : undefined;
     return { schemaVersion: Number(version ?? 0), boxes: count('hub_boxes'), records: count('hub_records'), readings: count('hub_readings') };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function contentBlobs(dir: string): string[] {
@@ -121,49 +88,26 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
   if (opts.passphrase?.length === 0) throw new HubBackupUsageError('the passphrase is empty');
   const to = resolve(opts.to ?? join(config.dataDir, 'backups'));
   mkdirSync(to, { recursive: true, mode: 0o700 });
-  removeStalePartials(to);
 
   const createdAt = now();
-  let name = hubBackupName(createdAt);
-  for (let n = 2; existsSync(join(to, name)); n++) name = `${hubBackupName(createdAt)}-${n}`;
-  const partial = join(to, `${name}.${process.pid}${PARTIAL_SUFFIX}`);
-  mkdirSync(partial, { mode: 0o700 });
+  const partial = openPartial(to, HUB_BACKUP_NAME_PREFIX, createdAt);
   try {
     // 1. The store, through the online backup API on a connection of our own.
-    const src = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      src.pragma('busy_timeout = 10000');
-      // After the first step, the rest in one step (one read transaction): a hub committing every few milliseconds
-      // cannot make the copy start over and over.
-      await src.backup(join(partial, HUB_BACKUP_DB_FILE), { progress: ({ totalPages }) => Math.max(totalPages, 100) });
-    } finally {
-      src.close();
-    }
-    await stepDelay();
-    const facts = inspectStoreCopy(join(partial, HUB_BACKUP_DB_FILE));
-    fsyncPath(join(partial, HUB_BACKUP_DB_FILE));
-    await stepDelay();
+    const facts = await copyCheckedDatabase(partial, dbPath, HUB_BACKUP_DB_FILE, inspectStoreCopy);
 
     // 2. The published content blobs.
     const blobs = contentBlobs(contentDir(config));
     const content: string[] = [];
-    if (blobs.length > 0) mkdirSync(join(partial, HUB_BACKUP_CONTENT_DIR), { mode: 0o700 });
+    if (blobs.length > 0) mkdirSync(join(partial.dir, HUB_BACKUP_CONTENT_DIR), { mode: 0o700 });
     for (const blob of blobs) {
-      copyFileSync(join(contentDir(config), blob), join(partial, HUB_BACKUP_CONTENT_DIR, blob));
-      fsyncPath(join(partial, HUB_BACKUP_CONTENT_DIR, blob));
+      copyFileSync(join(contentDir(config), blob), join(partial.dir, HUB_BACKUP_CONTENT_DIR, blob));
+      fsyncPath(join(partial.dir, HUB_BACKUP_CONTENT_DIR, blob));
       content.push(`${HUB_BACKUP_CONTENT_DIR}/${blob}`);
     }
     await stepDelay();
 
     // 3. The config file.
-    let configEntry: HubManifest['config'] = null;
-    if (opts.configFile !== undefined) {
-      mkdirSync(join(partial, 'config'), { mode: 0o700 });
-      const rel = `config/${basename(opts.configFile).replace(/[^A-Za-z0-9._-]/g, '_')}`;
-      copyFileSync(opts.configFile, join(partial, ...rel.split('/')));
-      fsyncPath(join(partial, ...rel.split('/')));
-      configEntry = { file: rel, source: resolve(opts.configFile) };
-    }
+    const configEntry: HubManifest['config'] = opts.configFile === undefined ? null : copyConfigInto(partial, opts.configFile);
 
     // 4. The county key: encrypted, or left out.
     const keySource = config.countyKeyFile;
@@ -173,8 +117,8 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
       const kdf = newKdfParams();
       const key = deriveKey(opts.passphrase, kdf);
       try {
-        mkdirSync(join(partial, 'secrets'), { mode: 0o700 });
-        const out = join(partial, ...HUB_BACKUP_COUNTY_KEY_FILE.split('/'));
+        mkdirSync(join(partial.dir, 'secrets'), { mode: 0o700 });
+        const out = join(partial.dir, ...HUB_BACKUP_COUNTY_KEY_FILE.split('/'));
         writeFileSync(out, encryptFile(key, HUB_BACKUP_COUNTY_KEY_FILE, readFileSync(keySource)), { mode: 0o600 });
         fsyncPath(out);
       } finally {
@@ -190,7 +134,7 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
     // 5. The manifest, last; then the rename that makes it a backup.
     const rels = [HUB_BACKUP_DB_FILE, ...content, ...(configEntry === null ? [] : [configEntry.file]), ...(countyKey.state === 'encrypted' ? [countyKey.file] : [])];
     const files: HubFileEntry[] = [];
-    for (const rel of rels) files.push(await describeFile(partial, rel));
+    for (const rel of rels) files.push(await describeFile(partial.dir, rel));
     const manifest: HubManifest = {
       format: HUB_MANIFEST_FORMAT,
       kind: 'fenghuo-hub-backup',
@@ -205,17 +149,10 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
       notIncluded,
       files,
     };
-    writeFileSync(manifestPath(partial), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    fsyncPath(join(partial, MANIFEST_FILE));
-    for (const sub of [HUB_BACKUP_CONTENT_DIR, 'config', 'secrets']) if (existsSync(join(partial, sub))) fsyncPath(join(partial, sub));
-    fsyncPath(partial);
-    await stepDelay();
-    const dir = join(to, name);
-    renameSync(partial, dir);
-    fsyncPath(to);
+    const dir = await completePartial(partial, manifest);
     return { dir, manifest, bytes: files.reduce((sum, f) => sum + f.size, 0) };
   } catch (err) {
-    rmSync(partial, { recursive: true, force: true });
+    rmSync(partial.dir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -63,15 +63,18 @@ export async function describeFile(dir: string, rel: string): Promise<FileEntry>
 
 export class BackupRefused extends Error {}
 
-/** Reads and checks `<dir>/manifest.json`; throws BackupRefused saying what is wrong. */
-export function readManifest(dir: string): Manifest {
+/**
+ * The JSON of `<dir>/manifest.json` for a backup of kind `what` ("a fenghuo backup"): refuses an unfinished backup
+ * (`.partial`), a folder without a manifest, one that is not JSON and one written in a newer `format` than `reads`.
+ */
+export function readManifestJson(dir: string, what: string, reads: number): unknown {
   if (dir.replace(/\/+$/, '').endsWith(PARTIAL_SUFFIX)) throw new BackupRefused(`${dir} is an unfinished backup (${PARTIAL_SUFFIX}): it was interrupted and is not a backup`);
   let text: string;
   try {
     text = readFileSync(join(dir, MANIFEST_FILE), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BackupRefused(`${dir} is not a fenghuo backup (no ${MANIFEST_FILE})`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BackupRefused(`${dir} is not ${what} (no ${MANIFEST_FILE})`);
     throw err;
   }
   let json: unknown;
@@ -81,8 +84,13 @@ export function readManifest(dir: string): Manifest {
     throw new BackupRefused(`${join(dir, MANIFEST_FILE)} is damaged (not JSON)`);
   }
   const format = typeof json === 'object' && json !== null && 'format' in json ? json.format : undefined;
-  if (typeof format === 'number' && format > MANIFEST_FORMAT) throw new BackupRefused(`${dir} was written by a newer fenghuo (backup format ${format}; this one reads ${MANIFEST_FORMAT})`);
-  const parsed = manifestSchema.safeParse(json);
+  if (typeof format === 'number' && format > reads) throw new BackupRefused(`${dir} was written by a newer fenghuo (backup format ${format}; this one reads ${reads})`);
+  return json;
+}
+
+/** `json` checked by `schema`, or BackupRefused naming the first thing wrong. */
+export function parseManifest<T>(dir: string, schema: z.ZodType<T>, json: unknown): T {
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BackupRefused(`${join(dir, MANIFEST_FILE)} is damaged (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`);
@@ -90,16 +98,29 @@ export function readManifest(dir: string): Manifest {
   return parsed.data;
 }
 
-/** Checks every file the manifest lists: present, same size, same sha256. Throws BackupRefused naming the first bad one. */
-export async function verifyFiles(dir: string, manifest: Manifest): Promise<void> {
-  for (const f of manifest.files) {
+/** Reads and checks `<dir>/manifest.json`; throws BackupRefused saying what is wrong. */
+export function readManifest(dir: string): Manifest {
+  return parseManifest(dir, manifestSchema, readManifestJson(dir, 'a fenghuo backup', MANIFEST_FORMAT));
+}
+
+/**
+ * Every listed file present, with its size and sha256, and every file in `needed` listed. Throws BackupRefused naming
+ * the first bad one.
+ */
+export async function verifyListedFiles(dir: string, files: readonly FileEntry[], needed: readonly string[]): Promise<void> {
+  for (const f of files) {
     const full = join(dir, ...f.path.split('/'));
     const st = statSync(full, { throwIfNoEntry: false });
     if (st === undefined || !st.isFile()) throw new BackupRefused(`backup file ${f.path} is missing from ${dir}`);
     if (st.size !== f.size) throw new BackupRefused(`backup file ${f.path} is damaged: ${st.size} bytes, the manifest says ${f.size}`);
     if ((await sha256OfFile(full)) !== f.sha256) throw new BackupRefused(`backup file ${f.path} is damaged: its sha256 does not match the manifest`);
   }
-  const listed = new Set(manifest.files.map((f) => f.path));
-  const needed = [manifest.database.file, ...(manifest.config === null ? [] : [manifest.config.file]), ...(manifest.identity.state === 'encrypted' ? manifest.identity.files : [])];
+  const listed = new Set(files.map((f) => f.path));
   for (const n of needed) if (!listed.has(n)) throw new BackupRefused(`${join(dir, MANIFEST_FILE)} is damaged: ${n} has no sha256`);
+}
+
+/** Checks every file the manifest lists: present, same size, same sha256. Throws BackupRefused naming the first bad one. */
+export async function verifyFiles(dir: string, manifest: Manifest): Promise<void> {
+  const needed = [manifest.database.file, ...(manifest.config === null ? [] : [manifest.config.file]), ...(manifest.identity.state === 'encrypted' ? manifest.identity.files : [])];
+  await verifyListedFiles(dir, manifest.files, needed);
 }

@@ -1,11 +1,13 @@
-import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { packageVersion } from '../health/package-version.js';
 import { DB_FILE_NAME } from '../storage/database.js';
 import { enrolmentPaths } from '../sync/enrol/files.js';
 import { deriveKey, encryptFile, newKdfParams } from './encrypt.js';
-import { BACKUP_DB_FILE, describeFile, MANIFEST_FILE, MANIFEST_FORMAT, PARTIAL_SUFFIX, type FileEntry, type Manifest } from './manifest.js';
+import { completePartial, copyCheckedDatabase, copyConfigInto, fsyncPath, inspectCheckedCopy, openPartial, stepDelay, timestampedName } from './backup-folder.js';
+import { BACKUP_DB_FILE, describeFile, MANIFEST_FORMAT, type FileEntry, type Manifest } from './manifest.js';
+
+export { TEST_STEP_DELAY_ENV } from './backup-folder.js';
 
 /**
  * `fenghuo backup`: a consistent copy of a box's data while its daemon runs.
@@ -41,46 +43,9 @@ export interface BackupResult {
 }
 
 export const BACKUP_NAME_PREFIX = 'fenghuo-backup-';
-/** Test hook: milliseconds to sleep between the steps of a backup (only so a test can kill it half-way). */
-export const TEST_STEP_DELAY_ENV = 'FENGHUO_BACKUP_TEST_STEP_DELAY_MS';
-
 /** `fenghuo-backup-YYYYMMDD-HHMMSSZ` of a UTC time. */
 export function backupName(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${BACKUP_NAME_PREFIX}${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}Z`;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function stepDelay(): Promise<void> {
-  const ms = Number(process.env[TEST_STEP_DELAY_ENV] ?? 0);
-  if (Number.isFinite(ms) && ms > 0) await sleep(ms);
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes `.partial` directories of backups whose process is gone (killed or powered off half-way). */
-function removeStalePartials(to: string): void {
-  for (const entry of readdirSync(to, { withFileTypes: true })) {
-    const m = /^fenghuo-backup-.*\.(\d+)\.partial$/.exec(entry.name);
-    if (entry.isDirectory() && m !== null && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) rmSync(join(to, entry.name), { recursive: true, force: true });
-  }
+  return timestampedName(BACKUP_NAME_PREFIX, ms);
 }
 
 /** Files of the box's identity (`<data>/sync/`), by name; temporary files of an atomic write are skipped. */
@@ -100,14 +65,9 @@ interface SnapshotFacts {
   readonly readingsSeq: number;
 }
 
-/** Makes the copy a single self-contained file (rollback journal), checks it and reads what the manifest records. */
+/** Checks the copy (integrity_check, one self-contained file) and reads what the manifest records. */
 function inspectCopy(path: string): SnapshotFacts {
-  const db = new Database(path, { fileMustExist: true });
-  try {
-    db.pragma('journal_mode = DELETE');
-    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-    if (integrity.length !== 1 || integrity[0] !== 'ok') throw new Error(`the database copy failed integrity_check: ${integrity.slice(0, 5).join('; ')}`);
-    const has = (table: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  return inspectCheckedCopy(path, 'the database copy', (db, has) => {
     const seqOf = (name: string): number => (has('sqlite_sequence') ? ((db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(name) as number | undefined) ?? 0) : 0);
     const maxSeq = has('change_log') ? ((db.prepare('SELECT MAX(seq) FROM change_log').pluck().get() as number | null) ?? 0) : 0;
     return {
@@ -116,9 +76,7 @@ function inspectCopy(path: string): SnapshotFacts {
       changeLogSeq: Math.max(maxSeq, 0),
       readingsSeq: seqOf('readings'),
     };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
@@ -132,38 +90,15 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   if (opts.requireFolder === true) {
     if (statSync(to, { throwIfNoEntry: false })?.isDirectory() !== true) throw new Error(`${to}: no such folder (is the USB stick plugged in and mounted?)`);
   } else mkdirSync(to, { recursive: true, mode: 0o700 });
-  removeStalePartials(to);
 
   const createdAt = now();
-  let name = backupName(createdAt);
-  for (let n = 2; existsSync(join(to, name)); n++) name = `${backupName(createdAt)}-${n}`;
-  const partial = join(to, `${name}.${process.pid}${PARTIAL_SUFFIX}`);
-  mkdirSync(partial, { mode: 0o700 });
+  const partial = openPartial(to, BACKUP_NAME_PREFIX, createdAt);
   try {
     // 1. The database, through the online backup API on a connection of our own.
-    const src = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      src.pragma('busy_timeout = 10000');
-      // After the first step, copy the rest in one step: a step is one read transaction, so the copy cannot be
-      // restarted over and over by a daemon that commits every few milliseconds.
-      await src.backup(join(partial, BACKUP_DB_FILE), { progress: ({ totalPages }) => Math.max(totalPages, 100) });
-    } finally {
-      src.close();
-    }
-    await stepDelay();
-    const facts = inspectCopy(join(partial, BACKUP_DB_FILE));
-    fsyncPath(join(partial, BACKUP_DB_FILE));
-    await stepDelay();
+    const facts = await copyCheckedDatabase(partial, dbPath, BACKUP_DB_FILE, inspectCopy);
 
     // 2. The config file.
-    let config: Manifest['config'] = null;
-    if (opts.configPath !== undefined) {
-      mkdirSync(join(partial, 'config'), { mode: 0o700 });
-      const rel = `config/${basename(opts.configPath).replace(/[^A-Za-z0-9._-]/g, '_')}`;
-      copyFileSync(opts.configPath, join(partial, ...rel.split('/')));
-      fsyncPath(join(partial, ...rel.split('/')));
-      config = { file: rel, source: resolve(opts.configPath) };
-    }
+    const config: Manifest['config'] = opts.configPath === undefined ? null : copyConfigInto(partial, opts.configPath);
 
     // 3. The identity, encrypted, or left out.
     const ids = identityFiles(dataDir);
@@ -172,12 +107,12 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
     else if (ids.length > 0 && opts.passphrase !== undefined) {
       const kdf = newKdfParams();
       const key = deriveKey(opts.passphrase, kdf);
-      mkdirSync(join(partial, 'sync'), { mode: 0o700 });
+      mkdirSync(join(partial.dir, 'sync'), { mode: 0o700 });
       const files: string[] = [];
       for (const f of ids) {
         const rel = `sync/${f}.enc`;
-        writeFileSync(join(partial, 'sync', `${f}.enc`), encryptFile(key, rel, readFileSync(join(enrolmentPaths(dataDir).dir, f))), { mode: 0o600 });
-        fsyncPath(join(partial, 'sync', `${f}.enc`));
+        writeFileSync(join(partial.dir, 'sync', `${f}.enc`), encryptFile(key, rel, readFileSync(join(enrolmentPaths(dataDir).dir, f))), { mode: 0o600 });
+        fsyncPath(join(partial.dir, 'sync', `${f}.enc`));
         files.push(rel);
       }
       key.fill(0);
@@ -188,7 +123,7 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
     // 4. The manifest, last; then the rename that makes it a backup.
     const rels = [BACKUP_DB_FILE, ...(config === null ? [] : [config.file]), ...(identity.state === 'encrypted' ? identity.files : [])];
     const files: FileEntry[] = [];
-    for (const rel of rels) files.push(await describeFile(partial, rel));
+    for (const rel of rels) files.push(await describeFile(partial.dir, rel));
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       kind: 'fenghuo-box-backup',
@@ -201,18 +136,10 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
       identity,
       files,
     };
-    writeFileSync(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    fsyncPath(join(partial, MANIFEST_FILE));
-    if (existsSync(join(partial, 'sync'))) fsyncPath(join(partial, 'sync'));
-    if (existsSync(join(partial, 'config'))) fsyncPath(join(partial, 'config'));
-    fsyncPath(partial);
-    await stepDelay();
-    const dir = join(to, name);
-    renameSync(partial, dir);
-    fsyncPath(to);
+    const dir = await completePartial(partial, manifest);
     return { dir, manifest, bytes: files.reduce((sum, f) => sum + f.size, 0) };
   } catch (err) {
-    rmSync(partial, { recursive: true, force: true });
+    rmSync(partial.dir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -33,6 +33,19 @@ function guide(base: number, broken: boolean): string {
   ].join('\n');
 }
 
+/** A one-hour weekly slot on the weekday and hour of `at` in the site's zone (Asia/Shanghai, the default). */
+function weeklySlotAt(at: number): { days: string[]; start: string; end: string } {
+  const parts = (ms: number): Intl.DateTimeFormatPart[] =>
+    new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', weekday: 'short', hour: '2-digit', hourCycle: 'h23' }).formatToParts(ms);
+  const hourOf = (p: Intl.DateTimeFormatPart[]): number => Number(p.find((x) => x.type === 'hour')?.value);
+  let p = parts(at);
+  // An hour that ends before midnight, so that `end` is a time of the same day.
+  if (hourOf(p) >= 23) p = parts(at + 2 * HOUR);
+  const hour = hourOf(p);
+  const hh = (h: number): string => `${String(h).padStart(2, '0')}:00`;
+  return { days: [(p.find((x) => x.type === 'weekday')?.value ?? '').toLowerCase().slice(0, 3)], start: hh(hour), end: hh(hour + 1) };
+}
+
 describe('the recording schedule in the daemon', () => {
   let tmp: { dir: string; cleanup(): void };
   const daemons: DaemonProcess[] = [];
@@ -93,7 +106,10 @@ describe('the recording schedule in the daemon', () => {
     expect(before.conflicts.map((c) => [c.sourceKey, c.kept.title, c.dropped.title, c.from, c.to])).toEqual([['receiver:dish', '致富经', '新闻直播间', base + HOUR / 2, base + HOUR]]);
     expect(first.events('recording.conflict')).toEqual([expect.objectContaining({ kept: `xmltv:cctv17:${base}`, dropped: `xmltv:cctv13:${base + HOUR / 2}`, input: 'receiver:dish' })]);
 
-    const added = await api<ScheduleAdded>(first, '/recordings/schedule', { method: 'POST', body: JSON.stringify({ kind: 'weekly', channel: 'cctv17', title: '周一例会', days: ['mon'], start: '09:00', end: '11:00' }) });
+    // A weekly meeting that never overlaps the guide's programmes (base … base + 4 h), whatever day and hour the test
+    // runs: a fixed Monday 09:00 collided with 农技讲堂 when the test ran on a Sunday evening (UTC).
+    const slot = weeklySlotAt(base + 6 * HOUR);
+    const added = await api<ScheduleAdded>(first, '/recordings/schedule', { method: 'POST', body: JSON.stringify({ kind: 'weekly', channel: 'cctv17', title: '每周例会', ...slot }) });
     expect(added.status).toBe(201);
 
     copyFileSync(broken, guideFile);
@@ -113,7 +129,7 @@ describe('the recording schedule in the daemon', () => {
       return s.guide.state === 'error' && second.events('recording.guide_invalid').length > 0 ? s : undefined;
     }, 15_000, 'the restarted schedule with the guide error');
     expect(again.jobs.filter((j) => j.origin === 'xmltv').map((j) => j.id)).toEqual(before.jobs.map((j) => j.id));
-    expect(again.entries.map((e) => [e.id, e.title, e.account])).toEqual([[added.body.entry.id, '周一例会', 'token:test']]);
+    expect(again.entries.map((e) => [e.id, e.title, e.account])).toEqual([[added.body.entry.id, '每周例会', 'token:test']]);
     expect(again.guide.error?.line).toBe(10);
   }, 90_000);
 });

@@ -1,4 +1,5 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSimPort, openSimPort } from '../../sim/sim-port.js';
 import { FIRMATA, PIN_MODE, PROTOCOL_VERSION, SYSEX } from '../firmata-constants.js';
 
 /**
@@ -188,13 +189,9 @@ export class FirmataSimulator {
   }
 
   private async openPort(): Promise<void> {
-    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 57_600, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('data', (chunk: Buffer) => {
-      if (port === this.port) this.onData(chunk);
+    const port = await openSimPort(this.opts.path, this.opts.baudRate ?? 57_600, (p, chunk) => {
+      if (p === this.port) this.onData(chunk);
     });
-    // The line going away is expected in tests; without a listener an 'error' would crash the process.
-    port.on('error', () => undefined);
     this.port = port;
     if (this.opts.announceOnOpen ?? true) {
       this.sendVersion();
@@ -205,15 +202,9 @@ export class FirmataSimulator {
   private closePort(): Promise<void> {
     const port = this.port;
     this.port = undefined;
-    if (!port?.isOpen) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const guard = setTimeout(resolve, 1_000);
-      port.close(() => {
-        clearTimeout(guard);
-        resolve();
-      });
-    });
+    return closeSimPort(port);
   }
+
 
   private send(bytes: readonly number[]): void {
     const port = this.port;

@@ -1,4 +1,5 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSimPort, openSimPort } from '../../sim/sim-port.js';
 import {
   BX_CMD,
   BxPayloadError,
@@ -153,26 +154,16 @@ export class BxSimulator {
   }
 
   private async openPort(): Promise<void> {
-    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 9600, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('data', (chunk: Buffer) => this.onData(port, chunk));
-    // The line going away is expected in tests; without a listener an 'error' would crash the process.
-    port.on('error', () => undefined);
+    const port = await openSimPort(this.opts.path, this.opts.baudRate ?? 9600, (p, chunk) => this.onData(p, chunk));
     this.port = port;
   }
 
   private closePort(): Promise<void> {
     const port = this.port;
     this.port = undefined;
-    if (!port?.isOpen) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const guard = setTimeout(resolve, 1_000);
-      port.close(() => {
-        clearTimeout(guard);
-        resolve();
-      });
-    });
+    return closeSimPort(port);
   }
+
 
   private onData(port: SerialPort, chunk: Buffer): void {
     if (port !== this.port) return;

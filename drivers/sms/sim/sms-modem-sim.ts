@@ -1,5 +1,6 @@
 import { parse, Submit, utils } from 'node-pdu';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSimPort, openSimPort } from '../../sim/sim-port.js';
 import { Reassembler, type ReassembledMessage, type ReceivedPart } from './reassembly.js';
 import { buildStatusReportPdu } from './status-report-pdu.js';
 
@@ -161,28 +162,18 @@ export class SmsModemSim {
   }
 
   private async openPort(): Promise<void> {
-    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 115_200, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('data', (chunk: Buffer) => {
-      if (port === this.port) this.onData(chunk.toString('latin1'));
+    const port = await openSimPort(this.opts.path, this.opts.baudRate ?? 115_200, (p, chunk) => {
+      if (p === this.port) this.onData(chunk.toString('latin1'));
     });
-    // The line going away is expected in tests; without a listener an 'error' would crash the process.
-    port.on('error', () => undefined);
     this.port = port;
   }
 
   private closePort(): Promise<void> {
     const port = this.port;
     this.port = undefined;
-    if (!port?.isOpen) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const guard = setTimeout(resolve, 1_000);
-      port.close(() => {
-        clearTimeout(guard);
-        resolve();
-      });
-    });
+    return closeSimPort(port);
   }
+
 
   private write(s: string): void {
     this.port?.write(Buffer.from(s, 'latin1'));

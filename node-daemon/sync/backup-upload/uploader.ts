@@ -41,6 +41,7 @@ import {
   type UploadWaitReason,
 } from './plan.js';
 import { dropOlderStaged, ensureStaging, markUploaded, newestStaged, readUploaded } from './staging.js';
+import { WakeableSleep } from '../wakeable-sleep.js';
 
 export interface BackupUploaderOptions {
   readonly dataDir: string;
@@ -86,7 +87,7 @@ export class BackupUploader implements Module {
   private readonly transport: Transport;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly nap = new WakeableSleep();
   private inFlight: AbortController | undefined;
   private subscription: Subscription | undefined;
   private session: Session | undefined;
@@ -125,7 +126,7 @@ export class BackupUploader implements Module {
     this.running = false;
     this.subscription?.unsubscribe();
     this.inFlight?.abort();
-    this.wake?.();
+    this.nap.wake();
     await this.loop;
     if (this.opts.transport === undefined) this.transport.close();
   }
@@ -135,7 +136,7 @@ export class BackupUploader implements Module {
     const dropped = dropOlderStaged(this.staging, backup);
     if (dropped.length > 0) this.opts.log.info({ event: 'sync.backup.superseded', backup, dropped }, `backup ${backup} replaces ${dropped.join(', ')} for the hub`);
     if (this.session !== undefined && this.session.backup !== backup) this.inFlight?.abort();
-    this.wake?.();
+    this.nap.wake();
   }
 
   status(): HubUploadStatus {
@@ -172,17 +173,7 @@ export class BackupUploader implements Module {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
+    return this.nap.sleep(ms);
   }
 
   private backoff(): number {

@@ -35,6 +35,7 @@ import { fetchPiece, type PieceResult } from './fetch-piece.js';
 import { contentManifestHandler } from './handler.js';
 import { contentGate, PARTIAL_DIR, pieceBytes, retryDelayMs, type ContentHealth, type ContentRow, type WaitReason } from './plan.js';
 import type { OrderHandler } from '../orders/handler.js';
+import { WakeableSleep } from '../wakeable-sleep.js';
 
 export const CONTENT_DIR = 'content';
 
@@ -85,7 +86,7 @@ export class ContentDownloader implements Module {
   private readonly agent: http.Agent;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly nap = new WakeableSleep();
   private piece: AbortController | undefined;
   private stopper = new AbortController();
   private subscription: Subscription | undefined;
@@ -128,14 +129,14 @@ export class ContentDownloader implements Module {
     this.subscription?.unsubscribe();
     this.stopper.abort();
     this.piece?.abort();
-    this.wake?.();
+    this.nap.wake();
     await this.loop;
     this.agent.destroy();
   }
 
   /** A new manifest: look at the table now. */
   poke(): void {
-    this.wake?.();
+    this.nap.wake();
   }
 
   status(): ContentHealth {
@@ -180,18 +181,9 @@ export class ContentDownloader implements Module {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
+    return this.nap.sleep(ms);
   }
+
 
   private backoff(): number {
     this.networkFailures += 1;
