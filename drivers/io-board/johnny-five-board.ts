@@ -34,6 +34,7 @@ import {
 import { PIN_MODE } from './firmata-constants.js';
 import { heartbeatPeriodMs, physicalLevel, planRelaySync, pulseDelta, type PinReadBack } from './relay-sync.js';
 import { firmataCtor, fiveBoardCtor, forgetFiveBoard, type FirmataIo, type FiveBoard } from './vendor.js';
+import { closeQuietly } from '../close-quietly.js';
 
 /**
  * The I/O co-processor (StandardFirmata, or our fenghuo-io firmware: firmware/PROTOCOL.md) driven through
@@ -835,14 +836,6 @@ export class JohnnyFiveBoard implements IoBoard {
     io.removeAllListeners();
     io.on('error', () => undefined);
     port.removeAllListeners('close');
-    if (port.isOpen) {
-      await new Promise<void>((resolve) => {
-        const guard = setTimeout(resolve, 1_000);
-        port.close(() => {
-          clearTimeout(guard);
-          resolve();
-        });
-      });
-    }
+    if (port.isOpen) await closeQuietly(port);
   }
 }

@@ -31,6 +31,7 @@ import {
   type LedResult,
   type LedTextOptions,
 } from './led-board.js';
+import { closeQuietly } from '../close-quietly.js';
 
 export interface BxBoardOptions {
   readonly path: string;
@@ -315,16 +316,6 @@ export class BxBoard implements LedBoard {
   }
 }
 
-/** Closing a hung-up tty can fail or never call back; either way the port is done with. */
-function closeQuietly(port: SerialPort): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const guard = setTimeout(resolve, 1_000);
-    port.close(() => {
-      clearTimeout(guard);
-      resolve();
-    });
-  });
-}
 
 function failed(error: LedBoardError, sent: boolean): { acknowledged: false; sent: boolean; error: LedBoardError } {
   return { acknowledged: false, sent, error };

@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import { closeQuietly } from '../close-quietly.js';
 
 /**
  * The serial side of a byte-level device simulator (LED board, I/O board, SMS modem): opens the simulator's end of a
@@ -13,14 +14,7 @@ export async function openSimPort(path: string, baudRate: number, onData: (port:
   return port;
 }
 
-/** Closes a simulator's port; resolves after at most a second even if the close never calls back (a pty gone). */
+/** Closes a simulator's port, if open; resolves after at most a second even if the close never calls back (a pty gone). */
 export function closeSimPort(port: SerialPort | undefined): Promise<void> {
-  if (port?.isOpen !== true) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const guard = setTimeout(resolve, 1_000);
-    port.close(() => {
-      clearTimeout(guard);
-      resolve();
-    });
-  });
+  return port?.isOpen === true ? closeQuietly(port) : Promise.resolve();
 }

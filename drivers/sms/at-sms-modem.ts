@@ -10,6 +10,7 @@ import type { SimStatus, SmsModem, SmsModemStatus, SmsSendOptions, SmsSendResult
 import { MAX_PARTS, planParts } from './split-text.js';
 import { decodeStatusReport } from './status-report.js';
 import { encodeSubmitPdu, PHONE_NUMBER } from './submit-pdu.js';
+import { closeQuietly } from '../close-quietly.js';
 
 export interface AtSmsModemOptions {
   readonly path: string;
@@ -440,13 +441,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Closing a hung-up tty can fail or never call back; either way the port is done with. */
-function closeQuietly(port: SerialPort): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const guard = setTimeout(resolve, 1_000);
-    port.close(() => {
-      clearTimeout(guard);
-      resolve();
-    });
-  });
-}
