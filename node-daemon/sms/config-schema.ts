@@ -83,6 +83,12 @@ export const smsTemplatesSchema = z
   .strictObject({
     prepare: z.string().min(1).max(500).default('【防汛预警】{site}水位{value}米，已达准备转移水位{threshold}米（{time}），请组织沿河群众做好转移准备。'),
     evacuate: z.string().min(1).max(500).default('【防汛预警】{site}水位{value}米，已达立即转移水位{threshold}米（{time}），请立即组织沿河群众转移！'),
+    deescalated: z
+      .string()
+      .min(1)
+      .max(500)
+      .default('【防汛预警】{site}水位{value}米，已回落至立即转移水位以下（{time}），预警降为准备转移，已转移群众暂勿返回。')
+      .describe('sent instead of prepare when an evacuate alarm falls back to prepare: people already moved must not go home yet'),
     allClear: z.string().min(1).max(500).default('【防汛预警】{site}警报解除（{time}）。'),
     fault: z.string().min(1).max(500).default('【防汛预警】{site}设备故障：{title}（{time}），请尽快检修。'),
   })

@@ -70,6 +70,10 @@ describe('sms planning (pure)', () => {
     expect(renderSms(sms.templates, ctx)).toBe('【防汛预警】清水河站水位4.31米，已达立即转移水位4.20米（20:05），请立即组织沿河群众转移！');
     expect(renderSms(sms.templates, { ...ctx, alarm: { ...ctx.alarm, kind: 'manual', drill: true } })).toBe('【演练】【防汛预警】清水河站发布立即转移指令（20:05），请立即组织沿河群众转移！');
     expect(renderSms(sms.templates, { ...ctx, event: 'all_clear' })).toBe('【防汛预警】清水河站警报解除（20:05）。');
+    const fellBack = { ...ctx, event: 'prepare' as const, transition: { ...ctx.transition, type: 'deescalated' as const, level: 'prepare' as const, cause: { value: 3.954 } } };
+    expect(renderSms(sms.templates, fellBack)).toBe('【防汛预警】清水河站水位3.95米，已回落至立即转移水位以下（20:05），预警降为准备转移，已转移群众暂勿返回。');
+    expect(renderSms(sms.templates, { ...fellBack, alarm: { ...ctx.alarm, kind: 'manual', drill: true } })).toBe('【演练】【防汛预警】清水河站发布准备转移指令（20:05），预警降为准备转移，已转移群众暂勿返回。');
+    expect(renderSms(sms.templates, { ...fellBack, transition: { ...fellBack.transition, type: 'raised' as const } })).toContain('请组织沿河群众做好转移准备');
   });
 
   it('admits within the per-number rate limit and the daily cap, and says why not', () => {

@@ -63,7 +63,7 @@ export function recipientsFor(event: SmsEventKind, sites: readonly AlarmSiteConf
 export interface SmsTextContext {
   readonly event: SmsEventKind;
   readonly alarm: Pick<Alarm, 'kind' | 'level' | 'drill' | 'title'>;
-  readonly transition: Pick<AlarmTransition, 'ts' | 'level' | 'cause'>;
+  readonly transition: Pick<AlarmTransition, 'ts' | 'level' | 'cause'> & { readonly type?: AlarmTransition['type'] };
   /** The site the alarm is about, when one. */
   readonly site?: AlarmSiteConfig;
   readonly siteName: string | undefined;
@@ -74,13 +74,18 @@ export interface SmsTextContext {
 /** Manual, drill and county alarms have no reading to quote. */
 const MANUAL_TEMPLATE = '【防汛预警】{site}发布{level}指令（{time}），{action}';
 
-/** The SMS text: the config's template with the site, level, water level and threshold, local time; 【演练】 for a drill. */
+/**
+ * The SMS text: the config's template with the site, level, water level and threshold, local time; 【演练】 for a drill.
+ * An evacuate alarm falling back to prepare gets its own text: the prepare text would tell people already moved to
+ * "get ready to move", and some would read it as leave to go home.
+ */
 export function renderSms(templates: SmsTemplates, ctx: SmsTextContext): string {
   const level: AlarmLevel | null = ctx.transition.level ?? ctx.alarm.level;
   const reading = ctx.alarm.kind === 'flood' || ctx.alarm.kind === 'fault';
   let template: string;
   if (ctx.event === 'all_clear') template = templates.allClear;
   else if (ctx.event === 'fault') template = templates.fault;
+  else if (ctx.transition.type === 'deescalated' && ctx.event === 'prepare') template = reading ? templates.deescalated : MANUAL_TEMPLATE.replace('{action}', '预警降为准备转移，已转移群众暂勿返回。');
   else if (reading) template = ctx.event === 'evacuate' ? templates.evacuate : templates.prepare;
   else template = MANUAL_TEMPLATE.replace('{action}', ctx.event === 'evacuate' ? '请立即组织沿河群众转移！' : '请组织沿河群众做好转移准备。');
   const threshold = level !== null && ctx.site !== undefined ? ctx.site[level].levelM.toFixed(2) : '—';
