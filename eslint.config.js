@@ -48,6 +48,7 @@ const PURE = [
   'node-daemon/sync/content/plan.ts',
   'node-daemon/sync/backup-upload/plan.ts',
   'hub/backups/migration.ts',
+  'hub/images/{migration,transport-limit}.ts',
   'hub/content/manifests.ts',
   'node-daemon/http/{alarm-schemas,api-prefix,api-registry,auth-names,contract,errors,schemas,time-param,validate-body,validate-query}.ts',
   'node-daemon/http/schemas/**',

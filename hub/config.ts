@@ -12,6 +12,7 @@ import { capConfigSchema, type HubCapConfig } from './cap/cap-config.js';
 import { pullConfigSchema, resolvePullTargets, type PullTarget } from './pull/pull-config.js';
 import { readPullTokens } from './pull/pull-tokens.js';
 import { DEFAULT_BACKUP_MAX_BYTES, DEFAULT_BACKUPS_KEEP } from './backups/receiver.js';
+import { DEFAULT_IMAGES_KEEP_DAYS } from './images/receiver.js';
 
 /**
  * The hub's YAML configuration (`fenghuo hub --config FILE`). Every key is optional; without a file the hub runs on
@@ -37,6 +38,8 @@ import { DEFAULT_BACKUP_MAX_BYTES, DEFAULT_BACKUPS_KEEP } from './backups/receiv
  *     backups:                          # the boxes' backups sent through the sync link (under <dataDir>/backups/)
  *       keep: 3                         # complete backups kept per box
  *       maxBytes: 2147483648            # the largest backup taken
+ *     images:                           # the boxes' camera pictures sent through the sync link (under <dataDir>/images/)
+ *       keepDays: 180                   # pictures are removed this many days after they arrived
  */
 
 export const DEFAULT_HUB_LISTEN = '127.0.0.1:8470';
@@ -140,6 +143,17 @@ export const hubConfigSchema = z
       })
       .prefault({})
       .describe('the boxes\' backups sent through the sync link (backup.to: [hub] on a box), kept under <dataDir>/backups/<box>/'),
+    images: z
+      .strictObject({
+        keepDays: z
+          .int()
+          .min(1)
+          .max(36_500)
+          .default(DEFAULT_IMAGES_KEEP_DAYS)
+          .describe('days a camera picture (thumbnail and full image) is kept after it arrived; older ones are removed, checked at most once an hour'),
+      })
+      .prefault({})
+      .describe('the boxes\' camera pictures sent through the sync link, kept under <dataDir>/images/<box>/<dbId>/'),
   })
   .describe('fenghuo county hub configuration');
 
@@ -161,6 +175,8 @@ export interface HubConfig {
   readonly pull: readonly PullTarget[];
   /** The boxes' backups (hub/backups/): kept per box, and the largest taken. */
   readonly backups: { readonly keep: number; readonly maxBytes: number };
+  /** The boxes' camera pictures (hub/images/): kept this many days after arriving. */
+  readonly images: { readonly keepDays: number };
 }
 
 export type HubConfigResult = { readonly ok: true; readonly config: HubConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
@@ -183,6 +199,7 @@ function resolveConfig(c: z.output<typeof hubConfigSchema>, cwd: string): HubCon
     cap: c.cap,
     pull: resolvePullTargets(c.pull, (p) => resolve(cwd, p)),
     backups: c.backups,
+    images: c.images,
   };
 }
 

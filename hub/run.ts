@@ -46,6 +46,7 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
     cap: config.cap,
     content: { dir: contentDir(config) },
     backups: { dir: join(config.dataDir, 'backups'), keep: config.backups.keep, maxBytes: config.backups.maxBytes },
+    images: { dir: join(config.dataDir, 'images'), keepDays: config.images.keepDays },
   });
   sweepUploads(contentDir(config), Date.now());
   const server = hubServer({ app, listen: config.listen, log, limits });

@@ -11,15 +11,14 @@
  * (hub_box_backups) and the box's oldest complete backups beyond `keep` are removed. One box's requests are handled
  * one at a time per hub process; several hub processes need `<dataDir>/backups/` on shared storage, as content does.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { planRotation } from '../../node-daemon/backup/backup-plan.js';
 import { manifestSchema, type Manifest } from '../../node-daemon/backup/manifest.js';
 import type { Logger } from '../../node-daemon/core/log.js';
 import type { Clock } from '../../node-daemon/core/types.js';
 import { BACKUP_CODES, BACKUP_NAME_PATTERN, identityRefusal, type BackupFileProgress, type BackupOpenAnswer } from '../../node-daemon/sync/protocol/backup-wire.js';
+import { appendSynced, fsyncPath, PerKeySerializer, sha256OfFile as sha256Of, sizeOfFile as sizeOf, writeFileAtomic } from '../files/append-file.js';
 import type { HeldBackup, HubBackupIndex } from './backup-index.js';
 
 export const INCOMING_DIR = '.incoming';
@@ -40,34 +39,10 @@ export type Refusal = { readonly ok: false; readonly status: 400 | 404 | 409 | 4
 export type OpenResult = { readonly ok: true; readonly answer: Omit<BackupOpenAnswer, 'hubTime'> } | Refusal;
 export type AppendResult = { readonly ok: true; readonly received: number; readonly complete: boolean } | Refusal;
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    const st = await stat(path);
-    return st.isFile() ? st.size : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 const fileOf = (dir: string, rel: string): string => join(dir, ...rel.split('/'));
 
 export class HubBackupReceiver {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly queue = new PerKeySerializer();
 
   constructor(private readonly opts: BackupReceiverOptions) {}
 
@@ -114,16 +89,8 @@ export class HubBackupReceiver {
     return this.serialized(box, () => this.appendNow(box, name, path, offset, bytes));
   }
 
-  private async serialized<T>(box: string, work: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(box) ?? Promise.resolve();
-    const run = before.then(work, work);
-    const settled = run.catch(() => undefined);
-    this.locks.set(box, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(box) === settled) this.locks.delete(box);
-    }
+  private serialized<T>(box: string, work: () => Promise<T>): Promise<T> {
+    return this.queue.run(box, work);
   }
 
   private incoming(box: string, name: string): string {
@@ -174,9 +141,7 @@ export class HubBackupReceiver {
     if (had === undefined || !Buffer.from(had).equals(Buffer.from(text))) {
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(join(dir, 'manifest.json.tmp'), text, { mode: 0o600 });
-      await fsyncPath(join(dir, 'manifest.json.tmp'));
-      await rename(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
+      await writeFileAtomic(join(dir, 'manifest.json'), text);
       this.opts.log.info({ event: 'hub.backup.opened', box, backup: name, bytes: total, files: manifest.files.length }, `backup ${name} of ${box}: receiving ${total} bytes`);
     }
     await this.dropOtherIncoming(box, name);
@@ -228,13 +193,7 @@ export class HubBackupReceiver {
     if (offset !== have) return { ok: false, status: 409, code: BACKUP_CODES.offsetMismatch, message: `the hub holds ${have} bytes of ${path}`, received: have };
     if (offset + bytes.byteLength > entry.size) return { ok: false, status: 400, code: 'bad_request', message: `${path} has ${entry.size} bytes; ${offset}+${bytes.byteLength} is past its end` };
     await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    const fh = await open(target, 'a', 0o600);
-    try {
-      await fh.write(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await appendSynced(target, bytes);
     const received = offset + bytes.byteLength;
     if (received < entry.size) return { ok: true, received, complete: false };
     const got = await sha256Of(target);

@@ -23,6 +23,9 @@ import { contentRoutes } from './routes/content.js';
 import { backupsPaths, backupsRoutes } from './routes/backups.js';
 import { HubBackupIndex } from '../backups/backup-index.js';
 import { HubBackupReceiver } from '../backups/receiver.js';
+import { imagesPaths, imagesRoutes } from './routes/images.js';
+import { HubImageIndex } from '../images/image-index.js';
+import { HubImageReceiver } from '../images/receiver.js';
 import type { ManifestOrderRequest } from '../content/publish.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -101,6 +104,12 @@ export function createHubApp(deps: HubAppDeps): HubApp {
     const receiver = new HubBackupReceiver({ ...deps.backups, index, log: deps.log, clock });
     app.route('/', backupsRoutes({ ...sink, receiver, index, store: deps.store, nonces: deps.nonces, clock, access, requestUrl: url }));
     api.add(backupsPaths);
+  }
+  if (deps.images !== undefined) {
+    const index = new HubImageIndex(deps.store.sql);
+    const receiver = new HubImageReceiver({ ...deps.images, index, log: deps.log, clock });
+    app.route('/', imagesRoutes({ ...sink, receiver, index, store: deps.store, nonces: deps.nonces, clock, access, requestUrl: url }));
+    api.add(imagesPaths);
   }
 
   // The county's page at / (GET/HEAD outside /api/ only), after every API route.

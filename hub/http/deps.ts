@@ -75,6 +75,11 @@ export interface HubAppDeps {
    * (404: a box then says the hub does not take backups).
    */
   readonly backups?: { readonly dir: string; readonly keep: number; readonly maxBytes: number };
+  /**
+   * The boxes' camera pictures (hub/images, docs/sync.md "Camera pictures to the hub"): where they are kept
+   * (`<dataDir>/images`) and for how long (config images.keepDays). Without it the routes are absent (404).
+   */
+  readonly images?: { readonly dir: string; readonly keepDays: number };
 }
 
 export type { HubEnv, HubVariables } from './env.js';

@@ -4,6 +4,7 @@ import type { ListenAddress } from '../../node-daemon/config/listen.js';
 import { CONTENT_PATH, ENROL_BODY_LIMIT, INGEST_PATH, type HubLimits } from './deps.js';
 import { ORDER_BODY_LIMIT, ORDERS_ISSUE_PATH } from './routes/orders.js';
 import { BACKUP_CHUNK_LIMIT, BACKUP_MANIFEST_LIMIT, BACKUPS_SYNC_PATH } from '../../node-daemon/sync/protocol/backup-wire.js';
+import { imagesTransportLimit } from '../images/transport-limit.js';
 
 /**
  * The transport's body limit per request: a backstop under the app's own (exact, signed) 413. The app refuses a body
@@ -21,6 +22,9 @@ export function hubTransportLimit(limits: HubLimits): (method: string, target: s
     if (method.toUpperCase() === 'POST' && path === ORDERS_ISSUE_PATH) return 2 * ORDER_BODY_LIMIT;
     // A backup's manifest or chunk (hub/backups): the app refuses over its limits itself, signed.
     if (method.toUpperCase() === 'PUT' && path.startsWith(`${BACKUPS_SYNC_PATH}/`)) return path.endsWith('/file') ? 2 * BACKUP_CHUNK_LIMIT : 2 * BACKUP_MANIFEST_LIMIT;
+    // A picture announcement or full-image chunk (hub/images): likewise refused over its limits by the app, signed.
+    const picture = imagesTransportLimit(method, path);
+    if (picture !== undefined) return picture;
     return 2 * ENROL_BODY_LIMIT;
   };
 }

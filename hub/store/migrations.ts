@@ -3,6 +3,7 @@ import type { MigrationStep, PerDialect } from './migration-step.js';
 export type { MigrationStep, PerDialect } from './migration-step.js';
 import { ACCOUNTS_MIGRATION } from '../accounts/migration.js';
 import { BACKUPS_MIGRATION } from '../backups/migration.js';
+import { IMAGES_MIGRATION } from '../images/migration.js';
 import { CONTENT_MIGRATION } from '../content/migration.js';
 import { ORDERS_MIGRATION } from '../orders/orders-migration.js';
 import { PULL_MIGRATION } from '../pull/pull-migration.js';
@@ -359,6 +360,7 @@ export const HUB_MIGRATIONS: readonly MigrationStep[] = [
   PULL_MIGRATION,
   RECORDINGS_MIGRATION,
   BACKUPS_MIGRATION,
+  IMAGES_MIGRATION,
 ];
 
 /** The statements of a step in one dialect. */
