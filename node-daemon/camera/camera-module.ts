@@ -119,7 +119,11 @@ export class CameraModule implements Module {
     return i === undefined ? undefined : { file: join(this.opts.dataDir, i.file), thumbFile: join(this.opts.dataDir, i.thumbFile) };
   }
 
-  /** Takes a picture now (tests, and a later "take one now" button). */
+  cameraIds(): string[] {
+    return this.opts.cameras.map((c) => c.id);
+  }
+
+  /** Takes a picture now (POST /cameras/{id}/picture); false when the camera's queue is full of alarm pictures. */
   takeNow(cameraId: string): boolean {
     return this.workers.get(cameraId)?.request({ cause: 'schedule' }) ?? false;
   }

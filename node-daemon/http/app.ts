@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.notices !== undefined) app.route(API_PREFIX, noticesRoutes({ notices: deps.notices, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   if (deps.library !== undefined) app.route(API_PREFIX, libraryRoutes(deps.library));
   if (deps.station !== undefined) app.route(API_PREFIX, stationRoutes(deps.station));
-  if (deps.cameras !== undefined) app.route(API_PREFIX, camerasRoutes(deps.cameras));
+  if (deps.cameras !== undefined) app.route(API_PREFIX, camerasRoutes(deps.cameras, deps.log));
   // The UI's first screen in one request: its parts asked of this app's own routes, with this request's sign-in.
   const innerGet: InnerGet = (c, path) => {
     const headers = new Headers(c.req.raw.headers);

@@ -18,7 +18,7 @@ import type { HealthSnapshot } from '../../node-daemon/health/health-types.js';
 import { loadCatalogue } from '../../node-daemon/sensing/profiles.js';
 import { SiteSimulator } from '../../node-daemon/sim/site-simulator.js';
 import { tempDir, waitUntil } from '../daemon/daemon-harness.js';
-import { bearerHeaders, testApiTokens } from '../helpers/auth.js';
+import { bearerHeaders, TEST_API_TOKEN, testApiTokens } from '../helpers/auth.js';
 import { haveFfmpeg } from '../recording/satellite.js';
 import { captureLogger } from '../storage/storage-helpers.js';
 import { makePicture, startSnapshotServer, startTcpCamera, type Peer } from './camera-peers.js';
@@ -143,6 +143,18 @@ describe.skipIf(!ffmpegThere)('cameras in the daemon', () => {
     expect((await fetch(`${url}/api/v1/cameras/images/..%2F..%2Fetc`, { headers: bearerHeaders() })).status).toBe(400);
     expect((await fetch(`${url}/api/v1/cameras/images/999999`, { headers: bearerHeaders() })).status).toBe(404);
   });
+
+  it('takes a picture when an operator asks, refuses a viewer and an unknown camera', async () => {
+    const asked = Date.now();
+    const res = await fetch(`${url}/api/v1/cameras/bridge/picture`, { method: 'POST', headers: bearerHeaders() });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ cameraId: 'bridge', queued: true });
+    const taken = await waitUntil(async () => (await api<SiteImages>(`/sites/${SITE}/images?limit=5`)).images.find((i) => i.cameraId === 'bridge' && i.ts >= asked), 10_000, 'the picture asked for');
+    expect(taken.cause).toBe('schedule');
+    expect(logs.events('camera.picture_requested').at(-1)).toMatchObject({ camera: 'bridge', account: 'token:test' });
+    expect((await fetch(`${url}/api/v1/cameras/bridge/picture`, { method: 'POST', headers: bearerHeaders(`${TEST_API_TOKEN}-viewer`) })).status).toBe(403);
+    expect((await fetch(`${url}/api/v1/cameras/nope/picture`, { method: 'POST', headers: bearerHeaders() })).status).toBe(404);
+  }, 20_000);
 
   it('counts the pictures in the media quota', async () => {
     const cameraBytes = cameraModule().store.all().reduce((s, i) => s + i.bytes + i.thumbBytes, 0);

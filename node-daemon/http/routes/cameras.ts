@@ -2,20 +2,24 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
 import type { AlarmImage, CameraImage } from '../../camera/image-store.js';
 import type { CameraConfig } from '../../camera/config-schema.js';
+import type { Logger } from '../../core/log.js';
 import { API_PREFIX } from '../api-prefix.js';
 import { errorBody } from '../errors.js';
 import { errorResponse, jsonResponse, type PathItemDoc } from '../openapi-doc.js';
 import {
   alarmImagesSchema,
+  pictureQueuedSchema,
   siteImagesQuerySchema,
   siteImagesSchema,
   SITE_IMAGES_DEFAULT_LIMIT,
   type AlarmImagesView,
+  type PictureQueuedView,
   type CameraHealth,
   type CameraImageView,
   type SiteImagesView,
 } from '../schemas/cameras.js';
 import { validateQuery } from '../validate-query.js';
+import { requestUser } from './request-user.js';
 
 /** What the camera routes need (node-daemon/camera/camera-module.ts is one). */
 export interface CamerasSource {
@@ -25,6 +29,9 @@ export interface CamerasSource {
   imagesOfSite(site: string, limit: number, before?: number): CameraImage[];
   imagesOfAlarm(alarmId: number): AlarmImage[];
   files(id: number): { file: string; thumbFile: string } | undefined;
+  /** Queues a picture now; false when the camera's queue is full of pictures that matter more. */
+  takeNow(cameraId: string): boolean;
+  cameraIds(): readonly string[];
 }
 
 export const cameraImageUrl = (id: number): string => `${API_PREFIX}/cameras/images/${id}`;
@@ -35,7 +42,7 @@ export const cameraThumbUrl = (id: number): string => `${API_PREFIX}/cameras/ima
  * Signed in like every media route (viewer); the files are served from disk by their row's path only, never a path
  * taken from the request.
  */
-export function camerasRoutes(source: CamerasSource): Hono {
+export function camerasRoutes(source: CamerasSource, log?: Pick<Logger, 'info'>): Hono {
   const view = (i: CameraImage): CameraImageView => {
     const name = source.cameraName(i.cameraId);
     return {
@@ -90,6 +97,14 @@ export function camerasRoutes(source: CamerasSource): Hono {
       const body: AlarmImagesView = { alarmId, images: source.imagesOfAlarm(alarmId).map((i) => ({ ...view(i), role: i.role, linkTransitionId: i.linkTransitionId })) };
       return c.json(body, 200);
     })
+    .post('/cameras/:id/picture', (c) => {
+      const cameraId = c.req.param('id');
+      if (!source.cameraIds().includes(cameraId)) return c.json(errorBody('not_found', `no camera ${cameraId}`), 404);
+      if (!source.takeNow(cameraId)) return c.json(errorBody('conflict', `camera ${cameraId} is busy with pictures of an alarm: try again later`), 409);
+      log?.info({ event: 'camera.picture_requested', camera: cameraId, account: requestUser(c) ?? null }, `a picture of camera ${cameraId} was asked for`);
+      const body: PictureQueuedView = { cameraId, queued: true };
+      return c.json(body, 202);
+    })
     .get('/cameras/images/:id', (c) => serve(c, 'file'))
     .get('/cameras/images/:id/thumb', (c) => serve(c, 'thumbFile'));
 }
@@ -121,6 +136,19 @@ export const camerasPaths: Readonly<Record<string, PathItemDoc>> = {
       summary: 'The camera pictures of an alarm: for each photographed transition the latest scheduled one before it, one at it and one after',
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
       responses: { '200': jsonResponse('the pictures, oldest first (none for an unknown alarm)', alarmImagesSchema), '400': errorResponse('id is not a whole number') },
+    },
+  },
+  '/cameras/{id}/picture': {
+    post: {
+      operationId: 'takeCameraPicture',
+      summary: 'Take a picture now (operator): the duty officer wants to see the water before deciding',
+      description: 'Queued behind the camera\'s picture in progress; kept and listed like a scheduled picture.',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        '202': jsonResponse('queued', pictureQueuedSchema),
+        '404': errorResponse('no such camera'),
+        '409': errorResponse('conflict: its queue is full of pictures of an alarm'),
+      },
     },
   },
   '/cameras/images/{id}': {

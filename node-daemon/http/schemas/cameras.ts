@@ -59,6 +59,14 @@ export const alarmImagesSchema = z
   })
   .register(apiSchemas, { id: 'AlarmImages' });
 
+export const pictureQueuedSchema = z
+  .strictObject({
+    cameraId: z.string(),
+    queued: z.literal(true).describe('the picture is queued; it appears in GET /sites/{id}/images once taken (within the camera\'s timeoutS)'),
+  })
+  .register(apiSchemas, { id: 'PictureQueued' });
+
+export type PictureQueuedView = z.output<typeof pictureQueuedSchema>;
 export type CameraHealth = z.output<typeof cameraHealthSchema>;
 export type CameraImageView = z.output<typeof cameraImageSchema>;
 export type SiteImagesView = z.output<typeof siteImagesSchema>;
