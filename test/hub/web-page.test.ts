@@ -1,9 +1,10 @@
 // The county's hub page (hub/web, built into dist/hub-web) in Debian's chromium against a real hub (the hub app on a
 // real HTTP server, SQLite) that has ingested a box's records (test/hub/box-sim.ts, signed as the box signs them):
 // sign in as the duty officer, see the box with its last contact, link state, backlog, active alarm and latest
-// level, open it and see its level chart drawn from the readings API, issue a drill county alarm from the form and
+// level, open it and see its level chart drawn from the readings API and its camera picture, issue a drill county alarm from the form and
 // see it in the orders list with its delivery; a viewer gets no order forms. Screenshots under test-artifacts/.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubAccounts } from '../../hub/accounts/accounts.js';
 import { CHROMIUM, critical, describeViolations, launchBrowser, root, runAxe, screenshot } from '../browser/harness.js';
+import { IMAGES_SYNC_PATH } from '../../node-daemon/sync/protocol/image-wire.js';
+import { makePicture } from '../camera/camera-peers.js';
 import { withBuildLock } from '../helpers/dist-build.js';
 import { BoxSim, ZERO } from './box-sim.js';
 import { boxRequest, enrolBoxOverHttp, send, startHub, type TestHub } from './http/hub-fixture.js';
@@ -103,6 +106,19 @@ describe.skipIf(skip !== undefined)('the hub page in chromium', () => {
     );
     const answer = await send(hub, await boxRequest(hub.url, key, { box: BOX, batch: 1, lanes: sim.request(ZERO, 1000) }));
     expect(answer.status).toBe(200);
+    // A camera picture of that alarm, announced with its thumbnail as the box's image upload sends it (full image not yet).
+    const thumb = await makePicture('jpeg', '320x180');
+    const full = await makePicture('jpeg');
+    const picture = {
+      dbId: 'web-page-db',
+      images: [
+        {
+          id: 7, cameraId: 'bridge', siteId: 'meixi', ts: now - 10 * 60_000 + 2_000, cause: 'alarm', alarms: [{ alarmId: alarm.id, transitionId: 1, role: 'at' }],
+          thumb: thumb.toString('base64'), full: { size: full.byteLength, sha256: createHash('sha256').update(full).digest('hex') },
+        },
+      ],
+    };
+    expect((await send(hub, await boxRequest(hub.url, key, picture, { path: IMAGES_SYNC_PATH }))).status).toBe(200);
     browser = await launchBrowser();
   }, 120_000);
 
@@ -152,6 +168,13 @@ describe.skipIf(skip !== undefined)('the hub page in chromium', () => {
     expect(await recording.count()).toBe(1);
     const recText = (await recording.textContent()) ?? '';
     for (const part of ['致富经', 'CCTV-17 农业农村', '已完成', '已保留', '中断 1 处', '900 MB']) expect(recText).toContain(part);
+    // Its camera pictures, from GET /api/v1/boxes/:id/images: the thumbnail really loaded, its alarm role, the full image still owed.
+    const shown = page.getByTestId('box-picture');
+    await shown.first().waitFor();
+    expect(await shown.count()).toBe(1);
+    await expect.poll(() => shown.first().locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(320);
+    const picText = (await shown.first().textContent()) ?? '';
+    for (const part of ['meixi', '警报时', '原图上传中 0%']) expect(picText).toContain(part);
     await screenshot(page, 'hub', 'box');
 
     // A drill county alarm from the form (no confirmation for a drill), then seen in the orders list.

@@ -3,8 +3,8 @@
  * X-CSRF-Token on every change, the `{error: {code, message}}` shape read into ApiError), typed by the hub's own
  * types (types.tsx).
  */
-import { get, keepingCsrf, login as signIn, patch, post, request } from '../../../web-ui/src/api.js';
-import type { AccountBody, AccountChangeBody, AccountList, AlarmsAnswer, BoxesAnswer, ContentAnswer, ReadingsAnswer, RecordingsAnswer, Resolution, IssueBody, IssuedOrder, NewAccountBody, OrdersAnswer, SessionState, SignedIn } from './types.js';
+import { API, get, keepingCsrf, login as signIn, patch, post, request } from '../../../web-ui/src/api.js';
+import type { AccountBody, AccountChangeBody, AccountList, AlarmsAnswer, BoxesAnswer, ContentAnswer, HubImage, ImagesAnswer, ReadingsAnswer, RecordingsAnswer, Resolution, IssueBody, IssuedOrder, NewAccountBody, OrdersAnswer, SessionState, SignedIn } from './types.js';
 
 export { ApiError, logout, setUnauthenticatedHandler } from '../../../web-ui/src/api.js';
 
@@ -16,6 +16,10 @@ export const activeAlarms = (): Promise<AlarmsAnswer> => get<AlarmsAnswer>('/ala
 export const readings = (box: string, sensor: string, from: number, to: number, resolution: Resolution): Promise<ReadingsAnswer> =>
   get<ReadingsAnswer>(`/boxes/${encodeURIComponent(box)}/readings?sensor=${encodeURIComponent(sensor)}&from=${from}&to=${to}&resolution=${resolution}&limit=5000`);
 export const boxRecordings = (box: string, limit = 20): Promise<RecordingsAnswer> => get<RecordingsAnswer>(`/boxes/${encodeURIComponent(box)}/recordings?limit=${limit}`);
+export const boxImages = (box: string, limit = 12): Promise<ImagesAnswer> => get<ImagesAnswer>(`/boxes/${encodeURIComponent(box)}/images?limit=${limit}`);
+/** A held picture's thumbnail or full JPEG (an <img> source: the session cookie goes with it). */
+export const boxImageUrl = (box: string, i: Pick<HubImage, 'dbId' | 'id'>, which: 'thumb' | 'full'): string =>
+  `${API}/boxes/${encodeURIComponent(box)}/images/${encodeURIComponent(i.dbId)}/${i.id}/${which}`;
 export const orders = (): Promise<OrdersAnswer> => get<OrdersAnswer>('/orders?limit=50');
 export const issue = (body: IssueBody): Promise<IssuedOrder> => post<IssuedOrder, IssueBody>('/orders', body);
 export const content = (): Promise<ContentAnswer> => get<ContentAnswer>('/content');

@@ -22,6 +22,24 @@ export interface RecordingsAnswer {
   readonly recordings: readonly HubRecording[];
 }
 
+/** One camera picture the hub holds (`GET /api/v1/boxes/{id}/images`, hub/http/routes/images.ts). */
+export interface HubImage {
+  readonly dbId: string;
+  readonly id: number;
+  readonly cameraId: string;
+  readonly siteId: string;
+  readonly ts: number;
+  readonly cause: 'schedule' | 'alarm';
+  readonly alarms: readonly { readonly alarmId: number; readonly transitionId: number; readonly role: 'before' | 'at' | 'after' }[];
+  readonly thumbBytes: number;
+  readonly full: { readonly size: number; readonly received: number; readonly complete: boolean };
+}
+
+export interface ImagesAnswer {
+  readonly box: string;
+  readonly images: readonly HubImage[];
+}
+
 /** `GET /api/v1/boxes` (hub/http/routes/boxes.ts). */
 export interface BoxesAnswer {
   readonly boxes: readonly BoxOverview[];

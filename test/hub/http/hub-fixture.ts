@@ -59,6 +59,7 @@ export async function startHub(opts: HubOptions = {}): Promise<TestHub> {
     store,
     countyKey,
     nonces: opts.nonces ?? new MemoryNonceStore(Date.now),
+    images: { dir: join(dir, 'images'), keepDays: 180 },
     ...(opts.publicOrigin === undefined ? {} : { publicOrigin: opts.publicOrigin }),
     log,
     ...(opts.limits === undefined ? {} : { limits: opts.limits }),

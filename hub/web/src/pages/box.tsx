@@ -9,6 +9,7 @@ import { onLinkClick } from '../../../../web-ui/src/router.js';
 import { t, tk } from '../text.js';
 import type { BoxOverview, ReadingsAnswer } from '../types.js';
 import { boxFacts, linkClass } from './box-facts.js';
+import { BoxPictures } from './box-pictures.js';
 import { BoxRecordings } from './box-recordings.js';
 import { usePoll } from './boxes.js';
 
@@ -119,6 +120,7 @@ export function BoxPage(props: { id: string }): JSX.Element {
         {chart !== undefined && chart.series.every((s) => s.xs.length === 0) && <p class="empty">{t('noReadings')}</p>}
         {chart !== undefined && <LevelChart series={chart.series} from={chart.from} to={chart.to} />}
       </Card>
+      <BoxPictures id={props.id} />
       <BoxRecordings id={props.id} />
     </>
   );
