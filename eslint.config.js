@@ -47,6 +47,8 @@ const PURE = [
   'node-daemon/sync/push/{acks,compress,ingest-body,isolate,link-state,outcome,pace,resend,tls-pin,wire-bytes}.ts',
   'node-daemon/sync/content/plan.ts',
   'node-daemon/sync/backup-upload/plan.ts',
+  'node-daemon/sync/bulk/link-gate.ts',
+  'node-daemon/sync/image-upload/plan.ts',
   'hub/backups/migration.ts',
   'hub/images/{migration,transport-limit}.ts',
   'hub/content/manifests.ts',

@@ -263,7 +263,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   // Warning SMS (config `sms`) to the people of each site's notify groups, off the dispatch path.
   const sms = setUpSms({ config: config.sms, sites: () => settings.effective().alarms.sites, sensorNames: Object.fromEntries(config.sensors.map((s) => [s.id, s.name ?? s.id])), timeZone: config.site.timezone, db, hub, alarms, clock, log });
   // Cameras (config `cameras`): pictures of the alarm sites on a schedule and at their alarms, inside the media quota.
-  const cameras = config.cameras.length === 0 ? undefined : new CameraModule({ cameras: config.cameras, db, dataDir: deps.dataDir, hub, alarms, log, clock });
+  const cameras = config.cameras.length === 0 ? undefined : new CameraModule({ cameras: config.cameras, db, dataDir: deps.dataDir, hub, alarms, log, clock, onPicture: () => sync.module?.imageUpload?.wake() });
   const media = new MediaQuota({ dataDir: deps.dataDir, recordingsDir: recordingsRoot(config.recording, deps.dataDir), config: config.media, recordings: new ModuleRecordings(recordings), library: library.service, ...(cameras === undefined ? {} : { images: cameras.imagesPort() }), alarms, log, clock });
   // Always: the daemon's API is never served without sign-in. With no account yet, a one-time setup code guards
   // the first-run setup from beyond loopback (auth/setup-code.ts; a module, started before HTTP).

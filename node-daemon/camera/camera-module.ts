@@ -26,6 +26,8 @@ export interface CameraModuleOptions {
   readonly clock: Clock;
   /** The driver (tests give their own). */
   readonly takeSnapshot?: (r: SnapshotRequest) => Promise<Snapshot>;
+  /** After each picture kept (the county sync's picture upload wakes). */
+  readonly onPicture?: () => void;
   /** How often old pictures are removed (default hourly). */
   readonly retentionIntervalMs?: number;
 }
@@ -65,7 +67,10 @@ export class CameraModule implements Module {
           log: opts.log,
           clock: opts.clock,
           takeSnapshot: opts.takeSnapshot ?? realTakeSnapshot,
-          onResult: (ok, failures, err) => this.faultAlarm(camera, ok, failures, err),
+          onResult: (ok, failures, err) => {
+            this.faultAlarm(camera, ok, failures, err);
+            if (ok) opts.onPicture?.();
+          },
         }),
       );
     }

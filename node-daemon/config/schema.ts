@@ -168,6 +168,25 @@ export const syncSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('take signed orders from the county hub (county alarms, notices, settings, content; GET /api/v1/sync/orders); on by default once the box is enrolled, false turns it off'),
+  images: z
+    .strictObject({
+      thumbnails: z
+        .boolean()
+        .default(true)
+        .describe('send the camera pictures to the county hub: each picture announced with its thumbnail at low priority (an alarm\'s first); false sends none'),
+      full: z
+        .enum(['all', 'alarm', 'none'])
+        .default('all')
+        .describe('which full images follow their thumbnails when the budget allows: all, an alarm\'s pictures only, or none'),
+      fullBudgetShare: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('full images go only while the bytes used today and this month are under this share of sync.budget (no budget: always)'),
+    })
+    .prefault({})
+    .describe('camera pictures to the county hub (docs/sync.md "Camera pictures to the hub")'),
   ordersWaitS: z
     .number()
     .int()

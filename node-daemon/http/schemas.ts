@@ -4,6 +4,7 @@ import { QUALITIES } from '../core/types.js';
 import type { HealthSnapshot, SensorHealth } from '../health/health-types.js';
 import type { SyncHealth } from '../sync/push/link-state.js';
 import { contentHealthSchema } from './schemas/content.js';
+import { imagesHealthSchema } from './schemas/sync-images.js';
 import { mediaHealthSchema } from './schemas/library.js';
 import { cameraHealthSchema } from './schemas/cameras.js';
 import { smsHealthSchema } from './schemas/sms.js';
@@ -132,6 +133,7 @@ export const syncHealthSchema = z
       .describe('while the box narrows down a request the hub refused as malformed: records per request, and since when (UTC ms)'),
     content: contentHealthSchema.optional().describe('the county\'s content downloads (docs/sync.md "Content")'),
     orders: ordersHealthSchema.optional().describe('the county\'s downstream orders (docs/sync.md "Downstream"); absent when the box takes none'),
+    images: imagesHealthSchema.optional().describe('the camera pictures to the hub (docs/sync.md "Camera pictures to the hub"); absent with sync.images.thumbnails false'),
   })
   .register(apiSchemas, { id: 'SyncHealth' });
 

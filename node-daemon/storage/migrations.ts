@@ -10,6 +10,7 @@ import { RECORDING_SCHEDULE_MIGRATION } from '../recording-schedule/migration.js
 import { SL651_MIGRATION } from '../uplinks/sl651/sl651-migration.js';
 import { CAMERA_IMAGES_MIGRATION } from '../camera/migration.js';
 import { SMS_MIGRATION } from '../sms/sms-migration.js';
+import { IMAGE_UPLOAD_MIGRATION } from '../sync/image-upload/migration.js';
 
 import type { Migration } from './migration.js';
 
@@ -239,6 +240,7 @@ export const MIGRATIONS: readonly Migration[] = [
   SL651_MIGRATION,
   CAMERA_IMAGES_MIGRATION,
   SMS_MIGRATION,
+  IMAGE_UPLOAD_MIGRATION,
 ];
 
 export interface MigrationResult {

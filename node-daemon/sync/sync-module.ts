@@ -21,6 +21,7 @@ import type { Db } from '../storage/database.js';
 import { databaseId } from '../storage/migrations.js';
 import { BackupUploader, type BackupUploaderOptions } from './backup-upload/uploader.js';
 import { ContentDownloader, type ContentDownloaderOptions } from './content/downloader.js';
+import { ImageUploader, type ImageUploaderOptions } from './image-upload/uploader.js';
 import { enrolmentExists, enrolmentPaths, loadEnrolment, type Enrolment } from './enrol/files.js';
 import { resolveBoxId } from './outbox/box-id.js';
 import { budgetStatus, type BudgetLimits } from './outbox/budget.js';
@@ -59,6 +60,8 @@ export interface SyncModuleOptions {
   readonly contentTuning?: Pick<ContentDownloaderOptions, 'gatePollMs' | 'idlePollMs' | 'minBackoffMs' | 'idleTimeoutMs'>;
   /** For tests: the backup uploader's polls and backoff. */
   readonly backupTuning?: Pick<BackupUploaderOptions, 'gatePollMs' | 'idlePollMs' | 'minBackoffMs'>;
+  /** For tests: the picture uploader's polls and backoff. */
+  readonly imageTuning?: Pick<ImageUploaderOptions, 'gatePollMs' | 'idlePollMs' | 'minBackoffMs'>;
 }
 
 export class SyncModule implements Module {
@@ -70,6 +73,8 @@ export class SyncModule implements Module {
   readonly content: ContentDownloader | undefined;
   /** The box's backups to the hub (docs/sync.md "Backups to the hub"): scheduled backups with `to: [hub]` go here. */
   readonly backupUpload: BackupUploader | undefined;
+  /** The camera pictures to the hub (docs/sync.md "Camera pictures to the hub"); absent with sync.images.thumbnails false. */
+  readonly imageUpload: ImageUploader | undefined;
 
   constructor(opts: SyncModuleOptions) {
     const clock = opts.clock ?? systemClock;
@@ -130,11 +135,15 @@ export class SyncModule implements Module {
             userAgent: `fenghuo/${packageVersion()}`,
             ...opts.contentTuning,
           });
-    this.backupUpload =
-      opts.dataDir === undefined
+    this.imageUpload =
+      opts.dataDir === undefined || !config.images.thumbnails
         ? undefined
-        : new BackupUploader({
+        : new ImageUploader({
+            db: opts.db,
+            dbId: databaseId(opts.db),
             dataDir: opts.dataDir,
+            config: config.images,
+            compression: config.compression,
             hubUrl: enrolment.record.hub,
             boxKey: enrolment.boxKey,
             countyKey: enrolment.countyKey,
@@ -152,6 +161,32 @@ export class SyncModule implements Module {
             requestTimeoutMs: config.requestTimeoutMs,
             maxBackoffMs: config.maxBackoffMs,
             userAgent: `fenghuo/${packageVersion()}`,
+            ...opts.imageTuning,
+          });
+    const images = this.imageUpload;
+    this.backupUpload =
+      opts.dataDir === undefined
+        ? undefined
+        : new BackupUploader({
+            dataDir: opts.dataDir,
+            hubUrl: enrolment.record.hub,
+            boxKey: enrolment.boxKey,
+            countyKey: enrolment.countyKey,
+            countyKeyId: enrolment.record.countyKeyId,
+            log: opts.log,
+            outbox: this.outbox,
+            timeZone: opts.timeZone,
+            budget: budgetLimits(config),
+            offsetMs: () => this.push.status().offsetMs,
+            linkState: () => this.push.status().state,
+            alarm$: opts.hub.alarm$,
+            ...(images === undefined ? {} : { imagesWaiting: () => images.announcementsOwed() }),
+            clock,
+            ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
+            ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
+            requestTimeoutMs: config.requestTimeoutMs,
+            maxBackoffMs: config.maxBackoffMs,
+            userAgent: `fenghuo/${packageVersion()}`,
             ...opts.backupTuning,
           });
   }
@@ -160,11 +195,13 @@ export class SyncModule implements Module {
     await this.recorder.start();
     this.push.start();
     await this.content?.start();
+    await this.imageUpload?.start();
     await this.backupUpload?.start();
   }
 
   async stop(): Promise<void> {
     await this.backupUpload?.stop();
+    await this.imageUpload?.stop();
     await this.content?.stop();
     await this.push.stop();
     await this.recorder.stop();
@@ -173,7 +210,11 @@ export class SyncModule implements Module {
   /** `sync` of GET /api/v1/health. */
   status(): SyncHealth {
     const link = this.push.status();
-    return this.content === undefined ? link : { ...link, content: this.content.status() };
+    return {
+      ...link,
+      ...(this.content === undefined ? {} : { content: this.content.status() }),
+      ...(this.imageUpload === undefined ? {} : { images: this.imageUpload.status() }),
+    };
   }
 }
 

@@ -172,7 +172,7 @@ describe.skipIf(skip !== undefined)('the hub page in chromium', () => {
     const shown = page.getByTestId('box-picture');
     await shown.first().waitFor();
     expect(await shown.count()).toBe(1);
-    await expect.poll(() => shown.first().locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(320);
+    await expect.poll(() => shown.first().locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(320);
     const picText = (await shown.first().textContent()) ?? '';
     for (const part of ['meixi', '警报时', '原图上传中 0%']) expect(picText).toContain(part);
     await screenshot(page, 'hub', 'box');

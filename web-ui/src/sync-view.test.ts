@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLang } from './i18n.js';
-import { budgetText, laneRows, lastContactText, syncNotices, syncTone, type SyncView } from './sync-view.js';
+import { budgetText, imagesText, laneRows, lastContactText, syncNotices, syncTone, type SyncView } from './sync-view.js';
 
 function english(on: boolean): void {
   (globalThis as { document?: unknown }).document = { documentElement: {}, title: '' };
@@ -66,5 +66,25 @@ describe('the county link on the 设备 page', () => {
     expect(cert[2]!.text).toContain('每次 4 条');
     english(true);
     expect(syncNotices({ ...base, state: 'stale_database' })[0]!.text).toContain('refuses this one');
+  });
+});
+
+describe('the camera pictures on the county card', () => {
+  afterEach(() => english(false));
+  const images = { state: 'uploading' as const, thumbsOwed: 3, fullOwed: 2, fullOwedBytes: Math.round(1.2 * 1024 * 1024), sentImages: 5, sentFull: 1, wireBytes: 90_000 };
+
+  it('what is owed: thumbnails, full images and their size; nothing when the box sends no pictures', () => {
+    english(false);
+    expect(imagesText(base)).toBeUndefined();
+    expect(imagesText({ ...base, images })).toBe('待传缩略图 3 张 · 原图 2 张（1.2 MB）');
+    expect(imagesText({ ...base, images: { ...images, thumbsOwed: 0, fullOwed: 0, fullOwedBytes: 0, state: 'idle' } })).toBe('已全部上传');
+    english(true);
+    expect(imagesText({ ...base, images })).toBe('3 thumbnails · 2 full images (1.2 MB) to send');
+  });
+
+  it('full images waiting for spare data, and an older hub, are said', () => {
+    english(false);
+    expect(imagesText({ ...base, images: { ...images, state: 'waiting', waitingFor: 'budget_share', thumbsOwed: 0 } })).toBe('待传缩略图 0 张 · 原图 2 张（1.2 MB） · 原图等流量宽裕时再传');
+    expect(imagesText({ ...base, images: { ...images, state: 'unsupported' } })).toMatch(/不接收图片/);
   });
 });

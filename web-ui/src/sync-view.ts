@@ -54,6 +54,16 @@ export function lastContactText(s: SyncView): string {
   return s.lastSuccessAt === undefined ? t('syncNever') : formatTime(s.lastSuccessAt);
 }
 
+/** The pictures' line: "待传缩略图 3 张 · 原图 2 张（1.2 MB）", what they wait for; undefined when the box sends none. */
+export function imagesText(s: SyncView): string | undefined {
+  const i = s.images;
+  if (i === undefined) return undefined;
+  if (i.state === 'unsupported') return t('syncImagesUnsupported');
+  if (i.thumbsOwed === 0 && i.fullOwed === 0) return t('syncImagesDone');
+  const owed = t('syncImagesOwed', { thumbs: i.thumbsOwed, full: i.fullOwed, size: bytes(i.fullOwedBytes) });
+  return i.state === 'waiting' && i.waitingFor === 'budget_share' ? `${owed} · ${t('syncImagesFullWaits')}` : owed;
+}
+
 export interface SyncNotice {
   readonly kind: 'info' | 'warn';
   readonly text: string;

@@ -17,7 +17,7 @@ export const backupTargetHealthSchema = z
     rotationError: z.string().optional().describe('the backup was made but older ones could not be removed'),
     sentBytes: z.int().optional().describe('hub: bytes of the backup the hub acknowledged'),
     totalBytes: z.int().optional().describe('hub: bytes of the backup'),
-    waitingFor: z.enum(['no_link', 'alarms_waiting', 'health_waiting', 'readings_behind', 'over_budget']).optional().describe('hub: what the upload waits for'),
+    waitingFor: z.enum(['no_link', 'alarms_waiting', 'health_waiting', 'readings_behind', 'images_waiting', 'over_budget']).optional().describe('hub: what the upload waits for'),
     completedAt: z.int().optional().describe('hub: UTC ms when the hub acknowledged the whole backup'),
   })
   .register(apiSchemas, { id: 'BackupTargetHealth' });

@@ -2,8 +2,7 @@
  * The backup uploader's decisions (docs/sync.md "Backups to the hub"), pure: which bytes go next, whether the link may
  * carry them now, what an answer of the hub means, how long to wait after a failure. The clock is passed in.
  */
-import type { BudgetLimits } from '../outbox/budget.js';
-import type { Lane } from '../outbox/lanes.js';
+import { answerText, type UploadWaitReason } from '../bulk/link-gate.js';
 import type { BackupFileProgress } from '../protocol/backup-wire.js';
 
 /** A file of the backup being sent: as the manifest lists it, and how much of it the hub acknowledged. */
@@ -40,55 +39,22 @@ export function withAcked(files: readonly UploadFile[], path: string, acked: num
 export const totalBytes = (files: readonly UploadFile[]): number => files.reduce((n, f) => n + f.size, 0);
 export const ackedBytes = (files: readonly UploadFile[]): number => files.reduce((n, f) => n + f.acked, 0);
 
-// ---- sharing the link ----
+// ---- sharing the link (bulk/link-gate.ts, shared with the picture upload) ----
 
-/** Readings older than this waiting in the push lane mean the push loop is behind: the backup waits for it. */
-export const READINGS_BEHIND_MS = 5 * 60_000;
-/** What a chunk request costs besides its body (request line and fields with the signature, the signed answer). */
-export const REQUEST_OVERHEAD_BYTES = 2_048;
-export const MIN_CHUNK_BYTES = 8 * 1024;
-export const MAX_CHUNK_BYTES = 1024 * 1024;
-/** A chunk is sized to take about this long at the rate the last one went at. */
-export const CHUNK_SECONDS = 10;
-
-export type UploadWaitReason = 'no_link' | 'alarms_waiting' | 'health_waiting' | 'readings_behind' | 'over_budget';
-
-export type UploadGate = { readonly go: true; readonly maxBytes: number | undefined } | { readonly go: false; readonly reason: UploadWaitReason };
-
-export interface UploadGateInput {
-  /** The push loop's link state (docs/sync.md "Link economy"). */
-  readonly linkState: string;
-  readonly backlog: Readonly<Record<Lane, { readonly records: number; readonly oldestAgeMs: number | null }>>;
-  readonly budget: { readonly dayBytes: number; readonly monthBytes: number };
-  readonly limits: BudgetLimits;
-}
-
-/**
- * A backup is the lowest-priority bulk: it goes only while the push loop's link is up, nothing more urgent waits (no
- * alarm or health record, the readings lane not behind), and only within the byte budget (`maxBytes`: what is left
- * for a chunk's body; undefined: no budget). Alarms go over budget; a backup never does.
- */
-export function uploadGate(i: UploadGateInput): UploadGate {
-  if (i.linkState === 'over_budget') return { go: false, reason: 'over_budget' };
-  if (i.linkState !== 'up') return { go: false, reason: 'no_link' };
-  if (i.backlog.alarm.records > 0) return { go: false, reason: 'alarms_waiting' };
-  if (i.backlog.health.records > 0) return { go: false, reason: 'health_waiting' };
-  if ((i.backlog.readings.oldestAgeMs ?? 0) > READINGS_BEHIND_MS) return { go: false, reason: 'readings_behind' };
-  const room = Math.min(
-    i.limits.dailyBytes === undefined ? Infinity : i.limits.dailyBytes - i.budget.dayBytes,
-    i.limits.monthlyBytes === undefined ? Infinity : i.limits.monthlyBytes - i.budget.monthBytes,
-  );
-  if (room === Infinity) return { go: true, maxBytes: undefined };
-  const body = Math.floor(room - REQUEST_OVERHEAD_BYTES);
-  if (body < MIN_CHUNK_BYTES) return { go: false, reason: 'over_budget' };
-  return { go: true, maxBytes: body };
-}
-
-/** The next chunk's size: about CHUNK_SECONDS at the last measured rate, within the budget's room and `ceiling` (halved after a 413). */
-export function chunkBytes(opts: { readonly rateBytesPerS: number | undefined; readonly maxBytes: number | undefined; readonly ceiling: number }): number {
-  const byRate = opts.rateBytesPerS === undefined ? MIN_CHUNK_BYTES * 4 : Math.round(opts.rateBytesPerS * CHUNK_SECONDS);
-  return Math.max(1, Math.min(opts.ceiling, MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, byRate), opts.maxBytes ?? Infinity));
-}
+export {
+  CHUNK_SECONDS,
+  chunkBytes,
+  MAX_CHUNK_BYTES,
+  MIN_CHUNK_BYTES,
+  READINGS_BEHIND_MS,
+  REQUEST_OVERHEAD_BYTES,
+  retryDelayMs,
+  UNSUPPORTED_RETRY_MS,
+  uploadGate,
+  type UploadGate,
+  type UploadGateInput,
+  type UploadWaitReason,
+} from '../bulk/link-gate.js';
 
 // ---- what an answer means ----
 
@@ -109,9 +75,6 @@ export type AnswerAction =
   /** Try again after a wait (network, 5xx, 429, a refused signature or digest, an answer not signed by the county). */
   | { readonly kind: 'retry'; readonly afterMs?: number; readonly message: string };
 
-/** An older hub is asked again this long after it said it has no backup route (or at the next backup). */
-export const UNSUPPORTED_RETRY_MS = 24 * 3_600_000;
-
 export interface Answer {
   readonly status: number;
   readonly code?: string;
@@ -123,7 +86,7 @@ export interface Answer {
 
 /** `opening`: the answer to the open request (whose 404 is an older hub's "no such route"). */
 export function actionFor(a: Answer, opening: boolean): AnswerAction {
-  const said = `${a.status}${a.code === undefined ? '' : ` ${a.code}`}${a.message === undefined ? '' : `: ${a.message}`}`;
+  const said = answerText(a);
   if (a.status === 200 && a.received !== undefined) return { kind: 'acked', received: a.received, complete: a.complete === true };
   if (a.status === 409 && a.code === 'offset_mismatch' && a.received !== undefined) return { kind: 'acked', received: a.received, complete: false };
   if (a.status === 422 && a.code === 'sha256_mismatch') return { kind: 'file_rejected' };
@@ -134,12 +97,6 @@ export function actionFor(a: Answer, opening: boolean): AnswerAction {
   if (a.status === 400 && (a.code === 'identity_in_clear' || (opening && a.code === 'bad_request'))) return { kind: 'refused', message: `the hub refuses this backup: ${said}` };
   if (a.status === 429 || a.status === 503) return { kind: 'retry', ...(a.retryAfterS === undefined ? {} : { afterMs: a.retryAfterS * 1000 }), message: `the hub is busy (${said})` };
   return { kind: 'retry', message: `the hub answered ${said}` };
-}
-
-/** After `failures` failures in a row: full jitter, the ceiling doubling from `minMs` to `maxMs`. */
-export function retryDelayMs(failures: number, minMs: number, maxMs: number, random: number): number {
-  const ceiling = Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(failures - 1, 20)));
-  return Math.max(minMs / 4, Math.floor(random * ceiling));
 }
 
 // ---- status ----

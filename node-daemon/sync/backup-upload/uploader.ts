@@ -17,11 +17,12 @@ import { readManifest, type Manifest } from '../../backup/manifest.js';
 import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 import { systemClock, type Clock } from '../../core/types.js';
-import { addUsage, budgetStatus, type BudgetLimits } from '../outbox/budget.js';
+import { HubExchange, readSignedAnswer } from '../bulk/signed-exchange.js';
+import { budgetStatus, type BudgetLimits } from '../outbox/budget.js';
 import type { OutboxStore } from '../outbox/outbox-store.js';
 import { backupChunkAnswerSchema, backupFilePath, backupOpenAnswerSchema, backupOpenPath, identityRefusal } from '../protocol/backup-wire.js';
 import type { SigningKey } from '../protocol/index.js';
-import { NodeHttpTransport, signedRequest, type SignedExchange, type Transport } from '../push/transport.js';
+import type { SignedExchange, Transport } from '../push/transport.js';
 import {
   actionFor,
   ackedBytes,
@@ -58,6 +59,8 @@ export interface BackupUploaderOptions {
   /** The push loop's link state (`up`, `backoff`, `down`, `over_budget`, …): a backup goes only while it is `up`. */
   readonly linkState: () => string;
   readonly alarm$?: Observable<unknown>;
+  /** Picture announcements are owed to the hub (sync/image-upload): the backup waits for them. */
+  readonly imagesWaiting?: () => boolean;
   readonly clock?: Clock;
   readonly tlsPin?: string;
   readonly maxRateKbit?: number;
@@ -84,11 +87,10 @@ export class BackupUploader implements Module {
   readonly name = 'sync.backup';
   private readonly staging: string;
   private readonly clock: Clock;
-  private readonly transport: Transport;
+  private readonly hub: HubExchange;
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly nap = new WakeableSleep();
-  private inFlight: AbortController | undefined;
   private subscription: Subscription | undefined;
   private session: Session | undefined;
   private rateBytesPerS: number | undefined;
@@ -100,13 +102,26 @@ export class BackupUploader implements Module {
   private refused: { backup: string; message: string } | undefined;
   private unsupported: { backup: string; until: number } | undefined;
   private mismatches = 0;
-  private wireBytes = 0;
   private current: string | undefined;
 
   constructor(private readonly opts: BackupUploaderOptions) {
     this.staging = ensureStaging(opts.dataDir);
     this.clock = opts.clock ?? systemClock;
-    this.transport = opts.transport ?? new NodeHttpTransport(opts.tlsPin === undefined ? {} : { tlsPin: opts.tlsPin });
+    this.hub = new HubExchange({
+      hubUrl: opts.hubUrl,
+      boxKey: opts.boxKey,
+      countyKey: opts.countyKey,
+      countyKeyId: opts.countyKeyId,
+      outbox: opts.outbox,
+      timeZone: opts.timeZone,
+      offsetMs: opts.offsetMs,
+      clock: this.clock,
+      ...(opts.tlsPin === undefined ? {} : { tlsPin: opts.tlsPin }),
+      ...(opts.maxRateKbit === undefined ? {} : { maxRateKbit: opts.maxRateKbit }),
+      ...(opts.userAgent === undefined ? {} : { userAgent: opts.userAgent }),
+      ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+      ...(opts.transport === undefined ? {} : { transport: opts.transport }),
+    });
   }
 
   /** Where the scheduled backup for the hub is made (`createBackup({ to })`). */
@@ -125,17 +140,17 @@ export class BackupUploader implements Module {
     if (!this.running) return;
     this.running = false;
     this.subscription?.unsubscribe();
-    this.inFlight?.abort();
+    this.hub.abort();
     this.nap.wake();
     await this.loop;
-    if (this.opts.transport === undefined) this.transport.close();
+    this.hub.close();
   }
 
   /** A new backup was made in the staging folder: older ones go (only the newest is worth sending), and it goes next. */
   offer(backup: string): void {
     const dropped = dropOlderStaged(this.staging, backup);
     if (dropped.length > 0) this.opts.log.info({ event: 'sync.backup.superseded', backup, dropped }, `backup ${backup} replaces ${dropped.join(', ')} for the hub`);
-    if (this.session !== undefined && this.session.backup !== backup) this.inFlight?.abort();
+    if (this.session !== undefined && this.session.backup !== backup) this.hub.abort();
     this.nap.wake();
   }
 
@@ -151,7 +166,7 @@ export class BackupUploader implements Module {
       ...(this.lastError === undefined || this.state === 'ok' ? {} : { error: this.lastError }),
       ...(mark !== undefined && mark.backup === backup ? { completedAt: mark.at } : {}),
       mismatches: this.mismatches,
-      wireBytes: this.wireBytes,
+      wireBytes: this.hub.wireBytes,
     };
   }
 
@@ -212,6 +227,7 @@ export class BackupUploader implements Module {
       backlog: this.opts.outbox.backlog(),
       budget: budgetStatus(this.opts.outbox.budget(), this.clock() + this.opts.offsetMs(), this.opts.budget, this.opts.timeZone),
       limits: this.opts.budget,
+      imagesWaiting: this.opts.imagesWaiting?.() ?? false,
     });
     if (!gate.go) {
       if (this.state !== 'waiting' || this.waitingFor !== gate.reason) this.opts.log.info({ event: 'sync.backup.waiting', backup, reason: gate.reason }, `the backup upload waits: ${gate.reason}`);
@@ -348,77 +364,23 @@ export class BackupUploader implements Module {
     markUploaded(this.staging, { backup, at });
     this.state = 'ok';
     this.lastError = undefined;
-    this.opts.log.info({ event: 'sync.backup.complete', backup, bytes: totalBytes(files), wireBytes: this.wireBytes }, `backup ${backup} is complete at the hub`);
+    this.opts.log.info({ event: 'sync.backup.complete', backup, bytes: totalBytes(files), wireBytes: this.hub.wireBytes }, `backup ${backup} is complete at the hub`);
     return this.idle();
   }
 
   /** One signed exchange; undefined when it was aborted (an alarm, a newer backup, stopping): the loop looks again. */
-  private async exchange(method: string, path: string, body: Uint8Array, contentType: string, query?: Record<string, string | number>): Promise<SignedExchange | undefined> {
-    const ctl = new AbortController();
-    this.inFlight = ctl;
-    let ex: SignedExchange;
-    try {
-      ex = await signedRequest({
-        transport: this.transport,
-        hub: this.opts.hubUrl,
-        method,
-        path,
-        ...(query === undefined ? {} : { query }),
-        body,
-        contentType,
-        key: this.opts.boxKey,
-        countyKeyId: this.opts.countyKeyId,
-        countyKey: this.opts.countyKey,
-        clock: this.clock,
-        offsetMs: this.opts.offsetMs(),
-        userAgent: this.opts.userAgent ?? 'fenghuo-box',
-        timeoutMs: this.opts.requestTimeoutMs ?? 30_000,
-        ...(this.opts.maxRateKbit === undefined ? {} : { maxRateKbit: this.opts.maxRateKbit }),
-        signal: ctl.signal,
-        maxResponseBytes: 64 * 1024,
-      });
-    } finally {
-      this.inFlight = undefined;
-    }
-    this.countBytes(ex.result.sentBytes + ex.result.receivedBytes);
-    if (!ex.result.ok && ex.result.failure === 'aborted') return undefined;
-    return ex;
+  private exchange(method: string, path: string, body: Uint8Array, contentType: string, query?: Record<string, string | number>): Promise<SignedExchange | undefined> {
+    return this.hub.send({ method, path, body, contentType, ...(query === undefined ? {} : { query }) });
   }
 
   /** The answer as the plan reads it; an exchange that failed or an answer not signed for this request is a 0 (retry). */
   private readAnswer(ex: SignedExchange, opening: boolean): Answer & { json?: unknown } {
-    const r = ex.result;
-    if (!r.ok) return { status: 0, message: `${r.failure}: ${r.message}` };
-    if (ex.verified?.ok !== true) return { status: 0, message: `the answer (${r.status}) is not signed by the county for this request${ex.verified?.ok === false ? ` (${ex.verified.reason})` : ''}` };
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(r.body).toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const retry = Number(r.headers['retry-after']);
-    const parsed = backupChunkAnswerSchema.safeParse(json);
-    const err = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    return {
-      status: r.status,
-      ...(typeof err?.code === 'string' ? { code: err.code } : {}),
-      ...(typeof err?.message === 'string' ? { message: err.message } : {}),
-      ...(!opening && parsed.success ? { received: parsed.data.received, ...(parsed.data.complete === undefined ? {} : { complete: parsed.data.complete }) } : {}),
-      ...(Number.isFinite(retry) && r.headers['retry-after'] !== undefined ? { retryAfterS: retry } : {}),
-      json,
-    };
+    const a = readSignedAnswer(ex);
+    const parsed = backupChunkAnswerSchema.safeParse(a.json);
+    return { ...a, ...(!opening && a.status !== 0 && parsed.success ? { received: parsed.data.received, ...(parsed.data.complete === undefined ? {} : { complete: parsed.data.complete }) } : {}) };
   }
 
   private yieldToAlarm(): void {
-    if (this.inFlight === undefined) return;
-    this.opts.log.info({ event: 'sync.backup.yield', backup: this.current ?? null }, 'an alarm waits: the backup upload stops for the push loop');
-    this.inFlight.abort();
-  }
-
-  private countBytes(bytes: number): void {
-    if (bytes <= 0) return;
-    this.wireBytes += bytes;
-    const outbox = this.opts.outbox;
-    outbox.saveBudget(addUsage(outbox.budget(), this.clock() + this.opts.offsetMs(), bytes, this.opts.timeZone));
+    if (this.hub.abort()) this.opts.log.info({ event: 'sync.backup.yield', backup: this.current ?? null }, 'an alarm waits: the backup upload stops for the push loop');
   }
 }

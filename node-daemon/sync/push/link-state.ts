@@ -17,6 +17,7 @@
  *   for a hub enrolled unpinned, one the system's CAs refuse); nothing was sent. The box keeps retrying.
  */
 import type { ContentHealth } from '../content/plan.js';
+import type { ImagesHealth } from '../image-upload/plan.js';
 import type { Lane } from '../outbox/lanes.js';
 import type { OrdersHealth } from '../orders/orders-health.js';
 
@@ -92,6 +93,8 @@ export interface SyncHealth {
   readonly content?: ContentHealth;
   /** The county's downstream orders (sync/orders; docs/sync.md "Downstream"). */
   readonly orders?: OrdersHealth;
+  /** The camera pictures to the hub (sync/image-upload; docs/sync.md "Camera pictures to the hub"). */
+  readonly images?: ImagesHealth;
 }
 
 export interface LinkFacts {

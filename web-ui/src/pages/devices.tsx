@@ -5,7 +5,7 @@ import { Card, Notice, Quality } from '../components/ui.js';
 import { bytes, formatDuration, formatTime, metres, timeZone } from '../format.js';
 import { t, tk } from '../i18n.js';
 import { refreshSystem, useStore } from '../store.js';
-import { budgetText, lastContactText, laneRows, syncNotices, syncTone, type SyncView } from '../sync-view.js';
+import { budgetText, imagesText, lastContactText, laneRows, syncNotices, syncTone, type SyncView } from '../sync-view.js';
 import { OutputsState } from './broadcast.js';
 import { Sl651Card } from './sl651-card.js';
 import { BackupCard } from './backup-card.js';
@@ -60,6 +60,14 @@ function SyncCard(props: { sync: SyncView }): JSX.Element {
           {t('syncBudgetMonth')}
         </dt>
         <dd data-testid="sync-budget-month">{budgetText(s.budget.monthBytes, s.budget.monthlyBytes)}</dd>
+        {s.images !== undefined && (
+          <>
+            <dt>{t('syncImages')}</dt>
+            <dd data-testid="sync-images" data-state={s.images.state}>
+              {imagesText(s)}
+            </dd>
+          </>
+        )}
         {s.tlsPin !== undefined && (
           <>
             <dt>{t('syncTlsPin')}</dt>
