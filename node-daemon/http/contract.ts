@@ -49,7 +49,7 @@ import type { userCreatedSchema, userListSchema, userSchema } from './schemas/us
 import type { sl651CentreHealthSchema } from './schemas/uplinks.js';
 import type { updateHealthSchema } from './schemas/update.js';
 import type { backupHealthSchema, backupRunHealthSchema, backupTargetHealthSchema } from './schemas/backup.js';
-import type { alarmImagesSchema, cameraHealthSchema, cameraImageSchema, siteImagesSchema } from './schemas/cameras.js';
+import type { alarmImagesSchema, cameraHealthSchema, cameraImageSchema, pictureQueuedSchema, siteImagesSchema } from './schemas/cameras.js';
 import type { smsDeliverySchema, smsHealthSchema } from './schemas/sms.js';
 import type {
   pinBodySchema,
@@ -175,6 +175,8 @@ export type CameraImage = z.output<typeof cameraImageSchema>;
 export type SiteImages = z.output<typeof siteImagesSchema>;
 /** `GET /alarms/{id}/images`: the pictures of an alarm (before, at, after each transition), oldest first. */
 export type AlarmImages = z.output<typeof alarmImagesSchema>;
+/** `POST /cameras/{id}/picture` (operator), 202: the picture asked for is queued. */
+export type PictureQueued = z.output<typeof pictureQueuedSchema>;
 /** `update` of `GET /health`: what the last `fenghuo update` did (updated, rolled back by itself, failed). */
 export type UpdateHealth = z.output<typeof updateHealthSchema>;
 /** `sms` of `GET /health`: the warning SMS transport, queue and daily count. */

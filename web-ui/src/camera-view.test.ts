@@ -26,5 +26,19 @@ describe('camera view', () => {
       [2, ['before', 'at', 'after']],
       [9, ['at']],
     ]);
+    expect(groups.map((g) => g.transition)).toEqual([undefined, undefined]);
+  });
+
+  it('names each group by its transition when the alarm\'s history is known', () => {
+    const a = (id: number, role: 'before' | 'at' | 'after', tr: number): AlarmImages['images'][number] => ({ ...img(id, id), role, linkTransitionId: tr });
+    const groups = picturesByTransition([a(1, 'at', 9), a(2, 'at', 2)], [
+      { id: 2, type: 'raised', ts: 100 },
+      { id: 5, type: 'acknowledged', ts: 150 },
+      { id: 9, type: 'escalated', ts: 200 },
+    ]);
+    expect(groups.map((g) => [g.transitionId, g.transition])).toEqual([
+      [2, { type: 'raised', ts: 100 }],
+      [9, { type: 'escalated', ts: 200 }],
+    ]);
   });
 });

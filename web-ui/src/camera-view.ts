@@ -1,4 +1,4 @@
-import type { AlarmImages, CameraHealth, CameraImage } from './api.js';
+import type { AlarmImages, AlarmTransition, CameraHealth, CameraImage } from './api.js';
 
 /**
  * The camera pictures' pure parts for the site page and an alarm's history: the latest picture and the strip of
@@ -28,8 +28,19 @@ export function cameraLine(c: CameraHealth): CameraLine {
 type AlarmImage = AlarmImages['images'][number];
 const ROLE_ORDER: Record<AlarmImage['role'], number> = { before: 0, at: 1, after: 2 };
 
-/** An alarm's pictures by transition (in the order the transitions came), each group before → at → after. */
-export function picturesByTransition(images: readonly AlarmImage[]): { transitionId: number; images: AlarmImage[] }[] {
+/** A group of an alarm's pictures: the transition they are of (when the history is known), before → at → after. */
+export interface PictureGroup {
+  readonly transitionId: number;
+  readonly transition: Pick<AlarmTransition, 'type' | 'ts'> | undefined;
+  readonly images: AlarmImage[];
+}
+
+/**
+ * An alarm's pictures by transition (in the order the transitions came), each group before → at → after, with the
+ * transition itself from the alarm's history so the group can say which it is (发出, 升级 …): several transitions a
+ * few minutes apart would otherwise show rows of look-alike pictures with nothing to tell them apart.
+ */
+export function picturesByTransition(images: readonly AlarmImage[], transitions: readonly Pick<AlarmTransition, 'id' | 'type' | 'ts'>[] = []): PictureGroup[] {
   const groups = new Map<number, AlarmImage[]>();
   for (const i of images) {
     const g = groups.get(i.linkTransitionId);
@@ -38,5 +49,12 @@ export function picturesByTransition(images: readonly AlarmImage[]): { transitio
   }
   return [...groups.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([transitionId, list]) => ({ transitionId, images: list.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.ts - b.ts) }));
+    .map(([transitionId, list]) => {
+      const tr = transitions.find((x) => x.id === transitionId);
+      return {
+        transitionId,
+        transition: tr === undefined ? undefined : { type: tr.type, ts: tr.ts },
+        images: list.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.ts - b.ts),
+      };
+    });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmsDelivery } from './api.js';
 import { setLang } from './i18n.js';
-import { smsLines } from './sms-view.js';
+import { SMS_REPORT_WAIT_MS, smsLines, smsUnsettled } from './sms-view.js';
 
 function english(on: boolean): void {
   (globalThis as { document?: unknown }).document = { documentElement: {}, title: '' };
@@ -25,5 +25,14 @@ describe('SMS in the alarm history', () => {
     expect(smsLines({}, 7)).toEqual([]);
     english(true);
     expect(smsLines({ sms: [row({ state: 'suppressed', reason: 'daily cap: 200 of 200' })] }, 7)[0]).toMatchObject({ state: 'not sent (limit)', title: expect.stringContaining('daily cap') });
+  });
+
+  it('is unsettled while an SMS is queued or waits for its delivery report, not once every one is final or the wait is over', () => {
+    const now = 1_000_000_000;
+    expect(smsUnsettled({ sms: [row({}), row({ id: 2, state: 'queued' })] }, now)).toBe(true);
+    expect(smsUnsettled({ sms: [row({ state: 'sent', updatedAt: now - 5_000 })] }, now)).toBe(true);
+    expect(smsUnsettled({ sms: [row({ state: 'sent', updatedAt: now - SMS_REPORT_WAIT_MS })] }, now)).toBe(false);
+    expect(smsUnsettled({ sms: [row({}), row({ id: 2, state: 'failed' }), row({ id: 3, state: 'suppressed' })] }, now)).toBe(false);
+    expect(smsUnsettled({}, now)).toBe(false);
   });
 });

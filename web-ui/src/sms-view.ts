@@ -27,3 +27,14 @@ export function smsLines(alarm: Pick<AlarmWithHistory, 'sms'>, transitionId: num
       };
     });
 }
+
+/** How long after its last change a sent SMS may still get its delivery report (some platforms never send one). */
+export const SMS_REPORT_WAIT_MS = 10 * 60_000;
+
+/**
+ * Whether an SMS of the alarm may still change state: queued, or sent and its delivery report still awaited. The
+ * daemon pushes no event for it (the alarm itself does not change), so an open history asks again while this holds.
+ */
+export function smsUnsettled(alarm: Pick<AlarmWithHistory, 'sms'>, now: number): boolean {
+  return (alarm.sms ?? []).some((s) => s.state === 'queued' || (s.state === 'sent' && now - s.updatedAt < SMS_REPORT_WAIT_MS));
+}

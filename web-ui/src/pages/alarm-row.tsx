@@ -9,7 +9,7 @@ import { ackedStateKey, ackSilences, ackText } from '../night-alarm.js';
 import { noteAlarm, state, useStore } from '../store.js';
 import { AlarmActionDialog, type AlarmAction } from './alarm-dialogs.js';
 import { AlarmPictures } from './camera-pictures.js';
-import { smsLines } from '../sms-view.js';
+import { smsLines, smsUnsettled } from '../sms-view.js';
 
 const CLEARABLE = ['manual', 'county'];
 
@@ -93,12 +93,33 @@ function loadDetail(id: number): Promise<AlarmWithHistory> {
   return p;
 }
 
-/** The alarm with its transitions, refetched when the alarm changes; the last copy while a newer one loads. */
-function useAlarmDetail(a: Alarm): { detail: AlarmWithHistory | undefined; error: unknown } {
+/** An open history asks again this often while an SMS of the alarm is queued or awaits its delivery report. */
+const SMS_RECHECK_MS = 5_000;
+
+/**
+ * The alarm with its transitions, refetched when the alarm changes; the last copy while a newer one loads. With
+ * `watchSms` (the history is open), also refetched while its SMS may still change state (no event says so).
+ */
+function useAlarmDetail(a: Alarm, watchSms: boolean): { detail: AlarmWithHistory | undefined; error: unknown } {
   const [, setVersion] = useState(0);
   const [error, setError] = useState<unknown>(undefined);
   const cached = details.get(a.id);
   const fresh = cached !== undefined && cached.updatedAt >= a.updatedAt;
+  const recheck = watchSms && cached !== undefined && smsUnsettled(cached, Date.now());
+  useEffect(() => {
+    if (!recheck) return undefined;
+    let cancelled = false;
+    const timer = window.setTimeout(() => {
+      loadDetail(a.id).then(
+        () => !cancelled && setVersion((v) => v + 1),
+        () => undefined,
+      );
+    }, SMS_RECHECK_MS);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
+  }, [recheck, cached]);
   useEffect(() => {
     if (fresh) return undefined;
     let cancelled = false;
@@ -199,7 +220,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
   const historyId = useId('alarm-history');
   // Names and thresholds come from the store: re-render when it changes (sites may arrive after the alarms).
   useStore();
-  const { detail, error } = useAlarmDetail(a);
+  const { detail, error } = useAlarmDetail(a, open);
   const now = Date.now();
   const steps = levelSteps(a, detail !== undefined ? detail.transitions : undefined, now);
   const trigger = detail !== undefined ? triggerOf(detail.transitions) : undefined;
@@ -270,7 +291,7 @@ export function AlarmRow(props: { alarm: Alarm; operate: boolean; userName: stri
       </div>
       <div id={historyId}>
         {open && <History alarm={detail} error={error} siteId={a.siteId} />}
-        {open && a.siteId !== undefined && <AlarmPictures alarmId={a.id} updatedAt={a.updatedAt} />}
+        {open && a.siteId !== undefined && <AlarmPictures alarmId={a.id} updatedAt={a.updatedAt} {...(detail !== undefined ? { transitions: detail.transitions } : {})} />}
       </div>
       {dialog !== undefined && <AlarmActionDialog alarm={a} mode={dialog} onClose={() => setDialog(undefined)} />}
     </li>
