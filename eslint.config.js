@@ -47,6 +47,7 @@ const PURE = [
   'node-daemon/sync/push/{acks,compress,ingest-body,isolate,link-state,outcome,pace,resend,tls-pin,wire-bytes}.ts',
   'node-daemon/sync/content/plan.ts',
   'node-daemon/sync/backup-upload/plan.ts',
+  'node-daemon/sync/{step-loop,wakeable-sleep}.ts',
   'node-daemon/sync/bulk/link-gate.ts',
   'node-daemon/sync/image-upload/plan.ts',
   'hub/backups/migration.ts',

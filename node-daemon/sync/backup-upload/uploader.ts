@@ -42,7 +42,7 @@ import {
   type UploadWaitReason,
 } from './plan.js';
 import { dropOlderStaged, ensureStaging, markUploaded, newestStaged, readUploaded } from './staging.js';
-import { WakeableSleep } from '../wakeable-sleep.js';
+import { StepLoop } from '../step-loop.js';
 
 export interface BackupUploaderOptions {
   readonly dataDir: string;
@@ -88,9 +88,10 @@ export class BackupUploader implements Module {
   private readonly staging: string;
   private readonly clock: Clock;
   private readonly hub: HubExchange;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly nap = new WakeableSleep();
+  private readonly steps = new StepLoop(
+    () => this.step(),
+    (err) => this.failed(err),
+  );
   private subscription: Subscription | undefined;
   private session: Session | undefined;
   private rateBytesPerS: number | undefined;
@@ -130,19 +131,17 @@ export class BackupUploader implements Module {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.steps.active) return;
     this.subscription = this.opts.alarm$?.subscribe(() => this.yieldToAlarm());
-    this.loop = this.run();
+    this.steps.start();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.steps.active) return;
     this.subscription?.unsubscribe();
+    const stopped = this.steps.stop();
     this.hub.abort();
-    this.nap.wake();
-    await this.loop;
+    await stopped;
     this.hub.close();
   }
 
@@ -151,7 +150,7 @@ export class BackupUploader implements Module {
     const dropped = dropOlderStaged(this.staging, backup);
     if (dropped.length > 0) this.opts.log.info({ event: 'sync.backup.superseded', backup, dropped }, `backup ${backup} replaces ${dropped.join(', ')} for the hub`);
     if (this.session !== undefined && this.session.backup !== backup) this.hub.abort();
-    this.nap.wake();
+    this.steps.wake();
   }
 
   status(): HubUploadStatus {
@@ -172,23 +171,12 @@ export class BackupUploader implements Module {
 
   // ---- the loop ----
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let delay: number;
-      try {
-        delay = await this.step();
-      } catch (err) {
-        this.lastError = message(err);
-        this.state = 'failed';
-        this.opts.log.error({ event: 'sync.backup.error', error: this.lastError }, `backup upload failed: ${this.lastError}`);
-        delay = this.backoff();
-      }
-      if (delay > 0 && this.running) await this.sleep(delay);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.nap.sleep(ms);
+  /** A step that threw: logged and shown failed, then tried again after the backoff. */
+  private failed(err: unknown): number {
+    this.lastError = message(err);
+    this.state = 'failed';
+    this.opts.log.error({ event: 'sync.backup.error', error: this.lastError }, `backup upload failed: ${this.lastError}`);
+    return this.backoff();
   }
 
   private backoff(): number {

@@ -35,7 +35,7 @@ import { fetchPiece, type PieceResult } from './fetch-piece.js';
 import { contentManifestHandler } from './handler.js';
 import { contentGate, PARTIAL_DIR, pieceBytes, retryDelayMs, type ContentHealth, type ContentRow, type WaitReason } from './plan.js';
 import type { OrderHandler } from '../orders/handler.js';
-import { WakeableSleep } from '../wakeable-sleep.js';
+import { StepLoop } from '../step-loop.js';
 
 export const CONTENT_DIR = 'content';
 
@@ -84,9 +84,10 @@ export class ContentDownloader implements Module {
   private readonly partials: string;
   private readonly clock: Clock;
   private readonly agent: http.Agent;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly nap = new WakeableSleep();
+  private readonly steps = new StepLoop(
+    () => this.step(),
+    (err) => this.failed(err),
+  );
   private piece: AbortController | undefined;
   private stopper = new AbortController();
   private subscription: Subscription | undefined;
@@ -114,29 +115,27 @@ export class ContentDownloader implements Module {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.steps.active) return;
     mkdirSync(this.partials, { recursive: true });
     this.reconcile();
-    this.running = true;
     this.stopper = new AbortController();
     this.subscription = this.opts.alarm$?.subscribe(() => this.yieldToAlarm());
-    this.loop = this.run();
+    this.steps.start();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.steps.active) return;
     this.subscription?.unsubscribe();
+    const stopped = this.steps.stop();
     this.stopper.abort();
     this.piece?.abort();
-    this.nap.wake();
-    await this.loop;
+    await stopped;
     this.agent.destroy();
   }
 
   /** A new manifest: look at the table now. */
   poke(): void {
-    this.nap.wake();
+    this.steps.wake();
   }
 
   status(): ContentHealth {
@@ -165,25 +164,13 @@ export class ContentDownloader implements Module {
 
   // ---- the loop ----
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let delay: number;
-      try {
-        delay = await this.step();
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        this.lastError = { ts: this.clock(), message };
-        this.opts.log.error({ event: 'sync.content.error', error: message }, `content download failed: ${message}`);
-        delay = this.backoff();
-      }
-      if (delay > 0 && this.running) await this.sleep(delay);
-    }
+  /** A step that threw: logged, then tried again after the backoff. */
+  private failed(err: unknown): number {
+    const message = err instanceof Error ? err.message : String(err);
+    this.lastError = { ts: this.clock(), message };
+    this.opts.log.error({ event: 'sync.content.error', error: message }, `content download failed: ${message}`);
+    return this.backoff();
   }
-
-  private sleep(ms: number): Promise<void> {
-    return this.nap.sleep(ms);
-  }
-
 
   private backoff(): number {
     this.networkFailures += 1;

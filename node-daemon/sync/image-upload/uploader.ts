@@ -36,7 +36,7 @@ import {
 import type { SigningKey } from '../protocol/index.js';
 import { compressBody, type Compression } from '../push/compress.js';
 import type { SignedExchange, Transport } from '../push/transport.js';
-import { WakeableSleep } from '../wakeable-sleep.js';
+import { StepLoop } from '../step-loop.js';
 import {
   announceActionFor,
   announceGate,
@@ -100,9 +100,10 @@ export class ImageUploader implements Module {
   private readonly store: ImageStore;
   private readonly clock: Clock;
   private readonly hub: HubExchange;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly nap = new WakeableSleep();
+  private readonly steps = new StepLoop(
+    () => this.step(),
+    (err) => this.retry(`picture upload failed: ${message(err)}`),
+  );
   private subscription: Subscription | undefined;
   /** The hub's count of each full image, from its answers since the box started (unknown after a restart: a probe learns it). */
   private readonly acked = new Map<number, number>();
@@ -140,25 +141,23 @@ export class ImageUploader implements Module {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.steps.active) return;
     this.subscription = this.opts.alarm$?.subscribe(() => this.yieldToAlarm());
-    this.loop = this.run();
+    this.steps.start();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.steps.active) return;
     this.subscription?.unsubscribe();
+    const stopped = this.steps.stop();
     this.hub.abort();
-    this.nap.wake();
-    await this.loop;
+    await stopped;
     this.hub.close();
   }
 
   /** A picture was taken (or linked to an alarm): look now instead of at the next poll. */
   wake(): void {
-    this.nap.wake();
+    this.steps.wake();
   }
 
   /** Announcements are owed to a hub that takes them: backups wait (pictures matter more to the duty officer). */
@@ -183,18 +182,6 @@ export class ImageUploader implements Module {
   }
 
   // ---- the loop ----
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let delay: number;
-      try {
-        delay = await this.step();
-      } catch (err) {
-        delay = this.retry(`picture upload failed: ${message(err)}`);
-      }
-      if (delay > 0 && this.running) await this.nap.sleep(delay);
-    }
-  }
 
   private idle(): number {
     return this.opts.idlePollMs ?? 60_000;
