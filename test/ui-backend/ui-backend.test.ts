@@ -38,7 +38,9 @@ function yamlConfig(port: number): unknown {
     http: { apiTokens: testApiTokens('operator', 'viewer') },
     storage: { flushIntervalMs: 50 },
     buses: [{ id: 'site', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 300, retries: 0 }],
-    sensors: [{ id: SENSOR, name: '清水河水位', bus: 'site', slave: 1, profile: 'submersible-level', pollIntervalMs: 100, critical: true }],
+    // Polled fast for the alarm steps; staleness is not what this file tests (the default 3 polls, 300 ms, read
+    // `stale` on a loaded CI machine).
+    sensors: [{ id: SENSOR, name: '清水河水位', bus: 'site', slave: 1, profile: 'submersible-level', pollIntervalMs: 100, staleAfterMs: 5_000, critical: true }],
     alarms: {
       sites: [{ id: SITE, name: '清水河站', sensors: [SENSOR], prepare: { levelM: 5, hysteresisM: 0.1 }, evacuate: { levelM: 8 } }],
     },
