@@ -10,6 +10,7 @@ import { nonceStoreFor } from './http/nonce-store.js';
 import { hubServer } from './http/server.js';
 import { openHubStore } from './store/open.js';
 import { PullScheduler } from './pull/pull-scheduler.js';
+import { imagesDir } from './images/paths.js';
 
 /** Runs the hub until SIGTERM/SIGINT; resolves to the exit code (1: it could not start). */
 export async function runHub(config: HubConfig, log: Logger = createLogger()): Promise<number> {
@@ -46,7 +47,7 @@ export async function runHub(config: HubConfig, log: Logger = createLogger()): P
     cap: config.cap,
     content: { dir: contentDir(config) },
     backups: { dir: join(config.dataDir, 'backups'), keep: config.backups.keep, maxBytes: config.backups.maxBytes },
-    images: { dir: join(config.dataDir, 'images'), keepDays: config.images.keepDays },
+    images: { dir: imagesDir(config), keepDays: config.images.keepDays },
   });
   sweepUploads(contentDir(config), Date.now());
   const server = hubServer({ app, listen: config.listen, log, limits });

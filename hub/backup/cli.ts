@@ -87,7 +87,7 @@ export async function hubBackupCommand(args: readonly string[], loadConfig: Load
     io.out(r.dir);
     io.out(
       `hub backup ok: ${m.files.length} ${m.files.length === 1 ? 'file' : 'files'}, ${size(r.bytes)}, hub schema ${m.schemaVersion}, ${m.database.boxes} boxes, ` +
-        `${m.database.records} records, ${m.content.length} content files, ${m.config === null ? 'no config' : 'config'}, ${key}`,
+        `${m.database.records} records, ${m.content.length} content files, ${m.images.length} picture files, ${m.config === null ? 'no config' : 'config'}, ${key}`,
     );
     for (const n of m.notIncluded) io.err(`fenghuo hub: not in the backup: ${n.path} (${n.why})`);
     if (m.countyKey.state === 'omitted-no-passphrase') {
@@ -118,6 +118,7 @@ export async function hubRestoreCommand(args: readonly string[], loadConfig: Loa
         `${r.boxes} boxes, ${r.records} records, ${r.readings} readings`,
     );
     io.out(`  content: ${r.contentFiles} files`);
+    io.out(`  camera pictures: ${r.imageFiles} files`);
     if (r.countyKeyFile !== undefined) io.out(`  county key: ${r.countyKeyFile}`);
     else if (m.countyKey.state === 'omitted-no-passphrase') io.out(`  county key: not in this backup (made without a passphrase): put the hub's county.key back at ${cfg.countyKeyFile} before starting it, or boxes will refuse its answers`);
     else io.out('  county key: none in the backup (the hub had not made one)');

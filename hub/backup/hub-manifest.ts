@@ -6,7 +6,7 @@ import { BackupRefused, MANIFEST_FILE, parseManifest, readManifestJson, verifyLi
 /**
  * The manifest of a county hub backup (`fenghuo hub backup`): the box's backup ideas (node-daemon/backup/manifest.ts:
  * written last, every file with its size and sha256, `.partial` until complete) with the hub's contents: its SQLite
- * store, the published content blobs, the config file, and the county key encrypted with a passphrase or left out.
+ * store, the published content blobs, the boxes' camera pictures, the config file, and the county key encrypted with a passphrase or left out.
  */
 
 export const HUB_MANIFEST_FORMAT = 1;
@@ -14,6 +14,8 @@ export const HUB_MANIFEST_FORMAT = 1;
 export const HUB_BACKUP_DB_FILE = 'hub.db';
 /** Published content blobs (`<dataDir>/content/<sha256>`) go under this folder of the backup. */
 export const HUB_BACKUP_CONTENT_DIR = 'content';
+/** The boxes' camera pictures (`<dataDir>/images/<box>/<dbId>/<file>`) go under this folder of the backup. */
+export const HUB_BACKUP_IMAGES_DIR = 'images';
 /** The county key, encrypted (IV | tag | ciphertext, node-daemon/backup/encrypt.ts). */
 export const HUB_BACKUP_COUNTY_KEY_FILE = 'secrets/county.key.enc';
 
@@ -40,6 +42,8 @@ export const hubManifestSchema = z.object({
   }),
   /** The content blobs, by their path in the backup (`content/<sha256>`). */
   content: z.array(relPath),
+  /** The boxes' camera pictures, by their path in the backup (`images/<box>/<dbId>/<file>`); absent in older backups. */
+  images: z.array(relPath).default([]),
   config: z.object({ file: relPath, source: z.string() }).nullable(),
   countyKey: z.discriminatedUnion('state', [
     z.object({ state: z.literal('encrypted'), file: relPath, kdf: kdfSchema, source: z.string() }),
@@ -72,6 +76,7 @@ export async function verifyHubFiles(dir: string, manifest: HubManifest): Promis
   const needed = [
     manifest.database.file,
     ...manifest.content,
+    ...manifest.images,
     ...(manifest.config === null ? [] : [manifest.config.file]),
     ...(manifest.countyKey.state === 'encrypted' ? [manifest.countyKey.file] : []),
   ];

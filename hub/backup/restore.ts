@@ -7,6 +7,7 @@ import { assertNotInUse, DatabaseInUse } from '../../node-daemon/backup/restore.
 import { fsyncDir as fsyncPath, writeFileAtomic } from '../../node-daemon/sync/enrol/files.js';
 import type { HubConfig } from '../config.js';
 import { contentDir } from '../content/paths.js';
+import { imagesDir } from '../images/paths.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { SqliteHubStore } from '../store/sqlite-store.js';
 import { readHubManifest, verifyHubFiles, type HubManifest } from './hub-manifest.js';
@@ -14,7 +15,8 @@ import { POSTGRES_BACKUP_ADVICE } from './snapshot.js';
 
 /**
  * `fenghuo hub restore FROM`: checks the backup whole (manifest, every file's size and sha256, schema version, the
- * passphrase of the county key) before touching anything, then puts the store, the content blobs and the county key
+ * passphrase of the county key) before touching anything, then puts the store, the content blobs, the boxes' camera
+ * pictures and the county key
  * where the config says. What is there already is moved aside (`<name>.before-restore-<utc ms>`), never deleted,
  * and only with `force`; a store some process has open (a running hub) is refused.
  */
@@ -36,6 +38,7 @@ export interface HubRestoreResult {
   readonly records: number;
   readonly readings: number;
   readonly contentFiles: number;
+  readonly imageFiles: number;
   /** Where the county key was written, or undefined when the backup had none (an existing key is kept). */
   readonly countyKeyFile: string | undefined;
   readonly movedAside: readonly string[];
@@ -57,8 +60,12 @@ function nonEmptyDir(dir: string): boolean {
 }
 
 /** What of the hub's is at the target already: the store (or its WAL), content blobs, the county key. */
-function occupied(storePath: string, content: string, keyFile: string): string[] {
-  return [...['', '-wal'].map((s) => storePath + s).filter((p) => existsSync(p)), ...(nonEmptyDir(content) ? [content] : []), ...(existsSync(keyFile) ? [keyFile] : [])];
+function occupied(storePath: string, content: string, images: string, keyFile: string): string[] {
+  return [
+    ...['', '-wal'].map((s) => storePath + s).filter((p) => existsSync(p)),
+    ...[content, images].filter((d) => nonEmptyDir(d)),
+    ...(existsSync(keyFile) ? [keyFile] : []),
+  ];
 }
 
 export async function restoreHubBackup(opts: HubRestoreOptions): Promise<HubRestoreResult> {
@@ -89,8 +96,9 @@ export async function restoreHubBackup(opts: HubRestoreOptions): Promise<HubRest
   // 2. The target: empty, or --force; never a store in use.
   const storePath = config.store.path;
   const content = contentDir(config);
+  const images = imagesDir(config);
   const keyFile = config.countyKeyFile;
-  const there = occupied(storePath, content, keyFile);
+  const there = occupied(storePath, content, images, keyFile);
   if (there.length > 0 && opts.force !== true) {
     throw new BackupRefused(`the hub has data already (${there.join(', ')}): restore onto an empty hub, or give --force (what is there is moved aside, not deleted)`);
   }
@@ -109,11 +117,12 @@ export async function restoreHubBackup(opts: HubRestoreOptions): Promise<HubRest
   };
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(storePath + suffix)) aside(storePath + suffix);
   if (nonEmptyDir(content)) aside(content);
+  if (nonEmptyDir(images)) aside(images);
   // A backup without the county key keeps the key the hub has: the boxes trust that one.
   if (countyKeyPem !== undefined && existsSync(keyFile)) aside(keyFile);
 
   try {
-    return await putInPlace(from, manifest, { storePath, content, keyFile, countyKeyPem, schemaFrom, movedAside });
+    return await putInPlace(from, manifest, { storePath, content, images, keyFile, countyKeyPem, schemaFrom, movedAside });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const kept = movedAside.length > 0 ? `; what was there before is kept: ${movedAside.join(', ')}` : '';
@@ -124,6 +133,7 @@ export async function restoreHubBackup(opts: HubRestoreOptions): Promise<HubRest
 interface Target {
   readonly storePath: string;
   readonly content: string;
+  readonly images: string;
   readonly keyFile: string;
   readonly countyKeyPem: Buffer | undefined;
   readonly schemaFrom: number;
@@ -170,6 +180,14 @@ async function putInPlace(from: string, manifest: HubManifest, t: Target): Promi
   }
   if (manifest.content.length > 0) fsyncPath(t.content);
 
+  // 4b. The boxes' camera pictures, back where the hub's index (restored with the store) looks for them.
+  for (const rel of manifest.images) {
+    const to = join(t.images, ...rel.split('/').slice(1));
+    mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+    copyFileSync(join(from, ...rel.split('/')), to);
+    fsyncPath(to);
+  }
+
   // 5. The county key (atomically, 0600, in a 0700 directory when it makes one).
   if (t.countyKeyPem !== undefined) {
     mkdirSync(dirname(t.keyFile), { recursive: true, mode: 0o700 });
@@ -182,6 +200,7 @@ async function putInPlace(from: string, manifest: HubManifest, t: Target): Promi
     schemaTo,
     ...counts,
     contentFiles: manifest.content.length,
+    imageFiles: manifest.images.length,
     countyKeyFile: t.countyKeyPem === undefined ? undefined : t.keyFile,
     movedAside: t.movedAside,
   };

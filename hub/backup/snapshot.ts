@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { completePartial, copyCheckedDatabase, copyConfigInto, fsyncPath, inspectCheckedCopy, openPartial, stepDelay, timestampedName } from '../../node-daemon/backup/backup-folder.js';
 import { deriveKey, encryptFile, newKdfParams } from '../../node-daemon/backup/encrypt.js';
 import { describeFile } from '../../node-daemon/backup/manifest.js';
@@ -7,10 +7,12 @@ import { packageVersion } from '../../node-daemon/health/package-version.js';
 import type { HubConfig } from '../config.js';
 import { SHA256_HEX } from '../content/blob-store.js';
 import { contentDir } from '../content/paths.js';
+import { imagesDir, keptPictureFiles } from '../images/paths.js';
 import {
   HUB_BACKUP_CONTENT_DIR,
   HUB_BACKUP_COUNTY_KEY_FILE,
   HUB_BACKUP_DB_FILE,
+  HUB_BACKUP_IMAGES_DIR,
   HUB_MANIFEST_FORMAT,
   type HubFileEntry,
   type HubManifest,
@@ -22,7 +24,9 @@ import {
  * The store is copied with SQLite's online backup API on a read-only connection of its own (each step is one read
  * transaction, so the copy is one committed state, whatever the hub writes meanwhile); never a copy of the live
  * file. Content blobs are copied after the store: a blob is on disk before the row naming it commits and is never
- * rewritten (its name is its sha256), so every blob the snapshot names is there. Everything goes into
+ * rewritten (its name is its sha256), so every blob the snapshot names is there. The boxes' camera pictures likewise:
+ * a picture's files are on disk before its row commits, and a verified one is never rewritten (retention removes
+ * files before rows, so a picture pruned during the copy may be listed without its files). Everything goes into
  * `<to>/<name>.<pid>.partial/`, renamed to `<to>/<name>/` only once the manifest (written last) is on disk.
  */
 
@@ -104,6 +108,23 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
       fsyncPath(join(partial.dir, HUB_BACKUP_CONTENT_DIR, blob));
       content.push(`${HUB_BACKUP_CONTENT_DIR}/${blob}`);
     }
+
+    // 2b. The boxes' camera pictures (thumbnails and verified full images; never one still arriving).
+    const pictures = keptPictureFiles(imagesDir(config));
+    const images: string[] = [];
+    for (const rel of pictures) {
+      const to = join(partial.dir, HUB_BACKUP_IMAGES_DIR, ...rel.split('/'));
+      mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+      try {
+        copyFileSync(join(imagesDir(config), ...rel.split('/')), to);
+      } catch (err) {
+        // Pruned by retention since it was listed: the row goes too.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      fsyncPath(to);
+      images.push(`${HUB_BACKUP_IMAGES_DIR}/${rel}`);
+    }
     await stepDelay();
 
     // 3. The config file.
@@ -132,7 +153,7 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
     await stepDelay();
 
     // 5. The manifest, last; then the rename that makes it a backup.
-    const rels = [HUB_BACKUP_DB_FILE, ...content, ...(configEntry === null ? [] : [configEntry.file]), ...(countyKey.state === 'encrypted' ? [countyKey.file] : [])];
+    const rels = [HUB_BACKUP_DB_FILE, ...content, ...images, ...(configEntry === null ? [] : [configEntry.file]), ...(countyKey.state === 'encrypted' ? [countyKey.file] : [])];
     const files: HubFileEntry[] = [];
     for (const rel of rels) files.push(await describeFile(partial.dir, rel));
     const manifest: HubManifest = {
@@ -144,6 +165,7 @@ export async function createHubBackup(opts: HubBackupOptions): Promise<HubBackup
       createdAtIso: new Date(createdAt).toISOString(),
       database: { file: HUB_BACKUP_DB_FILE, source: dbPath, boxes: facts.boxes, records: facts.records, readings: facts.readings },
       content,
+      images,
       config: configEntry,
       countyKey,
       notIncluded,

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_STEP_DELAY_ENV } from '../../node-daemon/backup/snapshot.js';
-import { publicKeyFromRaw, publicKeyToRaw, SigningKey } from '../../node-daemon/sync/protocol/index.js';
+import { createHash } from 'node:crypto';
+import { IMAGES_SYNC_PATH, imageFullPath } from '../../node-daemon/sync/protocol/image-wire.js';
+import { publicKeyFromRaw, publicKeyToRaw, signRequest, SigningKey } from '../../node-daemon/sync/protocol/index.js';
+import { makePicture } from '../camera/camera-peers.js';
 import { LATEST_VERSION } from '../../hub/store/migrations.js';
 import type { LaneMarks } from '../../hub/store/types.js';
 import { ensureDistBuilt } from '../helpers/dist-build.js';
@@ -67,13 +70,43 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
-/** What a county operator reads of box b1: its raw readings, its alarms with their transitions, the content list. */
+/** A camera picture of box b1 announced with its thumbnail, and its full image sent, as the box's upload does. */
+async function sendPicture(url: string, key: SigningKey, county: County, picture: { thumb: Buffer; full: Buffer }): Promise<void> {
+  const batch = {
+    dbId: 'db-b1',
+    images: [
+      {
+        id: 1, cameraId: 'bridge', siteId: 'qingshui', ts: T0 + MIN, cause: 'alarm', alarms: [{ alarmId: 1, transitionId: 1, role: 'at' }],
+        thumb: picture.thumb.toString('base64'), full: { size: picture.full.byteLength, sha256: createHash('sha256').update(picture.full).digest('hex') },
+      },
+    ],
+  };
+  const announced = await send(county, await boxRequest(url, key, batch, { path: IMAGES_SYNC_PATH }));
+  expect(announced.status).toBe(200);
+  expect(announced.signature.ok).toBe(true);
+  const target = `${url}${imageFullPath('db-b1', 1)}?offset=0`;
+  const headers = { 'content-type': 'application/octet-stream' };
+  const body = new Uint8Array(picture.full);
+  const signed = signRequest({ method: 'PUT', url: target, headers, body }, { key, now: Date.now });
+  const res = await fetch(target, { method: 'PUT', headers: { ...headers, ...signed.headers }, body });
+  expect(res.status, await res.clone().text()).toBe(200);
+  expect(((await res.json()) as { complete: boolean }).complete).toBe(true);
+}
+
+async function bytesOf(url: string): Promise<Buffer> {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** What a county operator reads of box b1: its raw readings, its alarms with their transitions, the content list, its pictures. */
 async function answersFor(url: string): Promise<unknown[]> {
   return Promise.all([
     getJson(`${url}/api/v1/boxes/b1/readings?sensor=s1&from=${T0 - MIN}&to=${T0 + 30 * 86_400_000}&limit=10000`),
     getJson(`${url}/api/v1/boxes/b1/readings?sensor=s1&from=${T0 - MIN}&to=${T0 + 30 * 86_400_000}&resolution=15m`),
     getJson(`${url}/api/v1/alarms?state=all&box=b1`),
     getJson(`${url}/api/v1/content`),
+    getJson(`${url}/api/v1/boxes/b1/images`),
   ]);
 }
 
@@ -114,7 +147,10 @@ describe('fenghuo hub backup / restore (SQLite store)', () => {
     const leaflet = join(tmp, 'leaflet.txt');
     writeFileSync(leaflet, '防汛转移路线: 沿河堤向北至中心小学\n');
     expect((await fenghuo(tmp, 'hub', 'publish', leaflet, '--path', 'notices/route.txt', '--config', cfg.file)).code).toBe(0);
+    const picture = { thumb: await makePicture('jpeg', '320x180'), full: await makePicture('jpeg') };
+    await sendPicture(url, b1.key, b1.county, picture);
     before = await answersFor(url);
+    expect((before[4] as { images: { full: { complete: boolean } }[] }).images).toMatchObject([{ full: { complete: true } }]);
     expect((before[0] as { readings: unknown[] }).readings).toHaveLength(288);
 
     // A second box keeps pushing for as long as the backup runs.
@@ -139,7 +175,7 @@ describe('fenghuo hub backup / restore (SQLite store)', () => {
     backup = made.stdout.split('\n')[0] as string;
     expect(backup).toBe(onlyBackup(backups));
     expect(backup).toMatch(/fenghuo-hub-backup-\d{8}-\d{6}Z$/);
-    expect(made.stdout).toMatch(/hub backup ok: \d+ files, .*hub schema \d+, \d+ boxes, .*1 content files, config, county key encrypted/);
+    expect(made.stdout).toMatch(/hub backup ok: \d+ files, .*hub schema \d+, \d+ boxes, .*1 content files, 2 picture files, config, county key encrypted/);
 
     const manifest = JSON.parse(readFileSync(join(backup, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest).toMatchObject({ kind: 'fenghuo-hub-backup', schemaVersion: LATEST_VERSION, countyKey: { state: 'encrypted' }, database: { boxes: 2 } });
@@ -162,6 +198,7 @@ describe('fenghuo hub backup / restore (SQLite store)', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/integrity_check ok, 2 boxes/);
     expect(restored.stdout).toContain('content: 1 files');
+    expect(restored.stdout).toContain('camera pictures: 2 files');
     expect(readFileSync(join(fresh, 'county.key'), 'utf8')).toBe(keyPem);
     expect(statSync(join(fresh, 'county.key')).mode & 0o777).toBe(0o600);
     const hub2 = await startHubProcess(tmp, cfg2.file);
@@ -169,6 +206,9 @@ describe('fenghuo hub backup / restore (SQLite store)', () => {
       expect(hub2.lines.find((l) => l.event === 'hub.county_key')).toMatchObject({ keyid });
       const url2 = `http://127.0.0.1:${cfg2.port}`;
       expect(await answersFor(url2)).toEqual(before);
+      // The picture's files came back with its row: the thumbnail and the full image, byte for byte.
+      expect((await bytesOf(`${url2}/api/v1/boxes/b1/images/db-b1/1/thumb`)).equals(picture.thumb)).toBe(true);
+      expect((await bytesOf(`${url2}/api/v1/boxes/b1/images/db-b1/1/full`)).equals(picture.full)).toBe(true);
       // The restored hub answers the box, signed with the county's key, and takes up where the box was.
       const marks = sim.finalMarks();
       sim.health({ after: 'restore' });
