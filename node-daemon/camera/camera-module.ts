@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { CameraError } from '../../drivers/camera/errors.js';
@@ -83,6 +83,7 @@ export class CameraModule implements Module {
   async start(): Promise<void> {
     this.stopped = false;
     await mkdir(this.dir, { recursive: true });
+    await this.dropMissing();
     const open = new Set(this.opts.alarms.active().map((a) => a.key));
     for (const w of this.workers.values()) w.setFaultOpen(open.has(cameraFaultKey(w.id)));
     this.subscription = this.opts.hub.alarm$.subscribe((e) => this.onAlarm(e));
@@ -160,6 +161,22 @@ export class CameraModule implements Module {
     expired.push(...this.store.expired(cut.schedule, cut.alarm).filter((i) => !configured.has(i.cameraId)));
     for (const image of expired) await this.remove(image.id, 'retention');
     return expired.length;
+  }
+
+  /**
+   * Rows whose picture and thumbnail are both gone (a box restored from a backup, which carries the database but not
+   * the pictures; a card swapped): dropped at start, so that the site page lists no broken pictures and the county
+   * sync does not try to send them.
+   */
+  private async dropMissing(): Promise<void> {
+    const there = async (rel: string): Promise<boolean> => access(join(this.opts.dataDir, rel)).then(
+      () => true,
+      () => false,
+    );
+    const gone: number[] = [];
+    for (const image of this.store.all()) if (!(await there(image.file)) && !(await there(image.thumbFile))) gone.push(image.id);
+    for (const id of gone) this.store.delete(id);
+    if (gone.length > 0) this.opts.log.warn({ event: 'camera.pictures_missing', count: gone.length }, `${gone.length} camera pictures listed in the database have no files (restored from a backup?): dropped`);
   }
 
   private async remove(id: number, why: 'retention' | 'quota'): Promise<void> {

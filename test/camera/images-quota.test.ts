@@ -2,7 +2,7 @@
 // snapshot server on loopback, real files. With the quota a little under what the pictures take, the quota evicts
 // the oldest scheduled pictures first (files and rows), keeps the pictures of an alarm, ends within the quota, and
 // raises no disk alarm; the database (readings, alarms) is never touched.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +77,20 @@ describe.skipIf(!haveFfmpeg())('camera pictures in the media quota', () => {
     expect(h.evicted).toMatchObject({ count: 2, last: { kind: 'image' } });
     expect(alarms.active().some((a) => a.key === DISK_ALARM_KEY)).toBe(false);
     expect(logs.events('camera.picture_removed').map((l) => l.why)).toEqual(['quota', 'quota']);
+  }, 30_000);
+
+  it('drops at start the rows whose files are gone (a box restored from a backup), and keeps the others', async () => {
+    await cameras.stop();
+    const kept = cameras.store.all();
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    const [lost, ...rest] = kept;
+    rmSync(join(tmp.dir, lost!.file));
+    rmSync(join(tmp.dir, lost!.thumbFile));
+    const alarms = new EmittingAlarmService({ store: new AlarmStore(db), clock: Date.now });
+    const camera = cameraSchema.parse({ id: 'bridge', site: 'qingshui', source: { snapshotUrl: server.url }, intervalMin: 0 });
+    cameras = new CameraModule({ cameras: [camera], db, dataDir: tmp.dir, hub: { alarm$: new Subject<AlarmEvent>() }, alarms, log: logs.log, clock: Date.now });
+    await cameras.start();
+    expect(cameras.store.all().map((i) => i.id)).toEqual(rest.map((i) => i.id));
+    expect(logs.events('camera.pictures_missing')).toMatchObject([{ count: 1 }]);
   }, 30_000);
 });
