@@ -302,6 +302,28 @@ describe('camera pictures to the county hub', () => {
     expect(r.logs.events('sync.images.full_complete')).toHaveLength(1);
   }, 30_000);
 
+  it('a full image whose file changed after its announcement: the hub refuses it (sha256), the box announces it again and it completes', async () => {
+    const r = await rig();
+    const p = r.picture({ ts: T, full: bigJpeg });
+    const first = r.uploader({ config: { full: 'none', fullBudgetShare: 0.5 } });
+    await first.start();
+    await waitFor(() => first.status().thumbsOwed === 0, 10_000, 'announced');
+    await first.stop();
+    // Same size, other bytes (a picture rewritten in place, a card returning other bytes).
+    const changed = Buffer.from(bigJpeg);
+    for (let i = 1_000; i < 1_064; i++) changed[i] = changed[i]! ^ 0xff;
+    writeFileSync(join(r.box.dir, p.file), changed);
+    const up = r.uploader();
+    await up.start();
+    await waitFor(() => up.status().fullOwed === 0 && up.status().thumbsOwed === 0, 20_000, 'the full image in');
+    expect(r.logs.events('sync.images.file_rejected')).toMatchObject([{ id: p.id, times: 1 }]);
+    expect(r.logs.events('sync.images.announced')).toHaveLength(2);
+    expect(r.hub.logs.filter((l) => l.event === 'hub.images.sha256_mismatch')).toHaveLength(1);
+    const at = await r.fullAtHub(p.id);
+    expect(at.status).toBe(200);
+    expect(at.bytes.equals(changed)).toBe(true);
+  }, 30_000);
+
   it('an alarm committed during a chunk aborts it; the image completes afterwards', async () => {
     const r = await rig({ rate: 48 * 1024 });
     const big = r.picture({ ts: T, full: bigJpeg });

@@ -95,6 +95,9 @@ export interface ImageUploaderOptions {
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
+/** A full image the hub refuses for its sha256 this many times is not sent again (the box's card is failing). */
+const REJECTIONS_MAX = 3;
+
 export class ImageUploader implements Module {
   readonly name = 'sync.images';
   private readonly store: ImageStore;
@@ -107,6 +110,8 @@ export class ImageUploader implements Module {
   private subscription: Subscription | undefined;
   /** The hub's count of each full image, from its answers since the box started (unknown after a restart: a probe learns it). */
   private readonly acked = new Map<number, number>();
+  /** Full images the hub found damaged (sha256), since the box started: announced again, given up at REJECTIONS_MAX. */
+  private readonly rejected = new Map<number, number>();
   private rateBytesPerS: number | undefined;
   private ceiling = MAX_CHUNK_BYTES;
   private batchMax = IMAGE_BATCH_MAX;
@@ -381,11 +386,21 @@ export class ImageUploader implements Module {
         }
         return 0;
       }
-      case 'file_rejected':
-        this.acked.set(p.id, 0);
-        this.lastError = `the hub found picture ${p.id} damaged (${answer.code ?? answer.status}): sent again`;
-        this.opts.log.warn({ event: 'sync.images.file_rejected', id: p.id, code: answer.code ?? null }, `the hub refused the full image of picture ${p.id}: sending it again`);
+      case 'file_rejected': {
+        // The bytes sent are not what was announced: the file changed since (or the card returns other bytes). It is
+        // announced again with the sha256 it has now; a picture that keeps failing is given up, not sent forever.
+        const times = (this.rejected.get(p.id) ?? 0) + 1;
+        this.rejected.set(p.id, times);
+        this.acked.delete(p.id);
+        this.opts.log.warn({ event: 'sync.images.file_rejected', id: p.id, code: answer.code ?? null, times }, `the hub refused the full image of picture ${p.id} (${times}×): announcing it again`);
+        if (times >= REJECTIONS_MAX) {
+          this.rejected.delete(p.id);
+          return this.refuse(p.id, `the hub found its full image damaged ${times} times`);
+        }
+        this.lastError = `the hub found picture ${p.id} damaged (${answer.code ?? answer.status}): announced again`;
+        this.store.forgetAtHub(p.id);
         return 0;
+      }
       case 'announce_again':
         this.acked.delete(p.id);
         this.store.forgetAtHub(p.id);
