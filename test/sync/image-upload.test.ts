@@ -283,6 +283,21 @@ describe('camera pictures to the county hub', () => {
     console.log(`picture ${bigJpeg.byteLength} bytes; the hub received ${r.link.toHub} through the link`);
   }, 60_000);
 
+  it('a slow link: announcements are sized to it and answered within the request timeout, one batch never resent whole', async () => {
+    // 16 KB/s and a 3 s request timeout: 24 thumbnails (~100 KB as announced) in one request would take ~6 s and
+    // never be answered; sized to the link, every announcement is.
+    const r = await rig({ rate: 16_000 });
+    const thumbs = Array.from({ length: 24 }, (_, i) => r.picture({ ts: T + i * 1_000 }));
+    const up = r.uploader({ requestTimeoutMs: 3_000, config: { full: 'none', fullBudgetShare: 0.5 } });
+    await up.start();
+    await waitFor(() => up.status().thumbsOwed === 0, 40_000, 'every thumbnail announced');
+    const announced = r.logs.events('sync.images.announced');
+    expect(announced.length).toBeGreaterThan(1);
+    expect(announced.reduce((n, l) => n + (l['images'] as number), 0)).toBe(thumbs.length);
+    expect(r.logs.events('sync.images.retry')).toEqual([]);
+    expect(await r.held()).toHaveLength(thumbs.length);
+  }, 60_000);
+
   it('a scheduled picture linked later as an alarm\'s "before" is announced again and the hub lists the link', async () => {
     const r = await rig();
     const p = r.picture({ ts: T });

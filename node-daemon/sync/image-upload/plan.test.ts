@@ -33,6 +33,15 @@ describe('the picture upload plan', () => {
     expect(announceGate({ ...input(), imagesWaiting: true }, false).go).toBe(true);
   });
 
+  it('keeps a batch near the target bytes of a slow link, but always takes the first picture', () => {
+    const many = Array.from({ length: 20 }, (_, i) => pic(20 - i, false, 6_000));
+    const each = announcedBytes(6_000);
+    expect(formBatch(many, { alarmOnly: false, maxBytes: undefined, max: IMAGE_BATCH_MAX, targetBytes: 3 * each })).toHaveLength(3);
+    expect(formBatch(many, { alarmOnly: false, maxBytes: undefined, max: IMAGE_BATCH_MAX, targetBytes: 10 }).map((p) => p.id)).toEqual([20]);
+    // The budget's room is not soft.
+    expect(formBatch(many, { alarmOnly: false, maxBytes: ANNOUNCEMENT_OVERHEAD + 10, max: IMAGE_BATCH_MAX, targetBytes: 10 })).toEqual([]);
+  });
+
   it('forms batches of at most IMAGE_BATCH_MAX pictures, IMAGE_BATCH_LIMIT bytes and the budget\'s room, in the given order', () => {
     const many = Array.from({ length: 100 }, (_, i) => pic(100 - i, false, 1_000));
     expect(formBatch(many, { alarmOnly: false, maxBytes: undefined, max: IMAGE_BATCH_MAX })).toHaveLength(IMAGE_BATCH_MAX);

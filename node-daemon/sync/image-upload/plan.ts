@@ -70,9 +70,14 @@ export interface BatchCandidate {
 /**
  * The next announcement: the owed pictures in order (an alarm's first, newest first: the store's order), only an
  * alarm's when `alarmOnly`, at most `max` (≤ IMAGE_BATCH_MAX; halved after a 413) and IMAGE_BATCH_LIMIT bytes, and
- * within `maxBytes` of budget room. Empty: the first does not fit the room.
+ * within `maxBytes` of budget room. `targetBytes` (about CHUNK_SECONDS at the link's measured rate, like a chunk) is
+ * soft: the first picture goes whatever its size, so that a slow link still moves, one picture at a time, and no
+ * announcement outlasts the request timeout. Empty: the first does not fit the budget's room.
  */
-export function formBatch<T extends BatchCandidate>(owed: readonly T[], opts: { readonly alarmOnly: boolean; readonly maxBytes: number | undefined; readonly max: number }): T[] {
+export function formBatch<T extends BatchCandidate>(
+  owed: readonly T[],
+  opts: { readonly alarmOnly: boolean; readonly maxBytes: number | undefined; readonly max: number; readonly targetBytes?: number },
+): T[] {
   const limit = Math.min(IMAGE_BATCH_LIMIT, opts.maxBytes === undefined ? Infinity : opts.maxBytes - ANNOUNCEMENT_OVERHEAD);
   const out: T[] = [];
   let bytes = 0;
@@ -81,6 +86,7 @@ export function formBatch<T extends BatchCandidate>(owed: readonly T[], opts: { 
     if (opts.alarmOnly && !p.linked) continue;
     const b = announcedBytes(p.thumbBytes);
     if (bytes + b > limit) break;
+    if (opts.targetBytes !== undefined && out.length > 0 && bytes + b > opts.targetBytes) break;
     out.push(p);
     bytes += b;
   }

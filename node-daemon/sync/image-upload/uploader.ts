@@ -20,7 +20,7 @@ import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 import { systemClock, type Clock } from '../../core/types.js';
 import type { Db } from '../../storage/database.js';
-import { chunkBytes, MAX_CHUNK_BYTES, retryDelayMs, UNSUPPORTED_RETRY_MS, type UploadGateInput } from '../bulk/link-gate.js';
+import { CHUNK_SECONDS, chunkBytes, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, retryDelayMs, UNSUPPORTED_RETRY_MS, type UploadGateInput } from '../bulk/link-gate.js';
 import { HubExchange, readSignedAnswer } from '../bulk/signed-exchange.js';
 import { budgetStatus, type BudgetLimits } from '../outbox/budget.js';
 import type { OutboxStore } from '../outbox/outbox-store.js';
@@ -219,7 +219,8 @@ export class ImageUploader implements Module {
     if (owed.length > 0) {
       const gate = announceGate(this.gateInput(), owed.some((p) => p.linked));
       if (!gate.go) return this.wait(gate.reason);
-      const batch = formBatch(owed, { alarmOnly: gate.alarmOnly, maxBytes: gate.maxBytes, max: this.batchMax });
+      const targetBytes = chunkBytes({ rateBytesPerS: this.sizingRate(), maxBytes: undefined, ceiling: this.ceiling });
+      const batch = formBatch(owed, { alarmOnly: gate.alarmOnly, maxBytes: gate.maxBytes, max: this.batchMax, targetBytes });
       if (batch.length === 0) return this.wait(gate.alarmOnly ? 'readings_behind' : 'over_budget');
       return this.announce(batch);
     }
@@ -268,14 +269,17 @@ export class ImageUploader implements Module {
     const body: ImageBatch = { dbId: this.opts.dbId, images };
     const text = JSON.stringify(body);
     this.current = images[0]?.id;
+    const compressed = new Uint8Array(await compressBody(text, this.opts.compression));
     const ex = await this.hub.send({
       method: 'POST',
       path: IMAGES_SYNC_PATH,
-      body: new Uint8Array(await compressBody(text, this.opts.compression)),
+      body: compressed,
       contentType: 'application/json',
       contentEncoding: this.opts.compression,
     });
     if (ex === undefined) return 0;
+    if (!ex.result.ok) this.slower(compressed.byteLength);
+    else if (ex.durationMs > 200) this.rateBytesPerS = (compressed.byteLength * 1000) / ex.durationMs;
     const answer = this.readAnswer(ex);
     const action = announceActionFor(answer);
     if (action.kind !== 'announced') {
@@ -328,7 +332,7 @@ export class ImageUploader implements Module {
   private async sendFull(p: HubOwedImage, budgetBytes: number | undefined): Promise<number> {
     this.state = 'uploading';
     this.waitingFor = undefined;
-    const max = chunkBytes({ rateBytesPerS: this.rateBytesPerS, maxBytes: budgetBytes, ceiling: this.ceiling });
+    const max = chunkBytes({ rateBytesPerS: this.sizingRate(), maxBytes: budgetBytes, ceiling: this.ceiling });
     let fh;
     try {
       fh = await open(join(this.opts.dataDir, p.file), 'r');
@@ -365,6 +369,7 @@ export class ImageUploader implements Module {
       contentType: 'application/octet-stream',
     });
     if (ex === undefined) return 0;
+    if (!ex.result.ok) this.slower(chunk.length);
     const answer = this.readAnswer(ex);
     const action = chunkActionFor(answer);
     switch (action.kind) {
@@ -435,6 +440,25 @@ export class ImageUploader implements Module {
       default:
         return 0;
     }
+  }
+
+  /**
+   * The measured rate as requests are sized from it: a request is made to take about CHUNK_SECONDS, or a third of the
+   * request timeout when that is shorter, so that it is answered in time.
+   */
+  private sizingRate(): number | undefined {
+    const timeoutS = (this.opts.requestTimeoutMs ?? 30_000) / 1000;
+    return this.rateBytesPerS === undefined ? undefined : this.rateBytesPerS * Math.min(1, timeoutS / 3 / CHUNK_SECONDS);
+  }
+
+  /**
+   * No answer to a request of `bytes` (a timeout, a reset): the next requests are half its size, as the push halves its
+   * batches, so that a slow link still carries one within the request timeout (an announcement of 40 thumbnails at
+   * 64 kbit/s outlasted it, was sent again whole and never answered); the rate measured at the next answer sizes them
+   * again.
+   */
+  private slower(bytes: number): void {
+    this.rateBytesPerS = Math.max(MIN_CHUNK_BYTES, bytes / 2) / CHUNK_SECONDS;
   }
 
   /** The box will not send this picture (it is owed nothing more). */
