@@ -6,6 +6,7 @@ import { benchMemory } from './daemon-memory.js';
 import { benchMemoryDay } from './daemon-memory-day.js';
 import { benchStartup } from './startup.js';
 import { benchHubIngest } from './hub-ingest.js';
+import { benchPictureUpload } from './picture-upload.js';
 import { benchPolls } from './poll-throughput.js';
 import type { BenchResult } from './result.js';
 import { benchRtuLine } from './rtu-line.js';
@@ -32,6 +33,7 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['hub-ingest', benchHubIngest],
   ['sync-bytes', benchSyncBytes],
   ['sync-goodput', benchSyncGoodput],
+  ['picture-upload', benchPictureUpload],
   ['library-search', () => benchLibrarySearch()],
   ['recording', () => benchRecording()],
   ['ui-throttled', benchUiThrottled],
