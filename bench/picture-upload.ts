@@ -23,17 +23,14 @@
  * answered in time: that run ends only at its 30-minute limit (a product limit, reported, not worked around here).
  * Standalone: `node dist/bench/picture-upload.js` prints the figures as JSON.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { sha256Hex } from '../node-daemon/auth/tokens.js';
 import type { ImagesHealth } from '../node-daemon/sync/image-upload/plan.js';
 import type { BenchResult } from './result.js';
-import { waitFor, type FenghuoProcess, type Line } from './support/fenghuo-process.js';
+import { waitFor, type Line } from './support/fenghuo-process.js';
 import { createNetnsLink, netnsAvailable, type LinkCounters } from './support/netns-link.js';
-import { boxApi, describeBytes, enrolInNs, startBoxInNs, startHubInNs, type NsHub } from './support/ns-sync.js';
+import { boxApi, describeBytes, startEnrolledPair, type NsPair } from './support/ns-sync.js';
 import { ffmpegAvailable, writePictureBacklog, type PictureBacklog } from './support/picture-fill.js';
 
 const BOX_ID = 'llano-bench-pictures';
@@ -119,24 +116,11 @@ export async function measurePictureUpload(): Promise<PictureUploadFigures | und
   const fillStart = performance.now();
   const backlog = await writePictureBacklog({ count, endsAt: Date.now() });
   const fillSeconds = (performance.now() - fillStart) / 1000;
-  const dir = mkdtempSync(join(tmpdir(), 'fenghuo-bench-pictures-run-'));
   const link = await createNetnsLink({ rateKbit });
-  let hub: NsHub | undefined;
-  let box: FenghuoProcess | undefined;
+  let pair: NsPair | undefined;
   try {
-    hub = await startHubInNs(link, dir);
-    await enrolInNs(link, hub, backlog.dataDir, BOX_ID, dir);
-    const token = randomBytes(24).toString('hex');
-    const yaml = [
-      'site:',
-      '  name: 拉诺河 (bench)',
-      'http:',
-      '  apiTokens:',
-      `    - { id: bench, role: viewer, sha256: "${sha256Hex(token)}" }`,
-      '',
-    ].join('\n');
-    const before = await link.bytes();
-    box = await startBoxInNs(link, dir, backlog.dataDir, yaml);
+    pair = await startEnrolledPair(link, backlog.dataDir, BOX_ID, 'fenghuo-bench-pictures-run-');
+    const { box, token, before, dir } = pair;
     const running = box;
     const done = await waitFor(
       async () => {
@@ -188,11 +172,9 @@ export async function measurePictureUpload(): Promise<PictureUploadFigures | und
       fillSeconds: round1(fillSeconds),
     };
   } finally {
-    await box?.stop(5_000).catch(() => undefined);
-    await hub?.proc.stop(5_000).catch(() => undefined);
+    await pair?.close();
     await link.close();
     backlog.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -14,17 +14,12 @@
  * FENGHUO_BENCH_GOODPUT_KBIT sets the rate, FENGHUO_BENCH_GOODPUT_POLL_S the poll interval of the week (default 5).
  * Standalone: `node dist/bench/sync-goodput.js` prints the figures as JSON.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { sha256Hex } from '../node-daemon/auth/tokens.js';
 import type { BenchResult } from './result.js';
 import { writeDemoWeek } from './support/demo-week.js';
-import { waitFor, type FenghuoProcess } from './support/fenghuo-process.js';
+import { waitFor } from './support/fenghuo-process.js';
 import { createNetnsLink, netnsAvailable, type LinkCounters } from './support/netns-link.js';
-import { backlogEmpty, describeBytes, enrolInNs, startBoxInNs, startHubInNs, syncView, type NsHub } from './support/ns-sync.js';
+import { backlogEmpty, describeBytes, startEnrolledPair, syncView, type NsPair } from './support/ns-sync.js';
 
 const BOX_ID = 'llano-bench-01';
 
@@ -63,24 +58,11 @@ export async function measureSyncGoodput(): Promise<SyncGoodputFigures | undefin
   // The week ends a minute ago: the box's retention and "older than a day" rules see it as a real outage's backlog.
   const week = await writeDemoWeek({ endsAt: Date.now() - 60_000, pollMs });
   const writeSeconds = (performance.now() - writeStart) / 1000;
-  const dir = mkdtempSync(join(tmpdir(), 'fenghuo-bench-goodput-'));
   const link = await createNetnsLink({ rateKbit });
-  let hub: NsHub | undefined;
-  let box: FenghuoProcess | undefined;
+  let pair: NsPair | undefined;
   try {
-    hub = await startHubInNs(link, dir);
-    await enrolInNs(link, hub, week.dataDir, BOX_ID, dir);
-    const token = randomBytes(24).toString('hex');
-    const yaml = [
-      'site:',
-      '  name: 拉诺河 (bench)',
-      'http:',
-      '  apiTokens:',
-      `    - { id: bench, role: viewer, sha256: "${sha256Hex(token)}" }`,
-      '',
-    ].join('\n');
-    const before = await link.bytes();
-    box = await startBoxInNs(link, dir, week.dataDir, yaml);
+    pair = await startEnrolledPair(link, week.dataDir, BOX_ID, 'fenghuo-bench-goodput-');
+    const { box, token, before } = pair;
     const running = box;
     await waitFor(
       async () => {
@@ -113,11 +95,9 @@ export async function measureSyncGoodput(): Promise<SyncGoodputFigures | undefin
       writeSeconds: Math.round(writeSeconds * 10) / 10,
     };
   } finally {
-    await box?.stop(5_000).catch(() => undefined);
-    await hub?.proc.stop(5_000).catch(() => undefined);
+    await pair?.close();
     await link.close();
     week.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

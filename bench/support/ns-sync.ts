@@ -3,10 +3,13 @@
 // enrolled through the real CLI (`fenghuo hub enrol-code` on the hub's database, `fenghuo enroll` inside the box
 // namespace). The calling process cannot reach either namespace, so it talks to the box's HTTP API with curl run
 // inside the box namespace. Used by bench/sync-goodput.ts and test/sync/impaired-link.test.ts.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256Hex } from '../../node-daemon/auth/tokens.js';
 import { loggedEvent, runFenghuo, spawnFenghuo, launcher, type FenghuoProcess } from './fenghuo-process.js';
-import type { NetnsLink } from './netns-link.js';
+import type { LinkCounters, NetnsLink } from './netns-link.js';
 
 export const HUB_PORT = 8470;
 /** The box's API inside its own namespace: nothing else there can hold the port. */
@@ -70,6 +73,44 @@ export async function startBoxInNs(link: NetnsLink, dir: string, dataDir: string
   const proc = spawnFenghuo((c, a, o) => link.spawn('box', c, a, o), 'box', dir, ['run', '--config', config, '--data', dataDir, '--listen', new URL(BOX_API).host]);
   await loggedEvent(proc, 'daemon.started', 30_000);
   return proc;
+}
+
+/** A hub and a box enrolled to it on the two sides of a link, as the sync benches run them. */
+export interface NsPair {
+  readonly hub: NsHub;
+  readonly box: FenghuoProcess;
+  /** A viewer token of the box's API (boxApi). */
+  readonly token: string;
+  /** The link's counters just before the box started. */
+  readonly before: LinkCounters;
+  /** The pair's folder: the hub's data under `hub-data/`, the configs. */
+  readonly dir: string;
+  /** Stops the box and the hub and removes `dir` (the link and the box's data stay the caller's). */
+  close(): Promise<void>;
+}
+
+/** `fenghuo hub` started, a box on `dataDir` enrolled to it as `boxId` and started with a viewer token; the link stays the caller's. */
+export async function startEnrolledPair(link: NetnsLink, dataDir: string, boxId: string, tmpPrefix: string): Promise<NsPair> {
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+  let hub: NsHub | undefined;
+  let box: FenghuoProcess | undefined;
+  const close = async (): Promise<void> => {
+    await box?.stop(5_000).catch(() => undefined);
+    await hub?.proc.stop(5_000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    hub = await startHubInNs(link, dir);
+    await enrolInNs(link, hub, dataDir, boxId, dir);
+    const token = randomBytes(24).toString('hex');
+    const yaml = ['site:', '  name: 拉诺河 (bench)', 'http:', '  apiTokens:', `    - { id: bench, role: viewer, sha256: "${sha256Hex(token)}" }`, ''].join('\n');
+    const before = await link.bytes();
+    box = await startBoxInNs(link, dir, dataDir, yaml);
+    return { hub, box, token, before, dir, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** An HTTP request to the box's API with a bearer token, made by curl inside the box namespace; the body parsed as JSON. */
