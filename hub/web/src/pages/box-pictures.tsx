@@ -1,11 +1,10 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
 import { Card, ErrorBox } from '../../../../web-ui/src/components/ui.js';
 import { formatTime } from '../../../../web-ui/src/format.js';
 import { boxImages, boxImageUrl } from '../hub-api.js';
 import { t, tk } from '../text.js';
-import type { HubImage, ImagesAnswer } from '../types.js';
-import { usePoll } from './boxes.js';
+import type { HubImage } from '../types.js';
+import { usePolledAnswer } from './boxes.js';
 
 const SHOWN = 12;
 
@@ -20,20 +19,7 @@ export function pictureRoleText(i: Pick<HubImage, 'alarms'>): string | undefined
  * opening its full image once that arrived whole (full images follow the thumbnails when the box's budget allows).
  */
 export function BoxPictures(props: { id: string }): JSX.Element {
-  const [answer, setAnswer] = useState<ImagesAnswer | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  usePoll(
-    async () => {
-      try {
-        setAnswer(await boxImages(props.id, SHOWN));
-        setError(undefined);
-      } catch (err) {
-        setError(err);
-      }
-    },
-    60_000,
-    [props.id],
-  );
+  const { answer, error } = usePolledAnswer(() => boxImages(props.id, SHOWN), 60_000, [props.id]);
   return (
     <Card title={t('picturesTitle')} testid="box-pictures">
       <ErrorBox error={error} />

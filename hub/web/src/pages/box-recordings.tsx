@@ -1,11 +1,10 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
 import { Card, ErrorBox } from '../../../../web-ui/src/components/ui.js';
 import { bytes, formatDuration, formatTime } from '../../../../web-ui/src/format.js';
 import { boxRecordings } from '../hub-api.js';
 import { t, tk } from '../text.js';
-import type { HubRecording, RecordingsAnswer } from '../types.js';
-import { usePoll } from './boxes.js';
+import type { HubRecording } from '../types.js';
+import { usePolledAnswer } from './boxes.js';
 
 const SHOWN = 20;
 const KNOWN_STATES = new Set(['recording', 'finishing', 'finished', 'failed', 'deleted']);
@@ -17,20 +16,7 @@ export function recordingStateText(r: Pick<HubRecording, 'state'>): string {
 
 /** The box's recordings as its `recording` records left them (GET /api/v1/boxes/{id}/recordings): what the township recorded. */
 export function BoxRecordings(props: { id: string }): JSX.Element {
-  const [answer, setAnswer] = useState<RecordingsAnswer | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  usePoll(
-    async () => {
-      try {
-        setAnswer(await boxRecordings(props.id, SHOWN));
-        setError(undefined);
-      } catch (err) {
-        setError(err);
-      }
-    },
-    60_000,
-    [props.id],
-  );
+  const { answer, error } = usePolledAnswer(() => boxRecordings(props.id, SHOWN), 60_000, [props.id]);
   return (
     <Card title={t('recordingsTitle')} testid="box-recordings">
       <ErrorBox error={error} />

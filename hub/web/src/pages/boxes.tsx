@@ -16,6 +16,25 @@ export function usePoll(load: () => Promise<void>, everyMs: number, deps: readon
   }, deps);
 }
 
+/** The last answer of `load`, asked now and every `everyMs`, and the error of the last try (cleared by a success). */
+export function usePolledAnswer<T>(load: () => Promise<T>, everyMs: number, deps: readonly unknown[] = []): { answer: T | undefined; error: unknown } {
+  const [answer, setAnswer] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  usePoll(
+    async () => {
+      try {
+        setAnswer(await load());
+        setError(undefined);
+      } catch (err) {
+        setError(err);
+      }
+    },
+    everyMs,
+    deps,
+  );
+  return { answer, error };
+}
+
 /** Every box: last contact, link state, backlog, active alarms, latest levels. */
 export function BoxesPage(): JSX.Element {
   const [list, setList] = useState<readonly BoxOverview[] | undefined>(undefined);
