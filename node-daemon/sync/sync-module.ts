@@ -135,32 +135,36 @@ export class SyncModule implements Module {
             userAgent: `fenghuo/${packageVersion()}`,
             ...opts.contentTuning,
           });
+    // What the bulk uploads to the hub (pictures, backups) share: the enrolment, the push loop's link and budget.
+    const bulk = {
+      hubUrl: enrolment.record.hub,
+      boxKey: enrolment.boxKey,
+      countyKey: enrolment.countyKey,
+      countyKeyId: enrolment.record.countyKeyId,
+      log: opts.log,
+      outbox: this.outbox,
+      timeZone: opts.timeZone,
+      budget: budgetLimits(config),
+      offsetMs: () => this.push.status().offsetMs,
+      linkState: () => this.push.status().state,
+      alarm$: opts.hub.alarm$,
+      clock,
+      ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
+      ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxBackoffMs: config.maxBackoffMs,
+      userAgent: `fenghuo/${packageVersion()}`,
+    };
     this.imageUpload =
       opts.dataDir === undefined || !config.images.thumbnails
         ? undefined
         : new ImageUploader({
+            ...bulk,
             db: opts.db,
             dbId: databaseId(opts.db),
             dataDir: opts.dataDir,
             config: config.images,
             compression: config.compression,
-            hubUrl: enrolment.record.hub,
-            boxKey: enrolment.boxKey,
-            countyKey: enrolment.countyKey,
-            countyKeyId: enrolment.record.countyKeyId,
-            log: opts.log,
-            outbox: this.outbox,
-            timeZone: opts.timeZone,
-            budget: budgetLimits(config),
-            offsetMs: () => this.push.status().offsetMs,
-            linkState: () => this.push.status().state,
-            alarm$: opts.hub.alarm$,
-            clock,
-            ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
-            ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
-            requestTimeoutMs: config.requestTimeoutMs,
-            maxBackoffMs: config.maxBackoffMs,
-            userAgent: `fenghuo/${packageVersion()}`,
             ...opts.imageTuning,
           });
     const images = this.imageUpload;
@@ -168,25 +172,9 @@ export class SyncModule implements Module {
       opts.dataDir === undefined
         ? undefined
         : new BackupUploader({
+            ...bulk,
             dataDir: opts.dataDir,
-            hubUrl: enrolment.record.hub,
-            boxKey: enrolment.boxKey,
-            countyKey: enrolment.countyKey,
-            countyKeyId: enrolment.record.countyKeyId,
-            log: opts.log,
-            outbox: this.outbox,
-            timeZone: opts.timeZone,
-            budget: budgetLimits(config),
-            offsetMs: () => this.push.status().offsetMs,
-            linkState: () => this.push.status().state,
-            alarm$: opts.hub.alarm$,
             ...(images === undefined ? {} : { imagesWaiting: () => images.announcementsOwed() }),
-            clock,
-            ...(enrolment.record.tlsPin === undefined ? {} : { tlsPin: enrolment.record.tlsPin }),
-            ...(config.maxRateKbit === undefined ? {} : { maxRateKbit: config.maxRateKbit }),
-            requestTimeoutMs: config.requestTimeoutMs,
-            maxBackoffMs: config.maxBackoffMs,
-            userAgent: `fenghuo/${packageVersion()}`,
             ...opts.backupTuning,
           });
   }
