@@ -108,21 +108,7 @@ export class BackupUploader implements Module {
   constructor(private readonly opts: BackupUploaderOptions) {
     this.staging = ensureStaging(opts.dataDir);
     this.clock = opts.clock ?? systemClock;
-    this.hub = new HubExchange({
-      hubUrl: opts.hubUrl,
-      boxKey: opts.boxKey,
-      countyKey: opts.countyKey,
-      countyKeyId: opts.countyKeyId,
-      outbox: opts.outbox,
-      timeZone: opts.timeZone,
-      offsetMs: opts.offsetMs,
-      clock: this.clock,
-      ...(opts.tlsPin === undefined ? {} : { tlsPin: opts.tlsPin }),
-      ...(opts.maxRateKbit === undefined ? {} : { maxRateKbit: opts.maxRateKbit }),
-      ...(opts.userAgent === undefined ? {} : { userAgent: opts.userAgent }),
-      ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
-      ...(opts.transport === undefined ? {} : { transport: opts.transport }),
-    });
+    this.hub = new HubExchange({ ...opts, clock: this.clock });
   }
 
   /** Where the scheduled backup for the hub is made (`createBackup({ to })`). */
