@@ -1,3 +1,4 @@
+import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { StepLoop } from './step-loop.js';
 
@@ -60,5 +61,21 @@ describe('StepLoop', () => {
     release?.();
     await stopping;
     expect(steps).toBe(1);
+  });
+
+  it('calls onInterrupt at each event of interrupt$ while it runs, and no more after stop()', async () => {
+    const alarm$ = new Subject<unknown>();
+    let interrupts = 0;
+    const loop = new StepLoop(
+      async () => 3_600_000,
+      () => 0,
+    );
+    loop.start(alarm$, () => (interrupts += 1));
+    alarm$.next('raised');
+    alarm$.next('escalated');
+    expect(interrupts).toBe(2);
+    await loop.stop();
+    alarm$.next('cleared');
+    expect(interrupts).toBe(2);
   });
 });

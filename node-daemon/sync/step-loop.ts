@@ -1,14 +1,17 @@
+import type { Observable, Subscription } from 'rxjs';
 import { WakeableSleep } from './wakeable-sleep.js';
 
 /**
  * The loop of a background sync job (the backup and picture uploads, the content download): one step at a time, each
  * answering how long to wait before the next; a step that throws is handed to `onError`, which answers the wait. The
- * wait ends early at wake() (a new backup, a picture taken, a manifest) and at stop().
+ * wait ends early at wake() (a new backup, a picture taken, a manifest) and at stop(). While it runs, each event of
+ * `interrupt$` (an alarm committed) calls `onInterrupt`, which aborts the request in flight for the push loop.
  */
 export class StepLoop {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly nap = new WakeableSleep();
+  private interrupts: Subscription | undefined;
 
   constructor(
     private readonly step: () => Promise<number>,
@@ -19,9 +22,10 @@ export class StepLoop {
     return this.running;
   }
 
-  start(): void {
+  start(interrupt$?: Observable<unknown>, onInterrupt?: () => void): void {
     if (this.running) return;
     this.running = true;
+    if (interrupt$ !== undefined && onInterrupt !== undefined) this.interrupts = interrupt$.subscribe(() => onInterrupt());
     this.loop = this.run();
   }
 
@@ -32,6 +36,8 @@ export class StepLoop {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.interrupts?.unsubscribe();
+    this.interrupts = undefined;
     this.nap.wake();
     await this.loop;
   }

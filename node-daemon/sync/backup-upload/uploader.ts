@@ -9,20 +9,16 @@
  * alarm committed mid-chunk aborts it. A newer backup replaces the one being sent at once. Every request is signed
  * with the box key and every answer must be signed by the county key for that request (push/transport.ts).
  */
-import type { KeyObject } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Observable, Subscription } from 'rxjs';
 import { readManifest, type Manifest } from '../../backup/manifest.js';
-import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 import { systemClock, type Clock } from '../../core/types.js';
 import { HubExchange, readSignedAnswer } from '../bulk/signed-exchange.js';
-import { budgetStatus, type BudgetLimits } from '../outbox/budget.js';
-import type { OutboxStore } from '../outbox/outbox-store.js';
+import type { BulkUploaderOptions } from '../bulk/uploader-options.js';
+import { budgetStatus } from '../outbox/budget.js';
 import { backupChunkAnswerSchema, backupFilePath, backupOpenAnswerSchema, backupOpenPath, identityRefusal } from '../protocol/backup-wire.js';
-import type { SigningKey } from '../protocol/index.js';
-import type { SignedExchange, Transport } from '../push/transport.js';
+import type { SignedExchange } from '../push/transport.js';
 import {
   actionFor,
   ackedBytes,
@@ -44,35 +40,10 @@ import {
 import { dropOlderStaged, ensureStaging, markUploaded, newestStaged, readUploaded } from './staging.js';
 import { StepLoop } from '../step-loop.js';
 
-export interface BackupUploaderOptions {
+export interface BackupUploaderOptions extends BulkUploaderOptions {
   readonly dataDir: string;
-  readonly hubUrl: string;
-  readonly boxKey: SigningKey;
-  readonly countyKey: KeyObject;
-  readonly countyKeyId: string;
-  readonly log: Logger;
-  readonly outbox: Pick<OutboxStore, 'backlog' | 'budget' | 'saveBudget'>;
-  readonly timeZone: string;
-  readonly budget: BudgetLimits;
-  /** Hub time − box time, as the push loop learned it. */
-  readonly offsetMs: () => number;
-  /** The push loop's link state (`up`, `backoff`, `down`, `over_budget`, …): a backup goes only while it is `up`. */
-  readonly linkState: () => string;
-  readonly alarm$?: Observable<unknown>;
   /** Picture announcements are owed to the hub (sync/image-upload): the backup waits for them. */
   readonly imagesWaiting?: () => boolean;
-  readonly clock?: Clock;
-  readonly tlsPin?: string;
-  readonly maxRateKbit?: number;
-  readonly userAgent?: string;
-  readonly requestTimeoutMs?: number;
-  readonly maxBackoffMs?: number;
-  /** For tests: the first backoff, the polls, the jitter, the transport. */
-  readonly minBackoffMs?: number;
-  readonly gatePollMs?: number;
-  readonly idlePollMs?: number;
-  readonly random?: () => number;
-  readonly transport?: Transport;
 }
 
 interface Session {
@@ -92,7 +63,6 @@ export class BackupUploader implements Module {
     () => this.step(),
     (err) => this.failed(err),
   );
-  private subscription: Subscription | undefined;
   private session: Session | undefined;
   private rateBytesPerS: number | undefined;
   private ceiling = MAX_CHUNK_BYTES;
@@ -118,13 +88,11 @@ export class BackupUploader implements Module {
 
   async start(): Promise<void> {
     if (this.steps.active) return;
-    this.subscription = this.opts.alarm$?.subscribe(() => this.yieldToAlarm());
-    this.steps.start();
+    this.steps.start(this.opts.alarm$, () => this.yieldToAlarm());
   }
 
   async stop(): Promise<void> {
     if (!this.steps.active) return;
-    this.subscription?.unsubscribe();
     const stopped = this.steps.stop();
     this.hub.abort();
     await stopped;

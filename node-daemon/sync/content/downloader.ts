@@ -20,7 +20,7 @@ import { copyFile, open, rename } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 import { systemClock, type Clock } from '../../core/types.js';
@@ -90,7 +90,6 @@ export class ContentDownloader implements Module {
   );
   private piece: AbortController | undefined;
   private stopper = new AbortController();
-  private subscription: Subscription | undefined;
   private current: Running | undefined;
   private rateBytesPerS: number | undefined;
   private networkFailures = 0;
@@ -119,13 +118,11 @@ export class ContentDownloader implements Module {
     mkdirSync(this.partials, { recursive: true });
     this.reconcile();
     this.stopper = new AbortController();
-    this.subscription = this.opts.alarm$?.subscribe(() => this.yieldToAlarm());
-    this.steps.start();
+    this.steps.start(this.opts.alarm$, () => this.yieldToAlarm());
   }
 
   async stop(): Promise<void> {
     if (!this.steps.active) return;
-    this.subscription?.unsubscribe();
     const stopped = this.steps.stop();
     this.stopper.abort();
     this.piece?.abort();

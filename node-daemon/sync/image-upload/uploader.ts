@@ -11,19 +11,17 @@
  * request in flight. A picture deleted on the box meanwhile is skipped. Every request is signed with the box key and
  * every answer must be signed by the county key (bulk/signed-exchange.ts).
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Observable, Subscription } from 'rxjs';
 import { ImageStore, type FullImagePolicy, type HubOwedImage } from '../../camera/image-store.js';
-import type { Logger } from '../../core/log.js';
 import type { Module } from '../../core/module.js';
 import { systemClock, type Clock } from '../../core/types.js';
 import type { Db } from '../../storage/database.js';
 import { CHUNK_SECONDS, chunkBytes, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, retryDelayMs, UNSUPPORTED_RETRY_MS, type UploadGateInput } from '../bulk/link-gate.js';
 import { HubExchange, readSignedAnswer } from '../bulk/signed-exchange.js';
-import { budgetStatus, type BudgetLimits } from '../outbox/budget.js';
-import type { OutboxStore } from '../outbox/outbox-store.js';
+import type { BulkUploaderOptions } from '../bulk/uploader-options.js';
+import { budgetStatus } from '../outbox/budget.js';
 import {
   IMAGE_BATCH_MAX,
   IMAGES_SYNC_PATH,
@@ -33,9 +31,8 @@ import {
   type AnnouncedImage,
   type ImageBatch,
 } from '../protocol/image-wire.js';
-import type { SigningKey } from '../protocol/index.js';
 import { compressBody, type Compression } from '../push/compress.js';
-import type { SignedExchange, Transport } from '../push/transport.js';
+import type { SignedExchange } from '../push/transport.js';
 import { StepLoop } from '../step-loop.js';
 import {
   announceActionFor,
@@ -58,7 +55,8 @@ export interface ImagesUploadConfig {
   readonly fullBudgetShare: number;
 }
 
-export interface ImageUploaderOptions {
+/** Besides BulkUploaderOptions' (a new picture is found within `idlePollMs`, default 60 s, unless woken). */
+export interface ImageUploaderOptions extends BulkUploaderOptions {
   readonly db: Db;
   /** The box's database id (the pictures' namespace at the hub). */
   readonly dbId: string;
@@ -66,30 +64,6 @@ export interface ImageUploaderOptions {
   readonly dataDir: string;
   readonly config: ImagesUploadConfig;
   readonly compression: Compression;
-  readonly hubUrl: string;
-  readonly boxKey: SigningKey;
-  readonly countyKey: KeyObject;
-  readonly countyKeyId: string;
-  readonly log: Logger;
-  readonly outbox: Pick<OutboxStore, 'backlog' | 'budget' | 'saveBudget'>;
-  readonly timeZone: string;
-  readonly budget: BudgetLimits;
-  readonly offsetMs: () => number;
-  /** The push loop's link state: pictures go only while it is `up`. */
-  readonly linkState: () => string;
-  readonly alarm$?: Observable<unknown>;
-  readonly clock?: Clock;
-  readonly tlsPin?: string;
-  readonly maxRateKbit?: number;
-  readonly userAgent?: string;
-  readonly requestTimeoutMs?: number;
-  readonly maxBackoffMs?: number;
-  /** For tests: the first backoff, the polls (a new picture is found within `idlePollMs`, default 60 s), the jitter, the transport. */
-  readonly minBackoffMs?: number;
-  readonly gatePollMs?: number;
-  readonly idlePollMs?: number;
-  readonly random?: () => number;
-  readonly transport?: Transport;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -107,7 +81,6 @@ export class ImageUploader implements Module {
     () => this.step(),
     (err) => this.retry(`picture upload failed: ${message(err)}`),
   );
-  private subscription: Subscription | undefined;
   /** The hub's count of each full image, from its answers since the box started (unknown after a restart: a probe learns it). */
   private readonly acked = new Map<number, number>();
   /** Full images the hub found damaged (sha256), since the box started: announced again, given up at REJECTIONS_MAX. */
@@ -133,13 +106,11 @@ export class ImageUploader implements Module {
 
   async start(): Promise<void> {
     if (this.steps.active) return;
-    this.subscription = this.opts.alarm$?.subscribe(() => this.yieldToAlarm());
-    this.steps.start();
+    this.steps.start(this.opts.alarm$, () => this.yieldToAlarm());
   }
 
   async stop(): Promise<void> {
     if (!this.steps.active) return;
-    this.subscription?.unsubscribe();
     const stopped = this.steps.stop();
     this.hub.abort();
     await stopped;
