@@ -27,6 +27,7 @@ import { loadEnrolment } from '../../node-daemon/sync/enrol/files.js';
 import { OutboxStore } from '../../node-daemon/sync/outbox/outbox-store.js';
 import { SigningKey } from '../../node-daemon/sync/protocol/index.js';
 import { captureLogger, waitFor } from '../storage/storage-helpers.js';
+import { bulkTestOptions } from './bulk-rig.js';
 import { startBackupLink, type BackupLink } from './backup-link.js';
 import { tempBox, type TempBox } from './outbox-fixture.js';
 
@@ -108,25 +109,7 @@ async function rig(opts: { keep?: number; rate?: number; withBackups?: boolean }
     box,
     logs,
     uploader(over = {}) {
-      const u = new BackupUploader({
-        dataDir: box.dir,
-        hubUrl: enrolment.record.hub,
-        boxKey: enrolment.boxKey,
-        countyKey: enrolment.countyKey,
-        countyKeyId: enrolment.record.countyKeyId,
-        log: logs.log,
-        outbox: new OutboxStore({ db: box.db }),
-        timeZone: 'Asia/Shanghai',
-        budget: {},
-        offsetMs: () => 0,
-        linkState: () => 'up',
-        minBackoffMs: 100,
-        maxBackoffMs: 500,
-        gatePollMs: 50,
-        idlePollMs: 100,
-        requestTimeoutMs: 10_000,
-        ...over,
-      });
+      const u = new BackupUploader({ ...bulkTestOptions(enrolment, box.db, logs), dataDir: box.dir, ...over });
       cleanups.push(() => u.stop());
       return u;
     },

@@ -30,6 +30,7 @@ import { OutboxStore } from '../../node-daemon/sync/outbox/outbox-store.js';
 import { SigningKey } from '../../node-daemon/sync/protocol/index.js';
 import { makePicture } from '../camera/camera-peers.js';
 import { captureLogger, waitFor } from '../storage/storage-helpers.js';
+import { bulkTestOptions } from './bulk-rig.js';
 import { startBackupLink, type BackupLink } from './backup-link.js';
 import { tempBox, type TempBox } from './outbox-fixture.js';
 
@@ -135,26 +136,12 @@ async function rig(opts: { rate?: number; withImages?: boolean } = {}): Promise<
     logs,
     uploader(over = {}) {
       const u = new ImageUploader({
+        ...bulkTestOptions(enrolment, box.db, logs),
         db: box.db,
         dbId,
         dataDir: box.dir,
         config: { full: 'all', fullBudgetShare: 0.5 },
         compression: 'br',
-        hubUrl: enrolment.record.hub,
-        boxKey: enrolment.boxKey,
-        countyKey: enrolment.countyKey,
-        countyKeyId: enrolment.record.countyKeyId,
-        log: logs.log,
-        outbox: new OutboxStore({ db: box.db }),
-        timeZone: 'Asia/Shanghai',
-        budget: {},
-        offsetMs: () => 0,
-        linkState: () => 'up',
-        minBackoffMs: 100,
-        maxBackoffMs: 500,
-        gatePollMs: 50,
-        idlePollMs: 100,
-        requestTimeoutMs: 10_000,
         ...over,
       });
       cleanups.push(() => u.stop());
