@@ -59,16 +59,7 @@ function toHeld(r: SqlRow): HeldImage {
 }
 
 /** A picture as announced, to keep. */
-export interface ImageRow {
-  readonly cameraId: string;
-  readonly siteId: string;
-  readonly ts: number;
-  readonly cause: 'schedule' | 'alarm';
-  readonly thumbBytes: number;
-  readonly fullSize: number;
-  readonly fullSha256: string;
-  readonly alarms: readonly ImageAlarmLink[];
-}
+export type ImageRow = Pick<HeldImage, 'cameraId' | 'siteId' | 'ts' | 'cause' | 'thumbBytes' | 'fullSize' | 'fullSha256'> & { readonly alarms: readonly ImageAlarmLink[] };
 
 /** The index of held pictures, through the plain-SQL port (same statements on SQLite and PostgreSQL). */
 export class HubImageIndex {
